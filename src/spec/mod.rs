@@ -1,0 +1,145 @@
+//! The typed model of `specs/`: the OpenAPI documents, the error-code table and the state
+//! machines, loaded with `file:line` locations and cross-checked.
+//!
+//! Everything else in the crate reads the contract through [`Specs`]; nothing here performs
+//! I/O beyond reading the spec files, and nothing judges a target.
+
+mod error;
+mod errors_table;
+mod locate;
+mod openapi;
+mod schema;
+mod states;
+mod validate;
+
+pub use error::{SpecError, SpecProblem};
+pub use errors_table::{ErrorCode, ErrorTable};
+pub use locate::Location;
+pub use openapi::{ApiSpec, AsyncJob, Discriminator, Operation, ParamLocation, Parameter, ResponseSpec};
+pub use schema::{SchemaCache, SchemaViolation};
+pub use states::{Action, Cascade, Machine, ParentRule, Refusal, Requirement, StateKind, StateModel, Target};
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+/// File names inside a specs directory.
+pub const SDRS_FILE: &str = "sdrs-v1.openapi.yaml";
+/// The seed-002 (DWS) document.
+pub const DWS_FILE: &str = "dws-disaster-recovery.openapi.yaml";
+/// The A.1 error-code table.
+pub const ERRORS_FILE: &str = "errors.yaml";
+/// The state machines and actions.
+pub const STATES_FILE: &str = "states.yaml";
+
+/// All specs of the project, loaded and cross-checked.
+#[derive(Debug)]
+pub struct Specs {
+    /// The SDRS v1 OpenAPI document.
+    pub sdrs: ApiSpec,
+    /// The separate DWS disaster-recovery document (seed 002).
+    pub dws: ApiSpec,
+    /// Appendix A.1.
+    pub errors: ErrorTable,
+    /// Appendix A.2-A.5 and every action.
+    pub states: StateModel,
+}
+
+/// The raw text of each spec file, with the name used in messages.
+pub struct SpecSources {
+    /// Directory shown in locations (such as `specs`).
+    pub dir: PathBuf,
+    /// Text of `sdrs-v1.openapi.yaml`.
+    pub sdrs: String,
+    /// Text of `dws-disaster-recovery.openapi.yaml`.
+    pub dws: String,
+    /// Text of `errors.yaml`.
+    pub errors: String,
+    /// Text of `states.yaml`.
+    pub states: String,
+}
+
+impl SpecSources {
+    /// The specs compiled into the binary, as they were in `specs/` at build time.
+    pub fn embedded() -> SpecSources {
+        SpecSources {
+            dir: PathBuf::from("specs"),
+            sdrs: include_str!("../../specs/sdrs-v1.openapi.yaml").to_owned(),
+            dws: include_str!("../../specs/dws-disaster-recovery.openapi.yaml").to_owned(),
+            errors: include_str!("../../specs/errors.yaml").to_owned(),
+            states: include_str!("../../specs/states.yaml").to_owned(),
+        }
+    }
+
+    /// Reads the four files from `dir`.
+    pub fn read_dir(dir: &Path) -> Result<SpecSources, SpecError> {
+        let read = |name: &str| {
+            let path = dir.join(name);
+            std::fs::read_to_string(&path).map_err(|source| SpecError::Read { path, source })
+        };
+        Ok(SpecSources {
+            dir: dir.to_path_buf(),
+            sdrs: read(SDRS_FILE)?,
+            dws: read(DWS_FILE)?,
+            errors: read(ERRORS_FILE)?,
+            states: read(STATES_FILE)?,
+        })
+    }
+}
+
+impl Specs {
+    /// Parses and cross-checks the sources; every problem found is reported, not just the first.
+    pub fn from_sources(src: &SpecSources) -> Result<Specs, SpecError> {
+        let file = |name: &str| src.dir.join(name).display().to_string();
+        let mut problems = Vec::new();
+        let sdrs = ApiSpec::parse(&src.sdrs, &file(SDRS_FILE), &mut problems);
+        let dws = ApiSpec::parse(&src.dws, &file(DWS_FILE), &mut problems);
+        let errors = ErrorTable::parse(&src.errors, &file(ERRORS_FILE), &mut problems);
+        let states = StateModel::parse(&src.states, &file(STATES_FILE), &mut problems);
+        let (Some(sdrs), Some(dws), Some(errors), Some(states)) = (sdrs, dws, errors, states) else {
+            return Err(SpecError::Invalid(problems));
+        };
+        let specs = Specs { sdrs, dws, errors, states };
+        validate::cross_check(&specs, &mut problems);
+        if problems.is_empty() {
+            Ok(specs)
+        } else {
+            Err(SpecError::Invalid(problems))
+        }
+    }
+
+    /// Loads the specs of a directory.
+    pub fn load_dir(dir: &Path) -> Result<Specs, SpecError> {
+        Specs::from_sources(&SpecSources::read_dir(dir)?)
+    }
+
+    /// The embedded specs, parsed once per process.
+    pub fn embedded() -> &'static Specs {
+        static SPECS: OnceLock<Specs> = OnceLock::new();
+        SPECS.get_or_init(|| {
+            Specs::from_sources(&SpecSources::embedded())
+                .unwrap_or_else(|e| panic!("the embedded specs are invalid (run check-spec): {e}"))
+        })
+    }
+
+    /// Every operation of every document.
+    pub fn operations(&self) -> impl Iterator<Item = &Operation> {
+        self.sdrs.operations.iter().chain(self.dws.operations.iter())
+    }
+
+    /// The operation with this id, in either document.
+    pub fn operation(&self, id: &str) -> Option<&Operation> {
+        self.operations().find(|op| op.id == id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_specs_load_and_cross_check() {
+        let specs = Specs::from_sources(&SpecSources::embedded()).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(specs.sdrs.operations.len(), 48);
+        assert_eq!(specs.errors.codes.len(), 256);
+    }
+}

@@ -1,0 +1,101 @@
+//! Compiled JSON Schemas of a document, built once per schema and shared.
+//!
+//! Schemas are addressed by their JSON pointer inside the OpenAPI document; `$ref`s are
+//! resolved against the whole document, which is registered under a fixed base URI.
+
+use serde_json::Value;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+/// Characters escaped in a URI fragment.
+const FRAGMENT: &percent_encoding::AsciiSet =
+    &percent_encoding::CONTROLS.add(b' ').add(b'"').add(b'<').add(b'>').add(b'`').add(b'{').add(b'}').add(b'%').add(b'#');
+
+/// Base URI under which the document is registered.
+const BASE: &str = "https://sdrs-conformance.invalid/spec.json";
+
+/// One violation of a schema.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SchemaViolation {
+    /// JSON pointer into the instance.
+    pub instance_path: String,
+    /// JSON pointer into the schema (keywords walked).
+    pub schema_path: String,
+    /// The failing keyword.
+    pub keyword: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+struct DocRetriever(Arc<Value>);
+
+impl jsonschema::Retrieve for DocRetriever {
+    fn retrieve(&self, uri: &jsonschema::Uri<String>) -> Result<Value, Box<dyn std::error::Error + Send + Sync>> {
+        if uri.as_str().starts_with(BASE) {
+            Ok((*self.0).clone())
+        } else {
+            Err(format!("no such schema resource: {uri}").into())
+        }
+    }
+}
+
+/// Validators of one document, compiled on first use.
+pub struct SchemaCache {
+    document: Arc<Value>,
+    compiled: Mutex<HashMap<String, Arc<jsonschema::Validator>>>,
+}
+
+impl std::fmt::Debug for SchemaCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SchemaCache").finish_non_exhaustive()
+    }
+}
+
+impl SchemaCache {
+    /// A cache over `document`.
+    pub fn new(document: &Value) -> SchemaCache {
+        SchemaCache { document: Arc::new(document.clone()), compiled: Mutex::new(HashMap::new()) }
+    }
+
+    /// The validator of the schema at `pointer`.
+    pub fn validator(&self, pointer: &str) -> Result<Arc<jsonschema::Validator>, String> {
+        if let Some(v) = self.compiled.lock().expect("schema cache poisoned").get(pointer) {
+            return Ok(v.clone());
+        }
+        if self.document.pointer(pointer).is_none() {
+            return Err(format!("no schema at {pointer}"));
+        }
+        let fragment = percent_encoding::utf8_percent_encode(pointer, FRAGMENT).to_string();
+        let schema = serde_json::json!({ "$ref": format!("{BASE}#{fragment}") });
+        let validator = jsonschema::options()
+            .with_draft(jsonschema::Draft::Draft202012)
+            .with_retriever(DocRetriever(self.document.clone()))
+            .build(&schema)
+            .map_err(|e| format!("cannot compile the schema at {pointer}: {e}"))?;
+        let validator = Arc::new(validator);
+        self.compiled.lock().expect("schema cache poisoned").insert(pointer.to_owned(), validator.clone());
+        Ok(validator)
+    }
+
+    /// Every violation of `instance` against the schema at `pointer`.
+    pub fn violations(&self, pointer: &str, instance: &Value) -> Result<Vec<SchemaViolation>, String> {
+        let validator = self.validator(pointer)?;
+        Ok(validator
+            .iter_errors(instance)
+            .map(|e| {
+                let schema_path = e.schema_path().as_str().to_owned();
+                SchemaViolation {
+                    instance_path: e.instance_path().as_str().to_owned(),
+                    keyword: schema_path.rsplit('/').next().unwrap_or("").to_owned(),
+                    schema_path,
+                    message: e.to_string(),
+                }
+            })
+            .collect())
+    }
+
+    /// The document the schemas come from.
+    pub fn document(&self) -> &Value {
+        &self.document
+    }
+}

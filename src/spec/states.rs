@@ -1,0 +1,404 @@
+//! The state machines of appendix A.2-A.5 and jobs, and every action as data (`states.yaml`).
+
+use super::locate::{LineFinder, Location};
+use super::SpecProblem;
+use serde::Deserialize;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// What a state is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StateKind {
+    /// A resting state.
+    Stable,
+    /// Shown while a job runs.
+    Transitional,
+    /// Left by a failed job.
+    Error,
+}
+
+/// One state of a machine.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StateInfo {
+    /// Stable, transitional or error.
+    pub kind: StateKind,
+    /// Jobs only: no change after this state.
+    #[serde(default)]
+    pub terminal: bool,
+    /// Where a state comes from when no state table lists it.
+    #[serde(default)]
+    pub named_only_in: Option<String>,
+    /// INC entries that touch it.
+    #[serde(default)]
+    pub disagreements: Vec<String>,
+}
+
+/// A resource's status machine.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Machine {
+    /// Appendix section.
+    pub section: String,
+    /// Unused prefix kept for readers.
+    #[serde(default)]
+    pub operation_prefix: Option<String>,
+    /// Schema of the status enumeration in the OpenAPI document.
+    pub status_schema: String,
+    /// Operation that shows one resource.
+    #[serde(default)]
+    pub show: Option<String>,
+    /// Operation that lists resources.
+    #[serde(default)]
+    pub list: Option<String>,
+    /// Every state by name.
+    pub states: BTreeMap<String, StateInfo>,
+    /// Explicit transitions (jobs); resource machines derive theirs from the actions.
+    #[serde(default)]
+    pub transitions: BTreeMap<String, Vec<String>>,
+}
+
+impl Machine {
+    /// Stable states, the targets of `restore`.
+    pub fn stable_states(&self) -> impl Iterator<Item = &str> {
+        self.states.iter().filter(|(_, s)| s.kind == StateKind::Stable && s.named_only_in.is_none()).map(|(n, _)| n.as_str())
+    }
+}
+
+/// Where an action leaves the resource.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// One state.
+    State(String),
+    /// Any of these states.
+    AnyOf(Vec<String>),
+    /// The stable state held before the action.
+    Restore,
+    /// The resource no longer exists.
+    Gone,
+}
+
+impl<'de> Deserialize<'de> for Target {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            One(String),
+            Many(Vec<String>),
+        }
+        Ok(match Raw::deserialize(d)? {
+            Raw::One(s) if s == "restore" => Target::Restore,
+            Raw::One(s) if s == "gone" => Target::Gone,
+            Raw::One(s) => Target::State(s),
+            Raw::Many(v) => Target::AnyOf(v),
+        })
+    }
+}
+
+impl Target {
+    /// The concrete states this target may be, given the state held before.
+    pub fn resolve(&self, machine: &Machine, before: Option<&str>) -> Vec<String> {
+        match self {
+            Target::State(s) => vec![s.clone()],
+            Target::AnyOf(v) => v.clone(),
+            Target::Gone => Vec::new(),
+            Target::Restore => match before {
+                Some(b) if machine.states.get(b).is_some_and(|s| s.kind == StateKind::Stable) => vec![b.to_owned()],
+                _ => machine.stable_states().map(str::to_owned).collect(),
+            },
+        }
+    }
+
+    fn named_states(&self) -> Vec<&str> {
+        match self {
+            Target::State(s) => vec![s.as_str()],
+            Target::AnyOf(v) => v.iter().map(String::as_str).collect(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// How a wrong source state is refused.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Refusal {
+    /// HTTP status.
+    pub status: u16,
+    /// Accepted codes, the preferred reading first.
+    pub codes: Vec<String>,
+}
+
+/// A precondition on another resource.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ParentRule {
+    /// Machine of the other resource.
+    pub machine: String,
+    /// States it must be in.
+    pub states: Vec<String>,
+    /// Accepted refusal codes.
+    pub codes: Vec<String>,
+    /// INC entries.
+    #[serde(default)]
+    pub disagreements: Vec<String>,
+}
+
+/// Any other documented precondition.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Requirement {
+    /// What must hold, in words.
+    pub what: String,
+    /// Accepted refusal codes.
+    pub codes: Vec<String>,
+    /// INC entries.
+    #[serde(default)]
+    pub disagreements: Vec<String>,
+}
+
+/// How a group action moves one kind of child resource.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Cascade {
+    /// Child states the action applies to.
+    pub from: Vec<String>,
+    /// Child state while the job runs.
+    pub transitional: String,
+    /// Child state after SUCCESS.
+    pub success: Target,
+    /// Child state after FAIL.
+    pub failure: Target,
+}
+
+/// One action: an operation that moves a resource through its machine.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Action {
+    /// Stable name, such as `failover`.
+    pub name: String,
+    /// Machine of the resource acted on.
+    pub machine: String,
+    /// Operation id that triggers it.
+    pub operation: String,
+    /// Job type it creates, if documented.
+    pub job_type: Option<String>,
+    /// The action creates the resource.
+    #[serde(default)]
+    pub creates: bool,
+    /// The action deletes the resource.
+    #[serde(default)]
+    pub deletes: bool,
+    /// Allowed source states (empty for creations).
+    #[serde(default)]
+    pub from: Vec<String>,
+    /// State while the job runs.
+    pub transitional: String,
+    /// State after SUCCESS.
+    pub success: Target,
+    /// State after FAIL.
+    pub failure: Target,
+    /// `failure_status` of the task-center entry a failure leaves.
+    #[serde(default)]
+    pub failure_status: Option<String>,
+    /// How a wrong source state is refused.
+    #[serde(default)]
+    pub refusal: Option<Refusal>,
+    /// Preconditions on other resources.
+    #[serde(default)]
+    pub parents: Vec<ParentRule>,
+    /// Other preconditions.
+    #[serde(default)]
+    pub requires: Vec<Requirement>,
+    /// Effects on child resources.
+    #[serde(default)]
+    pub cascade: BTreeMap<String, Cascade>,
+    /// INC entries.
+    #[serde(default)]
+    pub disagreements: Vec<String>,
+    /// Reading enforced, in words.
+    #[serde(default)]
+    pub note: Option<String>,
+    /// Where it is written.
+    #[serde(skip)]
+    pub location: Location,
+}
+
+/// Resource and entity key of a job type.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JobTypeInfo {
+    /// Machine of the resource.
+    pub resource: String,
+    /// `entities` key carrying its id.
+    pub entity: String,
+    /// Whether 5.1.1 lists it (false: seen only in examples).
+    #[serde(skip)]
+    pub documented: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawJobTypes {
+    #[allow(dead_code)]
+    section: String,
+    documented: BTreeMap<String, JobTypeInfo>,
+    #[serde(default)]
+    seen_in_examples: BTreeMap<String, JobTypeInfo>,
+    #[serde(default)]
+    common_entities: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawModel {
+    machines: BTreeMap<String, Machine>,
+    job_types: RawJobTypes,
+    actions: Vec<Action>,
+}
+
+/// Every machine, job type and action.
+#[derive(Debug)]
+pub struct StateModel {
+    /// Machines by name (`server_group`, `protected_instance`, `replication_pair`, `dr_drill`, `job`).
+    pub machines: BTreeMap<String, Machine>,
+    /// Job types by name.
+    pub job_types: BTreeMap<String, JobTypeInfo>,
+    /// Entities keys allowed on any job.
+    pub common_entities: Vec<String>,
+    /// Actions in file order.
+    pub actions: Vec<Action>,
+    edges: BTreeMap<String, BTreeSet<(String, String)>>,
+}
+
+impl StateModel {
+    /// Parses `states.yaml`.
+    pub fn parse(text: &str, file: &str, problems: &mut Vec<SpecProblem>) -> Option<StateModel> {
+        let raw: RawModel = match serde_yaml_ng::from_str(text) {
+            Ok(r) => r,
+            Err(e) => {
+                let line = e.location().map(|l| l.line()).unwrap_or(0);
+                problems.push(SpecProblem {
+                    location: Location { file: file.to_owned(), line },
+                    message: format!("malformed state model: {e}"),
+                });
+                return None;
+            }
+        };
+        let finder = LineFinder::new(text, file);
+        let mut actions = raw.actions;
+        for (i, a) in actions.iter_mut().enumerate() {
+            a.location = finder.locate(&["actions", &format!("#{i}")]);
+        }
+        let mut job_types = BTreeMap::new();
+        for (name, mut info) in raw.job_types.documented {
+            info.documented = true;
+            job_types.insert(name, info);
+        }
+        for (name, info) in raw.job_types.seen_in_examples {
+            job_types.insert(name, info);
+        }
+        let mut model = StateModel {
+            machines: raw.machines,
+            job_types,
+            common_entities: raw.job_types.common_entities,
+            actions,
+            edges: BTreeMap::new(),
+        };
+        model.edges = model.derive_edges();
+        Some(model)
+    }
+
+    /// Where an unknown state name is used, for the cross-check.
+    pub(crate) fn named_states(&self) -> Vec<(&Action, &str, &str)> {
+        let mut out = Vec::new();
+        for a in &self.actions {
+            for s in &a.from {
+                out.push((a, a.machine.as_str(), s.as_str()));
+            }
+            out.push((a, a.machine.as_str(), a.transitional.as_str()));
+            for s in a.success.named_states().into_iter().chain(a.failure.named_states()) {
+                out.push((a, a.machine.as_str(), s));
+            }
+            for p in &a.parents {
+                for s in &p.states {
+                    out.push((a, p.machine.as_str(), s.as_str()));
+                }
+            }
+            for (m, c) in &a.cascade {
+                for s in c.from.iter().map(String::as_str).chain([c.transitional.as_str()]) {
+                    out.push((a, m.as_str(), s));
+                }
+                for s in c.success.named_states().into_iter().chain(c.failure.named_states()) {
+                    out.push((a, m.as_str(), s));
+                }
+            }
+        }
+        out
+    }
+
+    fn derive_edges(&self) -> BTreeMap<String, BTreeSet<(String, String)>> {
+        let mut edges: BTreeMap<String, BTreeSet<(String, String)>> = BTreeMap::new();
+        for (name, m) in &self.machines {
+            for (from, tos) in &m.transitions {
+                for to in tos {
+                    edges.entry(name.clone()).or_default().insert((from.clone(), to.clone()));
+                }
+            }
+        }
+        let mut add = |machine: &str, from: &[String], transitional: &str, success: &Target, failure: &Target| {
+            let Some(m) = self.machines.get(machine) else { return };
+            let set = edges.entry(machine.to_owned()).or_default();
+            let sources: Vec<Option<&str>> =
+                if from.is_empty() { vec![None] } else { from.iter().map(|s| Some(s.as_str())).collect() };
+            for src in sources {
+                let ends: Vec<String> =
+                    success.resolve(m, src).into_iter().chain(failure.resolve(m, src)).collect();
+                for end in &ends {
+                    set.insert((transitional.to_owned(), end.clone()));
+                    if let Some(s) = src {
+                        // A poll may miss the transitional state entirely.
+                        set.insert((s.to_owned(), end.clone()));
+                    }
+                }
+                if let Some(s) = src {
+                    set.insert((s.to_owned(), transitional.to_owned()));
+                }
+            }
+        };
+        for a in &self.actions {
+            add(&a.machine, &a.from, &a.transitional, &a.success, &a.failure);
+            for (child, c) in &a.cascade {
+                add(child, &c.from, &c.transitional, &c.success, &c.failure);
+            }
+        }
+        edges
+    }
+
+    /// Whether a resource of `machine` may be seen in `to` right after `from`.
+    pub fn allows(&self, machine: &str, from: &str, to: &str) -> bool {
+        from == to || self.edges.get(machine).is_some_and(|e| e.contains(&(from.to_owned(), to.to_owned())))
+    }
+
+    /// States that may directly follow `from`.
+    pub fn successors(&self, machine: &str, from: &str) -> Vec<&str> {
+        self.edges
+            .get(machine)
+            .map(|e| e.iter().filter(|(f, _)| f == from).map(|(_, t)| t.as_str()).collect())
+            .unwrap_or_default()
+    }
+
+    /// Actions triggered by an operation.
+    pub fn actions_of<'a>(&'a self, operation: &'a str) -> impl Iterator<Item = &'a Action> + 'a {
+        self.actions.iter().filter(move |a| a.operation == operation)
+    }
+
+    /// The action with this name.
+    pub fn action(&self, name: &str) -> Option<&Action> {
+        self.actions.iter().find(|a| a.name == name)
+    }
+
+    /// Whether a state is terminal (jobs).
+    pub fn is_terminal(&self, machine: &str, state: &str) -> bool {
+        self.machines.get(machine).and_then(|m| m.states.get(state)).is_some_and(|s| s.terminal)
+    }
+}

@@ -1,0 +1,160 @@
+//! Cross-checks between the spec files: every name one file uses exists in the other.
+
+use super::openapi::{escape, ApiSpec};
+use super::{Location, SpecProblem, Specs};
+use serde_json::Value;
+use std::collections::BTreeSet;
+
+pub(super) fn cross_check(specs: &Specs, problems: &mut Vec<SpecProblem>) {
+    for api in [&specs.sdrs, &specs.dws] {
+        dangling_refs(api, problems);
+        duplicate_operation_ids(api, problems);
+        for op in &api.operations {
+            let codes = op.errors.iter().chain(op.parameters.iter().filter_map(|p| p.error_code.as_ref()));
+            for code in codes {
+                unknown_code(specs, code, &op.location, &format!("operation {}", op.id), problems);
+            }
+        }
+    }
+    check_states(specs, problems);
+}
+
+fn unknown_code(specs: &Specs, code: &str, location: &Location, owner: &str, problems: &mut Vec<SpecProblem>) {
+    if specs.errors.get(code).is_some() || specs.errors.outside_table.iter().any(|c| c == code) {
+        return;
+    }
+    let hint = specs.errors.suggest(code).map(|s| format!(" (did you mean {s}?)")).unwrap_or_default();
+    problems.push(SpecProblem {
+        location: location.clone(),
+        message: format!("{owner} names error code {code}, which is not in errors.yaml{hint}"),
+    });
+}
+
+fn dangling_refs(api: &ApiSpec, problems: &mut Vec<SpecProblem>) {
+    let mut stack: Vec<(String, &Value)> = vec![(String::new(), &api.document)];
+    while let Some((pointer, node)) = stack.pop() {
+        match node {
+            Value::Object(map) => {
+                if let Some(Value::String(r)) = map.get("$ref") {
+                    let ok = r.strip_prefix('#').is_some_and(|p| api.document.pointer(p).is_some());
+                    if !ok {
+                        let segments: Vec<String> = pointer.split('/').skip(1).map(unescape).collect();
+                        let path: Vec<&str> = segments.iter().map(String::as_str).collect();
+                        let text_loc = locate_in_file(api, &path);
+                        problems.push(SpecProblem { location: text_loc, message: format!("dangling $ref `{r}` at {pointer}") });
+                    }
+                }
+                for (k, v) in map {
+                    stack.push((format!("{pointer}/{}", escape(k)), v));
+                }
+            }
+            Value::Array(items) => {
+                for (i, v) in items.iter().enumerate() {
+                    stack.push((format!("{pointer}/{i}"), v));
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn locate_in_file(api: &ApiSpec, path: &[&str]) -> Location {
+    // The text is not kept; point at the operation when the pointer is inside one.
+    let op = api.operations.iter().find(|o| path.len() > 1 && path[0] == "paths" && path[1] == o.path);
+    op.map(|o| o.location.clone()).unwrap_or_else(|| Location { file: api.file.clone(), line: 0 })
+}
+
+fn unescape(s: &str) -> String {
+    s.replace("~1", "/").replace("~0", "~")
+}
+
+fn duplicate_operation_ids(api: &ApiSpec, problems: &mut Vec<SpecProblem>) {
+    let mut seen = BTreeSet::new();
+    for op in &api.operations {
+        if !op.id.is_empty() && !seen.insert(op.id.as_str()) {
+            problems.push(SpecProblem { location: op.location.clone(), message: format!("duplicate operationId {}", op.id) });
+        }
+    }
+}
+
+fn check_states(specs: &Specs, problems: &mut Vec<SpecProblem>) {
+    let model = &specs.states;
+    for (action, machine, state) in model.named_states() {
+        match model.machines.get(machine) {
+            None => problems.push(SpecProblem {
+                location: action.location.clone(),
+                message: format!("action {} names unknown machine `{machine}`", action.name),
+            }),
+            Some(m) if !m.states.contains_key(state) => {
+                let hint = m
+                    .states
+                    .keys()
+                    .find(|k| k.contains(state) || state.contains(k.as_str()))
+                    .map(|k| format!(" (did you mean {k}?)"))
+                    .unwrap_or_default();
+                problems.push(SpecProblem {
+                    location: action.location.clone(),
+                    message: format!("action {} names unknown state `{state}` of machine {machine}{hint}", action.name),
+                });
+            }
+            _ => {}
+        }
+    }
+    for action in &model.actions {
+        if specs.operation(&action.operation).is_none() {
+            problems.push(SpecProblem {
+                location: action.location.clone(),
+                message: format!("action {} is triggered by operation {}, which the OpenAPI files lack", action.name, action.operation),
+            });
+        }
+        if let Some(jt) = &action.job_type {
+            if !model.job_types.contains_key(jt) {
+                problems.push(SpecProblem {
+                    location: action.location.clone(),
+                    message: format!("action {} names unknown job_type {jt}", action.name),
+                });
+            }
+        }
+        let codes = action
+            .refusal
+            .iter()
+            .flat_map(|r| r.codes.iter())
+            .chain(action.parents.iter().flat_map(|p| p.codes.iter()))
+            .chain(action.requires.iter().flat_map(|r| r.codes.iter()));
+        for code in codes {
+            unknown_code(specs, code, &action.location, &format!("action {}", action.name), problems);
+        }
+    }
+    for (name, m) in &model.machines {
+        let pointer = format!("/components/schemas/{}", escape(&m.status_schema));
+        let Some(schema) = specs.sdrs.document.pointer(&pointer) else {
+            problems.push(SpecProblem {
+                location: Location { file: specs.sdrs.file.clone(), line: 0 },
+                message: format!("machine {name} names status schema {}, which does not exist", m.status_schema),
+            });
+            continue;
+        };
+        let enumerated: BTreeSet<&str> =
+            schema.get("enum").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).collect();
+        let states: BTreeSet<&str> = m.states.keys().map(String::as_str).collect();
+        if enumerated != states {
+            problems.push(SpecProblem {
+                location: Location { file: specs.sdrs.file.clone(), line: 0 },
+                message: format!(
+                    "machine {name} and schema {} disagree: only in states.yaml {:?}, only in the schema {:?}",
+                    m.status_schema,
+                    states.difference(&enumerated).collect::<Vec<_>>(),
+                    enumerated.difference(&states).collect::<Vec<_>>()
+                ),
+            });
+        }
+        for op in [&m.show, &m.list].into_iter().flatten() {
+            if specs.operation(op).is_none() {
+                problems.push(SpecProblem {
+                    location: Location { file: specs.sdrs.file.clone(), line: 0 },
+                    message: format!("machine {name} names operation {op}, which does not exist"),
+                });
+            }
+        }
+    }
+}
