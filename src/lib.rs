@@ -2,6 +2,13 @@
 //! Storage Disaster Recovery Service (SDRS) API.
 //!
 //! Dependencies point one way: `cli -> runner -> {checks, client, cases} -> spec`; the
-//! emulator depends only on `spec` data and [`signing`].
+//! emulator depends only on `spec` data and [`signing`]; reports read only the runner's results.
 
+pub mod cases;
+pub mod checks;
+pub mod client;
+pub mod emulator;
+pub mod exchange;
+pub mod report;
+pub mod signing;
 pub mod spec;

@@ -45,6 +45,19 @@ pub struct Parameter {
     pub error_code: Option<String>,
     /// INC entries that touch it.
     pub disagreements: Vec<String>,
+    /// How an unknown value is refused (`x-sdrs-not-found`).
+    pub not_found: Option<NotFound>,
+}
+
+/// The documented answer to an unknown id in a path parameter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotFound {
+    /// HTTP status.
+    pub status: u16,
+    /// Error code.
+    pub code: String,
+    /// Why the reading is uncertain, when it is.
+    pub note: Option<String>,
 }
 
 /// What an asynchronous operation promises about its job.
@@ -310,6 +323,11 @@ impl OpContext<'_> {
                     .and_then(Value::as_str)
                     .map(str::to_owned),
                 disagreements,
+                not_found: p.get("x-sdrs-not-found").map(|nf| NotFound {
+                    status: nf.get("status").and_then(Value::as_u64).unwrap_or(400) as u16,
+                    code: str_of(nf, "code"),
+                    note: nf.get("note").and_then(Value::as_str).map(str::to_owned),
+                }),
             });
         }
         out

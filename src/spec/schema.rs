@@ -99,3 +99,23 @@ impl SchemaCache {
         &self.document
     }
 }
+
+/// The schema caches of every document, chosen by the operation's file.
+#[derive(Debug)]
+pub struct SchemaSet {
+    caches: Vec<(String, SchemaCache)>,
+}
+
+impl SchemaSet {
+    /// Caches for every document of `specs`.
+    pub fn new(specs: &super::Specs) -> SchemaSet {
+        SchemaSet {
+            caches: [&specs.sdrs, &specs.dws].iter().map(|api| (api.file.clone(), SchemaCache::new(&api.document))).collect(),
+        }
+    }
+
+    /// The cache of the document that defines `op`.
+    pub fn for_operation(&self, op: &super::Operation) -> &SchemaCache {
+        self.caches.iter().find(|(file, _)| *file == op.location.file).map(|(_, c)| c).unwrap_or(&self.caches[0].1)
+    }
+}

@@ -1,0 +1,194 @@
+//! The precondition matrix: every action tried from every reachable state its machine forbids,
+//! and every creation tried in a protection group whose state forbids it; each expects the
+//! documented refusal.
+
+use crate::cases::build::{group_action_body, job, path, request, Res};
+use crate::cases::model::{Case, CaseKind, Expect, Judge, RequestStep, StatusSet, Step};
+use crate::cases::reach::{reach, reachable, Reached};
+use crate::spec::{Action, Specs};
+use serde_json::json;
+use std::collections::BTreeMap;
+
+/// The precondition cases of every action.
+pub fn cases(specs: &Specs) -> Vec<Case> {
+    let mut out = Vec::new();
+    let mut by_operation: BTreeMap<&str, Vec<&Action>> = BTreeMap::new();
+    for a in &specs.states.actions {
+        by_operation.entry(a.operation.as_str()).or_default().push(a);
+    }
+    for (operation, actions) in by_operation {
+        let Some(op) = specs.operation(operation) else { continue };
+        // Actions of one operation (start and re-protect) share the union of their source states.
+        let acting: Vec<&&Action> = actions.iter().filter(|a| !a.creates && !a.from.is_empty()).collect();
+        if let Some(first) = acting.first() {
+            let machine = first.machine.as_str();
+            let allowed: Vec<&str> = acting.iter().flat_map(|a| a.from.iter().map(String::as_str)).collect();
+            for state in reachable(machine) {
+                if allowed.contains(state) {
+                    continue;
+                }
+                let Some(r) = reach(machine, state) else { continue };
+                let Some(target) = r.resource(machine).cloned() else { continue };
+                let mut codes: Vec<String> = Vec::new();
+                let mut disputes: Vec<String> = Vec::new();
+                for a in &acting {
+                    extend_unique(&mut codes, a.refusal.iter().flat_map(|rf| rf.codes.iter().cloned()));
+                    extend_unique(&mut codes, a.parents.iter().flat_map(|p| p.codes.iter().cloned()));
+                    extend_unique(&mut codes, a.requires.iter().flat_map(|q| q.codes.iter().cloned()));
+                    extend_unique(&mut disputes, a.disagreements.iter().cloned());
+                }
+                let status = first.refusal.as_ref().map(|rf| rf.status).unwrap_or(400);
+                let Some(step) = action_request(operation, &r, &target) else { continue };
+                out.push(build_case(op, &first.name, machine, state, r, step, status, codes, disputes, ""));
+            }
+        }
+        for a in actions.iter().filter(|a| a.creates) {
+            for parent in a.parents.iter().filter(|p| p.machine == "server_group") {
+                for state in reachable("server_group") {
+                    if parent.states.iter().any(|s| s == state) {
+                        continue;
+                    }
+                    let Some(r) = reach("server_group", state) else { continue };
+                    let g = r.group.clone();
+                    let mut r = r;
+                    let Some(step) = create_request(operation, &mut r, &g) else { continue };
+                    let mut codes = parent.codes.clone();
+                    extend_unique(&mut codes, a.requires.iter().flat_map(|q| q.codes.iter().cloned()));
+                    let disputes = parent.disagreements.clone();
+                    out.push(build_case(op, &a.name, "server_group", state, r, step, 400, codes, disputes, "group-"));
+                }
+            }
+        }
+    }
+    out
+}
+
+fn extend_unique(into: &mut Vec<String>, items: impl Iterator<Item = String>) {
+    for i in items {
+        if !into.contains(&i) {
+            into.push(i);
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn build_case(
+    op: &crate::spec::Operation,
+    action: &str,
+    machine: &str,
+    state: &str,
+    reached: Reached,
+    mut step: RequestStep,
+    status: u16,
+    codes: Vec<String>,
+    disagreements: Vec<String>,
+    slug_prefix: &str,
+) -> Case {
+    step.name = format!("{} while the {} is {state}", op.id, machine.replace('_', " "));
+    step.expect = Expect {
+        status: Some(StatusSet::One(status)),
+        codes,
+        judge: Judge::Precondition { action: action.to_owned(), state: state.to_owned() },
+        disagreements,
+        ..Expect::default()
+    };
+    // A wrongly accepted action still leaves a job: the runner follows it to clean up.
+    step.job = Some(crate::cases::model::JobSpec { outcome: crate::cases::model::JobOutcome::Any, ..Default::default() });
+    let mut steps = reached.builder.steps.clone();
+    steps.push(Step::Request(Box::new(step)));
+    Case {
+        id: format!("{}/precondition/{slug_prefix}{state}", op.id),
+        operation: op.id.clone(),
+        family: op.family.clone(),
+        kind: CaseKind::Precondition,
+        tags: vec![machine.to_owned()],
+        description: format!("{} is refused while the {} is {state}", op.id, machine.replace('_', " ")),
+        needs: reached.builder.needs.clone(),
+        fixture: None,
+        steps,
+        skip: None,
+        source: None,
+    }
+}
+
+fn action_request(operation: &str, r: &Reached, target: &Res) -> Option<RequestStep> {
+    let mut s = request("", operation);
+    match operation {
+        "deleteProtectionGroup" => s.path = path(&[("server_group_id", &target.id())]),
+        "startProtectionGroup" | "stopProtectionGroup" | "failoverProtectionGroup" | "reverseProtectionGroup" => {
+            let key = match operation {
+                "startProtectionGroup" => "start-server-group",
+                "stopProtectionGroup" => "stop-server-group",
+                "failoverProtectionGroup" => "failover-server-group",
+                _ => "reverse-server-group",
+            };
+            s.path = path(&[("server_group_id", &target.id())]);
+            s.body = Some(group_action_body(key));
+        }
+        "deleteProtectedInstance" => {
+            s.path = path(&[("protected_instance_id", &target.id())]);
+            s.body = Some(json!({"delete_target_server": true, "delete_target_eip": true}));
+        }
+        "batchDeleteProtectedInstances" => {
+            s.body = Some(json!({"protected_instances": [{"id": target.id()}], "delete_target_server": true, "delete_target_eip": true}));
+        }
+        "addProtectedInstanceNic" => {
+            s.path = path(&[("protected_instance_id", &target.id())]);
+            s.body = Some(json!({"subnet_id": "${subnet.1}"}));
+        }
+        "deleteProtectedInstanceNic" => {
+            s.path = path(&[("protected_instance_id", &target.id())]);
+            s.body = Some(json!({"nic_id": super::UNKNOWN_ID}));
+        }
+        "resizeProtectedInstance" => {
+            s.path = path(&[("protected_instance_id", &target.id())]);
+            s.body = Some(json!({"resize": {"dr_flavorRef": "${flavor.1}"}}));
+        }
+        "attachReplicationPair" => {
+            let i = r.instance.as_ref()?;
+            s.path = path(&[("protected_instance_id", &i.id())]);
+            s.body = Some(json!({"replicationAttachment": {"replication_id": target.id(), "device": "/dev/vdb"}}));
+        }
+        "detachReplicationPair" => {
+            let i = r.instance.as_ref()?;
+            s.path = path(&[("protected_instance_id", &i.id()), ("replication_id", &target.id())]);
+        }
+        "deleteReplicationPair" => {
+            s.path = path(&[("replication_id", &target.id())]);
+            s.body = Some(json!({"replication": {"server_group_id": target.group_id(), "delete_target_volume": true}}));
+        }
+        "expandReplicationPair" => {
+            s.path = path(&[("replication_id", &target.id())]);
+            s.body = Some(json!({"extend-replication": {"new_size": 200}}));
+        }
+        "deleteDrDrill" => s.path = path(&[("disaster_recovery_drill_id", &target.id())]),
+        _ => return None,
+    }
+    Some(s)
+}
+
+fn create_request(operation: &str, r: &mut Reached, g: &Res) -> Option<RequestStep> {
+    let mut s = request("", operation);
+    let b = &mut r.builder;
+    match operation {
+        "createProtectedInstance" => {
+            let server = b.server(false);
+            s.body = Some(json!({"protected_instance": {"server_group_id": g.id(), "server_id": server, "name": "${prefix}-late-i"}}));
+        }
+        "batchCreateProtectedInstances" => {
+            let server = b.server(false);
+            s.body = Some(json!({"protected_instances": {"name_prefix": "${prefix}-late", "server_group_id": g.id(), "servers": [{"server_id": server}]}}));
+        }
+        "createReplicationPair" => {
+            let volume = b.volume();
+            s.body = Some(json!({"replication": {"server_group_id": g.id(), "volume_id": volume, "name": "${prefix}-late-p"}}));
+        }
+        "createDrDrill" => {
+            let vpc = b.drill_vpc();
+            s.body = Some(json!({"disaster_recovery_drill": {"server_group_id": g.id(), "name": "${prefix}-late-d", "drill_vpc_id": vpc}}));
+        }
+        _ => return None,
+    }
+    let _ = job;
+    Some(s)
+}

@@ -1,0 +1,331 @@
+//! Recipes that bring a fresh resource into a chosen state, for the precondition matrix.
+//!
+//! Transitional states are held by not waiting for the job (the runner finishes it at
+//! teardown); error states need world objects that make a job fail (`failing` prerequisites).
+
+use super::build::{path, request, Builder, Res};
+use super::model::JobOutcome;
+use serde_json::json;
+use std::collections::BTreeMap;
+
+/// A setup that ends with a resource in a known state.
+#[derive(Debug, Clone)]
+pub struct Reached {
+    /// The setup steps and needs.
+    pub builder: Builder,
+    /// The protection group.
+    pub group: Res,
+    /// The protected instance, when the setup made one.
+    pub instance: Option<Res>,
+    /// The replication pair, when the setup made one.
+    pub pair: Option<Res>,
+    /// The DR drill, when the setup made one.
+    pub drill: Option<Res>,
+    /// Known state of each machine's resource at the end of the setup.
+    pub states: BTreeMap<&'static str, String>,
+}
+
+impl Reached {
+    /// The resource of `machine`.
+    pub fn resource(&self, machine: &str) -> Option<&Res> {
+        match machine {
+            "server_group" => Some(&self.group),
+            "protected_instance" => self.instance.as_ref(),
+            "replication_pair" => self.pair.as_ref(),
+            "dr_drill" => self.drill.as_ref(),
+            _ => None,
+        }
+    }
+}
+
+const GROUP: &str = "server_group";
+const INSTANCE: &str = "protected_instance";
+const PAIR: &str = "replication_pair";
+const DRILL: &str = "dr_drill";
+
+/// States of each machine this module can reach.
+pub fn reachable(machine: &str) -> &'static [&'static str] {
+    match machine {
+        GROUP => &[
+            "creating", "available", "protected", "deleting", "error-deleting", "error", "starting", "error-starting",
+            "reprotecting", "error-reprotecting", "stopping", "error-stopping", "reversing", "error-reversing",
+            "failing-over", "failed-over", "error-failing-over",
+        ],
+        INSTANCE => &[
+            "creating", "available", "deleting", "error-deleting", "error", "nic-creating", "starting", "error-starting",
+            "protected", "reversing", "failing-over", "failed-over", "reprotecting", "stopping", "error-stopping",
+            "error-reversing", "error-failing-over", "error-reprotecting", "resizing", "error-resizing",
+        ],
+        PAIR => &[
+            "creating", "available", "deleting", "error-deleting", "error", "extending", "error-extending", "starting",
+            "error-starting", "protected", "reversing", "failing-over", "failed-over", "reprotecting", "stopping",
+            "error-stopping", "error-reversing", "error-failing-over", "error-reprotecting", "attaching", "detaching",
+            "error-attaching", "error-detaching",
+        ],
+        DRILL => &["creating", "available", "deleting", "error-deleting", "error"],
+        _ => &[],
+    }
+}
+
+/// Group-level states reached through a protection-group action, with what leads there.
+fn group_path(state: &str) -> Option<(&'static [&'static str], Option<(&'static str, &'static str)>)> {
+    // (actions waited for, then the final action and how: "nowait" or a job type made to fail)
+    Some(match state {
+        "available" => (&[], None),
+        "protected" => (&["start-server-group"], None),
+        "failed-over" => (&["start-server-group", "failover-server-group"], None),
+        "starting" => (&[], Some(("start-server-group", "nowait"))),
+        "stopping" => (&["start-server-group"], Some(("stop-server-group", "nowait"))),
+        "failing-over" => (&["start-server-group"], Some(("failover-server-group", "nowait"))),
+        "reversing" => (&["start-server-group"], Some(("reverse-server-group", "nowait"))),
+        "reprotecting" => (&["start-server-group", "failover-server-group"], Some(("start-server-group", "nowait"))),
+        "error-starting" => (&[], Some(("start-server-group", "startProtectionGroupNoCG"))),
+        "error-stopping" => (&["start-server-group"], Some(("stop-server-group", "stopProtectionGroupNoCG"))),
+        "error-failing-over" => (&["start-server-group"], Some(("failover-server-group", "failoverProtectionGroupNoCG"))),
+        "error-reversing" => (&["start-server-group"], Some(("reverse-server-group", "reverseProtectionGroupNoCG"))),
+        "error-reprotecting" => (
+            &["start-server-group", "failover-server-group"],
+            Some(("start-server-group", "reprotectProtectionGroupNoCG")),
+        ),
+        _ => return None,
+    })
+}
+
+/// A full group (pair attached to an instance) driven to a group-level state; every member follows.
+fn full_group_in(state: &str) -> Option<Reached> {
+    let (waited, last) = group_path(state)?;
+    let mut b = Builder::new();
+    let g = b.group();
+    let p = b.pair(&g);
+    let needs_shutoff = waited.contains(&"reverse-server-group") || last.is_some_and(|(k, _)| k == "reverse-server-group");
+    let server = match last {
+        Some((_, how)) if how != "nowait" => b.failing("servers", how),
+        _ => b.server(needs_shutoff),
+    };
+    let i = b.instance_with(&g, &server, JobOutcome::Success);
+    b.attach(&i, &p, "/dev/vda", JobOutcome::Success);
+    for key in waited {
+        b.group_action(&g, key, JobOutcome::Success);
+    }
+    if let Some((key, how)) = last {
+        let outcome = if how == "nowait" { JobOutcome::NoWait } else { JobOutcome::Fail };
+        b.group_action(&g, key, outcome);
+    }
+    let states = [GROUP, INSTANCE, PAIR].into_iter().map(|m| (m, state.to_owned())).collect();
+    Some(Reached { builder: b, group: g, instance: Some(i), pair: Some(p), drill: None, states })
+}
+
+fn with_states(mut r: Reached, states: &[(&'static str, &str)]) -> Reached {
+    r.states = states.iter().map(|(m, s)| (*m, (*s).to_owned())).collect();
+    r
+}
+
+fn base(b: Builder, g: Res) -> Reached {
+    Reached { builder: b, group: g, instance: None, pair: None, drill: None, states: BTreeMap::new() }
+}
+
+/// A setup leaving the resource of `machine` in `state`, or `None` when no recipe reaches it.
+pub fn reach(machine: &str, state: &str) -> Option<Reached> {
+    if let Some(r) = full_group_in(state) {
+        if machine != DRILL {
+            return Some(r);
+        }
+    }
+    match (machine, state) {
+        (GROUP, "creating") => {
+            let mut b = Builder::new();
+            let g = b.group_with("${vpc_id}", JobOutcome::NoWait);
+            Some(with_states(base(b, g), &[(GROUP, "creating")]))
+        }
+        (GROUP, "deleting") => {
+            let mut b = Builder::new();
+            let g = b.group();
+            let mut del = request("delete the group, not waiting", "deleteProtectionGroup");
+            del.path = path(&[("server_group_id", &g.id())]);
+            del.job = super::build::job(JobOutcome::NoWait, &[]);
+            b.push(del);
+            Some(with_states(base(b, g), &[(GROUP, "deleting")]))
+        }
+        (GROUP, "error") => {
+            let mut b = Builder::new();
+            let vpc = b.failing("vpcs", "createProtectionGroupNoCG");
+            let g = b.group_with(&vpc, JobOutcome::Fail);
+            Some(with_states(base(b, g), &[(GROUP, "error")]))
+        }
+        (GROUP, "error-deleting") => {
+            let mut b = Builder::new();
+            let vpc = b.failing("vpcs", "deleteProtectionGroupNoCG");
+            let g = b.group_with(&vpc, JobOutcome::Success);
+            let mut del = request("delete the group, made to fail", "deleteProtectionGroup");
+            del.path = path(&[("server_group_id", &g.id())]);
+            del.job = super::build::job(JobOutcome::Fail, &[]);
+            b.push(del);
+            Some(with_states(base(b, g), &[(GROUP, "error-deleting")]))
+        }
+        (INSTANCE, _) => instance_in(state),
+        (PAIR, _) => pair_in(state),
+        (DRILL, _) => drill_in(state),
+        _ => None,
+    }
+}
+
+fn instance_in(state: &str) -> Option<Reached> {
+    let mut b = Builder::new();
+    let g = b.group();
+    let (server, outcome, then): (String, JobOutcome, Option<(&str, JobOutcome)>) = match state {
+        "creating" => (b.server(false), JobOutcome::NoWait, None),
+        "error" => (b.failing("servers", "createProtectedInstanceNoCG"), JobOutcome::Fail, None),
+        "deleting" => (b.server(false), JobOutcome::Success, Some(("delete", JobOutcome::NoWait))),
+        "error-deleting" => (b.failing("servers", "deleteProtectedInstanceNoCG"), JobOutcome::Success, Some(("delete", JobOutcome::Fail))),
+        "nic-creating" => (b.server(false), JobOutcome::Success, Some(("nic", JobOutcome::NoWait))),
+        "resizing" => (b.server(true), JobOutcome::Success, Some(("resize", JobOutcome::NoWait))),
+        "error-resizing" => (b.failing("servers", "resizeProtectedInstanceNew"), JobOutcome::Success, Some(("resize", JobOutcome::Fail))),
+        _ => return None,
+    };
+    let i = b.instance_with(&g, &server, outcome);
+    if let Some((what, how)) = then {
+        let mut step = match what {
+            "delete" => request("delete the instance", "deleteProtectedInstance"),
+            "nic" => {
+                let mut s = request("add a NIC", "addProtectedInstanceNic");
+                s.body = Some(json!({"subnet_id": "${subnet.1}"}));
+                s
+            }
+            _ => {
+                let mut s = request("resize the instance", "resizeProtectedInstance");
+                s.body = Some(json!({"resize": {"flavorRef": "${flavor.1}"}}));
+                s
+            }
+        };
+        step.path = path(&[("protected_instance_id", &i.id())]);
+        step.job = super::build::job(how, &[]);
+        b.push(step);
+    }
+    let mut r = base(b, g);
+    r.instance = Some(i);
+    Some(with_states(r, &[(GROUP, "available"), (INSTANCE, state)]))
+}
+
+fn pair_in(state: &str) -> Option<Reached> {
+    let mut b = Builder::new();
+    let g = b.group();
+    let mut instance = None;
+    let volume_fail = |b: &mut Builder, jt: &str| b.failing("volumes", jt);
+    let p = match state {
+        "creating" => {
+            let v = b.volume();
+            b.pair_with(&g, &v, JobOutcome::NoWait)
+        }
+        "error" => {
+            let v = volume_fail(&mut b, "createReplicationPairNoCG");
+            b.pair_with(&g, &v, JobOutcome::Fail)
+        }
+        "deleting" | "error-deleting" => {
+            let (v, how) = if state == "deleting" {
+                (b.volume(), JobOutcome::NoWait)
+            } else {
+                (volume_fail(&mut b, "deleteReplicationPairNoCG"), JobOutcome::Fail)
+            };
+            let p = b.pair_with(&g, &v, JobOutcome::Success);
+            let mut del = request("delete the pair", "deleteReplicationPair");
+            del.path = path(&[("replication_id", &p.id())]);
+            del.body = Some(json!({"replication": {"server_group_id": g.id(), "delete_target_volume": true}}));
+            del.job = super::build::job(how, &[]);
+            b.push(del);
+            p
+        }
+        "extending" | "error-extending" => {
+            let (v, how) = if state == "extending" {
+                (b.volume(), JobOutcome::NoWait)
+            } else {
+                (volume_fail(&mut b, "expandReplicationPairNew"), JobOutcome::Fail)
+            };
+            let p = b.pair_with(&g, &v, JobOutcome::Success);
+            let mut ext = request("expand the pair", "expandReplicationPair");
+            ext.path = path(&[("replication_id", &p.id())]);
+            ext.body = Some(json!({"extend-replication": {"new_size": 100}}));
+            ext.job = super::build::job(how, &[]);
+            b.push(ext);
+            p
+        }
+        "attaching" | "error-attaching" => {
+            let (v, how) = if state == "attaching" {
+                (b.volume(), JobOutcome::NoWait)
+            } else {
+                (volume_fail(&mut b, "attachReplicationPairNew"), JobOutcome::Fail)
+            };
+            let p = b.pair_with(&g, &v, JobOutcome::Success);
+            let i = b.instance(&g);
+            b.attach(&i, &p, "/dev/vda", how);
+            instance = Some(i);
+            p
+        }
+        "detaching" | "error-detaching" => {
+            let (v, how) = if state == "detaching" {
+                (b.volume(), JobOutcome::NoWait)
+            } else {
+                (volume_fail(&mut b, "detachReplicationPairNew"), JobOutcome::Fail)
+            };
+            let p = b.pair_with(&g, &v, JobOutcome::Success);
+            let i = b.instance(&g);
+            b.attach(&i, &p, "/dev/vda", JobOutcome::Success);
+            b.detach(&i, &p, how);
+            instance = Some(i);
+            p
+        }
+        _ => return None,
+    };
+    let mut r = base(b, g);
+    r.pair = Some(p);
+    r.instance = instance;
+    Some(with_states(r, &[(GROUP, "available"), (PAIR, state)]))
+}
+
+fn drill_in(state: &str) -> Option<Reached> {
+    let mut b = Builder::new();
+    let g = b.group();
+    let d = match state {
+        "available" => b.drill(&g),
+        "creating" => {
+            let v = b.drill_vpc();
+            b.drill_with(&g, &v, JobOutcome::NoWait)
+        }
+        "error" => {
+            let v = b.failing("drill_vpcs", "createDisasterRecoveryDrill");
+            b.drill_with(&g, &v, JobOutcome::Fail)
+        }
+        "deleting" | "error-deleting" => {
+            let (v, how) = if state == "deleting" {
+                (b.drill_vpc(), JobOutcome::NoWait)
+            } else {
+                (b.failing("drill_vpcs", "deleteDisasterRecoveryDrill"), JobOutcome::Fail)
+            };
+            let d = b.drill_with(&g, &v, JobOutcome::Success);
+            let mut del = request("delete the drill", "deleteDrDrill");
+            del.path = path(&[("disaster_recovery_drill_id", &d.id())]);
+            del.job = super::build::job(how, &[]);
+            b.push(del);
+            d
+        }
+        _ => return None,
+    };
+    let mut r = base(b, g);
+    r.drill = Some(d);
+    Some(with_states(r, &[(GROUP, "available"), (DRILL, state)]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_listed_state_has_a_recipe() {
+        for machine in [GROUP, INSTANCE, PAIR, DRILL] {
+            for state in reachable(machine) {
+                let r = reach(machine, state).unwrap_or_else(|| panic!("no recipe for {machine} {state}"));
+                assert!(r.resource(machine).is_some(), "{machine} {state}");
+                assert_eq!(r.states.get(machine).map(String::as_str), Some(*state), "{machine} {state}");
+            }
+        }
+    }
+}

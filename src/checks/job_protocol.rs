@@ -1,0 +1,1314 @@
+//! `job_protocol`: an asynchronous write answers a `job_id`; polling that job shows a Job that
+//! moves through the job machine (INIT, RUNNING, SUCCESS, FAIL) to SUCCESS or FAIL in time, with
+//! fitting `job_type`, times, error fields and `entities` (sub-jobs included); and the resource
+//! is then in the state (or gone) the action promises.
+
+use super::{
+    body_excerpt, error_code_of, list, value_excerpt, CheckContext, CheckName, CheckResult,
+    Failure, STATES_SPEC,
+};
+use crate::exchange::Exchange;
+use chrono::{NaiveDate, NaiveDateTime, TimeDelta};
+use serde_json::{Map, Value};
+use std::sync::OnceLock;
+
+/// The machine jobs follow in `states.yaml`.
+const JOB_MACHINE: &str = "job";
+/// The job status that carries error fields.
+const FAIL: &str = "FAIL";
+/// The job status after which the created resource's id is in `entities`.
+const SUCCESS: &str = "SUCCESS";
+/// Entities key of sub-jobs.
+const SUB_JOBS: &str = "sub_jobs";
+/// Disagreement: example job ids are not all 32 hex characters.
+const JOB_ID_SHAPE: &str = "INC-50";
+/// Disagreement: examples use job types outside the documented list.
+const JOB_TYPES_OPEN: &str = "INC-38";
+/// Disagreement: examples return null error fields, which the tables never call nullable.
+const NULL_FIELDS: &str = "INC-51";
+/// Deepest sub-job nesting judged.
+const MAX_DEPTH: usize = 8;
+
+/// Everything the runner saw of one asynchronous write.
+#[derive(Debug, Clone)]
+pub struct JobEvidence<'a> {
+    /// The async write's answer.
+    pub submit: &'a Exchange,
+    /// Acceptable `job_type` values (empty: undocumented; then only a non-empty string is required).
+    pub job_types: Vec<String>,
+    /// The `entities` key that must carry the resource id on SUCCESS (create operations).
+    pub entity: Option<String>,
+    /// Every `GET /jobs/{id}` answer, in order.
+    pub polls: &'a [Exchange],
+    /// False when the runner gave up waiting (deadline).
+    pub finished: bool,
+    /// The GET of the resource after the job ended.
+    pub follow_up: Option<FollowUp<'a>>,
+}
+
+/// The GET of the acted-on resource after its job ended.
+#[derive(Debug, Clone)]
+pub struct FollowUp<'a> {
+    /// The answer.
+    pub exchange: &'a Exchange,
+    /// JSON pointer of the resource status in the answer (`/server_group/status`).
+    pub status_pointer: String,
+    /// Statuses the resource may be in after the job.
+    pub expected_states: Vec<String>,
+    /// The job deleted the resource: the GET must say it is gone.
+    pub expect_gone: bool,
+    /// Codes that say "no such resource" (empty: any code).
+    pub gone_codes: Vec<String>,
+}
+
+/// Judges the whole life of one job: submit answer, polls, deadline and follow-up.
+pub fn job_protocol(ctx: &CheckContext, ev: &JobEvidence) -> CheckResult {
+    let name = CheckName::JobProtocol;
+    let Some(submit) = ev.submit.ok() else {
+        return CheckResult::skipped(
+            name,
+            "the asynchronous request got no response (judged by status_code)",
+        );
+    };
+    if !submit.is_success() {
+        return CheckResult::skipped(
+            name,
+            format!(
+                "the asynchronous request was refused with {}: no job to follow",
+                submit.status
+            ),
+        );
+    }
+    let mut out = Findings::default();
+    let file = &ctx.specs.sdrs.file;
+
+    // The submit answer.
+    let submitted = match submit.json.as_ref().and_then(|j| j.get("job_id")) {
+        Some(Value::String(id)) => {
+            if !is_job_id_shaped(id) {
+                out.add(
+                    Failure::new(
+                        format!("job_id `{id}` is not 32 lowercase hex characters"),
+                        "32 lowercase hex characters",
+                        format!("\"{id}\""),
+                    )
+                    .at(format!("{file}#/components/schemas/Job/properties/job_id"))
+                    .disputed(&[JOB_ID_SHAPE.to_owned()]),
+                    None,
+                );
+            }
+            Some(id.as_str())
+        }
+        Some(other) => {
+            out.add(
+                Failure::new(
+                    "the asynchronous answer's job_id is not a string",
+                    "a string job_id",
+                    value_excerpt(other),
+                )
+                .at(format!("{file}#/components/schemas/AsyncJobResponse")),
+                None,
+            );
+            None
+        }
+        None => {
+            out.add(
+                Failure::new(
+                    "the asynchronous answer has no job_id",
+                    r#"{"job_id": "<32 hex>"}"#,
+                    body_excerpt(submit),
+                )
+                .at(format!("{file}#/components/schemas/AsyncJobResponse")),
+                None,
+            );
+            None
+        }
+    };
+
+    // Every poll.
+    let rules = Rules::new(ctx, ev);
+    // Polls are judged against the show operation of the job machine.
+    let poll_spec = ctx
+        .specs
+        .states
+        .machines
+        .get(JOB_MACHINE)
+        .and_then(|m| m.show.as_deref())
+        .and_then(|id| ctx.specs.operation(id))
+        .map(|op| format!("{} ({})", op.location, op.id))
+        .unwrap_or_else(|| format!("{file}#/components/schemas/Job"));
+    let mut statuses: Vec<(usize, String)> = Vec::new();
+    for (i, poll) in ev.polls.iter().enumerate() {
+        let n = i + 1;
+        let spec = poll_spec.clone();
+        let resp = match &poll.response {
+            Ok(resp) => resp,
+            Err(e) => {
+                out.add(
+                    Failure::new(
+                        "a poll of the job got no response",
+                        "status 200 with the job",
+                        e.message.clone(),
+                    )
+                    .at(spec),
+                    Some(n),
+                );
+                continue;
+            }
+        };
+        if resp.status != 200 {
+            out.add(
+                Failure::new(
+                    format!("a poll of the job answered {}", resp.status),
+                    "status 200 with the job",
+                    format!("status {}: {}", resp.status, body_excerpt(resp)),
+                )
+                .at(spec),
+                Some(n),
+            );
+            continue;
+        }
+        let Some(job) = resp.json.as_ref().and_then(Value::as_object) else {
+            out.add(
+                Failure::new(
+                    "a poll answer is not a JSON object",
+                    "a Job object",
+                    body_excerpt(resp),
+                )
+                .at(spec),
+                Some(n),
+            );
+            continue;
+        };
+        match (job.get("job_id"), submitted) {
+            (Some(Value::String(id)), Some(sub)) if id == sub => {}
+            (Some(Value::String(_)), None) => {}
+            (other, _) => out.add(
+                Failure::new(
+                    "the polled job has another job_id than the one submitted",
+                    format!("\"{}\"", submitted.unwrap_or("(a string)")),
+                    other
+                        .map(value_excerpt)
+                        .unwrap_or_else(|| "(absent)".into()),
+                )
+                .at(format!("{file}#/components/schemas/Job/properties/job_id")),
+                Some(n),
+            ),
+        }
+        rules.check_job(job, "", 0, n, &mut out);
+        if let Some(Value::String(s)) = job.get("status") {
+            if rules.is_state(s) {
+                statuses.push((n, s.clone()));
+            }
+        }
+    }
+
+    // The sequence of statuses.
+    let states = &ctx.specs.states;
+    let machine_spec = format!("{STATES_SPEC} machines.{JOB_MACHINE}");
+    let mut terminal: Option<(usize, String)> = None;
+    let mut previous: Option<&str> = None;
+    for (n, status) in &statuses {
+        if let Some((_, t)) = &terminal {
+            if status != t {
+                out.add(
+                    Failure::new(
+                        format!("the job changed after the terminal state {t}: {t} -> {status}"),
+                        format!("no change after {t}"),
+                        format!("{t} -> {status}"),
+                    )
+                    .at(machine_spec.clone()),
+                    Some(*n),
+                );
+            }
+            continue;
+        }
+        if let Some(p) = previous {
+            if !states.allows(JOB_MACHINE, p, status) {
+                let next = states.successors(JOB_MACHINE, p);
+                out.add(
+                    Failure::new(
+                        format!("illegal job transition {p} -> {status}"),
+                        format!("{p} followed by one of: {}", list(&next)),
+                        format!("{p} -> {status}"),
+                    )
+                    .at(machine_spec.clone()),
+                    Some(*n),
+                );
+            }
+        }
+        previous = Some(status);
+        if states.is_terminal(JOB_MACHINE, status) {
+            terminal = Some((*n, status.clone()));
+        }
+    }
+
+    // The deadline.
+    let last = statuses
+        .last()
+        .map(|(n, s)| format!("last status {s} (poll {n} of {})", ev.polls.len()));
+    if !ev.finished {
+        out.add(
+            Failure::new(
+                "the job did not reach SUCCESS or FAIL within the deadline",
+                "SUCCESS or FAIL before the deadline",
+                last.clone()
+                    .unwrap_or_else(|| format!("no status seen in {} polls", ev.polls.len())),
+            )
+            .at(machine_spec.clone()),
+            None,
+        );
+    } else if terminal.is_none() {
+        out.add(
+            Failure::new(
+                "the polls ended without showing SUCCESS or FAIL",
+                "a last poll showing SUCCESS or FAIL",
+                last.unwrap_or_else(|| format!("no status seen in {} polls", ev.polls.len())),
+            )
+            .at(machine_spec),
+            None,
+        );
+    }
+
+    // The resource after the job.
+    if let (Some(follow), Some((_, ended))) = (&ev.follow_up, &terminal) {
+        check_follow_up(follow, ended, &mut out);
+    }
+    CheckResult::from_failures(name, out.into_failures(), ctx.strict)
+}
+
+/// Judges the GET of the resource after the job ended in `ended`.
+fn check_follow_up(follow: &FollowUp, ended: &str, out: &mut Findings) {
+    let spec = format!("{STATES_SPEC} actions (success and failure states)");
+    let resp = match &follow.exchange.response {
+        Ok(resp) => resp,
+        Err(e) => {
+            out.add(
+                Failure::new(
+                    format!("the GET after the job ended ({ended}) got no response"),
+                    "an HTTP answer",
+                    e.message.clone(),
+                )
+                .at(spec),
+                None,
+            );
+            return;
+        }
+    };
+    if follow.expect_gone {
+        let code = resp.json.as_ref().and_then(error_code_of);
+        let code_ok = follow.gone_codes.is_empty()
+            || code.is_some_and(|c| follow.gone_codes.iter().any(|g| g == c));
+        if !(matches!(resp.status, 400 | 404) && code_ok) {
+            let codes = if follow.gone_codes.is_empty() {
+                "any code".to_owned()
+            } else {
+                list(&follow.gone_codes)
+            };
+            out.add(
+                Failure::new(
+                    format!("after the job ended ({ended}) the resource is not gone"),
+                    format!("status 400 or 404 with {codes}"),
+                    format!("status {}: {}", resp.status, body_excerpt(resp)),
+                )
+                .at(spec),
+                None,
+            );
+        }
+        return;
+    }
+    if resp.status != 200 {
+        out.add(
+            Failure::new(
+                format!(
+                    "after the job ended ({ended}) the resource answered {}",
+                    resp.status
+                ),
+                "status 200 with the resource",
+                format!("status {}: {}", resp.status, body_excerpt(resp)),
+            )
+            .at(spec),
+            None,
+        );
+        return;
+    }
+    let value = resp
+        .json
+        .as_ref()
+        .and_then(|j| j.pointer(&follow.status_pointer));
+    let ok = match value {
+        Some(Value::String(s)) => {
+            follow.expected_states.is_empty() || follow.expected_states.iter().any(|e| e == s)
+        }
+        _ => false,
+    };
+    if !ok {
+        let wanted = if follow.expected_states.is_empty() {
+            "a status".to_owned()
+        } else {
+            format!("one of {}", list(&follow.expected_states))
+        };
+        out.add(
+            Failure::new(
+                format!("after the job ended ({ended}) the resource is not in an expected state"),
+                format!("{wanted} at {}", follow.status_pointer),
+                value
+                    .map(value_excerpt)
+                    .unwrap_or_else(|| "(absent)".into()),
+            )
+            .at(spec),
+            None,
+        );
+    }
+}
+
+/// What a Job object must satisfy, read once from the specs and the evidence.
+struct Rules<'a> {
+    ctx: &'a CheckContext<'a>,
+    job_types: &'a [String],
+    entity: Option<&'a str>,
+    entity_keys: Vec<&'a str>,
+    file: &'a str,
+}
+
+impl<'a> Rules<'a> {
+    fn new(ctx: &'a CheckContext<'a>, ev: &'a JobEvidence<'a>) -> Rules<'a> {
+        let states = &ctx.specs.states;
+        let mut entity_keys: Vec<&str> = states
+            .job_types
+            .values()
+            .map(|t| t.entity.as_str())
+            .collect();
+        entity_keys.extend(states.common_entities.iter().map(String::as_str));
+        entity_keys.push(SUB_JOBS);
+        entity_keys.sort_unstable();
+        entity_keys.dedup();
+        Rules {
+            ctx,
+            job_types: &ev.job_types,
+            entity: ev.entity.as_deref(),
+            entity_keys,
+            file: &ctx.specs.sdrs.file,
+        }
+    }
+
+    fn is_state(&self, status: &str) -> bool {
+        self.ctx
+            .specs
+            .states
+            .machines
+            .get(JOB_MACHINE)
+            .is_some_and(|m| m.states.contains_key(status))
+    }
+
+    fn field_spec(&self, field: &str) -> String {
+        format!("{}#/components/schemas/Job/properties/{field}", self.file)
+    }
+
+    /// Judges one Job object (`path` empty for the polled job, else the sub-job's pointer).
+    fn check_job(
+        &self,
+        job: &Map<String, Value>,
+        path: &str,
+        depth: usize,
+        poll: usize,
+        out: &mut Findings,
+    ) {
+        let top = path.is_empty();
+        let who = if top {
+            "the job".to_owned()
+        } else {
+            format!("sub-job {path}")
+        };
+        let add = |out: &mut Findings, f: Failure| out.add(f, Some(poll));
+
+        if !top {
+            match job.get("job_id") {
+                Some(Value::String(id)) if !id.is_empty() => {
+                    if !is_job_id_shaped(id) {
+                        add(
+                            out,
+                            Failure::new(
+                                format!("{who}: job_id is not 32 lowercase hex characters"),
+                                "32 lowercase hex characters",
+                                format!("\"{id}\""),
+                            )
+                            .at(self.field_spec("job_id"))
+                            .disputed(&[JOB_ID_SHAPE.to_owned()]),
+                        );
+                    }
+                }
+                other => add(
+                    out,
+                    self.missing(&who, "job_id", "a non-empty string", other),
+                ),
+            }
+        }
+
+        // status
+        let status = match job.get("status") {
+            Some(Value::String(s)) if self.is_state(s) => Some(s.as_str()),
+            other => {
+                let all: Vec<&String> = self
+                    .ctx
+                    .specs
+                    .states
+                    .machines
+                    .get(JOB_MACHINE)
+                    .map(|m| m.states.keys().collect())
+                    .unwrap_or_default();
+                add(
+                    out,
+                    Failure::new(
+                        format!("{who}: status is not a job state"),
+                        format!("one of {}", list(&all)),
+                        other
+                            .map(value_excerpt)
+                            .unwrap_or_else(|| "(absent)".into()),
+                    )
+                    .at(format!("{STATES_SPEC} machines.{JOB_MACHINE}")),
+                );
+                None
+            }
+        };
+        let terminal = status.map(|s| self.ctx.specs.states.is_terminal(JOB_MACHINE, s));
+
+        // job_type
+        match job.get("job_type") {
+            Some(Value::String(t)) if !t.is_empty() => {
+                if top {
+                    if !self.job_types.is_empty() && !self.job_types.iter().any(|j| j == t) {
+                        add(
+                            out,
+                            Failure::new(
+                                format!("{who}: job_type {t} does not fit the operation"),
+                                format!("one of {}", list(self.job_types)),
+                                format!("\"{t}\""),
+                            )
+                            .at(self.field_spec("job_type")),
+                        );
+                    }
+                } else if !self.ctx.specs.states.job_types.contains_key(t.as_str()) {
+                    add(
+                        out,
+                        Failure::new(
+                            format!("{who}: unknown job_type {t}"),
+                            "a documented job type, or one seen in the examples",
+                            format!("\"{t}\""),
+                        )
+                        .at(format!("{STATES_SPEC} job_types"))
+                        .disputed(&[JOB_TYPES_OPEN.to_owned()]),
+                    );
+                }
+            }
+            other => add(
+                out,
+                self.missing(&who, "job_type", "a non-empty string", other),
+            ),
+        }
+
+        // begin_time and end_time
+        let begin = match job.get("begin_time") {
+            Some(Value::String(s)) => match parse_time(s) {
+                Some(t) => Some(t),
+                None => {
+                    add(out, self.bad_time(&who, "begin_time", s));
+                    None
+                }
+            },
+            other => {
+                add(out, self.missing(&who, "begin_time", "a timestamp", other));
+                None
+            }
+        };
+        let end = match job.get("end_time") {
+            None | Some(Value::Null) => {
+                if terminal == Some(true) {
+                    add(
+                        out,
+                        Failure::new(
+                            format!("{who}: ended ({}) without end_time", status.unwrap_or("")),
+                            "an end_time",
+                            "(absent or null)",
+                        )
+                        .at(self.field_spec("end_time")),
+                    );
+                }
+                None
+            }
+            Some(value) => {
+                if terminal == Some(false) {
+                    add(
+                        out,
+                        Failure::new(
+                            format!("{who}: has an end_time while {}", status.unwrap_or("")),
+                            "null or absent while the job runs",
+                            value_excerpt(value),
+                        )
+                        .at(self.field_spec("end_time")),
+                    );
+                }
+                match value {
+                    Value::String(s) => {
+                        let t = parse_time(s);
+                        if t.is_none() {
+                            add(out, self.bad_time(&who, "end_time", s));
+                        }
+                        t
+                    }
+                    other => {
+                        add(
+                            out,
+                            self.missing(&who, "end_time", "a timestamp or null", Some(other)),
+                        );
+                        None
+                    }
+                }
+            }
+        };
+        if let (Some(b), Some(e)) = (begin, end) {
+            if b > e {
+                add(
+                    out,
+                    Failure::new(
+                        format!("{who}: begin_time is after end_time"),
+                        "begin_time <= end_time",
+                        format!("begin {b}, end {e}"),
+                    )
+                    .at(self.field_spec("end_time")),
+                );
+            }
+        }
+
+        // error_code and fail_reason: set exactly when FAIL.
+        if let Some(s) = status {
+            for field in ["error_code", "fail_reason"] {
+                let value = job.get(field).filter(|v| !v.is_null());
+                match (s == FAIL, value) {
+                    (true, None) => add(
+                        out,
+                        Failure::new(
+                            format!("{who}: FAIL without {field}"),
+                            format!("a non-null {field}"),
+                            "(absent or null)",
+                        )
+                        .at(self.field_spec(field)),
+                    ),
+                    (false, Some(v)) => add(
+                        out,
+                        Failure::new(
+                            format!("{who}: {field} set while {s}"),
+                            format!("a null or absent {field} unless FAIL"),
+                            value_excerpt(v),
+                        )
+                        .at(self.field_spec(field))
+                        .disputed(&[NULL_FIELDS.to_owned()]),
+                    ),
+                    _ => {}
+                }
+            }
+        }
+
+        // entities
+        let entities_spec = format!("{}#/components/schemas/JobEntities", self.file);
+        let entities = match job.get("entities") {
+            Some(Value::Object(map)) => Some(map),
+            other => {
+                add(out, self.missing(&who, "entities", "an object", other));
+                None
+            }
+        };
+        let Some(entities) = entities else { return };
+        for key in entities.keys() {
+            if !self.entity_keys.contains(&key.as_str()) {
+                add(
+                    out,
+                    Failure::new(
+                        format!("{who}: unknown entities key `{key}`"),
+                        format!("keys among {}", list(&self.entity_keys)),
+                        format!("`{key}`"),
+                    )
+                    .at(entities_spec.clone()),
+                );
+            }
+        }
+        if let (true, Some(SUCCESS), Some(entity)) = (top, status, self.entity) {
+            match entities.get(entity) {
+                Some(Value::String(id)) if !id.is_empty() => {}
+                other => add(
+                    out,
+                    Failure::new(
+                        format!(
+                            "{who}: SUCCESS without the created resource's id in entities.{entity}"
+                        ),
+                        format!("a non-empty string at /entities/{entity}"),
+                        other
+                            .map(value_excerpt)
+                            .unwrap_or_else(|| "(absent)".into()),
+                    )
+                    .at(entities_spec.clone()),
+                ),
+            }
+        }
+        match entities.get(SUB_JOBS) {
+            None => {}
+            Some(Value::Array(subs)) => {
+                if depth >= MAX_DEPTH {
+                    return;
+                }
+                for (k, sub) in subs.iter().enumerate() {
+                    let sub_path = format!("{path}/entities/{SUB_JOBS}/{k}");
+                    match sub.as_object() {
+                        Some(obj) => self.check_job(obj, &sub_path, depth + 1, poll, out),
+                        None => add(
+                            out,
+                            Failure::new(
+                                format!("sub-job {sub_path} is not an object"),
+                                "a Job object",
+                                value_excerpt(sub),
+                            )
+                            .at(entities_spec.clone()),
+                        ),
+                    }
+                }
+            }
+            Some(other) => add(
+                out,
+                Failure::new(
+                    format!("{who}: entities.{SUB_JOBS} is not an array"),
+                    "an array of jobs",
+                    value_excerpt(other),
+                )
+                .at(entities_spec),
+            ),
+        }
+    }
+
+    fn missing(&self, who: &str, field: &str, wanted: &str, found: Option<&Value>) -> Failure {
+        let title = match found {
+            None => format!("{who}: no {field}"),
+            Some(_) => format!("{who}: {field} is not {wanted}"),
+        };
+        Failure::new(
+            title,
+            wanted.to_owned(),
+            found
+                .map(value_excerpt)
+                .unwrap_or_else(|| "(absent)".into()),
+        )
+        .at(self.field_spec(field))
+    }
+
+    fn bad_time(&self, who: &str, field: &str, text: &str) -> Failure {
+        Failure::new(
+            format!("{who}: {field} is not a timestamp"),
+            "yyyy-MM-dd[T ]HH:mm:ss[.fraction][Z]",
+            format!("\"{}\"", super::excerpt(text, 60)),
+        )
+        .at(format!("{}#/components/schemas/Timestamp", self.file))
+    }
+}
+
+/// Whether a job id has the documented shape: 32 lowercase hex characters.
+fn is_job_id_shaped(id: &str) -> bool {
+    id.len() == 32
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// Parses a timestamp leniently: `yyyy-MM-dd[T ]HH:mm:ss[.fraction][Z|±hh:mm]`, as UTC when no
+/// zone is given (INC-43).
+fn parse_time(text: &str) -> Option<NaiveDateTime> {
+    static SHAPE: OnceLock<regex::Regex> = OnceLock::new();
+    let shape = SHAPE.get_or_init(|| {
+        regex::Regex::new(r"^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:?\d{2})?$").expect("static regex")
+    });
+    let c = shape.captures(text.trim())?;
+    let num = |i: usize| c.get(i).and_then(|m| m.as_str().parse::<u32>().ok());
+    let year = c.get(1)?.as_str().parse::<i32>().ok()?;
+    let date = NaiveDate::from_ymd_opt(year, num(2)?, num(3)?)?;
+    let nanos = match c.get(7) {
+        Some(f) => {
+            let digits: String = f
+                .as_str()
+                .chars()
+                .chain(std::iter::repeat('0'))
+                .take(9)
+                .collect();
+            digits.parse::<u32>().ok()?
+        }
+        None => 0,
+    };
+    let local = date.and_hms_nano_opt(num(4)?, num(5)?, num(6)?, nanos)?;
+    let offset_seconds = match c.get(8).map(|m| m.as_str()) {
+        None | Some("Z") => 0,
+        Some(zone) => {
+            let sign = if zone.starts_with('-') { -1 } else { 1 };
+            let digits: String = zone.chars().filter(char::is_ascii_digit).collect();
+            let hours: i64 = digits.get(0..2)?.parse().ok()?;
+            let minutes: i64 = digits.get(2..4)?.parse().ok()?;
+            sign * (hours * 3600 + minutes * 60)
+        }
+    };
+    local.checked_sub_signed(TimeDelta::try_seconds(offset_seconds)?)
+}
+
+/// Failures gathered over all polls; the same failure seen in several polls is reported once,
+/// naming the polls.
+#[derive(Default)]
+struct Findings {
+    entries: Vec<(Failure, Vec<usize>)>,
+}
+
+impl Findings {
+    fn add(&mut self, failure: Failure, poll: Option<usize>) {
+        if let Some(entry) = self.entries.iter_mut().find(|(f, _)| *f == failure) {
+            entry.1.extend(poll);
+            return;
+        }
+        self.entries.push((failure, poll.into_iter().collect()));
+    }
+
+    fn into_failures(self) -> Vec<Failure> {
+        self.entries
+            .into_iter()
+            .map(|(mut f, polls)| {
+                if !polls.is_empty() {
+                    let word = if polls.len() == 1 { "poll" } else { "polls" };
+                    f.title = format!("{} ({word} {})", f.title, ranges(&polls));
+                }
+                f
+            })
+            .collect()
+    }
+}
+
+/// `1-3, 5` for `[1, 2, 3, 5]`.
+fn ranges(numbers: &[usize]) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < numbers.len() {
+        let start = numbers[i];
+        let mut end = start;
+        while i + 1 < numbers.len() && numbers[i + 1] == end + 1 {
+            i += 1;
+            end = numbers[i];
+        }
+        parts.push(if start == end {
+            start.to_string()
+        } else {
+            format!("{start}-{end}")
+        });
+        i += 1;
+    }
+    parts.join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::test_support::{ctx, no_response, strict};
+    use crate::checks::Outcome;
+    use serde_json::json;
+
+    const JOB: &str = "0123456789abcdef0123456789abcdef";
+
+    fn submit() -> Exchange {
+        Exchange::fake(
+            "createProtectionGroup",
+            "POST",
+            "/v1/p/server-groups",
+            200,
+            json!({"job_id": JOB}),
+        )
+    }
+
+    fn job(status: &str) -> Value {
+        let ended = matches!(status, "SUCCESS" | "FAIL");
+        json!({
+            "job_id": JOB,
+            "job_type": "createProtectionGroupNoCG",
+            "status": status,
+            "begin_time": "2019-04-01T12:00:00.000Z",
+            "end_time": if ended { json!("2019-04-01T12:00:05.000Z") } else { Value::Null },
+            "error_code": if status == "FAIL" { json!("SDRS.1011") } else { Value::Null },
+            "fail_reason": if status == "FAIL" { json!("quota") } else { Value::Null },
+            "entities": if status == "SUCCESS" { json!({"server_group_id": "g1"}) } else { json!({}) }
+        })
+    }
+
+    fn poll(body: Value) -> Exchange {
+        Exchange::fake(
+            "showJobStatus",
+            "GET",
+            &format!("/v1/p/jobs/{JOB}"),
+            200,
+            body,
+        )
+    }
+
+    fn evidence<'a>(submit: &'a Exchange, polls: &'a [Exchange]) -> JobEvidence<'a> {
+        JobEvidence {
+            submit,
+            job_types: vec!["createProtectionGroupNoCG".into()],
+            entity: Some("server_group_id".into()),
+            polls,
+            finished: true,
+            follow_up: None,
+        }
+    }
+
+    #[test]
+    fn a_job_that_runs_to_success_passes() {
+        let s = submit();
+        let polls = [
+            poll(job("INIT")),
+            poll(job("RUNNING")),
+            poll(job("RUNNING")),
+            poll(job("SUCCESS")),
+        ];
+        let r = job_protocol(&ctx(), &evidence(&s, &polls));
+        assert_eq!(r.outcome, Outcome::Passed, "{}", r.details());
+    }
+
+    #[test]
+    fn a_job_that_fails_with_its_error_fields_passes() {
+        let s = submit();
+        let polls = [poll(job("RUNNING")), poll(job("FAIL"))];
+        let r = job_protocol(&ctx(), &evidence(&s, &polls));
+        assert_eq!(r.outcome, Outcome::Passed, "{}", r.details());
+    }
+
+    #[test]
+    fn a_submit_answer_without_job_id_fails() {
+        let s = Exchange::fake(
+            "createProtectionGroup",
+            "POST",
+            "/",
+            200,
+            json!({"id": "x"}),
+        );
+        let polls = [poll(job("SUCCESS"))];
+        let r = job_protocol(&ctx(), &evidence(&s, &polls));
+        assert_eq!(r.outcome, Outcome::Failed);
+        assert_eq!(r.failures[0].title, "the asynchronous answer has no job_id");
+    }
+
+    #[test]
+    fn a_job_id_of_another_shape_warns() {
+        let id = "8e4fc9a0-0000-dgf00bb";
+        let s = Exchange::fake(
+            "createProtectionGroup",
+            "POST",
+            "/",
+            200,
+            json!({"job_id": id}),
+        );
+        let mut body = job("SUCCESS");
+        body["job_id"] = json!(id);
+        let polls = [poll(body)];
+        let r = job_protocol(&ctx(), &evidence(&s, &polls));
+        assert_eq!(r.outcome, Outcome::Warned, "{}", r.details());
+        assert_eq!(r.failures[0].disagreements, vec!["INC-50".to_owned()]);
+        assert_eq!(
+            job_protocol(&strict(), &evidence(&s, &polls)).outcome,
+            Outcome::Failed
+        );
+    }
+
+    #[test]
+    fn a_poll_of_another_job_or_status_fails() {
+        let s = submit();
+        let mut other = job("RUNNING");
+        other["job_id"] = json!("ffffffffffffffffffffffffffffffff");
+        let polls = [
+            poll(other),
+            Exchange::fake("showJobStatus", "GET", "/", 500, json!(null)),
+            no_response("showJobStatus"),
+            poll(job("SUCCESS")),
+        ];
+        let r = job_protocol(&ctx(), &evidence(&s, &polls));
+        let titles: Vec<&str> = r.failures.iter().map(|f| f.title.as_str()).collect();
+        assert_eq!(
+            titles,
+            vec![
+                "the polled job has another job_id than the one submitted (poll 1)",
+                "a poll of the job answered 500 (poll 2)",
+                "a poll of the job got no response (poll 3)",
+            ]
+        );
+    }
+
+    #[test]
+    fn an_unknown_status_and_a_wrong_job_type_fail_once_naming_the_polls() {
+        let s = submit();
+        let mut a = job("DONE");
+        a["job_type"] = json!("deleteProtectionGroupNoCG");
+        let mut b = a.clone();
+        b["begin_time"] = json!("2019-04-01T12:00:00.000Z");
+        let polls = [poll(a.clone()), poll(b), poll(a), poll(job("SUCCESS"))];
+        let r = job_protocol(&ctx(), &evidence(&s, &polls));
+        let titles: Vec<&str> = r.failures.iter().map(|f| f.title.as_str()).collect();
+        assert_eq!(
+            titles,
+            vec!["the job: status is not a job state (polls 1-3)", "the job: job_type deleteProtectionGroupNoCG does not fit the operation (polls 1-3)"]
+        );
+    }
+
+    #[test]
+    fn an_illegal_transition_and_a_change_after_the_end_fail() {
+        let s = submit();
+        let polls = [
+            poll(job("RUNNING")),
+            poll(job("INIT")),
+            poll(job("SUCCESS")),
+            poll(job("RUNNING")),
+        ];
+        let r = job_protocol(&ctx(), &evidence(&s, &polls));
+        let titles: Vec<&str> = r.failures.iter().map(|f| f.title.as_str()).collect();
+        assert_eq!(
+            titles,
+            vec![
+                "illegal job transition RUNNING -> INIT (poll 2)",
+                "the job changed after the terminal state SUCCESS: SUCCESS -> RUNNING (poll 4)"
+            ]
+        );
+        assert_eq!(
+            r.failures[0].expected,
+            "RUNNING followed by one of: FAIL, SUCCESS"
+        );
+    }
+
+    #[test]
+    fn wrong_times_fail() {
+        let s = submit();
+        let mut running = job("RUNNING");
+        running["end_time"] = json!("2019-04-01T12:00:05Z");
+        let mut done = job("SUCCESS");
+        done["begin_time"] = json!("2019-04-01 12:00:10.5");
+        let mut no_end = job("SUCCESS");
+        no_end["end_time"] = Value::Null;
+        let mut garbage = job("SUCCESS");
+        garbage["begin_time"] = json!("yesterday");
+        let polls = [poll(running), poll(done), poll(no_end), poll(garbage)];
+        let r = job_protocol(&ctx(), &evidence(&s, &polls));
+        let titles: Vec<&str> = r.failures.iter().map(|f| f.title.as_str()).collect();
+        assert_eq!(
+            titles,
+            vec![
+                "the job: has an end_time while RUNNING (poll 1)",
+                "the job: begin_time is after end_time (poll 2)",
+                "the job: ended (SUCCESS) without end_time (poll 3)",
+                "the job: begin_time is not a timestamp (poll 4)",
+            ]
+        );
+    }
+
+    #[test]
+    fn timestamps_are_parsed_leniently() {
+        let a = parse_time("2019-04-01T12:00:00.000Z").expect("iso");
+        assert_eq!(parse_time("2019-04-01 12:00:00"), Some(a));
+        assert_eq!(parse_time("2019-04-01T20:00:00.000000+08:00"), Some(a));
+        assert_eq!(
+            parse_time("2019-04-01T12:00:00.1234567891234Z").map(|t| t > a),
+            Some(true)
+        );
+        assert_eq!(parse_time("2019-02-30 12:00:00"), None);
+        assert_eq!(parse_time("2019-04-01T25:00:00Z"), None);
+        assert_eq!(parse_time("99999-04-01T12:00:00Z"), None);
+        assert_eq!(parse_time(""), None);
+    }
+
+    #[test]
+    fn error_fields_must_be_set_exactly_when_fail() {
+        let s = submit();
+        let mut fail = job("FAIL");
+        fail["error_code"] = Value::Null;
+        fail.as_object_mut().expect("object").remove("fail_reason");
+        let polls = [poll(fail)];
+        let r = job_protocol(&ctx(), &evidence(&s, &polls));
+        assert_eq!(r.outcome, Outcome::Failed);
+        assert_eq!(r.failures.len(), 2, "{}", r.details());
+        assert_eq!(
+            r.failures[0].title,
+            "the job: FAIL without error_code (poll 1)"
+        );
+
+        let mut ok = job("SUCCESS");
+        ok["error_code"] = json!("");
+        let polls = [poll(ok)];
+        let r = job_protocol(&ctx(), &evidence(&s, &polls));
+        assert_eq!(r.outcome, Outcome::Warned, "{}", r.details());
+        assert_eq!(r.failures[0].disagreements, vec!["INC-51".to_owned()]);
+    }
+
+    #[test]
+    fn entities_must_have_known_keys_and_the_created_id() {
+        let s = submit();
+        let mut done = job("SUCCESS");
+        done["entities"] = json!({"server_group_id": "", "volume_id": "v"});
+        let polls = [poll(done)];
+        let r = job_protocol(&ctx(), &evidence(&s, &polls));
+        let titles: Vec<&str> = r.failures.iter().map(|f| f.title.as_str()).collect();
+        assert_eq!(
+            titles,
+            vec![
+                "the job: unknown entities key `volume_id` (poll 1)",
+                "the job: SUCCESS without the created resource's id in entities.server_group_id (poll 1)",
+            ]
+        );
+        let mut done = job("SUCCESS");
+        done["entities"] = json!("g1");
+        let polls = [poll(done)];
+        let r = job_protocol(&ctx(), &evidence(&s, &polls));
+        assert_eq!(
+            r.failures[0].title,
+            "the job: entities is not an object (poll 1)"
+        );
+    }
+
+    #[test]
+    fn sub_jobs_are_checked_recursively() {
+        let s = submit();
+        let mut sub_ok = job("SUCCESS");
+        sub_ok["job_type"] = json!("stopProtectionGroupRepNoCG");
+        sub_ok["job_id"] = json!("fedcba9876543210fedcba9876543210");
+        let mut sub_bad = job("FAIL");
+        sub_bad["job_type"] = json!("doSomethingNew");
+        sub_bad["error_code"] = Value::Null;
+        sub_bad["entities"] = json!({"sub_jobs": [{"status": "SUCCESS"}]});
+        let mut done = job("SUCCESS");
+        done["entities"] = json!({"server_group_id": "g1", "sub_jobs": [sub_ok, sub_bad, 7]});
+        let polls = [poll(done)];
+        let r = job_protocol(&ctx(), &evidence(&s, &polls));
+        let titles: Vec<&str> = r.failures.iter().map(|f| f.title.as_str()).collect();
+        assert_eq!(
+            titles,
+            vec![
+                "sub-job /entities/sub_jobs/1: unknown job_type doSomethingNew (poll 1)",
+                "sub-job /entities/sub_jobs/1: FAIL without error_code (poll 1)",
+                "sub-job /entities/sub_jobs/1/entities/sub_jobs/0: no job_id (poll 1)",
+                "sub-job /entities/sub_jobs/1/entities/sub_jobs/0: no job_type (poll 1)",
+                "sub-job /entities/sub_jobs/1/entities/sub_jobs/0: no begin_time (poll 1)",
+                "sub-job /entities/sub_jobs/1/entities/sub_jobs/0: ended (SUCCESS) without end_time (poll 1)",
+                "sub-job /entities/sub_jobs/1/entities/sub_jobs/0: no entities (poll 1)",
+                "sub-job /entities/sub_jobs/2 is not an object (poll 1)",
+            ]
+        );
+        assert_eq!(r.failures[0].disagreements, vec!["INC-38".to_owned()]);
+    }
+
+    #[test]
+    fn deeply_nested_sub_jobs_do_not_overflow() {
+        let s = submit();
+        let mut inner = job("SUCCESS");
+        // 30 levels (90 JSON levels) stay under serde_json's parse limit of 128.
+        for _ in 0..30 {
+            let mut outer = job("SUCCESS");
+            outer["entities"] = json!({"server_group_id": "g1", "sub_jobs": [inner]});
+            inner = outer;
+        }
+        let polls = [poll(inner)];
+        let r = job_protocol(&ctx(), &evidence(&s, &polls));
+        assert_eq!(r.outcome, Outcome::Passed, "{}", r.details());
+    }
+
+    #[test]
+    fn an_unfinished_job_fails_with_its_last_status() {
+        let s = submit();
+        let polls = [poll(job("INIT")), poll(job("RUNNING"))];
+        let ev = JobEvidence {
+            finished: false,
+            ..evidence(&s, &polls)
+        };
+        let r = job_protocol(&ctx(), &ev);
+        assert_eq!(r.outcome, Outcome::Failed);
+        assert_eq!(
+            r.failures[0].title,
+            "the job did not reach SUCCESS or FAIL within the deadline"
+        );
+        assert_eq!(r.failures[0].actual, "last status RUNNING (poll 2 of 2)");
+    }
+
+    #[test]
+    fn polls_that_end_without_a_terminal_state_fail() {
+        let s = submit();
+        let polls = [poll(job("RUNNING"))];
+        let r = job_protocol(&ctx(), &evidence(&s, &polls));
+        assert_eq!(
+            r.failures[0].title,
+            "the polls ended without showing SUCCESS or FAIL"
+        );
+    }
+
+    #[test]
+    fn the_follow_up_must_show_an_expected_state() {
+        let s = submit();
+        let polls = [poll(job("SUCCESS"))];
+        let good = Exchange::fake(
+            "showProtectionGroup",
+            "GET",
+            "/",
+            200,
+            json!({"server_group": {"status": "available"}}),
+        );
+        let bad = Exchange::fake(
+            "showProtectionGroup",
+            "GET",
+            "/",
+            200,
+            json!({"server_group": {"status": "error"}}),
+        );
+        fn follow(ex: &Exchange) -> FollowUp<'_> {
+            FollowUp {
+                exchange: ex,
+                status_pointer: "/server_group/status".into(),
+                expected_states: vec!["available".into()],
+                expect_gone: false,
+                gone_codes: vec![],
+            }
+        }
+        let ev = JobEvidence {
+            follow_up: Some(follow(&good)),
+            ..evidence(&s, &polls)
+        };
+        assert_eq!(job_protocol(&ctx(), &ev).outcome, Outcome::Passed);
+        let ev = JobEvidence {
+            follow_up: Some(follow(&bad)),
+            ..evidence(&s, &polls)
+        };
+        let r = job_protocol(&ctx(), &ev);
+        assert_eq!(r.outcome, Outcome::Failed);
+        assert_eq!(
+            r.failures[0].title,
+            "after the job ended (SUCCESS) the resource is not in an expected state"
+        );
+        assert_eq!(r.failures[0].actual, "\"error\"");
+    }
+
+    #[test]
+    fn a_deleted_resource_must_be_gone_after_the_job() {
+        let s = Exchange::fake(
+            "deleteProtectionGroup",
+            "DELETE",
+            "/",
+            200,
+            json!({"job_id": JOB}),
+        );
+        let mut done = job("SUCCESS");
+        done["job_type"] = json!("deleteProtectionGroupNoCG");
+        let polls = [poll(done)];
+        let gone = Exchange::fake(
+            "showProtectionGroup",
+            "GET",
+            "/",
+            400,
+            json!({"badrequest": {"code": "SDRS.1013", "message": "m"}}),
+        );
+        let still = Exchange::fake(
+            "showProtectionGroup",
+            "GET",
+            "/",
+            200,
+            json!({"server_group": {"status": "deleting"}}),
+        );
+        fn follow(ex: &Exchange) -> FollowUp<'_> {
+            FollowUp {
+                exchange: ex,
+                status_pointer: "/server_group/status".into(),
+                expected_states: vec![],
+                expect_gone: true,
+                gone_codes: vec!["SDRS.1013".into()],
+            }
+        }
+        let base = JobEvidence {
+            job_types: vec!["deleteProtectionGroupNoCG".into()],
+            entity: None,
+            ..evidence(&s, &polls)
+        };
+        let ev = JobEvidence {
+            follow_up: Some(follow(&gone)),
+            ..base.clone()
+        };
+        assert_eq!(
+            job_protocol(&ctx(), &ev).outcome,
+            Outcome::Passed,
+            "{}",
+            job_protocol(&ctx(), &ev).details()
+        );
+        let ev = JobEvidence {
+            follow_up: Some(follow(&still)),
+            ..base
+        };
+        let r = job_protocol(&ctx(), &ev);
+        assert_eq!(
+            r.failures[0].title,
+            "after the job ended (SUCCESS) the resource is not gone"
+        );
+    }
+
+    #[test]
+    fn an_undocumented_job_type_needs_only_a_non_empty_string() {
+        let s = submit();
+        let mut body = job("SUCCESS");
+        body["job_type"] = json!("batchCreateProtectedInstances");
+        let polls = [poll(body)];
+        let ev = JobEvidence {
+            job_types: vec![],
+            ..evidence(&s, &polls)
+        };
+        assert_eq!(job_protocol(&ctx(), &ev).outcome, Outcome::Passed);
+        let mut body = job("SUCCESS");
+        body["job_type"] = json!("");
+        let polls = [poll(body)];
+        let ev = JobEvidence {
+            job_types: vec![],
+            ..evidence(&s, &polls)
+        };
+        assert_eq!(
+            job_protocol(&ctx(), &ev).failures[0].title,
+            "the job: job_type is not a non-empty string (poll 1)"
+        );
+    }
+
+    #[test]
+    fn a_refused_or_unanswered_submit_is_skipped() {
+        let s = Exchange::fake(
+            "createProtectionGroup",
+            "POST",
+            "/",
+            400,
+            json!({"error": {"code": "SDRS.0201", "message": "m"}}),
+        );
+        assert_eq!(
+            job_protocol(&ctx(), &evidence(&s, &[])).outcome,
+            Outcome::Skipped
+        );
+        let s = no_response("createProtectionGroup");
+        assert_eq!(
+            job_protocol(&ctx(), &evidence(&s, &[])).outcome,
+            Outcome::Skipped
+        );
+    }
+
+    #[test]
+    fn poll_numbers_read_as_ranges() {
+        assert_eq!(ranges(&[1, 2, 3, 5, 7, 8]), "1-3, 5, 7-8");
+        assert_eq!(ranges(&[4]), "4");
+    }
+
+    #[test]
+    fn the_failure_display_is_stable() {
+        let s = submit();
+        let mut running = job("RUNNING");
+        running["error_code"] = json!("SDRS.1011");
+        let polls = [poll(running.clone()), poll(running), poll(job("INIT"))];
+        let ev = JobEvidence {
+            finished: false,
+            ..evidence(&s, &polls)
+        };
+        let r = job_protocol(&ctx(), &ev);
+        insta::assert_snapshot!(crate::checks::test_support::display(&r));
+    }
+}

@@ -1,0 +1,444 @@
+//! The checks: each an independent, named, pure function of what it judges, returning a
+//! [`CheckResult`]. No I/O, no printing, no panics; every violation is reported, not just the first.
+//!
+//! The names are stable: the same string appears in the registry, the reports, the JUnit
+//! classnames and the snapshot names.
+
+mod auth_required;
+mod content_type;
+mod error_body;
+mod job_protocol;
+mod negative_rejection;
+mod pagination;
+mod precondition;
+mod resource_lifecycle;
+mod response_schema;
+mod snapshot;
+mod state_transition;
+mod status_code;
+
+pub use auth_required::auth_required;
+pub use content_type::content_type;
+pub use error_body::error_body;
+pub use job_protocol::{job_protocol, FollowUp, JobEvidence};
+pub use negative_rejection::{negative_rejection, ExpectedRejection};
+pub use pagination::{pagination, Page, PaginationEvidence};
+pub use precondition::{precondition, ExpectedRefusal};
+pub use resource_lifecycle::{resource_lifecycle, LifecycleEvidence};
+pub use response_schema::response_schema;
+pub use snapshot::{shape_of, snapshot, SnapshotMode};
+pub use state_transition::state_transition;
+pub use status_code::status_code;
+
+use std::fmt;
+
+/// Every check kind, by its stable name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckName {
+    /// The status is the expected one and documented for the operation.
+    StatusCode,
+    /// JSON bodies are labelled and parse as JSON.
+    ContentType,
+    /// The body fits the operation's documented schema.
+    ResponseSchema,
+    /// Error bodies have a documented shape, a known code and the code's HTTP status.
+    ErrorBody,
+    /// Asynchronous operations return a job that behaves as documented.
+    JobProtocol,
+    /// Every observed status sequence is allowed by the state machine.
+    StateTransition,
+    /// An action from a state that forbids it is refused with the documented error.
+    Precondition,
+    /// Invalid input is refused with 400 and the documented code.
+    NegativeRejection,
+    /// Missing or bad credentials give 401.
+    AuthRequired,
+    /// What was created is shown and listed; what was deleted is gone.
+    ResourceLifecycle,
+    /// `limit`, `offset` and `count` behave.
+    Pagination,
+    /// Payloads match their recorded snapshots.
+    Snapshot,
+}
+
+impl CheckName {
+    /// All checks, in report order.
+    pub const ALL: [CheckName; 12] = [
+        CheckName::StatusCode,
+        CheckName::ContentType,
+        CheckName::ResponseSchema,
+        CheckName::ErrorBody,
+        CheckName::JobProtocol,
+        CheckName::StateTransition,
+        CheckName::Precondition,
+        CheckName::NegativeRejection,
+        CheckName::AuthRequired,
+        CheckName::ResourceLifecycle,
+        CheckName::Pagination,
+        CheckName::Snapshot,
+    ];
+
+    /// The stable name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CheckName::StatusCode => "status_code",
+            CheckName::ContentType => "content_type",
+            CheckName::ResponseSchema => "response_schema",
+            CheckName::ErrorBody => "error_body",
+            CheckName::JobProtocol => "job_protocol",
+            CheckName::StateTransition => "state_transition",
+            CheckName::Precondition => "precondition",
+            CheckName::NegativeRejection => "negative_rejection",
+            CheckName::AuthRequired => "auth_required",
+            CheckName::ResourceLifecycle => "resource_lifecycle",
+            CheckName::Pagination => "pagination",
+            CheckName::Snapshot => "snapshot",
+        }
+    }
+
+    /// The check with this name.
+    pub fn parse(name: &str) -> Option<CheckName> {
+        CheckName::ALL.into_iter().find(|c| c.as_str() == name)
+    }
+}
+
+impl fmt::Display for CheckName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How a check ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Nothing wrong.
+    Passed,
+    /// Wrong only where the documents disagree (fails under `--strict`).
+    Warned,
+    /// The target is wrong.
+    Failed,
+    /// The check could not apply (the reason is in the message).
+    Skipped,
+}
+
+impl Outcome {
+    /// The stable name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Passed => "passed",
+            Outcome::Warned => "warned",
+            Outcome::Failed => "failed",
+            Outcome::Skipped => "skipped",
+        }
+    }
+}
+
+/// One violation, with what was expected and what was seen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    /// One-line title.
+    pub title: String,
+    /// What the contract says.
+    pub expected: String,
+    /// What the target did.
+    pub actual: String,
+    /// Where in the specs the rule is (`specs/errors.yaml SDRS.1013`, a schema pointer...).
+    pub spec: Option<String>,
+    /// INC entries that make this reading uncertain: non-empty turns the failure into a warning.
+    pub disagreements: Vec<String>,
+}
+
+impl Failure {
+    /// A failure without spec reference or disagreement.
+    pub fn new(title: impl Into<String>, expected: impl Into<String>, actual: impl Into<String>) -> Failure {
+        Failure { title: title.into(), expected: expected.into(), actual: actual.into(), spec: None, disagreements: Vec::new() }
+    }
+
+    /// Adds the spec reference.
+    pub fn at(mut self, spec: impl Into<String>) -> Failure {
+        self.spec = Some(spec.into());
+        self
+    }
+
+    /// Marks the reading as disputed by these INC entries.
+    pub fn disputed(mut self, disagreements: &[String]) -> Failure {
+        self.disagreements.extend(disagreements.iter().cloned());
+        self
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}\n  expected: {}\n  actual:   {}", self.title, self.expected, self.actual)?;
+        if let Some(spec) = &self.spec {
+            write!(f, "\n  spec:     {spec}")?;
+        }
+        if !self.disagreements.is_empty() {
+            write!(f, "\n  disputed: {}", self.disagreements.join(", "))?;
+        }
+        Ok(())
+    }
+}
+
+/// The verdict of one check on one piece of evidence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckResult {
+    /// Which check.
+    pub check: CheckName,
+    /// Passed, warned, failed or skipped.
+    pub outcome: Outcome,
+    /// The violations (empty when passed or skipped).
+    pub failures: Vec<Failure>,
+    /// Skip reason, or a short summary.
+    pub message: String,
+}
+
+impl CheckResult {
+    /// A pass.
+    pub fn passed(check: CheckName) -> CheckResult {
+        CheckResult { check, outcome: Outcome::Passed, failures: Vec::new(), message: String::new() }
+    }
+
+    /// A skip with its reason.
+    pub fn skipped(check: CheckName, reason: impl Into<String>) -> CheckResult {
+        CheckResult { check, outcome: Outcome::Skipped, failures: Vec::new(), message: reason.into() }
+    }
+
+    /// Passed when `failures` is empty; warned when every failure is disputed and not `strict`; else failed.
+    pub fn from_failures(check: CheckName, failures: Vec<Failure>, strict: bool) -> CheckResult {
+        let outcome = if failures.is_empty() {
+            Outcome::Passed
+        } else if !strict && failures.iter().all(|f| !f.disagreements.is_empty()) {
+            Outcome::Warned
+        } else {
+            Outcome::Failed
+        };
+        let message = failures.first().map(|f| f.title.clone()).unwrap_or_default();
+        CheckResult { check, outcome, failures, message }
+    }
+
+    /// The full text of every failure.
+    pub fn details(&self) -> String {
+        self.failures.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n")
+    }
+}
+
+/// What every check may read besides its evidence.
+#[derive(Clone, Copy)]
+pub struct CheckContext<'a> {
+    /// The loaded specs.
+    pub specs: &'a crate::spec::Specs,
+    /// Compiled schemas of every document.
+    pub schemas: &'a crate::spec::SchemaSet,
+    /// Whether disputed readings fail instead of warn.
+    pub strict: bool,
+}
+
+/// What a check proves, in one line: the registry of every check by its stable name.
+pub fn describe(check: CheckName) -> &'static str {
+    match check {
+        CheckName::StatusCode => "the response status is the one the case expects and is documented for the operation",
+        CheckName::ContentType => "non-empty bodies are labelled application/json and parse as JSON; 204 and JSON-bodied statuses have the right body",
+        CheckName::ResponseSchema => "the response body validates against the schema documented for its status",
+        CheckName::ErrorBody => "error bodies have a documented envelope and a code from A.1 whose table status is the HTTP status",
+        CheckName::JobProtocol => "an asynchronous write returns a job_id whose job moves through the job machine to SUCCESS or FAIL in time, with fitting job_type, times, error fields and entities",
+        CheckName::StateTransition => "every observed sequence of resource statuses is allowed by the resource's state machine",
+        CheckName::Precondition => "an action from a state that forbids it is refused with the documented status and code",
+        CheckName::NegativeRejection => "invalid input is refused with the documented status and code",
+        CheckName::AuthRequired => "a request with missing or bad credentials is refused with 401",
+        CheckName::ResourceLifecycle => "a created resource is shown and listed; a deleted one is gone from show and list",
+        CheckName::Pagination => "limit and offset select the right slice of the full list, and count is the total matching the filter",
+        CheckName::Snapshot => "the payload matches its recorded snapshot, exactly or in shape",
+    }
+}
+
+// ---------------------------------------------------------------- shared helpers of the checks
+
+/// Longest excerpt of a body or value quoted in a failure.
+const EXCERPT_CHARS: usize = 200;
+
+/// `text` on one line, cut to at most `max` characters (the cut marked by `...`).
+fn excerpt(text: &str, max: usize) -> String {
+    let one_line: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if one_line.chars().count() <= max {
+        return one_line;
+    }
+    let keep = max.saturating_sub(3);
+    let mut out: String = one_line.chars().take(keep).collect();
+    out.push_str("...");
+    out
+}
+
+/// A response body for messages: `(empty body)` or its first characters.
+fn body_excerpt(resp: &crate::exchange::ResponseRecord) -> String {
+    if resp.body.is_empty() {
+        "(empty body)".to_owned()
+    } else {
+        excerpt(&resp.body_text(), EXCERPT_CHARS)
+    }
+}
+
+/// A JSON value for messages, cut to a short excerpt.
+fn value_excerpt(value: &serde_json::Value) -> String {
+    excerpt(&value.to_string(), EXCERPT_CHARS)
+}
+
+/// The error code of an error body, flat (`{"error_code": ...}`) or wrapped (`{"<type>": {"code": ...}}`);
+/// lenient about the shape, which `error_body` judges.
+fn error_code_of(body: &serde_json::Value) -> Option<&str> {
+    let obj = body.as_object()?;
+    if let Some(code) = obj.get("error_code").and_then(serde_json::Value::as_str) {
+        return Some(code);
+    }
+    // Wrapped: the single key's object; leniently, any top-level object carrying a string code.
+    obj.values()
+        .find_map(|v| v.as_object()?.get("code")?.as_str())
+}
+
+/// `a, b, c`, or `(none)` for an empty list.
+fn list<T: fmt::Display>(items: &[T]) -> String {
+    if items.is_empty() {
+        "(none)".to_owned()
+    } else {
+        items
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// A pointer for titles: the empty pointer (the whole document) reads `(root)`.
+fn show_pointer(pointer: &str) -> &str {
+    if pointer.is_empty() {
+        "(root)"
+    } else {
+        pointer
+    }
+}
+
+/// Where the error table lives, for spec references.
+const ERRORS_SPEC: &str = "specs/errors.yaml";
+
+/// Where the state machines live, for spec references.
+const STATES_SPEC: &str = "specs/states.yaml";
+
+/// Fixtures shared by the unit tests of the checks: real specs, fake exchanges.
+#[cfg(test)]
+mod test_support {
+    use super::CheckContext;
+    use crate::exchange::{
+        Exchange, RequestRecord, ResponseRecord, TransportError, TransportErrorKind,
+    };
+    use crate::spec::{Operation, SchemaSet, Specs};
+    use std::sync::OnceLock;
+    use std::time::Duration;
+
+    /// A context over the embedded specs.
+    pub(super) fn ctx() -> CheckContext<'static> {
+        static SCHEMAS: OnceLock<SchemaSet> = OnceLock::new();
+        let specs = Specs::embedded();
+        CheckContext {
+            specs,
+            schemas: SCHEMAS.get_or_init(|| SchemaSet::new(specs)),
+            strict: false,
+        }
+    }
+
+    /// The same context with `--strict`.
+    pub(super) fn strict() -> CheckContext<'static> {
+        CheckContext {
+            strict: true,
+            ..ctx()
+        }
+    }
+
+    /// An operation of the embedded specs.
+    pub(super) fn op(id: &str) -> &'static Operation {
+        Specs::embedded()
+            .operation(id)
+            .unwrap_or_else(|| panic!("no operation {id}"))
+    }
+
+    /// The display of every failure, spec line numbers replaced so that snapshots survive spec edits.
+    pub(super) fn display(result: &super::CheckResult) -> String {
+        let lines = regex::Regex::new(r"\.yaml:\d+").expect("static regex");
+        let text = format!("{}: {}\n{}", result.outcome.as_str(), result.message, result.details());
+        lines.replace_all(&text, ".yaml:<line>").into_owned()
+    }
+
+    /// An exchange that got no answer.
+    pub(super) fn no_response(operation: &str) -> Exchange {
+        Exchange {
+            operation: operation.to_owned(),
+            request: RequestRecord {
+                method: "GET".into(),
+                path: "/v1/p/x".into(),
+                ..RequestRecord::default()
+            },
+            response: Err(TransportError {
+                kind: TransportErrorKind::Timeout,
+                message: "no answer within 30s".into(),
+            }),
+            elapsed: Duration::from_secs(30),
+        }
+    }
+
+    /// An exchange with exactly these response headers and body bytes.
+    pub(super) fn raw(
+        operation: &str,
+        status: u16,
+        content_type: Option<&str>,
+        body: &[u8],
+    ) -> Exchange {
+        let headers = content_type
+            .map(|c| vec![("Content-Type".to_owned(), c.to_owned())])
+            .unwrap_or_default();
+        Exchange {
+            operation: operation.to_owned(),
+            request: RequestRecord {
+                method: "GET".into(),
+                path: "/v1/p/x".into(),
+                ..RequestRecord::default()
+            },
+            response: Ok(ResponseRecord::new(status, headers, body.to_vec())),
+            elapsed: Duration::ZERO,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_check_has_a_one_line_description() {
+        for check in CheckName::ALL {
+            let text = describe(check);
+            assert!(!text.is_empty() && !text.contains('\n'), "{check}");
+        }
+    }
+
+    #[test]
+    fn excerpts_are_cut_on_character_boundaries() {
+        let text = "保护组".repeat(100);
+        let cut = excerpt(&text, EXCERPT_CHARS);
+        assert_eq!(cut.chars().count(), EXCERPT_CHARS);
+        assert!(cut.ends_with("..."));
+        assert_eq!(excerpt("a\nb", 10), "a b");
+    }
+
+    #[test]
+    fn error_codes_are_read_from_both_envelopes() {
+        let flat = serde_json::json!({"error_code": "SDRS.0001", "error_msg": "m"});
+        let wrapped = serde_json::json!({"itemNotFound": {"code": "SDRS.1013", "message": "m"}});
+        assert_eq!(error_code_of(&flat), Some("SDRS.0001"));
+        assert_eq!(error_code_of(&wrapped), Some("SDRS.1013"));
+        assert_eq!(error_code_of(&serde_json::json!([1])), None);
+    }
+}

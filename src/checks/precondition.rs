@@ -1,0 +1,225 @@
+//! `precondition`: an action sent while the resource is in a state that forbids it is refused
+//! with the documented status and error code.
+
+use super::{
+    body_excerpt, error_code_of, list, CheckContext, CheckName, CheckResult, Failure, STATES_SPEC,
+};
+use crate::exchange::Exchange;
+
+/// The refusal a case expects: `action` (a `states.yaml` action name) sent from `state`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExpectedRefusal {
+    /// Name of the action, as in `states.yaml`.
+    pub action: String,
+    /// The state the resource was in, which the action does not allow.
+    pub state: String,
+    /// The documented refusal status.
+    pub status: u16,
+    /// Accepted error codes (empty: the code is not checked).
+    pub codes: Vec<String>,
+    /// INC entries disputing this rule: non-empty turns every failure into a warning.
+    pub disagreements: Vec<String>,
+}
+
+/// Judges whether `ex` refused the action as `expected` says.
+pub fn precondition(ctx: &CheckContext, expected: &ExpectedRefusal, ex: &Exchange) -> CheckResult {
+    let name = CheckName::Precondition;
+    let Some(resp) = ex.ok() else {
+        return CheckResult::skipped(name, "no response (judged by status_code)");
+    };
+    let spec = match ctx.specs.states.action(&expected.action) {
+        Some(action) => format!("{} (action {})", action.location, action.name),
+        None => format!("{STATES_SPEC} action {}", expected.action),
+    };
+    let wanted = if expected.codes.is_empty() {
+        format!("status {}", expected.status)
+    } else {
+        format!("status {} with {}", expected.status, list(&expected.codes))
+    };
+    let mut failures = Vec::new();
+    if resp.is_success() {
+        failures.push(
+            Failure::new(
+                format!(
+                    "action {} accepted from state {} which forbids it",
+                    expected.action, expected.state
+                ),
+                wanted.clone(),
+                format!("status {}: {}", resp.status, body_excerpt(resp)),
+            )
+            .at(spec.clone()),
+        );
+    } else {
+        if resp.status != expected.status {
+            failures.push(
+                Failure::new(
+                    format!(
+                        "action {} from state {} refused with status {}, not {}",
+                        expected.action, expected.state, resp.status, expected.status
+                    ),
+                    wanted.clone(),
+                    format!("status {}: {}", resp.status, body_excerpt(resp)),
+                )
+                .at(spec.clone()),
+            );
+        }
+        if !expected.codes.is_empty() {
+            match resp.json.as_ref().and_then(error_code_of) {
+                Some(code) if expected.codes.iter().any(|c| c == code) => {}
+                Some(code) => failures.push(
+                    Failure::new(
+                        format!(
+                            "action {} from state {} refused with {code}",
+                            expected.action, expected.state
+                        ),
+                        format!("one of {}", list(&expected.codes)),
+                        format!("{code} with status {}", resp.status),
+                    )
+                    .at(spec.clone()),
+                ),
+                None => failures.push(
+                    Failure::new(
+                        format!(
+                            "the refusal of {} from state {} carries no error code",
+                            expected.action, expected.state
+                        ),
+                        format!("one of {}", list(&expected.codes)),
+                        format!("status {}: {}", resp.status, body_excerpt(resp)),
+                    )
+                    .at(spec.clone()),
+                ),
+            }
+        }
+    }
+    let failures = failures
+        .into_iter()
+        .map(|f| f.disputed(&expected.disagreements))
+        .collect();
+    CheckResult::from_failures(name, failures, ctx.strict)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::test_support::{ctx, no_response, strict};
+    use crate::checks::Outcome;
+    use serde_json::{json, Value};
+
+    fn refusal(disagreements: &[&str]) -> ExpectedRefusal {
+        ExpectedRefusal {
+            action: "stop_protection".into(),
+            state: "available".into(),
+            status: 400,
+            codes: vec!["SDRS.1002".into(), "SDRS.1019".into()],
+            disagreements: disagreements.iter().map(|s| (*s).to_owned()).collect(),
+        }
+    }
+
+    fn answer(status: u16, body: Value) -> Exchange {
+        Exchange::fake(
+            "stopProtectionGroup",
+            "POST",
+            "/v1/p/server-groups/g/action",
+            status,
+            body,
+        )
+    }
+
+    #[test]
+    fn a_refusal_with_a_documented_code_passes_in_either_envelope() {
+        let r = precondition(
+            &ctx(),
+            &refusal(&[]),
+            &answer(
+                400,
+                json!({"badrequest": {"code": "SDRS.1019", "message": "m"}}),
+            ),
+        );
+        assert_eq!(r.outcome, Outcome::Passed, "{}", r.details());
+        let r = precondition(
+            &ctx(),
+            &refusal(&[]),
+            &answer(400, json!({"error_code": "SDRS.1002", "error_msg": "m"})),
+        );
+        assert_eq!(r.outcome, Outcome::Passed, "{}", r.details());
+    }
+
+    #[test]
+    fn an_accepted_forbidden_action_fails() {
+        let r = precondition(
+            &ctx(),
+            &refusal(&[]),
+            &answer(200, json!({"job_id": "0123456789abcdef0123456789abcdef"})),
+        );
+        assert_eq!(r.outcome, Outcome::Failed);
+        assert_eq!(r.failures.len(), 1);
+        assert_eq!(
+            r.failures[0].title,
+            "action stop_protection accepted from state available which forbids it"
+        );
+        let spec = r.failures[0].spec.as_deref().unwrap_or("");
+        assert!(spec.starts_with("specs/states.yaml:"), "{spec}");
+        assert!(spec.ends_with(" (action stop_protection)"), "{spec}");
+    }
+
+    #[test]
+    fn another_refusal_status_fails() {
+        let r = precondition(
+            &ctx(),
+            &refusal(&[]),
+            &answer(409, json!({"error": {"code": "SDRS.1002", "message": "m"}})),
+        );
+        assert_eq!(r.outcome, Outcome::Failed);
+        assert_eq!(
+            r.failures[0].title,
+            "action stop_protection from state available refused with status 409, not 400"
+        );
+    }
+
+    #[test]
+    fn an_undocumented_code_fails() {
+        let r = precondition(
+            &ctx(),
+            &refusal(&[]),
+            &answer(400, json!({"error": {"code": "SDRS.0201", "message": "m"}})),
+        );
+        assert_eq!(r.outcome, Outcome::Failed);
+        assert_eq!(
+            r.failures[0].title,
+            "action stop_protection from state available refused with SDRS.0201"
+        );
+    }
+
+    #[test]
+    fn a_refusal_without_a_code_fails() {
+        let r = precondition(&ctx(), &refusal(&[]), &answer(400, json!(null)));
+        assert_eq!(r.outcome, Outcome::Failed);
+        assert_eq!(r.failures[0].actual, "status 400: (empty body)");
+    }
+
+    #[test]
+    fn a_disputed_rule_only_warns() {
+        let ex = answer(400, json!({"error": {"code": "SDRS.0201", "message": "m"}}));
+        let r = precondition(&ctx(), &refusal(&["INC-09"]), &ex);
+        assert_eq!(r.outcome, Outcome::Warned, "{}", r.details());
+        assert_eq!(
+            precondition(&strict(), &refusal(&["INC-09"]), &ex).outcome,
+            Outcome::Failed
+        );
+    }
+
+    #[test]
+    fn no_response_is_skipped() {
+        assert_eq!(
+            precondition(&ctx(), &refusal(&[]), &no_response("stopProtectionGroup")).outcome,
+            Outcome::Skipped
+        );
+    }
+
+    #[test]
+    fn the_failure_display_is_stable() {
+        let ex = answer(409, json!({"error": {"code": "SDRS.0201", "message": "m"}}));
+        let r = precondition(&ctx(), &refusal(&[]), &ex);
+        insta::assert_snapshot!(crate::checks::test_support::display(&r));
+    }
+}

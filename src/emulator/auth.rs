@@ -1,0 +1,73 @@
+//! Credentials and project checks: an `X-Auth-Token`, or an `SDK-HMAC-SHA256` `Authorization`
+//! header (verified when the emulator holds the key pair), then the project ID of the path.
+//! Refusals name the reason and never echo a secret.
+
+use crate::signing::{self, SignableRequest};
+
+use super::errors::{ApiError, ApiResult};
+use super::state::State;
+
+/// The request parts that authentication looks at.
+pub struct Credentials<'a> {
+    pub method: &'a str,
+    pub path: &'a str,
+    pub query: &'a [(String, String)],
+    pub headers: &'a [(String, String)],
+    pub body: &'a [u8],
+}
+
+fn header<'h>(headers: &'h [(String, String)], name: &str) -> Option<&'h str> {
+    headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
+/// Checks the credentials of a request.
+pub fn authenticate(state: &State, request: &Credentials) -> ApiResult<()> {
+    if let Some(token) = header(request.headers, "X-Auth-Token") {
+        if token.trim().is_empty() {
+            return Err(ApiError::unauthorized("empty X-Auth-Token"));
+        }
+        return match &state.token {
+            Some(expected) if expected != token => {
+                Err(ApiError::unauthorized("the token is invalid"))
+            }
+            _ => Ok(()),
+        };
+    }
+    let Some(authorization) = header(request.headers, "Authorization") else {
+        return Err(ApiError::unauthorized(
+            "no X-Auth-Token and no SDK-HMAC-SHA256 Authorization header",
+        ));
+    };
+    let signable = SignableRequest {
+        method: request.method,
+        path: request.path,
+        query: request.query,
+        headers: request.headers,
+        body: request.body,
+    };
+    let result = match &state.key_pair {
+        Some(pair) => signing::verify(
+            authorization,
+            |ak| (ak == pair.access_key).then(|| pair.secret_key.clone()),
+            &signable,
+        ),
+        None => signing::parse_authorization(authorization).and_then(|_| {
+            header(request.headers, signing::DATE_HEADER)
+                .map(|_| ())
+                .ok_or(signing::SignatureError::MissingDate)
+        }),
+    };
+    result.map_err(|e| ApiError::unauthorized(&e.to_string()))
+}
+
+/// Checks that the path's project is the configured one (400 SDRS.0001 otherwise).
+pub fn check_project(state: &State, project_id: &str) -> ApiResult<()> {
+    if project_id == state.project_id {
+        Ok(())
+    } else {
+        Err(ApiError::Sdrs("SDRS.0001"))
+    }
+}

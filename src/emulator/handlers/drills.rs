@@ -1,0 +1,201 @@
+//! DR drills (5.7.x): create, delete, list, show, rename.
+
+use serde_json::{json, Value};
+
+use super::{existing_group, require_state, Ctx, Reply};
+use crate::emulator::errors::{ApiError, ApiResult};
+use crate::emulator::jobs::{self, Change, Involved, Job, Kind, Outcome, Report};
+use crate::emulator::state::{fmt_plain, Drill, State};
+use crate::emulator::validate;
+
+const STATUSES: &[&str] = &[
+    "creating",
+    "available",
+    "deleting",
+    "error-deleting",
+    "error",
+];
+
+/// The JSON of a DR drill (table 5-53).
+pub fn to_json(d: &Drill) -> Value {
+    let servers: Vec<Value> = d
+        .drill_servers
+        .iter()
+        .map(
+            |(instance, server)| json!({"protected_instance": instance, "drill_server_id": server}),
+        )
+        .collect();
+    json!({
+        "id": d.id,
+        "name": d.name,
+        "status": d.status,
+        "server_group_id": d.group_id,
+        "drill_vpc_id": d.drill_vpc_id,
+        "created_at": fmt_plain(d.created_at),
+        "updated_at": fmt_plain(d.updated_at),
+        "drill_servers": servers,
+    })
+}
+
+fn existing(state: &State, id: &str) -> ApiResult<Drill> {
+    state.drill(id).cloned().ok_or(ApiError::Sdrs("SDRS.1902"))
+}
+
+fn reply(state: &State, id: &str) -> ApiResult<Reply> {
+    let drill = existing(state, id)?;
+    Ok(Reply::ok(
+        json!({ "disaster_recovery_drill": to_json(&drill) }),
+    ))
+}
+
+fn report(drill: &str, group: &str, failure_status: &'static str) -> Report {
+    Report {
+        kind: Kind::Drill,
+        id: drill.to_string(),
+        group_id: group.to_string(),
+        failure_status,
+        sub: None,
+    }
+}
+
+/// POST /v1/{project_id}/disaster-recovery-drills
+pub fn create(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
+    let body = validate::body(ctx.body, true)?;
+    let spec = validate::object(&body, "disaster_recovery_drill", "SDRS.0201")?;
+    let group_id = validate::non_empty(spec, "server_group_id", "SDRS.0207")?;
+    let name = validate::name(spec)?;
+    let vpc = validate::opt_string(spec, "drill_vpc_id", "SDRS.0204")?;
+    if vpc.as_deref().is_some_and(|v| v.trim().is_empty()) {
+        return Err(ApiError::Sdrs("SDRS.0204"));
+    }
+    let group = existing_group(state, &group_id)?.clone();
+    require_state(
+        &group.status,
+        &[
+            "available",
+            "protected",
+            "failed-over",
+            "error-starting",
+            "error-stopping",
+            "error-reversing",
+            "error-reprotecting",
+            "error-failing-over",
+        ],
+        "SDRS.1002",
+    )?;
+    let vpc_id = match vpc {
+        Some(v) => {
+            if v == group.source_vpc_id {
+                return Err(ApiError::Sdrs("SDRS.1907"));
+            }
+            if state.drills.iter().any(|d| d.drill_vpc_id == v) {
+                return Err(ApiError::Sdrs("SDRS.1921"));
+            }
+            if state.world.vpc(&v).is_none() {
+                return Err(ApiError::Sdrs("SDRS.1928"));
+            }
+            v
+        }
+        None => state.uuid(),
+    };
+    let instances: Vec<String> = state
+        .instances
+        .iter()
+        .filter(|i| i.group_id == group_id)
+        .map(|i| i.id.clone())
+        .collect();
+    let drill_servers = instances.into_iter().map(|i| (i, state.uuid())).collect();
+    let id = state.uuid();
+    let now = state.now();
+    state.drills.push(Drill {
+        id: id.clone(),
+        name,
+        group_id: group_id.clone(),
+        drill_vpc_id: vpc_id.clone(),
+        status: "creating".into(),
+        drill_servers,
+        created_at: now,
+        updated_at: now,
+    });
+    let job_type = "createDisasterRecoveryDrill";
+    let mut job = Job::new(state, job_type, "disaster_recovery_drill_id", &id);
+    job.failure = jobs::injected_failure(state, job_type, &[Involved::Vpc(&vpc_id)]);
+    job.changes.push(Change::new(
+        Kind::Drill,
+        &id,
+        "creating",
+        Outcome::To("available"),
+        Outcome::To("error"),
+    ));
+    job.reports.push(report(&id, &group_id, "createFail"));
+    Ok(Reply::job(jobs::submit(state, job)))
+}
+
+/// DELETE /v1/{project_id}/disaster-recovery-drills/{disaster_recovery_drill_id}
+pub fn delete(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
+    let drill = existing(state, ctx.param(0))?;
+    require_state(
+        &drill.status,
+        &["available", "error", "error-deleting"],
+        "SDRS.1913",
+    )?;
+    let job_type = "deleteDisasterRecoveryDrill";
+    let mut job = Job::new(state, job_type, "disaster_recovery_drill_id", &drill.id);
+    job.failure = jobs::injected_failure(state, job_type, &[Involved::Vpc(&drill.drill_vpc_id)]);
+    job.changes.push(Change::new(
+        Kind::Drill,
+        &drill.id,
+        "deleting",
+        Outcome::Gone,
+        Outcome::To("error-deleting"),
+    ));
+    job.reports
+        .push(report(&drill.id, &drill.group_id, "deleteFail"));
+    Ok(Reply::job(jobs::submit(state, job)))
+}
+
+/// GET /v1/{project_id}/disaster-recovery-drills
+pub fn list(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
+    let (limit, offset) = validate::paging(ctx.query)?;
+    let group_id = validate::query(ctx.query, "server_group_id");
+    let name = validate::query(ctx.query, "name");
+    let status = validate::query(ctx.query, "status");
+    if status.is_some_and(|s| !STATUSES.contains(&s)) {
+        return Err(ApiError::Sdrs("SDRS.0209"));
+    }
+    let vpc = validate::query(ctx.query, "drill_vpc_id");
+    let matching: Vec<&Drill> = state
+        .drills
+        .iter()
+        .filter(|d| group_id.is_none_or(|g| d.group_id == g))
+        .filter(|d| name.is_none_or(|n| validate::fuzzy(&d.name, n)))
+        .filter(|d| status.is_none_or(|s| d.status == s))
+        .filter(|d| vpc.is_none_or(|v| d.drill_vpc_id == v))
+        .collect();
+    let count = matching.len();
+    let items: Vec<Value> = validate::page(matching, limit, offset)
+        .into_iter()
+        .map(to_json)
+        .collect();
+    Ok(Reply::ok(
+        json!({ "disaster_recovery_drills": items, "count": count }),
+    ))
+}
+
+/// GET /v1/{project_id}/disaster-recovery-drills/{disaster_recovery_drill_id}
+pub fn show(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
+    reply(state, ctx.param(0))
+}
+
+/// PUT /v1/{project_id}/disaster-recovery-drills/{disaster_recovery_drill_id}
+pub fn update(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
+    existing(state, ctx.param(0))?;
+    let body = validate::body(ctx.body, true)?;
+    let spec = validate::object(&body, "disaster_recovery_drill", "SDRS.0201")?;
+    let name = validate::name(spec)?;
+    let now = state.now();
+    let drill = state.drill_mut(ctx.param(0)).expect("checked above");
+    drill.name = name;
+    drill.updated_at = now;
+    reply(state, ctx.param(0))
+}

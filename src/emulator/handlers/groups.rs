@@ -1,0 +1,457 @@
+//! Protection groups (5.4.x): create, list, show, rename, delete, and the four actions of
+//! `POST .../server-groups/{id}/action` (start or re-protect, stop, failover, reverse).
+
+use serde_json::{json, Value};
+
+use super::{existing_group, require_state, Ctx, Reply};
+use crate::emulator::errors::{ApiError, ApiResult};
+use crate::emulator::jobs::{self, Change, Effect, Involved, Job, Kind, Outcome, Report};
+use crate::emulator::state::{fmt_plain, Group, State};
+use crate::emulator::validate::{self, Object};
+
+const STATUSES: &[&str] = &[
+    "creating",
+    "available",
+    "protected",
+    "deleting",
+    "error-deleting",
+    "error",
+    "starting",
+    "error-starting",
+    "reprotecting",
+    "error-reprotecting",
+    "stopping",
+    "error-stopping",
+    "reversing",
+    "error-reversing",
+    "failing-over",
+    "failed-over",
+    "error-failing-over",
+    "failed-over-back",
+    "error-failing-over-back",
+    "error-failing-back",
+];
+
+/// The JSON of a group (table 5-11).
+pub fn to_json(state: &State, g: &Group) -> Value {
+    let instances = state
+        .instances
+        .iter()
+        .filter(|i| i.group_id == g.id)
+        .count();
+    let pairs = state.pairs.iter().filter(|p| p.group_id == g.id).count();
+    let drills = state.drills.iter().filter(|d| d.group_id == g.id).count();
+    json!({
+        "id": g.id,
+        "name": g.name,
+        "description": g.description,
+        "status": g.status,
+        "progress": if g.status == "creating" { 0 } else { 100 },
+        "source_availability_zone": g.source_az,
+        "target_availability_zone": g.target_az,
+        "domain_id": g.domain_id,
+        "domain_name": g.domain_name,
+        "priority_station": g.priority_station,
+        "protected_instance_num": instances,
+        "replication_num": pairs,
+        "disaster_recovery_drill_num": drills,
+        "protected_status": g.protected_status,
+        "replication_status": g.replication_status,
+        "health_status": g.health_status,
+        "source_vpc_id": g.source_vpc_id,
+        "target_vpc_id": g.source_vpc_id,
+        "test_vpc_id": Value::Null,
+        "dr_type": g.dr_type,
+        "created_at": fmt_plain(g.created_at),
+        "updated_at": fmt_plain(g.updated_at),
+        "protection_type": "replication-pair",
+        "replication_model": Value::Null,
+        "server_type": "ECS",
+    })
+}
+
+/// POST /v1/{project_id}/server-groups
+pub fn create(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
+    let body = validate::body(ctx.body, true)?;
+    let sg = validate::object(&body, "server_group", "SDRS.0201")?;
+    let name = validate::name(sg)?;
+    let description = validate::description(sg)?;
+    let source_az = validate::non_empty(sg, "source_availability_zone", "SDRS.0203")?;
+    let target_az = validate::non_empty(sg, "target_availability_zone", "SDRS.0203")?;
+    let domain_id = validate::non_empty(sg, "domain_id", "SDRS.0205")?;
+    let vpc_id = validate::non_empty(sg, "source_vpc_id", "SDRS.0204")?;
+    let dr_type =
+        validate::opt_string(sg, "dr_type", "SDRS.0217")?.unwrap_or_else(|| "migration".into());
+    if dr_type != "migration" {
+        return Err(ApiError::Sdrs("SDRS.0217"));
+    }
+    let zones = &state.world.availability_zones;
+    let known = [zones.source.as_str(), zones.target.as_str()];
+    if !known.contains(&source_az.as_str())
+        || !known.contains(&target_az.as_str())
+        || source_az == target_az
+    {
+        return Err(ApiError::Sdrs("SDRS.0203"));
+    }
+    if domain_id != state.world.domain.id {
+        return Err(ApiError::Sdrs("SDRS.0205"));
+    }
+    if state.world.vpc(&vpc_id).is_none() {
+        return Err(ApiError::Sdrs("SDRS.0204"));
+    }
+    if state.groups.len() as u64 >= state.world.quotas.server_groups {
+        return Err(ApiError::Sdrs("SDRS.0305"));
+    }
+    let id = state.uuid();
+    let now = state.now();
+    state.groups.push(Group {
+        id: id.clone(),
+        name,
+        description,
+        status: "creating".into(),
+        source_az,
+        target_az,
+        domain_id,
+        domain_name: state.world.domain.name.clone(),
+        priority_station: "source".into(),
+        source_vpc_id: vpc_id.clone(),
+        dr_type,
+        protected_status: None,
+        replication_status: None,
+        health_status: None,
+        created_at: now,
+        updated_at: now,
+    });
+    let job_type = "createProtectionGroupNoCG";
+    let mut job = Job::new(state, job_type, "server_group_id", &id);
+    job.with_sub_jobs = true;
+    job.failure = jobs::injected_failure(state, job_type, &[Involved::Vpc(&vpc_id)]);
+    job.changes.push(Change::new(
+        Kind::Group,
+        &id,
+        "creating",
+        Outcome::To("available"),
+        Outcome::To("error"),
+    ));
+    job.reports.push(report(&id, "createFail"));
+    Ok(Reply::job(jobs::submit(state, job)))
+}
+
+fn report(group_id: &str, failure_status: &'static str) -> Report {
+    Report {
+        kind: Kind::Group,
+        id: group_id.to_string(),
+        group_id: group_id.to_string(),
+        failure_status,
+        sub: None,
+    }
+}
+
+/// GET /v1/{project_id}/server-groups
+pub fn list(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
+    let (limit, offset) = validate::paging(ctx.query)?;
+    let status = validate::query(ctx.query, "status");
+    if let Some(s) = status {
+        if !STATUSES.contains(&s) {
+            return Err(ApiError::Sdrs("SDRS.0209"));
+        }
+    }
+    let name = validate::query(ctx.query, "name");
+    let query_type = validate::query(ctx.query, "query_type").unwrap_or("");
+    if ![
+        "",
+        "general",
+        "status_abnormal",
+        "stop_protected",
+        "period_no_dr_drill",
+    ]
+    .contains(&query_type)
+    {
+        return Err(ApiError::Sdrs("SDRS.0201"));
+    }
+    let az = validate::query(ctx.query, "availability_zone");
+    let matching: Vec<&Group> = state
+        .groups
+        .iter()
+        .filter(|g| status.is_none_or(|s| g.status == s))
+        .filter(|g| name.is_none_or(|n| validate::fuzzy(&g.name, n)))
+        .filter(|g| az.is_none_or(|a| State::production_az(g) == a))
+        .filter(|g| match query_type {
+            "status_abnormal" => g.status.starts_with("error"),
+            "stop_protected" => g.status == "available",
+            "period_no_dr_drill" => !state.drills.iter().any(|d| d.group_id == g.id),
+            _ => true,
+        })
+        .collect();
+    let count = matching.len();
+    let items: Vec<Value> = validate::page(matching, limit, offset)
+        .into_iter()
+        .map(|g| to_json(state, g))
+        .collect();
+    Ok(Reply::ok(json!({ "server_groups": items, "count": count })))
+}
+
+/// GET /v1/{project_id}/server-groups/{server_group_id}
+pub fn show(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
+    let group = existing_group(state, ctx.param(0))?;
+    Ok(Reply::ok(json!({ "server_group": to_json(state, group) })))
+}
+
+/// PUT /v1/{project_id}/server-groups/{server_group_id}
+pub fn update(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
+    existing_group(state, ctx.param(0))?;
+    let body = validate::body(ctx.body, true)?;
+    let sg = validate::object(&body, "server_group", "SDRS.0201")?;
+    let name = validate::name(sg)?;
+    let now = state.now();
+    let group = state.group_mut(ctx.param(0)).expect("checked above");
+    group.name = name;
+    group.updated_at = now;
+    let group = existing_group(state, ctx.param(0))?;
+    Ok(Reply::ok(json!({ "server_group": to_json(state, group) })))
+}
+
+/// DELETE /v1/{project_id}/server-groups/{server_group_id}
+pub fn delete(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
+    let group = existing_group(state, ctx.param(0))?.clone();
+    require_state(
+        &group.status,
+        &[
+            "available",
+            "protected",
+            "failed-over",
+            "error",
+            "error-deleting",
+            "error-starting",
+            "error-stopping",
+            "error-reversing",
+            "error-failing-over",
+            "error-reprotecting",
+        ],
+        "SDRS.1002",
+    )?;
+    if state.instances.iter().any(|i| i.group_id == group.id) {
+        return Err(ApiError::Sdrs("SDRS.1001"));
+    }
+    if state.pairs.iter().any(|p| p.group_id == group.id) {
+        return Err(ApiError::Sdrs("SDRS.1010"));
+    }
+    if state.drills.iter().any(|d| d.group_id == group.id) {
+        return Err(ApiError::Sdrs("SDRS.1003"));
+    }
+    let job_type = "deleteProtectionGroupNoCG";
+    let mut job = Job::new(state, job_type, "server_group_id", &group.id);
+    job.with_sub_jobs = true;
+    job.failure = jobs::injected_failure(state, job_type, &[Involved::Vpc(&group.source_vpc_id)]);
+    job.changes.push(Change::new(
+        Kind::Group,
+        &group.id,
+        "deleting",
+        Outcome::Gone,
+        Outcome::To("error-deleting"),
+    ));
+    job.reports.push(report(&group.id, "deleteFail"));
+    Ok(Reply::job(jobs::submit(state, job)))
+}
+
+/// One group action as data (states.yaml).
+struct Action {
+    job_type: &'static str,
+    from: &'static [&'static str],
+    transitional: &'static str,
+    success: &'static str,
+    failure: &'static str,
+    failure_status: &'static str,
+    needs_pairs: bool,
+}
+
+const START: Action = Action {
+    job_type: "startProtectionGroupNoCG",
+    from: &["available", "error-starting"],
+    transitional: "starting",
+    success: "protected",
+    failure: "error-starting",
+    failure_status: "startFail",
+    needs_pairs: true,
+};
+const REPROTECT: Action = Action {
+    job_type: "reprotectProtectionGroupNoCG",
+    from: &["failed-over", "error-reprotecting"],
+    transitional: "reprotecting",
+    success: "protected",
+    failure: "error-reprotecting",
+    failure_status: "reprotectFail",
+    needs_pairs: false,
+};
+const STOP: Action = Action {
+    job_type: "stopProtectionGroupNoCG",
+    from: &["protected", "error-stopping"],
+    transitional: "stopping",
+    success: "available",
+    failure: "error-stopping",
+    failure_status: "stopFail",
+    needs_pairs: false,
+};
+const FAILOVER: Action = Action {
+    job_type: "failoverProtectionGroupNoCG",
+    from: &["protected", "error-failing-over", "error-reversing"],
+    transitional: "failing-over",
+    success: "failed-over",
+    failure: "error-failing-over",
+    failure_status: "failoverFail",
+    needs_pairs: true,
+};
+const REVERSE: Action = Action {
+    job_type: "reverseProtectionGroupNoCG",
+    from: &["protected", "error-reversing"],
+    transitional: "reversing",
+    success: "protected",
+    failure: "error-reversing",
+    failure_status: "reverseFail",
+    needs_pairs: true,
+};
+
+const ACTION_KEYS: [&str; 4] = [
+    "start-server-group",
+    "stop-server-group",
+    "failover-server-group",
+    "reverse-server-group",
+];
+
+/// POST /v1/{project_id}/server-groups/{server_group_id}/action
+pub fn action(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
+    let group = existing_group(state, ctx.param(0))?.clone();
+    let body = validate::body(ctx.body, true)?;
+    if body.len() != 1 {
+        return Err(ApiError::Sdrs("SDRS.0206"));
+    }
+    let (key, value) = body.iter().next().expect("one key");
+    if !ACTION_KEYS.contains(&key.as_str()) {
+        return Err(ApiError::Sdrs("SDRS.0206"));
+    }
+    let inner: &Object = value.as_object().ok_or(ApiError::Sdrs("SDRS.0201"))?;
+    let station = if key == "reverse-server-group" {
+        let s = validate::string(inner, "priority_station", "SDRS.0216")?;
+        if s != "source" && s != "target" {
+            return Err(ApiError::Sdrs("SDRS.0216"));
+        }
+        Some(s)
+    } else {
+        None
+    };
+    let action = match key.as_str() {
+        "start-server-group" if REPROTECT.from.contains(&group.status.as_str()) => &REPROTECT,
+        "start-server-group" => &START,
+        "stop-server-group" => &STOP,
+        "failover-server-group" => &FAILOVER,
+        _ => &REVERSE,
+    };
+    require_state(&group.status, action.from, "SDRS.1002")?;
+    let pair_ids: Vec<String> = state
+        .pairs
+        .iter()
+        .filter(|p| p.group_id == group.id)
+        .map(|p| p.id.clone())
+        .collect();
+    if action.needs_pairs && pair_ids.is_empty() {
+        return Err(ApiError::Sdrs("SDRS.1002"));
+    }
+    let members: Vec<_> = state
+        .instances
+        .iter()
+        .filter(|i| i.group_id == group.id)
+        .cloned()
+        .collect();
+    if let Some(station) = &station {
+        if members
+            .iter()
+            .any(|i| state.production_server_status(i) != "SHUTOFF")
+        {
+            return Err(ApiError::Sdrs("SDRS.1319"));
+        }
+        if *station == group.priority_station {
+            return Err(ApiError::Sdrs("SDRS.0216"));
+        }
+    }
+    let mut involved = vec![Involved::Vpc(&group.source_vpc_id)];
+    involved.extend(members.iter().map(|i| Involved::Server(&i.source_server)));
+    let volumes: Vec<String> = state
+        .pairs
+        .iter()
+        .filter(|p| p.group_id == group.id)
+        .map(|p| p.volume_id.clone())
+        .collect();
+    involved.extend(volumes.iter().map(|v| Involved::Volume(v)));
+    let failure = jobs::injected_failure(state, action.job_type, &involved);
+    let mut job = Job::new(state, action.job_type, "server_group_id", &group.id);
+    job.failure = failure.clone();
+    job.with_sub_jobs = true;
+    for _ in &pair_ids {
+        job.add_sub(
+            state,
+            action.job_type,
+            "server_group_id",
+            &group.id,
+            failure.clone(),
+        );
+    }
+    job.changes.push(Change::new(
+        Kind::Group,
+        &group.id,
+        action.transitional,
+        Outcome::To(action.success),
+        Outcome::To(action.failure),
+    ));
+    for instance in &members {
+        if action.from.contains(&instance.status.as_str()) {
+            job.changes.push(Change::new(
+                Kind::Instance,
+                &instance.id,
+                action.transitional,
+                Outcome::To(action.success),
+                Outcome::To(action.failure),
+            ));
+        }
+    }
+    for pair in state.pairs.iter().filter(|p| p.group_id == group.id) {
+        if action.from.contains(&pair.status.as_str()) {
+            job.changes.push(Change::new(
+                Kind::Pair,
+                &pair.id,
+                action.transitional,
+                Outcome::To(action.success),
+                Outcome::To(action.failure),
+            ));
+        }
+    }
+    let group_id = group.id.clone();
+    let flags = |protected, replication| Effect::GroupFlags {
+        group_id: group_id.clone(),
+        protected,
+        replication,
+    };
+    match action.job_type {
+        "startProtectionGroupNoCG" | "reprotectProtectionGroupNoCG" => {
+            job.effects.push(flags("started", "active"))
+        }
+        "stopProtectionGroupNoCG" => job.effects.push(flags("stopped", "active-stopped")),
+        "failoverProtectionGroupNoCG" => {
+            let flipped = if group.priority_station == "source" {
+                "target"
+            } else {
+                "source"
+            };
+            job.effects.push(Effect::SetPriority {
+                group_id: group_id.clone(),
+                station: flipped.into(),
+            });
+            job.effects.push(flags("stopped", "inactive"));
+        }
+        _ => job.effects.push(Effect::SetPriority {
+            group_id: group_id.clone(),
+            station: station.unwrap_or_default(),
+        }),
+    }
+    job.reports.push(report(&group.id, action.failure_status));
+    Ok(Reply::job(jobs::submit(state, job)))
+}

@@ -1,0 +1,227 @@
+//! Request handling: clock tick, routing, credentials, project check, then one handler per
+//! operation (one file per resource family). Every answer carries an `X-Request-Id`; JSON
+//! answers are `application/json;charset=UTF-8`; 204 answers have no body.
+
+mod drills;
+mod groups;
+mod instances;
+mod misc;
+mod pairs;
+mod tags;
+mod task_center;
+
+use serde_json::{json, Value};
+use wiremock::ResponseTemplate;
+
+use super::auth::{self, Credentials};
+use super::errors::{ApiError, ApiResult};
+use super::jobs;
+use super::router::{self, Route, Routed};
+use super::state::State;
+
+/// What a handler sees of a request.
+pub struct Ctx<'a> {
+    /// Decoded template values after the project ID (or all of them for unversioned routes).
+    pub params: Vec<String>,
+    /// Decoded query pairs, in order.
+    pub query: &'a [(String, String)],
+    /// The exact body.
+    pub body: &'a [u8],
+    /// The `Host` header (for version links).
+    pub host: String,
+}
+
+impl Ctx<'_> {
+    /// Template value `i` (after the project ID).
+    pub fn param(&self, i: usize) -> &str {
+        self.params.get(i).map(String::as_str).unwrap_or("")
+    }
+}
+
+/// A successful answer.
+pub struct Reply {
+    pub status: u16,
+    pub body: Option<Value>,
+}
+
+impl Reply {
+    /// 200 with a JSON body.
+    pub fn ok(body: Value) -> Reply {
+        Reply {
+            status: 200,
+            body: Some(body),
+        }
+    }
+
+    /// 200 `{"job_id": ...}`.
+    pub fn job(job_id: String) -> Reply {
+        Reply::ok(json!({ "job_id": job_id }))
+    }
+
+    /// 202 `{"job_id": ...}`.
+    pub fn accepted(job_id: String) -> Reply {
+        Reply {
+            status: 202,
+            body: Some(json!({ "job_id": job_id })),
+        }
+    }
+
+    /// 204 without a body.
+    pub fn no_content() -> Reply {
+        Reply {
+            status: 204,
+            body: None,
+        }
+    }
+}
+
+const JSON: &str = "application/json;charset=UTF-8";
+
+/// Answers one request.
+pub fn handle(state: &mut State, request: &wiremock::Request) -> ResponseTemplate {
+    state.advance(1);
+    jobs::tick(state);
+    let request_id = state.hex32();
+    let result = dispatch(state, request);
+    let template = match result {
+        Ok(Reply { status, body }) => {
+            let t = ResponseTemplate::new(status);
+            match body {
+                Some(b) => t.set_body_raw(b.to_string().into_bytes(), JSON),
+                None => t,
+            }
+        }
+        Err(error) => {
+            let (status, body) = error.render();
+            ResponseTemplate::new(status).set_body_raw(body.to_string().into_bytes(), JSON)
+        }
+    };
+    template.insert_header("X-Request-Id", request_id.as_str())
+}
+
+fn dispatch(state: &mut State, request: &wiremock::Request) -> ApiResult<Reply> {
+    let method = request.method.as_str().to_string();
+    let path = request.url.path().to_string();
+    let query: Vec<(String, String)> = request
+        .url
+        .query_pairs()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    let headers: Vec<(String, String)> = request
+        .headers
+        .iter()
+        .map(|(n, v)| {
+            (
+                n.as_str().to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
+    let (route, mut params) = match router::route(&method, &path) {
+        Routed::Found(route, params) => (route, params),
+        Routed::MethodNotAllowed => return Err(ApiError::method_not_allowed()),
+        Routed::NotFound => return Err(ApiError::no_such_api()),
+    };
+    let versioned = !matches!(route, Route::ListVersions | Route::ShowVersion);
+    if versioned {
+        auth::authenticate(
+            state,
+            &Credentials {
+                method: &method,
+                path: &path,
+                query: &query,
+                headers: &headers,
+                body: &request.body,
+            },
+        )?;
+        let project = params.remove(0);
+        auth::check_project(state, &project)?;
+    }
+    let host = headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case("host"))
+        .map(|(_, v)| v.clone())
+        .unwrap_or_else(|| "127.0.0.1".into());
+    let ctx = Ctx {
+        params,
+        query: &query,
+        body: &request.body,
+        host,
+    };
+    route_to(state, route, &ctx)
+}
+
+fn route_to(state: &mut State, route: Route, ctx: &Ctx) -> ApiResult<Reply> {
+    use Route::*;
+    match route {
+        ListVersions => misc::list_versions(ctx),
+        ShowVersion => misc::show_version(ctx),
+        ShowJob => misc::show_job(state, ctx),
+        ActiveDomains => misc::active_domains(state),
+        Quotas => misc::quotas(state),
+        StartDisasterRecovery => misc::start_disaster_recovery(ctx),
+        ListFailureJobs => task_center::list(state, ctx),
+        DeleteFailureJob => task_center::delete_one(state, ctx),
+        DeleteAllFailureJobs => task_center::delete_all(state),
+        DeleteGroupFailureJobs => task_center::delete_in_group(state, ctx),
+        CreateGroup => groups::create(state, ctx),
+        ListGroups => groups::list(state, ctx),
+        ShowGroup => groups::show(state, ctx),
+        DeleteGroup => groups::delete(state, ctx),
+        UpdateGroup => groups::update(state, ctx),
+        GroupAction => groups::action(state, ctx),
+        CreateInstance => instances::create(state, ctx),
+        ListInstances => instances::list(state, ctx),
+        ShowInstance => instances::show(state, ctx),
+        DeleteInstance => instances::delete(state, ctx),
+        UpdateInstance => instances::update(state, ctx),
+        AttachPair => instances::attach(state, ctx),
+        DetachPair => instances::detach(state, ctx),
+        AddNic => instances::add_nic(state, ctx),
+        DeleteNic => instances::delete_nic(state, ctx),
+        Resize => instances::resize(state, ctx),
+        BatchCreateInstances => instances::batch_create(state, ctx),
+        BatchDeleteInstances => instances::batch_delete(state, ctx),
+        CreatePair => pairs::create(state, ctx),
+        ListPairs => pairs::list(state, ctx),
+        ShowPair => pairs::show(state, ctx),
+        DeletePair => pairs::delete(state, ctx),
+        UpdatePair => pairs::update(state, ctx),
+        ExpandPair => pairs::expand(state, ctx),
+        CreateDrill => drills::create(state, ctx),
+        ListDrills => drills::list(state, ctx),
+        ShowDrill => drills::show(state, ctx),
+        DeleteDrill => drills::delete(state, ctx),
+        UpdateDrill => drills::update(state, ctx),
+        QueryByTags => tags::query(state, ctx),
+        TagsAction => tags::batch_action(state, ctx),
+        CreateTag => tags::create(state, ctx),
+        ListTags => tags::list(state, ctx),
+        DeleteTag => tags::delete(state, ctx),
+        ProjectTags => tags::project_tags(state),
+    }
+}
+
+/// The group with this ID, or 400 SDRS.1013.
+pub fn existing_group<'s>(state: &'s State, id: &str) -> ApiResult<&'s super::state::Group> {
+    state.group(id).ok_or(ApiError::Sdrs("SDRS.1013"))
+}
+
+/// The instance with this ID, or 400 SDRS.1320.
+pub fn existing_instance<'s>(state: &'s State, id: &str) -> ApiResult<&'s super::state::Instance> {
+    state.instance(id).ok_or(ApiError::Sdrs("SDRS.1320"))
+}
+
+/// The pair with this ID, or 400 SDRS.1608.
+pub fn existing_pair<'s>(state: &'s State, id: &str) -> ApiResult<&'s super::state::Pair> {
+    state.pair(id).ok_or(ApiError::Sdrs("SDRS.1608"))
+}
+
+/// Refuses with `code` unless `status` is one of `allowed`.
+pub fn require_state(status: &str, allowed: &[&str], code: &'static str) -> ApiResult<()> {
+    if allowed.contains(&status) {
+        Ok(())
+    } else {
+        Err(ApiError::Sdrs(code))
+    }
+}

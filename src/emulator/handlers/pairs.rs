@@ -1,0 +1,296 @@
+//! Replication pairs (5.6.x): create, delete, list, show, rename, expand.
+
+use serde_json::{json, Value};
+
+use super::{existing_group, existing_pair, require_state, Ctx, Reply};
+use crate::emulator::errors::{ApiError, ApiResult};
+use crate::emulator::jobs::{self, Change, Effect, Involved, Job, Kind, Outcome, Report};
+use crate::emulator::state::{fmt_micros, Pair, State};
+use crate::emulator::validate;
+
+/// The JSON of a replication pair (table 5-47).
+pub fn to_json(state: &State, p: &Pair) -> Value {
+    let volume = state.volume(&p.volume_id);
+    let priority = state
+        .group(&p.group_id)
+        .map(|g| g.priority_station.clone())
+        .unwrap_or_else(|| "source".into());
+    let attachment: Vec<Value> = p
+        .attachment
+        .iter()
+        .map(|a| json!({"device": a.device, "protected_instance": a.instance_id}))
+        .collect();
+    let replication_status = if p.status == "protected" {
+        "active"
+    } else {
+        "inactive"
+    };
+    json!({
+        "id": p.id,
+        "name": p.name,
+        "description": p.description,
+        "replication_model": "hypermetro",
+        "status": p.status,
+        "progress": if p.status == "creating" { 0 } else { 100 },
+        "replication_status": replication_status,
+        "attachment": attachment,
+        "server_group_id": p.group_id,
+        "volume_ids": format!("{},{}", p.volume_id, p.dr_volume_id),
+        "priority_station": priority,
+        "fault_level": "0",
+        "created_at": fmt_micros(p.created_at),
+        "updated_at": fmt_micros(p.updated_at),
+        "record_metadata": {
+            "multiattach": volume.is_some_and(|v| v.multiattach),
+            "bootable": volume.is_some_and(|v| v.bootable),
+            "volume_size": volume.map(|v| v.size).unwrap_or(0),
+            "volume_type": volume.map(|v| v.volume_type.clone()).unwrap_or_else(|| "SSD".into()),
+        },
+    })
+}
+
+fn reply(state: &State, id: &str) -> ApiResult<Reply> {
+    let pair = existing_pair(state, id)?;
+    Ok(Reply::ok(json!({ "replication": to_json(state, pair) })))
+}
+
+fn report(pair: &str, group: &str, failure_status: &'static str) -> Report {
+    Report {
+        kind: Kind::Pair,
+        id: pair.to_string(),
+        group_id: group.to_string(),
+        failure_status,
+        sub: None,
+    }
+}
+
+/// POST /v1/{project_id}/replications
+pub fn create(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
+    let body = validate::body(ctx.body, true)?;
+    let spec = validate::object(&body, "replication", "SDRS.0201")?;
+    let group_id = validate::non_empty(spec, "server_group_id", "SDRS.0207")?;
+    let volume_id = validate::non_empty(spec, "volume_id", "SDRS.0211")?;
+    let name = validate::name(spec)?;
+    let description = validate::description(spec)?;
+    validate::opt_string(spec, "cluster_id", "SDRS.0218")?;
+    let group = existing_group(state, &group_id)?.clone();
+    require_state(&group.status, &["available", "protected"], "SDRS.1024")?;
+    let volume = state
+        .volume(&volume_id)
+        .cloned()
+        .ok_or(ApiError::Sdrs("SDRS.0211"))?;
+    if volume.effective_status() != "available" {
+        return Err(ApiError::Sdrs("SDRS.1801"));
+    }
+    if volume.encrypted {
+        return Err(ApiError::Sdrs("SDRS.1802"));
+    }
+    if volume.availability_zone != State::production_az(&group) {
+        return Err(ApiError::Sdrs("SDRS.1810"));
+    }
+    if state.pairs.iter().any(|p| p.volume_id == volume_id) {
+        return Err(ApiError::Sdrs("SDRS.1811"));
+    }
+    if state.pairs.len() as u64 >= state.world.quotas.replications {
+        return Err(ApiError::Sdrs("SDRS.0306"));
+    }
+    let id = state.uuid();
+    let dr_volume_id = state.uuid();
+    let now = state.now();
+    state.pairs.push(Pair {
+        id: id.clone(),
+        name,
+        description: description.unwrap_or_default(),
+        group_id: group_id.clone(),
+        volume_id: volume_id.clone(),
+        dr_volume_id,
+        status: "creating".into(),
+        attachment: None,
+        created_at: now,
+        updated_at: now,
+    });
+    let job_type = "createReplicationPairNoCG";
+    let mut job = Job::new(state, job_type, "replication_pair_id", &id);
+    job.failure = jobs::injected_failure(state, job_type, &[Involved::Volume(&volume_id)]);
+    job.changes.push(Change::new(
+        Kind::Pair,
+        &id,
+        "creating",
+        Outcome::Join,
+        Outcome::To("error"),
+    ));
+    job.reports.push(report(&id, &group_id, "createFail"));
+    Ok(Reply::job(jobs::submit(state, job)))
+}
+
+/// DELETE /v1/{project_id}/replications/{replication_id}
+pub fn delete(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
+    let pair = existing_pair(state, ctx.param(0))?.clone();
+    let body = validate::body(ctx.body, false)?;
+    if let Some(spec) = body.get("replication") {
+        let spec = spec.as_object().ok_or(ApiError::Sdrs("SDRS.0201"))?;
+        if let Some(g) = validate::opt_string(spec, "server_group_id", "SDRS.0207")? {
+            if g != pair.group_id {
+                return Err(ApiError::Sdrs("SDRS.1611"));
+            }
+        }
+        validate::opt_bool(spec, "delete_target_volume")?;
+    }
+    require_state(
+        &pair.status,
+        &[
+            "available",
+            "protected",
+            "failed-over",
+            "error",
+            "error-starting",
+            "error-stopping",
+            "error-reversing",
+            "error-failing-over",
+            "error-deleting",
+            "error-reprotecting",
+            "error-attaching",
+            "error-extending",
+            "invalid",
+            "fault",
+        ],
+        "SDRS.1601",
+    )?;
+    let group = existing_group(state, &pair.group_id)?;
+    require_state(
+        &group.status,
+        &[
+            "available",
+            "protected",
+            "failed-over",
+            "error-starting",
+            "error-stopping",
+            "error-reversing",
+            "error-failing-over",
+            "error-deleting",
+            "error-reprotecting",
+        ],
+        "SDRS.1002",
+    )?;
+    if pair.attachment.is_some() {
+        return Err(ApiError::Sdrs("SDRS.1605"));
+    }
+    let job_type = "deleteReplicationPairNoCG";
+    let mut job = Job::new(state, job_type, "replication_pair_id", &pair.id);
+    job.failure = jobs::injected_failure(state, job_type, &[Involved::Volume(&pair.volume_id)]);
+    job.changes.push(Change::new(
+        Kind::Pair,
+        &pair.id,
+        "deleting",
+        Outcome::Gone,
+        Outcome::To("error-deleting"),
+    ));
+    job.reports
+        .push(report(&pair.id, &pair.group_id, "deleteFail"));
+    Ok(Reply::job(jobs::submit(state, job)))
+}
+
+/// GET /v1/{project_id}/replications
+pub fn list(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
+    let (limit, offset) = validate::paging(ctx.query)?;
+    let group_id = validate::query(ctx.query, "server_group_id");
+    let group_ids = validate::query(ctx.query, "server_group_ids")
+        .map(validate::id_list)
+        .transpose()?;
+    let instance_id = validate::query(ctx.query, "protected_instance_id");
+    let instance_ids = validate::query(ctx.query, "protected_instance_ids")
+        .map(validate::id_list)
+        .transpose()?;
+    let attached_to = |p: &Pair, ids: &[String]| {
+        p.attachment
+            .as_ref()
+            .is_some_and(|a| ids.contains(&a.instance_id))
+    };
+    let matching: Vec<&Pair> = state
+        .pairs
+        .iter()
+        .filter(|p| match &group_ids {
+            Some(list) => list.contains(&p.group_id),
+            None => group_id.is_none_or(|g| p.group_id == g),
+        })
+        .filter(|p| match &instance_ids {
+            Some(list) => attached_to(p, list),
+            None => instance_id.is_none_or(|i| attached_to(p, &[i.to_string()])),
+        })
+        .collect();
+    let count = matching.len();
+    let items: Vec<Value> = validate::page(matching, limit, offset)
+        .into_iter()
+        .map(|p| to_json(state, p))
+        .collect();
+    Ok(Reply::ok(json!({ "replications": items, "count": count })))
+}
+
+/// GET /v1/{project_id}/replications/{replication_id}
+pub fn show(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
+    reply(state, ctx.param(0))
+}
+
+/// PUT /v1/{project_id}/replications/{replication_id}
+pub fn update(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
+    existing_pair(state, ctx.param(0))?;
+    let body = validate::body(ctx.body, true)?;
+    let spec = validate::object(&body, "replication", "SDRS.0201")?;
+    let name = validate::name(spec)?;
+    let now = state.now();
+    let pair = state.pair_mut(ctx.param(0)).expect("checked above");
+    pair.name = name;
+    pair.updated_at = now;
+    reply(state, ctx.param(0))
+}
+
+/// POST /v1/{project_id}/replications/{replication_id}/action
+pub fn expand(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
+    let pair = existing_pair(state, ctx.param(0))?.clone();
+    let body = validate::body(ctx.body, true)?;
+    let spec = validate::object(&body, "extend-replication", "SDRS.0201")?;
+    let new_size = match spec.get("new_size") {
+        Some(Value::Number(n)) => n
+            .as_u64()
+            .or_else(|| n.as_f64().filter(|f| *f >= 0.0).map(|f| f as u64))
+            .ok_or(ApiError::Sdrs("SDRS.0201"))?,
+        _ => return Err(ApiError::Sdrs("SDRS.0201")),
+    };
+    require_state(
+        &pair.status,
+        &["available", "protected", "error-extending"],
+        "SDRS.1601",
+    )?;
+    let volume = state
+        .volume(&pair.volume_id)
+        .cloned()
+        .ok_or(ApiError::Sdrs("SDRS.1816"))?;
+    if new_size <= volume.size {
+        return Err(ApiError::Sdrs("SDRS.0201"));
+    }
+    let usable = match volume.effective_status() {
+        "available" => true,
+        "in-use" => !volume.multiattach,
+        _ => false,
+    };
+    if !usable {
+        return Err(ApiError::Sdrs("SDRS.1816"));
+    }
+    let job_type = "expandReplicationPairNew";
+    let mut job = Job::new(state, job_type, "replication_pair_id", &pair.id);
+    job.failure = jobs::injected_failure(state, job_type, &[Involved::Volume(&pair.volume_id)]);
+    job.changes.push(Change::new(
+        Kind::Pair,
+        &pair.id,
+        "extending",
+        Outcome::Restore,
+        Outcome::To("error-extending"),
+    ));
+    job.effects.push(Effect::Expand {
+        pair_id: pair.id.clone(),
+        new_size,
+    });
+    job.reports
+        .push(report(&pair.id, &pair.group_id, "expandFail"));
+    Ok(Reply::job(jobs::submit(state, job)))
+}

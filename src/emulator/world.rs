@@ -1,0 +1,278 @@
+//! The emulator's world: resources of other services (servers, volumes, VPCs, subnets, flavors,
+//! the active-active domain, quotas) that SDRS refers to, loaded from YAML.
+//!
+//! Unknown keys are refused with an error naming the key, the file and the line. Any object
+//! may list job types in `fail_jobs`: jobs involving it then fail (see `jobs.rs`).
+
+use std::path::Path;
+
+use serde::Deserialize;
+
+use super::EmulatorError;
+
+/// The embedded default world (`profiles/emulator-world.yaml`).
+pub const DEFAULT_WORLD_YAML: &str = include_str!("../../profiles/emulator-world.yaml");
+
+/// The prerequisites of other services that the emulator knows about.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct World {
+    /// The project (tenant) the world belongs to.
+    pub project_id: String,
+    /// The production (source) and DR (target) availability zones.
+    pub availability_zones: AvailabilityZones,
+    /// The active-active domain.
+    pub domain: Domain,
+    /// Known flavor IDs.
+    #[serde(default)]
+    pub flavors: Vec<String>,
+    /// VPCs with their subnets.
+    #[serde(default)]
+    pub vpcs: Vec<Vpc>,
+    /// Security groups.
+    #[serde(default)]
+    pub security_groups: Vec<SecurityGroup>,
+    /// ECS servers.
+    #[serde(default)]
+    pub servers: Vec<Server>,
+    /// EVS volumes.
+    #[serde(default)]
+    pub volumes: Vec<Volume>,
+    /// Tenant quotas.
+    pub quotas: Quotas,
+}
+
+/// The two availability zones of the domain.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AvailabilityZones {
+    /// Production-site AZ.
+    pub source: String,
+    /// DR-site AZ.
+    pub target: String,
+}
+
+/// The active-active domain answered by `GET /v1/{project_id}/active-domains`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Domain {
+    /// Domain ID.
+    pub id: String,
+    /// Domain name.
+    pub name: String,
+    /// Domain description.
+    #[serde(default)]
+    pub description: String,
+    /// Whether the domain's resources are sold out.
+    #[serde(default)]
+    pub sold_out: bool,
+}
+
+/// A VPC.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Vpc {
+    /// VPC ID.
+    pub id: String,
+    /// VPC name.
+    #[serde(default)]
+    pub name: String,
+    /// Subnets of the VPC.
+    #[serde(default)]
+    pub subnets: Vec<Subnet>,
+    /// Job types that fail when they involve this VPC.
+    #[serde(default)]
+    pub fail_jobs: Vec<String>,
+}
+
+/// A subnet of a VPC.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Subnet {
+    /// Subnet (network) ID.
+    pub id: String,
+    /// Subnet name.
+    #[serde(default)]
+    pub name: String,
+    /// CIDR, e.g. `192.168.0.0/24`.
+    #[serde(default)]
+    pub cidr: String,
+}
+
+/// A security group.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecurityGroup {
+    /// Security group ID.
+    pub id: String,
+    /// Security group name.
+    #[serde(default)]
+    pub name: String,
+}
+
+/// An ECS server.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Server {
+    /// Server ID.
+    pub id: String,
+    /// Server name.
+    #[serde(default)]
+    pub name: String,
+    /// Availability zone.
+    pub availability_zone: String,
+    /// VPC the server is in.
+    pub vpc_id: String,
+    /// Flavor ID.
+    pub flavor: String,
+    /// ECS status (ACTIVE, SHUTOFF, ERROR...).
+    pub status: String,
+    /// NICs of the server.
+    #[serde(default)]
+    pub nics: Vec<ServerNic>,
+    /// ID of the system volume.
+    #[serde(default)]
+    pub system_volume: Option<String>,
+    /// Job types that fail when they involve this server.
+    #[serde(default)]
+    pub fail_jobs: Vec<String>,
+}
+
+/// A NIC (port) of a server.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerNic {
+    /// Port ID (the NIC ID used by the NIC APIs).
+    pub port_id: String,
+    /// Subnet ID.
+    pub subnet_id: String,
+    /// IPv4 address.
+    pub ip_address: String,
+    /// Whether this is the primary NIC.
+    #[serde(default)]
+    pub primary: bool,
+}
+
+/// An EVS volume.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Volume {
+    /// Volume ID.
+    pub id: String,
+    /// Volume name.
+    #[serde(default)]
+    pub name: String,
+    /// Availability zone.
+    pub availability_zone: String,
+    /// Size in GB.
+    pub size: u64,
+    /// Disk type (SSD, GPSSD, SAS).
+    pub volume_type: String,
+    /// EVS status (available, in-use); defaults from `attached_server`.
+    #[serde(default)]
+    pub status: Option<String>,
+    /// Whether the volume is encrypted.
+    #[serde(default)]
+    pub encrypted: bool,
+    /// Whether the volume is bootable.
+    #[serde(default)]
+    pub bootable: bool,
+    /// Whether the volume is shared.
+    #[serde(default)]
+    pub multiattach: bool,
+    /// The server the volume is attached to.
+    #[serde(default)]
+    pub attached_server: Option<String>,
+    /// Job types that fail when they involve this volume.
+    #[serde(default)]
+    pub fail_jobs: Vec<String>,
+}
+
+/// Tenant quotas.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Quotas {
+    /// Maximum number of protection groups.
+    pub server_groups: u64,
+    /// Maximum number of replication pairs.
+    pub replications: u64,
+}
+
+impl Volume {
+    /// The effective EVS status (`available` or `in-use`).
+    pub fn effective_status(&self) -> &str {
+        match (&self.status, &self.attached_server) {
+            (Some(s), _) => s,
+            (None, Some(_)) => "in-use",
+            (None, None) => "available",
+        }
+    }
+}
+
+impl World {
+    /// The embedded default world.
+    pub fn default_world() -> World {
+        World::from_yaml(DEFAULT_WORLD_YAML, "profiles/emulator-world.yaml")
+            .expect("the embedded default world is valid")
+    }
+
+    /// Parses a world from YAML; `origin` names the source in errors (a file name).
+    pub fn from_yaml(text: &str, origin: &str) -> Result<World, EmulatorError> {
+        serde_yaml_ng::from_str(text).map_err(|e| {
+            let (line, column) = e
+                .location()
+                .map(|l| (l.line(), l.column()))
+                .unwrap_or((0, 0));
+            EmulatorError::World {
+                origin: origin.to_string(),
+                line,
+                column,
+                message: e.to_string(),
+            }
+        })
+    }
+
+    /// Reads and parses a world file.
+    pub fn load(path: &Path) -> Result<World, EmulatorError> {
+        let text = std::fs::read_to_string(path).map_err(|source| EmulatorError::WorldRead {
+            path: path.display().to_string(),
+            source,
+        })?;
+        World::from_yaml(&text, &path.display().to_string())
+    }
+
+    /// The server with this ID.
+    pub fn server(&self, id: &str) -> Option<&Server> {
+        self.servers.iter().find(|s| s.id == id)
+    }
+
+    /// The VPC with this ID.
+    pub fn vpc(&self, id: &str) -> Option<&Vpc> {
+        self.vpcs.iter().find(|v| v.id == id)
+    }
+
+    /// The volume with this ID.
+    pub fn volume(&self, id: &str) -> Option<&Volume> {
+        self.volumes.iter().find(|v| v.id == id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_world_loads() {
+        let w = World::default_world();
+        assert_eq!(w.project_id, "0605767a3b8a4e4a9f1d2c3b4a5e6f70");
+        assert!(!w.servers.is_empty() && !w.volumes.is_empty());
+    }
+
+    #[test]
+    fn an_unknown_key_is_named_with_file_and_line() {
+        let text = DEFAULT_WORLD_YAML.replacen("flavors:", "flavours:", 1);
+        let err = World::from_yaml(&text, "w.yaml").unwrap_err().to_string();
+        assert!(err.contains("flavours"), "{err}");
+        assert!(err.starts_with("w.yaml:"), "{err}");
+    }
+}

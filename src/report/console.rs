@@ -1,0 +1,208 @@
+//! The human reporter: a line per failing case while the run goes, then tables per operation and
+//! per check and the totals line. Plain text, no colours.
+
+use super::model::{first_line, CaseOutcome, CaseReport, RunReport};
+use crate::checks::{CheckName, Outcome};
+use std::collections::BTreeMap;
+
+/// Renders the console output of a run.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ConsoleReporter;
+
+impl ConsoleReporter {
+    /// The line printed when a case finishes: `FAIL id [check] title` or `ERROR id reason`, else `None`.
+    pub fn case_line(case: &CaseReport) -> Option<String> {
+        match case.outcome {
+            CaseOutcome::Failed => Some(match case.first_failed_check() {
+                Some(check) => format!("FAIL {} [{}] {}", case.id, check.name, check.title()),
+                None => format!(
+                    "FAIL {} {}",
+                    case.id,
+                    first_line(case.reason.as_deref().unwrap_or("failed"))
+                ),
+            }),
+            CaseOutcome::Error => Some(format!(
+                "ERROR {} {}",
+                case.id,
+                first_line(case.reason.as_deref().unwrap_or("harness error"))
+            )),
+            _ => None,
+        }
+    }
+
+    /// The end-of-run summary: per-operation and per-check tables, then the totals line.
+    pub fn summary(report: &RunReport) -> String {
+        let mut out = String::new();
+        let mut operations: BTreeMap<&str, [usize; 5]> = BTreeMap::new();
+        for case in &report.cases {
+            let row = operations.entry(&case.operation).or_default();
+            row[match case.outcome {
+                CaseOutcome::Passed => 0,
+                CaseOutcome::Failed | CaseOutcome::Error => 1,
+                CaseOutcome::Warned => 2,
+                CaseOutcome::Skipped => 3,
+                CaseOutcome::ExpectedFail => 4,
+            }] += 1;
+        }
+        if !operations.is_empty() {
+            let rows = operations
+                .into_iter()
+                .map(|(op, counts)| (op.to_string(), counts.to_vec()));
+            out.push_str(&table(
+                &[
+                    "operation",
+                    "passed",
+                    "failed",
+                    "warned",
+                    "skipped",
+                    "expected-fail",
+                ],
+                rows,
+            ));
+            out.push('\n');
+        }
+        let mut checks: BTreeMap<CheckName, [usize; 4]> = BTreeMap::new();
+        for verdict in report.cases.iter().flat_map(|c| &c.checks) {
+            checks.entry(verdict.name).or_default()[match verdict.outcome {
+                Outcome::Passed => 0,
+                Outcome::Failed => 1,
+                Outcome::Warned => 2,
+                Outcome::Skipped => 3,
+            }] += 1;
+        }
+        if !checks.is_empty() {
+            // CheckName orders as CheckName::ALL, so the map is already in report order.
+            let rows = checks
+                .into_iter()
+                .map(|(name, counts)| (name.to_string(), counts.to_vec()));
+            out.push_str(&table(
+                &["check", "passed", "failed", "warned", "skipped"],
+                rows,
+            ));
+            out.push('\n');
+        }
+        out.push_str(&totals(report));
+        out
+    }
+}
+
+/// `N passed, N failed, N warned, N skipped, N expected-fail (X.Ys)`.
+fn totals(report: &RunReport) -> String {
+    let s = &report.summary;
+    format!(
+        "{} passed, {} failed, {} warned, {} skipped, {} expected-fail ({:.1}s)",
+        s.passed,
+        s.failed,
+        s.warned,
+        s.skipped,
+        s.expected_fail,
+        s.duration_ms as f64 / 1000.0
+    )
+}
+
+/// A text table: the first column left-aligned, the counts right-aligned.
+fn table(header: &[&str], rows: impl Iterator<Item = (String, Vec<usize>)>) -> String {
+    let rows: Vec<(String, Vec<String>)> = rows
+        .map(|(name, counts)| (name, counts.iter().map(ToString::to_string).collect()))
+        .collect();
+    let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
+    for (name, counts) in &rows {
+        widths[0] = widths[0].max(name.len());
+        for (i, count) in counts.iter().enumerate() {
+            widths[i + 1] = widths[i + 1].max(count.len());
+        }
+    }
+    let line = |first: &str, rest: &mut dyn Iterator<Item = &str>| {
+        let mut text = format!("{first:<w$}", w = widths[0]);
+        for (i, cell) in rest.enumerate() {
+            text.push_str(&format!("  {cell:>w$}", w = widths[i + 1]));
+        }
+        text.trim_end().to_string() + "\n"
+    };
+    let mut text = line(header[0], &mut header[1..].iter().copied());
+    for (name, counts) in &rows {
+        text.push_str(&line(name, &mut counts.iter().map(String::as_str)));
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::testdata::{case, check, sample};
+
+    #[test]
+    fn a_failed_case_prints_its_first_failing_check_and_title() {
+        let report = sample();
+        let lines: Vec<_> = report
+            .cases
+            .iter()
+            .filter_map(ConsoleReporter::case_line)
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                "FAIL protection_group.create.negative.name_too_long [status_code] unexpected status 200",
+                "ERROR api_versions.list connection reset by peer",
+            ]
+        );
+    }
+
+    #[test]
+    fn passing_warned_skipped_and_expected_cases_print_no_line() {
+        for outcome in [
+            CaseOutcome::Passed,
+            CaseOutcome::Warned,
+            CaseOutcome::Skipped,
+            CaseOutcome::ExpectedFail,
+        ] {
+            let c = case(
+                "a",
+                "f",
+                "op",
+                outcome,
+                vec![check(CheckName::StatusCode, Outcome::Failed, "x")],
+            );
+            assert_eq!(ConsoleReporter::case_line(&c), None);
+        }
+    }
+
+    #[test]
+    fn a_failed_case_without_a_failing_check_prints_its_reason() {
+        let mut c = case("a.b", "f", "op", CaseOutcome::Failed, vec![]);
+        c.reason = Some("cleanup left resources\nsecond line".to_string());
+        assert_eq!(
+            ConsoleReporter::case_line(&c).unwrap(),
+            "FAIL a.b cleanup left resources"
+        );
+    }
+
+    #[test]
+    fn the_summary_has_both_tables_and_ends_with_the_totals_line() {
+        let expected = "\
+operation                  passed  failed  warned  skipped  expected-fail
+create_protected_instance       0       0       0        0              1
+create_protection_group         1       1       0        0              0
+delete_replication              0       0       0        1              0
+list_api_versions               0       1       0        0              0
+show_protection_group           0       0       1        0              0
+
+check               passed  failed  warned  skipped
+status_code              3       1       0        0
+response_schema          1       0       2        0
+error_body               0       0       0        1
+job_protocol             1       1       0        0
+negative_rejection       0       1       0        0
+
+1 passed, 2 failed, 1 warned, 1 skipped, 1 expected-fail (7.4s)";
+        assert_eq!(ConsoleReporter::summary(&sample()), expected);
+    }
+
+    #[test]
+    fn an_empty_run_prints_only_the_totals_line() {
+        assert_eq!(
+            ConsoleReporter::summary(&RunReport::default()),
+            "0 passed, 0 failed, 0 warned, 0 skipped, 0 expected-fail (0.0s)"
+        );
+    }
+}

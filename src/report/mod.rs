@@ -1,0 +1,22 @@
+//! Reports of a run: console lines, JSON, JUnit XML and a markdown compatibility matrix, plus the
+//! redaction shared with snapshots.
+//!
+//! Reporters read only [`RunReport`]; they never see secrets, and they judge nothing.
+
+mod console;
+mod json;
+mod junit;
+mod markdown;
+mod model;
+mod redact;
+#[cfg(test)]
+mod testdata;
+
+pub use console::ConsoleReporter;
+pub use json::{from_json, to_json, write_json};
+pub use junit::{to_junit, write_junit};
+pub use markdown::{to_markdown, write_markdown};
+pub use model::{
+    CaseOutcome, CaseReport, CheckReport, RunReport, Summary, TargetInfo, FORMAT_VERSION,
+};
+pub use redact::{scrub_report, scrub_secrets, Redactor};

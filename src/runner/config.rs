@@ -1,0 +1,112 @@
+//! What a run is pointed at and how it behaves.
+
+use crate::cases::prereq::Profile;
+use crate::client::{Auth, RetryPolicy};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Which requests a run may send.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Mode {
+    /// Everything, lifecycles included.
+    #[default]
+    Full,
+    /// GET requests only.
+    ReadOnly,
+}
+
+impl Mode {
+    /// `full` or `readonly`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Full => "full",
+            Mode::ReadOnly => "readonly",
+        }
+    }
+}
+
+/// The target of a run.
+#[derive(Debug, Clone)]
+pub enum TargetConfig {
+    /// Start the reference emulator on a free loopback port.
+    Embedded {
+        /// Emulator fault modes to switch on.
+        faults: Vec<String>,
+    },
+    /// An existing endpoint (real region or another emulator).
+    Endpoint {
+        /// Base URL.
+        url: String,
+        /// Project id.
+        project_id: String,
+        /// Credentials.
+        auth: Auth,
+        /// Region name, for reports.
+        region: Option<String>,
+        /// Prerequisites (a profile, or the emulator's default world).
+        profile: Profile,
+        /// Name of the profile given, if any.
+        profile_name: Option<String>,
+    },
+}
+
+/// Everything that shapes a run.
+#[derive(Debug, Clone)]
+pub struct RunConfig {
+    /// The target.
+    pub target: TargetConfig,
+    /// Substring filters (any matches).
+    pub filters: Vec<String>,
+    /// Full or read-only.
+    pub mode: Mode,
+    /// Cases run concurrently.
+    pub jobs: usize,
+    /// Disputed readings fail instead of warning.
+    pub strict: bool,
+    /// Bound of one request.
+    pub timeout: Duration,
+    /// Bound of the whole run.
+    pub deadline: Option<Duration>,
+    /// Bound of one case.
+    pub case_timeout: Duration,
+    /// Bound of one job.
+    pub job_deadline: Duration,
+    /// Most polls of one job (deterministic bound for emulators).
+    pub max_polls: Option<u32>,
+    /// First pause between polls (grows by half each poll, up to ten times).
+    pub poll_interval: Duration,
+    /// Retries of safe requests.
+    pub retry: RetryPolicy,
+    /// Request-rate limit (0: none).
+    pub rps: f64,
+    /// Scenario directory.
+    pub cases_dir: Option<PathBuf>,
+    /// Snapshot directory.
+    pub snapshots_dir: PathBuf,
+    /// Cleanup ledger, for real endpoints.
+    pub ledger: Option<PathBuf>,
+}
+
+impl RunConfig {
+    /// Defaults for the embedded emulator.
+    pub fn embedded() -> RunConfig {
+        RunConfig {
+            target: TargetConfig::Embedded { faults: Vec::new() },
+            filters: Vec::new(),
+            mode: Mode::Full,
+            jobs: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
+            strict: false,
+            timeout: Duration::from_secs(30),
+            deadline: None,
+            case_timeout: Duration::from_secs(120),
+            job_deadline: Duration::from_secs(60),
+            max_polls: Some(50),
+            poll_interval: Duration::ZERO,
+            retry: RetryPolicy::none(),
+            rps: 0.0,
+            cases_dir: Some(PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/cases"))),
+            snapshots_dir: PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/snapshots")),
+            ledger: None,
+        }
+    }
+}

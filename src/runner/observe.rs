@@ -1,0 +1,78 @@
+//! Every status each resource showed, in every show and list answer, in order: the evidence of
+//! `state_transition`.
+
+use super::resources::kind_of_key;
+use serde_json::Value;
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+/// Observed status sequences, per resource id.
+#[derive(Debug, Default)]
+pub struct Observations {
+    seen: Mutex<HashMap<String, (String, Vec<String>)>>,
+}
+
+impl Observations {
+    /// Records the statuses found in an answer body.
+    pub fn record_body(&self, body: &Value) {
+        let mut found = Vec::new();
+        collect(body, None, &mut found);
+        if found.is_empty() {
+            return;
+        }
+        let mut seen = self.seen.lock().expect("observations poisoned");
+        for (machine, id, status) in found {
+            let entry = seen.entry(id).or_insert_with(|| (machine.to_owned(), Vec::new()));
+            if entry.1.last() != Some(&status) {
+                entry.1.push(status);
+            }
+        }
+    }
+
+    /// The machine and status sequence of a resource.
+    pub fn of(&self, id: &str) -> Option<(String, Vec<String>)> {
+        self.seen.lock().expect("observations poisoned").get(id).cloned()
+    }
+
+    /// The last status seen for a resource.
+    pub fn last(&self, id: &str) -> Option<String> {
+        self.seen.lock().expect("observations poisoned").get(id).and_then(|(_, s)| s.last().cloned())
+    }
+}
+
+fn collect(v: &Value, machine: Option<&'static str>, out: &mut Vec<(&'static str, String, String)>) {
+    match v {
+        Value::Object(map) => {
+            if let (Some(m), Some(Value::String(id)), Some(Value::String(status))) = (machine, map.get("id"), map.get("status")) {
+                out.push((m, id.clone(), status.clone()));
+            }
+            for (k, child) in map {
+                let m = kind_of_key(k).map(|k| k.machine).or(if k == "resource_detail" { Some("protected_instance") } else { None });
+                if m.is_some() {
+                    collect(child, m, out);
+                } else if matches!(child, Value::Array(_) | Value::Object(_)) && k == "resources" {
+                    collect(child, None, out);
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|i| collect(i, machine, out)),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn statuses_of_shows_and_lists_are_recorded_once_per_change() {
+        let o = Observations::default();
+        o.record_body(&json!({"server_group": {"id": "g", "status": "creating"}}));
+        o.record_body(&json!({"server_groups": [{"id": "g", "status": "creating"}], "count": 1}));
+        o.record_body(&json!({"server_group": {"id": "g", "status": "available"}}));
+        o.record_body(&json!({"resources": [{"resource_detail": {"id": "i", "status": "protected"}}]}));
+        assert_eq!(o.of("g"), Some(("server_group".into(), vec!["creating".into(), "available".into()])));
+        assert_eq!(o.last("i").as_deref(), Some("protected"));
+    }
+}

@@ -1,0 +1,233 @@
+//! Exclusive use of prerequisites: a case takes the servers, volumes, drill VPCs and failing
+//! objects it needs, all at once, and gives them back when it ends. Servers with a spare NIC
+//! lose that NIC once it has been deleted.
+
+use crate::cases::prereq::{Prerequisites, ServerPrereq};
+use crate::cases::template::Vars;
+use crate::cases::Needs;
+use serde_json::{json, Value};
+use std::collections::BTreeSet;
+use std::sync::Mutex;
+use tokio::sync::Notify;
+
+/// What a case holds.
+#[derive(Debug, Default)]
+pub struct Lease {
+    servers: Vec<String>,
+    volumes: Vec<String>,
+    drill_vpcs: Vec<String>,
+    failing: Vec<String>,
+    /// Variables binding the taken items.
+    pub vars: Vars,
+}
+
+#[derive(Debug)]
+struct Free {
+    servers: Vec<ServerPrereq>,
+    volumes: Vec<String>,
+    drill_vpcs: Vec<String>,
+    failing: BTreeSet<String>,
+    spare_nics: BTreeSet<String>,
+}
+
+/// The shared pool.
+#[derive(Debug)]
+pub struct Pool {
+    prereq: Prerequisites,
+    free: Mutex<Free>,
+    returned: Notify,
+}
+
+impl Pool {
+    /// A pool over the target's prerequisites.
+    pub fn new(prereq: &Prerequisites) -> Pool {
+        let mut failing = BTreeSet::new();
+        for (kind, map) in [
+            ("servers", &prereq.failing.servers),
+            ("volumes", &prereq.failing.volumes),
+            ("vpcs", &prereq.failing.vpcs),
+            ("drill_vpcs", &prereq.failing.drill_vpcs),
+        ] {
+            for job_type in map.keys() {
+                failing.insert(format!("{kind}:{job_type}"));
+            }
+        }
+        Pool {
+            free: Mutex::new(Free {
+                servers: prereq.servers.clone(),
+                volumes: prereq.volumes.iter().map(|v| v.id.clone()).collect(),
+                drill_vpcs: prereq.drill_vpcs.clone(),
+                failing,
+                spare_nics: prereq.servers.iter().filter_map(|s| s.spare_nic.clone()).collect(),
+            }),
+            prereq: prereq.clone(),
+            returned: Notify::new(),
+        }
+    }
+
+    /// Why `needs` can never be met, if so.
+    pub fn impossible(&self, needs: &Needs) -> Option<String> {
+        let p = &self.prereq;
+        let servers = p.servers.iter().filter(|s| !needs.shutoff || s.status.eq_ignore_ascii_case("SHUTOFF")).count();
+        let spare = p.servers.iter().filter(|s| s.spare_nic.is_some()).count();
+        if needs.servers > servers {
+            return Some(format!("needs {} {}server(s), the profile lists {servers}", needs.servers, if needs.shutoff { "SHUTOFF " } else { "" }));
+        }
+        if needs.spare_nics > spare {
+            return Some(format!("needs {} server(s) with a spare NIC, the profile lists {spare}", needs.spare_nics));
+        }
+        if needs.volumes > p.volumes.len() {
+            return Some(format!("needs {} volume(s), the profile lists {}", needs.volumes, p.volumes.len()));
+        }
+        if needs.drill_vpcs > p.drill_vpcs.len() {
+            return Some(format!("needs {} drill VPC(s), the profile lists {}", needs.drill_vpcs, p.drill_vpcs.len()));
+        }
+        for f in &needs.failing {
+            let (kind, job_type) = f.split_once(':').unwrap_or((f, ""));
+            let map = match kind {
+                "servers" => &p.failing.servers,
+                "volumes" => &p.failing.volumes,
+                "vpcs" => &p.failing.vpcs,
+                _ => &p.failing.drill_vpcs,
+            };
+            if !map.contains_key(job_type) {
+                return Some(format!("needs a {kind} object that makes {job_type} fail; the target provides none (emulators only)"));
+            }
+        }
+        None
+    }
+
+    /// Takes everything `needs` asks for, waiting while others hold it.
+    pub async fn take(&self, needs: &Needs) -> Lease {
+        loop {
+            let notified = self.returned.notified();
+            if let Some(lease) = self.try_take(needs) {
+                return lease;
+            }
+            notified.await;
+        }
+    }
+
+    fn try_take(&self, needs: &Needs) -> Option<Lease> {
+        let mut free = self.free.lock().expect("pool poisoned");
+        let fits = |s: &ServerPrereq| !needs.shutoff || s.status.eq_ignore_ascii_case("SHUTOFF");
+        let spare_ok = |s: &ServerPrereq| s.spare_nic.as_ref().is_some_and(|n| free.spare_nics.contains(n));
+        let spare_idx: Vec<usize> = free.servers.iter().enumerate().filter(|(_, s)| spare_ok(s)).map(|(i, _)| i).take(needs.spare_nics).collect();
+        let plain_idx: Vec<usize> = free
+            .servers
+            .iter()
+            .enumerate()
+            .filter(|(i, s)| fits(s) && !spare_idx.contains(i))
+            .map(|(i, _)| i)
+            .take(needs.servers)
+            .collect();
+        if spare_idx.len() < needs.spare_nics
+            || plain_idx.len() < needs.servers
+            || free.volumes.len() < needs.volumes
+            || free.drill_vpcs.len() < needs.drill_vpcs
+            || needs.failing.iter().any(|f| !free.failing.contains(f))
+        {
+            return None;
+        }
+        let mut lease = Lease::default();
+        let mut taken: Vec<usize> = plain_idx.iter().chain(spare_idx.iter()).copied().collect();
+        taken.sort_unstable_by(|a, b| b.cmp(a));
+        let mut servers: Vec<(usize, ServerPrereq)> = taken.into_iter().map(|i| (i, free.servers.remove(i))).collect();
+        servers.sort_by_key(|(i, _)| *i);
+        let (mut n_plain, mut n_spare) = (0, 0);
+        for (i, s) in servers {
+            if spare_idx.contains(&i) {
+                let nic = s.spare_nic.clone().unwrap_or_default();
+                free.spare_nics.remove(&nic);
+                lease.vars.insert(format!("spare_server.{n_spare}"), json!(s.id));
+                lease.vars.insert(format!("spare_nic.{n_spare}"), json!(nic));
+                n_spare += 1;
+            } else {
+                lease.vars.insert(format!("server.{n_plain}"), json!(s.id));
+                n_plain += 1;
+            }
+            lease.servers.push(s.id);
+        }
+        for n in 0..needs.volumes {
+            let v = free.volumes.remove(0);
+            let size = self.prereq.volumes.iter().find(|p| p.id == v).and_then(|p| p.size);
+            lease.vars.insert(format!("volume.{n}"), json!(v));
+            if let Some(size) = size {
+                lease.vars.insert(format!("volume.{n}.size"), json!(size));
+            }
+            lease.volumes.push(v);
+        }
+        for n in 0..needs.drill_vpcs {
+            let v = free.drill_vpcs.remove(0);
+            lease.vars.insert(format!("drill_vpc.{n}"), json!(v));
+            lease.drill_vpcs.push(v);
+        }
+        for f in &needs.failing {
+            free.failing.remove(f);
+            let (kind, job_type) = f.split_once(':').unwrap_or((f, ""));
+            let map = match kind {
+                "servers" => &self.prereq.failing.servers,
+                "volumes" => &self.prereq.failing.volumes,
+                "vpcs" => &self.prereq.failing.vpcs,
+                _ => &self.prereq.failing.drill_vpcs,
+            };
+            if let Some(id) = map.get(job_type) {
+                lease.vars.insert(format!("failing.{kind}.{job_type}"), Value::String(id.clone()));
+            }
+            lease.failing.push(f.clone());
+        }
+        Some(lease)
+    }
+
+    /// Gives a lease back.
+    pub fn give_back(&self, lease: Lease) {
+        let mut free = self.free.lock().expect("pool poisoned");
+        for id in lease.servers {
+            if let Some(s) = self.prereq.servers.iter().find(|s| s.id == id) {
+                free.servers.push(s.clone());
+            }
+        }
+        free.volumes.extend(lease.volumes);
+        free.drill_vpcs.extend(lease.drill_vpcs);
+        free.failing.extend(lease.failing);
+        drop(free);
+        self.returned.notify_waiters();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cases::prereq::Profile;
+
+    #[test]
+    fn taken_items_are_exclusive_until_given_back() {
+        let profile = Profile::emulator_default();
+        let pool = Pool::new(&profile.prerequisites);
+        let needs = Needs { servers: 2, volumes: 1, failing: vec!["servers:startProtectionGroupNoCG".into()], ..Needs::default() };
+        let a = pool.try_take(&needs).expect("first lease");
+        assert!(pool.try_take(&needs).is_none(), "the failing server is exclusive");
+        let s0 = a.vars["server.0"].clone();
+        pool.give_back(a);
+        let b = pool.try_take(&needs).expect("after give back");
+        assert!(b.vars.contains_key("failing.servers.startProtectionGroupNoCG"));
+        let _ = s0;
+    }
+
+    #[test]
+    fn a_spare_nic_is_used_once() {
+        let profile = Profile::emulator_default();
+        let pool = Pool::new(&profile.prerequisites);
+        let needs = Needs { spare_nics: 8, ..Needs::default() };
+        let a = pool.try_take(&needs).expect("eight spare nics");
+        pool.give_back(a);
+        assert!(pool.try_take(&Needs { spare_nics: 1, ..Needs::default() }).is_none());
+    }
+
+    #[test]
+    fn needs_beyond_the_profile_are_reported() {
+        let pool = Pool::new(&Prerequisites::default());
+        let why = pool.impossible(&Needs { servers: 1, ..Needs::default() }).unwrap();
+        assert!(why.contains("needs 1 server"), "{why}");
+    }
+}

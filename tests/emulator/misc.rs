@@ -1,0 +1,137 @@
+//! Versions, active-active domains, jobs, routing, headers, pacing, the DWS endpoint, serve.
+
+use reqwest::Method;
+use sdrs_conformance::emulator::{EmulatorConfig, JobPacing, World};
+use serde_json::json;
+
+use crate::common::Env;
+
+#[tokio::test]
+async fn version_discovery_lists_v1() {
+    let env = Env::new().await;
+    let versions = env.send(Method::GET, "/", None).await;
+    assert_eq!(versions.status, 200);
+    let v = &versions.body["versions"][0];
+    assert_eq!(v["id"], "v1");
+    assert_eq!(v["status"], "CURRENT");
+    for key in ["links", "version", "updated", "min_version"] {
+        assert!(v.get(key).is_some(), "{key}");
+    }
+    let unknown = env.send(Method::GET, "/v9", None).await;
+    assert_eq!(unknown.status, 404);
+    assert_eq!(unknown.body["error_code"], "APIGW.0101");
+}
+
+#[tokio::test]
+async fn the_active_domain_comes_from_the_world() {
+    let env = Env::new().await;
+    let domains = env.get("/active-domains").await.body;
+    let d = &domains["domains"][0];
+    assert_eq!(d["id"], env.world.domain.id.as_str());
+    assert_eq!(d["sold_out"], false);
+    assert_eq!(
+        d["local_replication_cluster"]["availability_zone"],
+        "az1.dc1"
+    );
+    assert_eq!(
+        d["remote_replication_cluster"]["availability_zone"],
+        "az2.dc2"
+    );
+}
+
+#[tokio::test]
+async fn every_answer_has_a_request_id_and_json_answers_a_content_type() {
+    let env = Env::new().await;
+    let answer = env.get("/server-groups").await;
+    let content_type = answer.headers["content-type"].to_str().unwrap();
+    assert_eq!(content_type, "application/json;charset=UTF-8");
+    let id = answer.headers["x-request-id"].to_str().unwrap();
+    assert_eq!(id.len(), 32);
+    let error = env.get("/server-groups/nope").await;
+    assert!(error.headers.contains_key("x-request-id"));
+    assert_eq!(
+        error.body["badrequest"]["message"],
+        "Protection group not found"
+    );
+}
+
+#[tokio::test]
+async fn unknown_paths_get_404_and_wrong_methods_405() {
+    let env = Env::new().await;
+    let missing = env.get("/no-such-thing").await;
+    assert_eq!(missing.status, 404);
+    assert_eq!(missing.body["error_code"], "APIGW.0101");
+    let wrong = env
+        .send(Method::PATCH, &Env::v1("/server-groups"), None)
+        .await;
+    assert_eq!(wrong.status, 405);
+    assert_eq!(wrong.body["error_code"], "APIGW.0102");
+}
+
+#[tokio::test]
+async fn unknown_jobs_are_refused() {
+    let env = Env::new().await;
+    env.get("/jobs/0123456789abcdef0123456789abcdef")
+        .await
+        .refused("SDRS.0408");
+}
+
+#[tokio::test]
+async fn jobs_paced_by_the_clock_advance_without_polls() {
+    let env = Env::with(EmulatorConfig {
+        jobs: JobPacing::AfterMillis(1000),
+        ..EmulatorConfig::default()
+    })
+    .await;
+    let answer = env
+        .post("/server-groups", env.group_body("pg", &env.vpc("vpc-prod")))
+        .await;
+    let job_id = answer.job_id();
+    assert_eq!(env.poll(&job_id).await["status"], "INIT");
+    assert_eq!(env.poll(&job_id).await["status"], "INIT");
+    env.emulator.advance_clock(500);
+    assert_eq!(env.poll(&job_id).await["status"], "RUNNING");
+    env.emulator.advance_clock(500);
+    let groups = env.get("/server-groups").await.body;
+    assert_eq!(groups["server_groups"][0]["status"], "available");
+    assert_eq!(env.poll(&job_id).await["status"], "SUCCESS");
+}
+
+#[tokio::test]
+async fn the_dws_start_endpoint_knows_no_disaster_recovery() {
+    let env = Env::new().await;
+    let path = format!(
+        "/v2/{}/disaster-recovery/e59d6b86-9072-46eb-a996-13f8b44994c1/start",
+        sdrs_conformance::emulator::DEFAULT_PROJECT_ID
+    );
+    let answer = env.send(Method::POST, &path, Some(json!({}))).await;
+    assert_eq!(answer.status, 404);
+    assert!(answer.body["itemNotFound"]["code"].is_string());
+}
+
+#[tokio::test]
+async fn a_world_with_an_unknown_key_is_refused_with_its_location() {
+    let text = "project_id: p\nplanets: []\n";
+    let err = World::from_yaml(text, "bad.yaml").unwrap_err().to_string();
+    assert!(err.contains("bad.yaml:"), "{err}");
+    assert!(err.contains("planets"), "{err}");
+    let missing = World::load(std::path::Path::new("/nonexistent/world.yaml"))
+        .unwrap_err()
+        .to_string();
+    assert!(missing.contains("/nonexistent/world.yaml"), "{missing}");
+}
+
+#[tokio::test]
+async fn serve_reports_an_address_it_cannot_bind() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port();
+    let err = sdrs_conformance::emulator::serve(
+        "127.0.0.1".parse().unwrap(),
+        port,
+        EmulatorConfig::default(),
+    )
+    .await
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains(&format!("127.0.0.1:{port}")), "{err}");
+}
