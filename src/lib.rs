@@ -6,9 +6,11 @@
 
 pub mod cases;
 pub mod checks;
+pub mod cli;
 pub mod client;
 pub mod emulator;
 pub mod exchange;
 pub mod report;
+pub mod runner;
 pub mod signing;
 pub mod spec;

@@ -193,7 +193,7 @@ fn instance_in(state: &str) -> Option<Reached> {
             }
             _ => {
                 let mut s = request("resize the instance", "resizeProtectedInstance");
-                s.body = Some(json!({"resize": {"flavorRef": "${flavor.1}"}}));
+                s.body = Some(json!({"resize": {"dr_flavorRef": "${flavor.1}"}}));
                 s
             }
         };

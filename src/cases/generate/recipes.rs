@@ -58,6 +58,16 @@ pub fn fixture() -> Builder {
     names.path = path(&[("protected_instance_id", &i.id())]);
     names.capture.insert("fixture.instance_name".into(), "/protected_instance/name".into());
     b.push(names);
+    for (op, param, id, var, pointer) in [
+        ("showProtectionGroup", "server_group_id", g.id(), "fixture.group_name", "/server_group/name"),
+        ("showReplicationPair", "replication_id", p.id(), "fixture.pair_name", "/replication/name"),
+        ("showDrDrill", "disaster_recovery_drill_id", d.id(), "fixture.drill_name", "/disaster_recovery_drill/name"),
+    ] {
+        let mut read = request(&format!("read the fixture's {var}"), op);
+        read.path = path(&[(param, &id)]);
+        read.capture.insert(var.into(), pointer.into());
+        b.push(read);
+    }
     // Expose the ids under stable names.
     for (from, to) in [(&g.var, "fixture.group"), (&p.var, "fixture.pair"), (&i.var, "fixture.instance"), (&d.var, "fixture.drill")] {
         b.steps.iter_mut().for_each(|s| {
@@ -97,7 +107,7 @@ pub fn recipe(operation: &str) -> Recipe {
         "showProtectionGroup" => simple(get("show the group", operation, &[("server_group_id", fx_group)]), true, true),
         "updateProtectionGroupName" => {
             let mut r = get("rename the group", operation, &[("server_group_id", fx_group)]);
-            r.body = Some(json!({"server_group": {"name": "${prefix}-fixture-g"}}));
+            r.body = Some(json!({"server_group": {"name": "${fixture.group_name}"}}));
             simple(r, true, true)
         }
         "deleteProtectionGroup" => {
@@ -236,7 +246,7 @@ pub fn recipe(operation: &str) -> Recipe {
         "showReplicationPair" => simple(get("show the pair", operation, &[("replication_id", "${fixture.pair}")]), true, true),
         "updateReplicationPairName" => {
             let mut r = get("rename the pair", operation, &[("replication_id", "${fixture.pair}")]);
-            r.body = Some(json!({"replication": {"name": "${prefix}-fixture-p"}}));
+            r.body = Some(json!({"replication": {"name": "${fixture.pair_name}"}}));
             simple(r, true, true)
         }
         "expandReplicationPair" => {
@@ -274,7 +284,7 @@ pub fn recipe(operation: &str) -> Recipe {
         "showDrDrill" => simple(get("show the drill", operation, &[("disaster_recovery_drill_id", "${fixture.drill}")]), true, true),
         "updateDrDrillName" => {
             let mut r = get("rename the drill", operation, &[("disaster_recovery_drill_id", "${fixture.drill}")]);
-            r.body = Some(json!({"disaster_recovery_drill": {"name": "${prefix}-fixture-d"}}));
+            r.body = Some(json!({"disaster_recovery_drill": {"name": "${fixture.drill_name}"}}));
             simple(r, true, true)
         }
         "listProtectedInstancesByTags" => {

@@ -1,0 +1,198 @@
+//! The command-line arguments (clap).
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// Conformance test harness and contract checker for the Huawei Cloud SDRS API.
+#[derive(Debug, Parser)]
+#[command(name = "sdrs-conformance", version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the suite (against the embedded emulator unless --endpoint or --profile is given).
+    Run(RunArgs),
+    /// Run the reference emulator alone.
+    Serve(ServeArgs),
+    /// List the cases, with the same filters as `run`.
+    List(ListArgs),
+    /// Validate the specs and their cross-references.
+    CheckSpec(CheckSpecArgs),
+    /// Delete what an earlier run created and recorded in its ledger.
+    Cleanup(CleanupArgs),
+}
+
+/// `run --mode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ModeArg {
+    /// Lifecycles included.
+    Full,
+    /// GET requests only.
+    Readonly,
+}
+
+/// Where and how to connect.
+#[derive(Debug, Args, Clone)]
+pub struct TargetArgs {
+    /// Base URL of an SDRS endpoint or emulator.
+    #[arg(long, env = "SDRS_ENDPOINT")]
+    pub endpoint: Option<String>,
+    /// Project id.
+    #[arg(long, env = "HW_PROJECT_ID")]
+    pub project_id: Option<String>,
+    /// Region name (reports only).
+    #[arg(long, env = "HW_REGION_NAME")]
+    pub region: Option<String>,
+    /// IAM token.
+    #[arg(long, env = "HW_AUTH_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// Access key (AK/SK signing).
+    #[arg(long, env = "HW_ACCESS_KEY", hide_env_values = true)]
+    pub ak: Option<String>,
+    /// Secret key (AK/SK signing).
+    #[arg(long, env = "HW_SECRET_KEY", hide_env_values = true)]
+    pub sk: Option<String>,
+    /// Profile name (profiles/NAME.yaml) or file: endpoint, region, project and prerequisites.
+    #[arg(long)]
+    pub profile: Option<String>,
+}
+
+/// Case selection.
+#[derive(Debug, Args, Clone)]
+pub struct SelectArgs {
+    /// Keep cases whose id, operation, family, kind or tag contains TEXT (repeatable).
+    #[arg(long = "filter", value_name = "TEXT")]
+    pub filters: Vec<String>,
+    /// full or readonly (GET requests only).
+    #[arg(long, value_enum, default_value = "full")]
+    pub mode: ModeArg,
+    /// Directory of scenario files.
+    #[arg(long, default_value = "cases")]
+    pub cases: PathBuf,
+}
+
+/// `run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Target.
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Selection.
+    #[command(flatten)]
+    pub select: SelectArgs,
+    /// Cases run concurrently (default: the number of cores).
+    #[arg(long)]
+    pub jobs: Option<usize>,
+    /// Disputed readings fail instead of warning.
+    #[arg(long)]
+    pub strict: bool,
+    /// Write the JSON report here.
+    #[arg(long)]
+    pub json: Option<PathBuf>,
+    /// Write the JUnit XML report here.
+    #[arg(long)]
+    pub junit: Option<PathBuf>,
+    /// Write the markdown compatibility matrix here.
+    #[arg(long)]
+    pub report_md: Option<PathBuf>,
+    /// Bound of each request, in seconds.
+    #[arg(long, default_value_t = 30)]
+    pub timeout: u64,
+    /// Bound of the whole run, in seconds.
+    #[arg(long)]
+    pub deadline: Option<u64>,
+    /// Bound of each job, in seconds.
+    #[arg(long)]
+    pub job_timeout: Option<u64>,
+    /// Request-rate limit (requests per second).
+    #[arg(long)]
+    pub rps: Option<f64>,
+    /// Cleanup ledger (default under the user's state directory, for real endpoints).
+    #[arg(long)]
+    pub ledger: Option<PathBuf>,
+    /// Baseline of expected failures.
+    #[arg(long)]
+    pub baseline: Option<PathBuf>,
+    /// Record the current failures into --baseline.
+    #[arg(long)]
+    pub write_baseline: bool,
+    /// Switch on an emulator fault mode (embedded emulator only; repeatable).
+    #[arg(long = "fault", value_name = "NAME")]
+    pub faults: Vec<String>,
+    /// Snapshot directory.
+    #[arg(long, default_value = "snapshots")]
+    pub snapshots: PathBuf,
+    /// Print a line per case.
+    #[arg(long, short)]
+    pub verbose: bool,
+}
+
+/// `serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to bind.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub bind: std::net::IpAddr,
+    /// Port (0: any free port).
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+    /// World file replacing the default world.
+    #[arg(long)]
+    pub world: Option<PathBuf>,
+    /// Access key whose signatures are verified.
+    #[arg(long, env = "HW_ACCESS_KEY", hide_env_values = true)]
+    pub ak: Option<String>,
+    /// Secret key whose signatures are verified.
+    #[arg(long, env = "HW_SECRET_KEY", hide_env_values = true)]
+    pub sk: Option<String>,
+    /// The only token accepted (default: any non-empty token).
+    #[arg(long, env = "HW_AUTH_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// Project id served.
+    #[arg(long)]
+    pub project_id: Option<String>,
+    /// Jobs finish after this many milliseconds instead of advancing one step per poll.
+    #[arg(long)]
+    pub job_delay_ms: Option<u64>,
+    /// Switch on a fault mode (repeatable).
+    #[arg(long = "fault", value_name = "NAME")]
+    pub faults: Vec<String>,
+}
+
+/// `list`.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Selection.
+    #[command(flatten)]
+    pub select: SelectArgs,
+    /// Profile whose prerequisites decide skips.
+    #[arg(long)]
+    pub profile: Option<String>,
+}
+
+/// `check-spec`.
+#[derive(Debug, Args)]
+pub struct CheckSpecArgs {
+    /// Specs directory.
+    #[arg(long, default_value = "specs")]
+    pub specs: PathBuf,
+}
+
+/// `cleanup`.
+#[derive(Debug, Args)]
+pub struct CleanupArgs {
+    /// Target (credentials and endpoint; the ledger records endpoint and project).
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Ledger file.
+    #[arg(long)]
+    pub ledger: Option<PathBuf>,
+    /// Bound of each request, in seconds.
+    #[arg(long, default_value_t = 30)]
+    pub timeout: u64,
+}

@@ -1,0 +1,107 @@
+//! Baselines: a committed list of case ids expected to fail against a target, each with a
+//! reason. With a baseline, a run fails only on regressions.
+
+use crate::report::{CaseOutcome, RunReport};
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// One expected failure.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Expected {
+    /// Case id.
+    pub id: String,
+    /// Why it fails.
+    pub reason: String,
+}
+
+/// The baseline file.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Baseline {
+    /// Expected failures.
+    pub expected_failures: Vec<Expected>,
+}
+
+impl Baseline {
+    /// Reads a baseline (YAML).
+    pub fn load(path: &Path) -> Result<Baseline, String> {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read baseline {}: {e}", path.display()))?;
+        serde_yaml_ng::from_str(&text).map_err(|e| {
+            let line = e.location().map(|l| l.line()).unwrap_or(0);
+            format!("{}:{line}: invalid baseline: {e}", path.display())
+        })
+    }
+
+    /// Writes it.
+    pub fn save(&self, path: &Path) -> Result<(), String> {
+        let text = serde_yaml_ng::to_string(self).map_err(|e| e.to_string())?;
+        let header = "# Cases expected to fail against this target, with the reason. Written by --write-baseline.\n";
+        std::fs::write(path, format!("{header}{text}")).map_err(|e| format!("cannot write baseline {}: {e}", path.display()))
+    }
+
+    /// The current failures of a report.
+    pub fn from_report(report: &RunReport) -> Baseline {
+        let expected_failures = report
+            .cases
+            .iter()
+            .filter(|c| c.outcome.is_failure() || c.outcome == CaseOutcome::ExpectedFail)
+            .map(|c| Expected {
+                id: c.id.clone(),
+                reason: c
+                    .baseline
+                    .clone()
+                    .or_else(|| c.checks.iter().find(|k| k.outcome == crate::checks::Outcome::Failed).map(|k| format!("{}: {}", k.name, k.title())))
+                    .or_else(|| c.reason.clone())
+                    .unwrap_or_default(),
+            })
+            .collect();
+        Baseline { expected_failures }
+    }
+
+    /// Turns expected failures into `expected-fail` and notes listed cases that pass now.
+    pub fn apply(&self, report: &mut RunReport) {
+        for case in &mut report.cases {
+            let Some(entry) = self.expected_failures.iter().find(|e| e.id == case.id) else { continue };
+            if case.outcome.is_failure() {
+                case.outcome = CaseOutcome::ExpectedFail;
+                case.baseline = Some(entry.reason.clone());
+            } else if matches!(case.outcome, CaseOutcome::Passed | CaseOutcome::Warned) {
+                case.baseline = Some("passes now: remove it from the baseline".into());
+            }
+        }
+        let duration = report.summary.duration_ms;
+        report.summarize(duration);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::CaseReport;
+
+    fn case(id: &str, outcome: CaseOutcome) -> CaseReport {
+        CaseReport {
+            id: id.into(),
+            operation: "op".into(),
+            family: String::new(),
+            kind: String::new(),
+            outcome,
+            duration_ms: 0,
+            checks: Vec::new(),
+            reason: Some("why".into()),
+            baseline: None,
+        }
+    }
+
+    #[test]
+    fn a_listed_failure_becomes_expected_and_a_listed_pass_gets_a_note() {
+        let mut report = RunReport { cases: vec![case("a", CaseOutcome::Failed), case("b", CaseOutcome::Passed), case("c", CaseOutcome::Failed)], ..RunReport::default() };
+        let b = Baseline { expected_failures: vec![Expected { id: "a".into(), reason: "known".into() }, Expected { id: "b".into(), reason: "old".into() }] };
+        b.apply(&mut report);
+        assert_eq!(report.cases[0].outcome, CaseOutcome::ExpectedFail);
+        assert!(report.cases[1].baseline.as_deref().unwrap().contains("remove"));
+        assert_eq!(report.summary.failed, 1);
+        assert_eq!(report.summary.expected_fail, 1);
+    }
+}

@@ -1,0 +1,318 @@
+//! The command line: argument parsing, subcommands and exit statuses. Everything here is a thin
+//! layer over the library.
+
+mod args;
+mod baseline;
+mod cleanup;
+pub mod exit;
+
+pub use args::Cli;
+
+use crate::cases::prereq::Profile;
+use crate::client::{Auth, RetryPolicy, Secret};
+use crate::report::{self, ConsoleReporter, RunReport};
+use crate::runner::{Mode, RunConfig, RunEvent, Runner, TargetConfig};
+use args::{Command, ModeArg, RunArgs, TargetArgs};
+use std::io::IsTerminal;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A failure of the command itself (exit status 2).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct CliError(pub String);
+
+impl CliError {
+    fn new(msg: impl Into<String>) -> CliError {
+        CliError(msg.into())
+    }
+}
+
+/// Runs the parsed command; returns the exit status.
+pub fn main_with(cli: Cli) -> Result<i32, CliError> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::new(format!("cannot start the async runtime: {e}")))?;
+    runtime.block_on(async move {
+        match cli.command {
+            Command::Run(args) => run(args).await,
+            Command::Serve(args) => serve(args).await,
+            Command::List(args) => list(args).await,
+            Command::CheckSpec(args) => check_spec(&args.specs),
+            Command::Cleanup(args) => cleanup::cleanup(args).await,
+        }
+    })
+}
+
+fn auth_of(t: &TargetArgs) -> Result<Auth, CliError> {
+    match (&t.token, &t.ak, &t.sk) {
+        (_, Some(ak), Some(sk)) => Ok(Auth::AkSk { access_key: Secret::new(ak), secret_key: Secret::new(sk) }),
+        (_, Some(_), None) | (_, None, Some(_)) => Err(CliError::new("--ak and --sk go together (or HW_ACCESS_KEY and HW_SECRET_KEY)")),
+        (Some(token), None, None) => Ok(Auth::Token(Secret::new(token))),
+        (None, None, None) => Err(CliError::new("no credentials: give --token, or --ak and --sk (or HW_AUTH_TOKEN, HW_ACCESS_KEY, HW_SECRET_KEY)")),
+    }
+}
+
+fn is_loopback(url: &str) -> bool {
+    reqwest::Url::parse(url).ok().and_then(|u| u.host_str().map(str::to_owned)).is_some_and(|h| h == "127.0.0.1" || h == "localhost" || h == "[::1]")
+}
+
+/// Builds the target configuration from flags, environment and profile.
+pub fn target_config(t: &TargetArgs, faults: &[String]) -> Result<Option<TargetConfig>, CliError> {
+    if t.endpoint.is_none() && t.profile.is_none() {
+        return Ok(None);
+    }
+    if !faults.is_empty() {
+        return Err(CliError::new("--fault applies to the embedded emulator only (use `serve --fault` for another process)"));
+    }
+    let (profile, profile_name) = match &t.profile {
+        Some(name) => (Profile::resolve(name).map_err(|e| CliError::new(e.to_string()))?, Some(name.clone())),
+        None => (Profile::emulator_default(), None),
+    };
+    let url = t.endpoint.clone().or(profile.endpoint.clone()).ok_or_else(|| CliError::new("no endpoint: give --endpoint or put `endpoint` in the profile"))?;
+    let project_id = t
+        .project_id
+        .clone()
+        .or(profile.project_id.clone())
+        .ok_or_else(|| CliError::new("no project id: give --project-id (or HW_PROJECT_ID) or put `project_id` in the profile"))?;
+    Ok(Some(TargetConfig::Endpoint {
+        url,
+        project_id,
+        auth: auth_of(t)?,
+        region: t.region.clone().or(profile.region.clone()),
+        profile,
+        profile_name,
+    }))
+}
+
+fn run_config(args: &RunArgs) -> Result<RunConfig, CliError> {
+    let mut config = RunConfig::embedded();
+    config.cases_dir = Some(args.select.cases.clone());
+    config.snapshots_dir = args.snapshots.clone();
+    config.filters = args.select.filters.clone();
+    config.mode = match args.select.mode {
+        ModeArg::Full => Mode::Full,
+        ModeArg::Readonly => Mode::ReadOnly,
+    };
+    if let Some(j) = args.jobs {
+        config.jobs = j.max(1);
+    }
+    config.strict = args.strict;
+    config.timeout = Duration::from_secs(args.timeout.max(1));
+    config.deadline = args.deadline.map(Duration::from_secs);
+    config.rps = args.rps.unwrap_or(0.0);
+    match target_config(&args.target, &args.faults)? {
+        None => config.target = TargetConfig::Embedded { faults: args.faults.clone() },
+        Some(target) => {
+            let local = matches!(&target, TargetConfig::Endpoint { url, .. } if is_loopback(url));
+            config.target = target;
+            if local {
+                config.poll_interval = Duration::from_millis(5);
+                config.max_polls = None;
+            } else {
+                config.poll_interval = Duration::from_secs(2);
+                config.max_polls = None;
+                config.job_deadline = Duration::from_secs(900);
+                config.case_timeout = Duration::from_secs(3600);
+                config.retry = RetryPolicy::default();
+                config.ledger = Some(args.ledger.clone().unwrap_or_else(crate::runner::ledger::Ledger::default_path));
+            }
+            if let Some(l) = &args.ledger {
+                config.ledger = Some(l.clone());
+            }
+        }
+    }
+    if let Some(j) = args.job_timeout {
+        config.job_deadline = Duration::from_secs(j);
+    }
+    Ok(config)
+}
+
+async fn run(args: RunArgs) -> Result<i32, CliError> {
+    let config = run_config(&args)?;
+    let baseline = match (&args.baseline, args.write_baseline) {
+        (Some(path), false) => Some(baseline::Baseline::load(path).map_err(CliError::new)?),
+        (None, true) => return Err(CliError::new("--write-baseline needs --baseline PATH")),
+        _ => None,
+    };
+    let remote = matches!(&config.target, TargetConfig::Endpoint { url, .. } if !is_loopback(url));
+    let runner = Arc::new(Runner::new(config).await.map_err(|e| CliError::new(e.to_string()))?);
+    let secrets: Vec<String> = runner.secrets().to_vec();
+    let scrub = move |s: &str| report::scrub_secrets(s, &secrets.iter().map(String::as_str).collect::<Vec<_>>());
+    runner.preflight().await.map_err(|e| CliError::new(e.to_string()))?;
+    let interactive = std::io::stderr().is_terminal() && remote;
+    let bar = interactive.then(|| {
+        let pb = indicatif::ProgressBar::new(runner.cases().len() as u64);
+        pb.set_style(
+            indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} cases, {msg}").unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        pb
+    });
+    let mut failed = 0usize;
+    let verbose = args.verbose;
+    let mut report = runner
+        .run_all(|event| match event {
+            RunEvent::CaseStarted { operation, .. } => {
+                if let Some(pb) = &bar {
+                    pb.set_message(format!("{failed} failed, now {operation}"));
+                }
+            }
+            RunEvent::CaseFinished(case) => {
+                if case.outcome.is_failure() {
+                    failed += 1;
+                }
+                let line = ConsoleReporter::case_line(&case)
+                    .or_else(|| verbose.then(|| format!("{} {}", case.outcome.as_str().to_uppercase(), case.id)));
+                if let Some(line) = line {
+                    let line = scrub(&line);
+                    match &bar {
+                        Some(pb) => pb.println(line),
+                        None => println!("{line}"),
+                    }
+                }
+                if let Some(pb) = &bar {
+                    pb.inc(1);
+                } else if remote && !verbose {
+                    eprintln!("{} {}", case.outcome.as_str(), case.id);
+                }
+            }
+            _ => {}
+        })
+        .await;
+    if let Some(pb) = bar {
+        pb.finish_and_clear();
+    }
+    if let Some(b) = &baseline {
+        b.apply(&mut report);
+    }
+    if args.write_baseline {
+        if let Some(path) = &args.baseline {
+            baseline::Baseline::from_report(&report).save(path).map_err(CliError::new)?;
+            println!("baseline written to {}", path.display());
+        }
+    }
+    write_reports(&args, &report)?;
+    print_faults_caught(&args, &report);
+    println!("{}", scrub(&ConsoleReporter::summary(&report)));
+    Ok(if report.summary.failed > 0 { exit::FAILED } else { exit::OK })
+}
+
+fn print_faults_caught(args: &RunArgs, report: &RunReport) {
+    if args.faults.is_empty() {
+        return;
+    }
+    let mut caught: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
+    for c in &report.cases {
+        for check in c.checks.iter().filter(|k| k.outcome == crate::checks::Outcome::Failed) {
+            *caught.entry(check.name.as_str().to_owned()).or_insert(0) += 1;
+        }
+    }
+    println!("faults switched on: {}", args.faults.join(", "));
+    if caught.is_empty() {
+        println!("no check caught anything");
+    }
+    for (check, n) in caught {
+        println!("  {check} failed {n} time(s)");
+    }
+}
+
+fn write_reports(args: &RunArgs, report: &RunReport) -> Result<(), CliError> {
+    let io = |what: &str, p: &std::path::Path, e: std::io::Error| CliError::new(format!("cannot write the {what} report {}: {e}", p.display()));
+    if let Some(p) = &args.json {
+        report::write_json(report, p).map_err(|e| io("JSON", p, e))?;
+    }
+    if let Some(p) = &args.junit {
+        report::write_junit(report, p).map_err(|e| io("JUnit", p, e))?;
+    }
+    if let Some(p) = &args.report_md {
+        report::write_markdown(report, p).map_err(|e| io("markdown", p, e))?;
+    }
+    Ok(())
+}
+
+async fn serve(args: args::ServeArgs) -> Result<i32, CliError> {
+    use crate::emulator::{EmulatorConfig, JobPacing, KeyPair, World};
+    let mut config = EmulatorConfig::default();
+    if let Some(path) = &args.world {
+        config.world = World::load(path).map_err(|e| CliError::new(e.to_string()))?;
+    }
+    match (&args.ak, &args.sk) {
+        (Some(ak), Some(sk)) => config.key_pair = Some(KeyPair { access_key: ak.clone(), secret_key: sk.clone() }),
+        (None, None) => {}
+        _ => return Err(CliError::new("--ak and --sk go together")),
+    }
+    config.token = args.token.clone();
+    if let Some(p) = &args.project_id {
+        config.project_id = p.clone();
+    }
+    if let Some(ms) = args.job_delay_ms {
+        config.jobs = JobPacing::AfterMillis(ms);
+    }
+    if let Some(name) = args.faults.first() {
+        return Err(CliError::new(format!("unknown fault `{name}`: this build has no fault modes")));
+    }
+    crate::emulator::serve(args.bind, args.port, config).await.map_err(|e| CliError::new(e.to_string()))?;
+    Ok(exit::OK)
+}
+
+async fn list(args: args::ListArgs) -> Result<i32, CliError> {
+    let specs = crate::spec::Specs::embedded();
+    let scenarios = if args.select.cases.is_dir() {
+        crate::cases::scenario::load_dir(&args.select.cases, specs).map_err(|e| CliError::new(e.to_string()))?
+    } else {
+        Vec::new()
+    };
+    let profile = match &args.profile {
+        Some(p) => Profile::resolve(p).map_err(|e| CliError::new(e.to_string()))?,
+        None => Profile::emulator_default(),
+    };
+    let pool_check = crate::runner::Pool::new(&profile.prerequisites);
+    let mut n = 0;
+    for c in crate::cases::all(specs, scenarios) {
+        if !args.select.filters.is_empty() && !args.select.filters.iter().any(|f| crate::cases::matches(&c, f)) {
+            continue;
+        }
+        let mut skip = c.skip.clone().or_else(|| pool_check.impossible(&c.needs).map(|w| format!("missing prerequisite: {w}")));
+        if skip.is_none() && args.select.mode == ModeArg::Readonly && !c.is_read_only(specs) {
+            skip = Some("readonly mode sends only GET requests".into());
+        }
+        match skip {
+            Some(why) => println!("{}  [{}]  (skipped: {why})", c.id, c.kind.as_str()),
+            None => println!("{}  [{}]", c.id, c.kind.as_str()),
+        }
+        n += 1;
+    }
+    println!("{n} cases");
+    Ok(exit::OK)
+}
+
+fn check_spec(dir: &std::path::Path) -> Result<i32, CliError> {
+    let specs = match crate::spec::Specs::load_dir(dir) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("{e}");
+            return Ok(exit::ERROR);
+        }
+    };
+    let ops = &specs.sdrs.operations;
+    let async_ops = ops.iter().filter(|o| o.async_job.is_some()).count();
+    println!("{}: {} operations ({async_ops} asynchronous)", specs.sdrs.file, ops.len());
+    println!("{}: {} operation(s)", specs.dws.file, specs.dws.operations.len());
+    let by_status: Vec<String> = specs.errors.count_by_status().iter().map(|(s, n)| format!("{s}: {n}")).collect();
+    println!("error codes: {} ({})", specs.errors.codes.len(), by_status.join(", "));
+    for (name, m) in &specs.states.machines {
+        let extra = m.states.values().filter(|s| s.named_only_in.is_some()).count();
+        let plain = m.states.len() - extra;
+        if extra > 0 {
+            println!("states of {name}: {plain} (+{extra} named only in A.1)");
+        } else {
+            println!("states of {name}: {plain}");
+        }
+    }
+    let documented = specs.states.job_types.values().filter(|j| j.documented).count();
+    println!("job types: {documented} documented");
+    println!("actions: {}", specs.states.actions.len());
+    println!("specs are valid");
+    Ok(exit::OK)
+}

@@ -1,0 +1,697 @@
+//! The execution of one case: its steps in order, with variables, checks and a registry of
+//! what it created.
+
+use super::jobs::Polled;
+use super::resources::{kind, kind_of_entity, Kind};
+use super::select::select;
+use super::teardown::Registry;
+use super::Runner;
+use crate::cases::template::{render_str, render_value, Vars};
+use crate::cases::{Case, Credentials, JobOutcome, Judge, PaginateStep, RequestStep, Step, WaitJobStep, WaitStatusStep};
+use crate::checks::{self, CheckContext, CheckName, CheckResult, Outcome};
+use crate::client::Outgoing;
+use crate::exchange::Exchange;
+use crate::report::{CaseOutcome, CheckReport};
+use crate::spec::{Action, Operation, Target};
+use serde_json::Value;
+use std::collections::BTreeSet;
+
+/// The state of one case while it runs.
+pub struct CaseRun<'r> {
+    runner: &'r Runner,
+    case: &'r Case,
+    /// Variables: prerequisites, fixture ids, captures.
+    pub vars: Vars,
+    /// Every check verdict so far.
+    pub results: Vec<CheckReport>,
+    /// Why the harness could not judge, if it could not.
+    pub error: Option<String>,
+    /// What the case created.
+    pub registry: Registry,
+    /// Resources whose statuses the case saw.
+    touched: BTreeSet<String>,
+    /// Redacted payloads the case snapshots, by name.
+    pub payloads: Vec<(String, Value)>,
+}
+
+/// A step that could not go on.
+struct Stop(String);
+
+impl<'r> CaseRun<'r> {
+    /// A run of `case` with starting variables.
+    pub fn new(runner: &'r Runner, case: &'r Case, vars: Vars) -> CaseRun<'r> {
+        CaseRun {
+            runner,
+            case,
+            vars,
+            results: Vec::new(),
+            error: None,
+            registry: Registry::default(),
+            touched: BTreeSet::new(),
+            payloads: Vec::new(),
+        }
+    }
+
+    pub(super) fn runner_ref(&self) -> &'r Runner {
+        self.runner
+    }
+
+    pub(super) fn case_id(&self) -> &str {
+        &self.case.id
+    }
+
+    fn ctx(&self) -> CheckContext<'r> {
+        let runner: &'r Runner = self.runner;
+        CheckContext { specs: runner.specs, schemas: &runner.schemas, strict: runner.config.strict }
+    }
+
+    /// Records a harness error (the first one wins).
+    pub fn harness_error(&mut self, message: String) {
+        if self.error.is_none() {
+            self.error = Some(message);
+        }
+    }
+
+    fn push(&mut self, step: &str, result: CheckResult) {
+        let message = if result.failures.is_empty() { result.message.clone() } else { result.details() };
+        self.results.push(CheckReport { name: result.check, outcome: result.outcome, message, step: step.to_owned() });
+    }
+
+    /// The case's outcome from its verdicts and errors.
+    pub fn outcome(&self) -> CaseOutcome {
+        if self.results.iter().any(|r| r.outcome == Outcome::Failed) {
+            CaseOutcome::Failed
+        } else if self.error.is_some() {
+            CaseOutcome::Error
+        } else if self.results.iter().any(|r| r.outcome == Outcome::Warned) {
+            CaseOutcome::Warned
+        } else {
+            CaseOutcome::Passed
+        }
+    }
+
+    /// Runs the steps in order; stops at the first step that cannot go on.
+    pub async fn execute(&mut self) {
+        for (index, step) in self.case.steps.iter().enumerate() {
+            let label = if step.name().is_empty() { format!("step {}", index + 1) } else { step.name().to_owned() };
+            let outcome = match step {
+                Step::Request(r) => self.request(&label, r).await,
+                Step::WaitJob(w) => self.wait_job(&label, w).await,
+                Step::WaitStatus(w) => self.wait_status(&label, w).await,
+                Step::Paginate(p) => self.paginate(&label, p).await,
+            };
+            if let Err(Stop(why)) = outcome {
+                self.harness_error(format!("{label}: {why}"));
+                return;
+            }
+        }
+    }
+
+    fn render_request(&self, step: &RequestStep, op: &Operation) -> Result<(Outgoing, Vars), Stop> {
+        let mut path = String::new();
+        let mut path_values = Vars::new();
+        let mut rest = op.path.as_str();
+        while let Some(start) = rest.find('{') {
+            path.push_str(&rest[..start]);
+            let end = rest[start..].find('}').map(|e| start + e).ok_or_else(|| Stop(format!("bad path template {}", op.path)))?;
+            let name = &rest[start + 1..end];
+            let value = if name == "project_id" {
+                self.runner.project_id().to_owned()
+            } else {
+                let raw = step.path.get(name).ok_or_else(|| Stop(format!("no value for path parameter {name}")))?;
+                let v = render_value(raw, &self.vars).map_err(|e| Stop(e.to_string()))?;
+                match v {
+                    Value::String(s) => s,
+                    other => other.to_string(),
+                }
+            };
+            path_values.insert(name.to_owned(), Value::String(value.clone()));
+            path.push_str(&value);
+            rest = &rest[end + 1..];
+        }
+        path.push_str(rest);
+        let mut query = Vec::new();
+        for (k, v) in &step.query {
+            let v = render_value(v, &self.vars).map_err(|e| Stop(e.to_string()))?;
+            query.push((k.clone(), match v {
+                Value::String(s) => s,
+                other => other.to_string(),
+            }));
+        }
+        let body = match (&step.raw_body, &step.body) {
+            (Some(raw), _) => Some(render_str(raw, &self.vars).map_err(|e| Stop(e.to_string()))?.into_bytes()),
+            (None, Some(b)) => {
+                let v = render_value(b, &self.vars).map_err(|e| Stop(e.to_string()))?;
+                path_values.insert("__body".into(), v.clone());
+                Some(serde_json::to_vec(&v).expect("json"))
+            }
+            (None, None) => None,
+        };
+        let method = step.method_override.clone().unwrap_or_else(|| op.method.clone());
+        Ok((Outgoing { operation: op.id.clone(), method, path, query, body, credentials: step.credentials }, path_values))
+    }
+
+    async fn request(&mut self, label: &str, step: &RequestStep) -> Result<(), Stop> {
+        let specs = self.runner.specs;
+        let op = specs.operation(&step.operation).ok_or_else(|| Stop(format!("unknown operation {}", step.operation)))?;
+        let (out, rendered) = self.render_request(step, op)?;
+        let actions: Vec<&Action> = specs.states.actions_of(&op.id).collect();
+        let before = self.acted_id(op, &actions, &rendered, None).and_then(|id| self.runner.observations.last(&id));
+        if self.runner.ledger_enabled() && actions.iter().any(|a| a.creates) {
+            self.runner.ledger_intent(&self.case.id, &op.id, &self.vars);
+        }
+        let ex = self.runner.client.send(&out).await;
+        self.judge(label, step, op, &ex);
+        let Some(resp) = ex.ok() else {
+            return if step.setup { Err(Stop(format!("no answer: {}", transport(&ex)))) } else { Ok(()) };
+        };
+        if let Some(json) = &resp.json {
+            if resp.is_success() {
+                self.observe(json);
+            }
+        }
+        if step.setup && !self.status_expected(step, op, resp.status) {
+            return Err(Stop(format!("setup request answered {} ({})", resp.status, excerpt(&resp.body_text()))));
+        }
+        for (var, pointer) in &step.capture {
+            let pointer = render_str(pointer, &self.vars).map_err(|e| Stop(e.to_string()))?;
+            match resp.json.as_ref().and_then(|j| select(j, &pointer)) {
+                Some(v) => {
+                    self.vars.insert(var.clone(), v.clone());
+                }
+                None if step.setup => return Err(Stop(format!("nothing at {pointer} to capture as {var}"))),
+                None => {}
+            }
+        }
+        if let (Some(expect_state), Some(json)) = (&step.expect.state, resp.json.as_ref()) {
+            self.expect_state(label, expect_state, json);
+        }
+        if resp.is_success() && op.async_job.is_some() {
+            self.follow_job(label, step, op, &actions, &ex, &rendered, before).await?;
+        }
+        if let (Some(name), Some(json)) = (&step.snapshot, resp.json.as_ref()) {
+            let name = match name {
+                Value::String(s) => s.clone(),
+                _ => self.case.id.clone(),
+            };
+            self.snapshot(label, &name, json);
+        }
+        Ok(())
+    }
+
+    fn status_expected(&self, step: &RequestStep, op: &Operation, status: u16) -> bool {
+        match &step.expect.status {
+            Some(set) => set.to_vec().contains(&status),
+            None => status == op.success_status,
+        }
+    }
+
+    fn judge(&mut self, label: &str, step: &RequestStep, op: &Operation, ex: &Exchange) {
+        let ctx = self.ctx();
+        let expected = step.expect.status.as_ref().map(|s| s.to_vec()).unwrap_or_else(|| vec![op.success_status]);
+        let disputed = &step.expect.disagreements;
+        let verdict = match &step.expect.judge {
+            Judge::StatusCode => {
+                let mut r = checks::status_code(&ctx, op, &expected, ex);
+                if r.outcome == Outcome::Failed && !disputed.is_empty() && ex.status().is_some_and(|s| !(200..300).contains(&s)) {
+                    r = soften(r, disputed, ctx.strict);
+                }
+                r
+            }
+            Judge::NegativeRejection { mutation } => checks::negative_rejection(
+                &ctx,
+                &checks::ExpectedRejection {
+                    mutation: mutation.clone(),
+                    status: expected.first().copied().unwrap_or(400),
+                    codes: step.expect.codes.clone(),
+                    disagreements: disputed.clone(),
+                },
+                ex,
+            ),
+            Judge::Precondition { action, state } => checks::precondition(
+                &ctx,
+                &checks::ExpectedRefusal {
+                    action: action.clone(),
+                    state: state.clone(),
+                    status: expected.first().copied().unwrap_or(400),
+                    codes: step.expect.codes.clone(),
+                    disagreements: disputed.clone(),
+                },
+                ex,
+            ),
+            Judge::AuthRequired => checks::auth_required(&ctx, step.credentials.describe(), ex),
+        };
+        let content = checks::content_type(&ctx, op, ex);
+        let schema = checks::response_schema(&ctx, op, ex);
+        self.push(label, verdict);
+        self.push(label, content);
+        self.push(label, schema);
+        if ex.status().is_some_and(|s| s >= 400) {
+            let codes = if matches!(step.expect.judge, Judge::StatusCode) { step.expect.codes.clone() } else { Vec::new() };
+            let mut r = checks::error_body(&ctx, op, &codes, ex);
+            if r.outcome == Outcome::Failed && !disputed.is_empty() {
+                r = soften(r, disputed, ctx.strict);
+            }
+            self.push(label, r);
+        }
+    }
+
+    fn observe(&mut self, json: &Value) {
+        self.runner.observations.record_body(json);
+        collect_ids(json, &mut self.touched);
+    }
+
+    fn expect_state(&mut self, label: &str, expected: &str, json: &Value) {
+        let actual = find_status(json);
+        let result = match actual {
+            Some(a) if a == expected => CheckResult::passed(CheckName::StateTransition),
+            other => CheckResult::from_failures(
+                CheckName::StateTransition,
+                vec![checks::Failure::new(
+                    format!("the resource is not in the state the scenario expects ({expected})"),
+                    expected.to_owned(),
+                    other.unwrap_or("no status in the answer").to_owned(),
+                )],
+                self.runner.config.strict,
+            ),
+        };
+        self.push(label, result);
+    }
+
+    /// The id of the resource an action acts on.
+    fn acted_id(&self, op: &Operation, actions: &[&Action], rendered: &Vars, entities: Option<&Value>) -> Option<String> {
+        let action = actions.first()?;
+        let k = kind(&action.machine)?;
+        if let Some(Value::String(id)) = rendered.get(k.param) {
+            return Some(id.clone());
+        }
+        if let Some(body) = rendered.get("__body") {
+            if let Some(Value::String(id)) = select(body, "/replicationAttachment/replication_id") {
+                if k.machine == "replication_pair" {
+                    return Some(id.clone());
+                }
+            }
+        }
+        let _ = op;
+        entities.and_then(|e| e.get(k.entity)).and_then(Value::as_str).map(str::to_owned)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn follow_job(
+        &mut self,
+        label: &str,
+        step: &RequestStep,
+        op: &Operation,
+        actions: &[&Action],
+        submit: &Exchange,
+        rendered: &Vars,
+        before: Option<String>,
+    ) -> Result<(), Stop> {
+        let spec = step.job.clone().unwrap_or(crate::cases::JobSpec { outcome: JobOutcome::NoWait, ..Default::default() });
+        let Some(job_id) = submit.json().and_then(|j| j.get("job_id")).and_then(Value::as_str).map(str::to_owned) else {
+            let ctx = self.ctx();
+            let ev = checks::JobEvidence { submit, job_types: Vec::new(), entity: None, polls: &[], finished: false, follow_up: None };
+            let r = checks::job_protocol(&ctx, &ev);
+            self.push(label, r);
+            return if step.setup { Err(Stop("the asynchronous write returned no job_id".into())) } else { Ok(()) };
+        };
+        let creates = actions.iter().any(|a| a.creates);
+        if spec.outcome == JobOutcome::NoWait {
+            self.registry.pending.push(job_id);
+            return Ok(());
+        }
+        let polled = self.runner.poll_job(&job_id, spec.timeout.map(std::time::Duration::from_secs)).await;
+        for p in &polled.polls {
+            if let Some(j) = p.json() {
+                let _ = j;
+            }
+        }
+        if creates {
+            self.register_entities(polled.entities());
+        }
+        let job_type = polled.last.as_ref().and_then(|j| j.get("job_type")).and_then(Value::as_str).map(str::to_owned);
+        let action = job_type
+            .as_deref()
+            .and_then(|jt| actions.iter().find(|a| a.job_type.as_deref() == Some(jt)))
+            .or_else(|| spec.action.as_deref().and_then(|n| actions.iter().find(|a| a.name == n)))
+            .or_else(|| actions.iter().find(|a| before.as_deref().is_some_and(|b| a.from.iter().any(|f| f == b))))
+            .or(actions.first())
+            .copied();
+        for (var, entity) in &spec.capture {
+            let found = polled
+                .entities()
+                .and_then(|e| e.get(entity).or_else(|| e.pointer(&format!("/sub_jobs/0/entities/{entity}"))))
+                .cloned();
+            match found {
+                Some(v) => {
+                    self.vars.insert(var.clone(), v);
+                }
+                None if step.setup && spec.outcome == JobOutcome::Success => {
+                    return Err(Stop(format!("the job's entities carry no {entity} to capture as {var}")));
+                }
+                None => {}
+            }
+        }
+        let status = polled.status().map(str::to_owned);
+        let acted = self.acted_id(op, actions, rendered, polled.entities());
+        // After the job: GET the acted-on resource and expect the action's end state.
+        let mut follow_exchange = None;
+        let mut expected_states = Vec::new();
+        let mut expect_gone = false;
+        let mut kind_used: Option<&Kind> = None;
+        if let (Some(action), Some(id), Some(status)) = (action, acted.as_ref(), status.as_deref()) {
+            if let (Some(k), Some(machine)) = (kind(&action.machine), self.runner.specs.states.machines.get(&action.machine)) {
+                let target: &Target = if status == "SUCCESS" { &action.success } else { &action.failure };
+                expect_gone = matches!(target, Target::Gone);
+                expected_states = target.resolve(machine, before.as_deref());
+                if let Some(ex) = self.show(k, id).await {
+                    if let Some(j) = ex.json() {
+                        if ex.status() == Some(200) {
+                            self.observe(&j.clone());
+                        }
+                    }
+                    follow_exchange = Some(ex);
+                    kind_used = Some(k);
+                }
+            }
+        }
+        let job_types: Vec<String> = match (action, &op.async_job) {
+            (Some(a), _) if a.job_type.is_some() => {
+                let mut v: Vec<String> = actions.iter().filter_map(|a| a.job_type.clone()).collect();
+                v.sort();
+                v.dedup();
+                let _ = a;
+                v
+            }
+            (_, Some(aj)) => aj.job_type.iter().chain(aj.alt_job_types.iter()).cloned().collect(),
+            _ => Vec::new(),
+        };
+        let entity = if creates { op.async_job.as_ref().and_then(|a| a.entity.clone()).filter(|_| action.is_some_and(|a| a.job_type.is_some())) } else { None };
+        let ctx = self.ctx();
+        let follow_up = match (&follow_exchange, kind_used) {
+            (Some(ex), Some(k)) => Some(checks::FollowUp {
+                exchange: ex,
+                status_pointer: format!("/{}/status", k.one),
+                expected_states: expected_states.clone(),
+                expect_gone,
+                gone_codes: gone_codes(self.runner.specs, k),
+            }),
+            _ => None,
+        };
+        let ev = checks::JobEvidence { submit, job_types, entity, polls: &polled.polls, finished: polled.finished, follow_up };
+        let mut r = checks::job_protocol(&ctx, &ev);
+        let wanted = spec.outcome;
+        let mismatch = match (wanted, status.as_deref()) {
+            (JobOutcome::Success, Some("FAIL")) => Some("the job failed but was expected to succeed"),
+            (JobOutcome::Fail, Some("SUCCESS")) => Some("the job succeeded but was expected to fail"),
+            _ => None,
+        };
+        if let (Some(why), false) = (mismatch, step.setup) {
+            let reason = polled
+                .last
+                .as_ref()
+                .map(|j| format!("{} {}", j.get("error_code").unwrap_or(&Value::Null), j.get("fail_reason").unwrap_or(&Value::Null)))
+                .unwrap_or_default();
+            let mut failures = r.failures.clone();
+            failures.push(checks::Failure::new(why, format!("{wanted:?}"), format!("{} {reason}", status.as_deref().unwrap_or("?"))));
+            r = CheckResult::from_failures(CheckName::JobProtocol, failures, ctx.strict);
+        }
+        self.push(label, r);
+        if step.setup {
+            if let Some(why) = mismatch {
+                return Err(Stop(why.to_owned()));
+            }
+            if !polled.finished {
+                return Err(Stop(format!("job {job_id} did not end")));
+            }
+        }
+        // Lifecycle: a created resource is shown and listed; a deleted one is gone.
+        if status.as_deref() == Some("SUCCESS") {
+            if let (Some(action), Some(id)) = (action, acted) {
+                if action.creates || action.deletes {
+                    if let Some(k) = kind(&action.machine) {
+                        self.lifecycle(label, k, &id, action.deletes, follow_exchange).await;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn register_entities(&mut self, entities: Option<&Value>) {
+        let Some(e) = entities else { return };
+        if let Some(map) = e.as_object() {
+            for (key, v) in map {
+                if let (Some(k), Some(id)) = (kind_of_entity(key), v.as_str()) {
+                    if self.registry.add(k.machine, id) {
+                        self.runner.count_created(k.machine);
+                        self.runner.ledger_created(&self.case.id, k.machine, id);
+                    }
+                }
+            }
+            if let Some(subs) = map.get("sub_jobs").and_then(Value::as_array) {
+                for s in subs {
+                    self.register_entities(s.get("entities"));
+                }
+            }
+        }
+    }
+
+    pub(super) async fn show(&self, k: &Kind, id: &str) -> Option<Exchange> {
+        let op = self.runner.specs.operation(k.show)?;
+        let path = op.path.replace("{project_id}", self.runner.project_id()).replace(&format!("{{{}}}", k.param), id);
+        let out = Outgoing { operation: op.id.clone(), method: "GET".into(), path, ..Outgoing::default() };
+        Some(self.runner.client.send(&out).await)
+    }
+
+    pub(super) async fn list(&self, k: &Kind, query: Vec<(String, String)>) -> Option<Exchange> {
+        let op = self.runner.specs.operation(k.list)?;
+        let path = op.path.replace("{project_id}", self.runner.project_id());
+        let out = Outgoing { operation: op.id.clone(), method: "GET".into(), path, query, ..Outgoing::default() };
+        Some(self.runner.client.send(&out).await)
+    }
+
+    async fn lifecycle(&mut self, label: &str, k: &'static Kind, id: &str, deleted: bool, shown: Option<Exchange>) {
+        let show = match shown {
+            Some(s) => s,
+            None => match self.show(k, id).await {
+                Some(s) => s,
+                None => return,
+            },
+        };
+        let query = if k.machine == "replication_pair" { Vec::new() } else { vec![("limit".to_owned(), "1000".to_owned())] };
+        let Some(list) = self.list(k, query).await else { return };
+        if let Some(j) = list.json() {
+            if list.status() == Some(200) {
+                self.observe(&j.clone());
+            }
+        }
+        let ctx = self.ctx();
+        let ev = if deleted {
+            checks::LifecycleEvidence::Deleted {
+                machine: k.machine.into(),
+                id: id.into(),
+                show: &show,
+                gone_codes: gone_codes(self.runner.specs, k),
+                list: &list,
+                list_items_pointer: format!("/{}", k.many),
+            }
+        } else {
+            checks::LifecycleEvidence::Created {
+                machine: k.machine.into(),
+                id: id.into(),
+                show: &show,
+                show_id_pointer: format!("/{}/id", k.one),
+                list: &list,
+                list_items_pointer: format!("/{}", k.many),
+            }
+        };
+        let r = checks::resource_lifecycle(&ctx, &ev);
+        self.push(label, r);
+    }
+
+    fn snapshot(&mut self, label: &str, name: &str, json: &Value) {
+        let prefix = self.vars.get("prefix").and_then(Value::as_str).unwrap_or("").to_owned();
+        let mut redactor = crate::report::Redactor::with_prefix(&prefix);
+        let redacted = redactor.redact_value(json);
+        let stored = self.runner.snapshots.load(name);
+        let ctx = self.ctx();
+        let r = checks::snapshot(&ctx, name, self.runner.snapshot_mode, &redacted, stored.as_ref());
+        self.push(label, r);
+        self.payloads.push((name.to_owned(), redacted));
+    }
+
+    async fn wait_job(&mut self, label: &str, w: &WaitJobStep) -> Result<(), Stop> {
+        let id = render_str(&w.job, &self.vars).map_err(|e| Stop(e.to_string()))?;
+        let polled: Polled = self.runner.poll_job(&id, w.timeout.map(std::time::Duration::from_secs)).await;
+        let ok = match (w.outcome, polled.status()) {
+            (_, None) => false,
+            (JobOutcome::Success, Some(s)) => s == "SUCCESS",
+            (JobOutcome::Fail, Some(s)) => s == "FAIL",
+            _ => polled.finished,
+        };
+        if !ok {
+            return Err(Stop(format!("job {id} ended {:?}, expected {:?}", polled.status(), w.outcome)));
+        }
+        let _ = label;
+        Ok(())
+    }
+
+    async fn wait_status(&mut self, label: &str, w: &WaitStatusStep) -> Result<(), Stop> {
+        let k = kind(&w.resource).ok_or_else(|| Stop(format!("unknown resource kind {}", w.resource)))?;
+        let id = render_str(&w.id, &self.vars).map_err(|e| Stop(e.to_string()))?;
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(w.timeout.unwrap_or(600));
+        let mut pause = self.runner.config.poll_interval;
+        let mut polls = 0u32;
+        loop {
+            let ex = self.show(k, &id).await.ok_or_else(|| Stop("no show operation".into()))?;
+            let status = ex.json().and_then(|j| j.pointer(&format!("/{}/status", k.one))).and_then(Value::as_str).map(str::to_owned);
+            if let Some(j) = ex.json() {
+                self.observe(&j.clone());
+            }
+            if let Some(s) = &status {
+                if w.status.contains(s) {
+                    return Ok(());
+                }
+            }
+            polls += 1;
+            // Pending jobs of this case advance the emulator's per-poll jobs.
+            for job in self.registry.pending.clone() {
+                let _ = self.runner.poll_job(&job, Some(std::time::Duration::ZERO)).await;
+            }
+            if std::time::Instant::now() >= deadline || self.runner.config.max_polls.is_some_and(|m| polls >= m) {
+                return Err(Stop(format!("{} {id} stayed {:?}, expected one of {:?} ({label})", k.machine, status, w.status)));
+            }
+            if !pause.is_zero() {
+                tokio::time::sleep(pause).await;
+                pause = (pause + pause / 2).min(self.runner.config.poll_interval * 10);
+            }
+        }
+    }
+
+    async fn paginate(&mut self, label: &str, p: &PaginateStep) -> Result<(), Stop> {
+        let op = self.runner.specs.operation(&p.operation).ok_or_else(|| Stop(format!("unknown operation {}", p.operation)))?;
+        let mut base = Vec::new();
+        for (k, v) in &p.query {
+            let v = render_value(v, &self.vars).map_err(|e| Stop(e.to_string()))?;
+            base.push((k.clone(), v.as_str().map(str::to_owned).unwrap_or_else(|| v.to_string())));
+        }
+        let path = op.path.replace("{project_id}", self.runner.project_id());
+        let send = |query: Vec<(String, String)>| Outgoing {
+            operation: op.id.clone(),
+            method: "GET".into(),
+            path: path.clone(),
+            query,
+            credentials: Credentials::Default,
+            ..Outgoing::default()
+        };
+        let full = self.runner.client.send(&send(base.clone())).await;
+        let items_key = kind_of_list(&op.id).unwrap_or("items");
+        let total = full.json().and_then(|j| j.get(items_key)).and_then(Value::as_array).map(Vec::len).unwrap_or(0);
+        if total < p.min_items {
+            return Err(Stop(format!("the list holds {total} item(s), the check needs at least {}", p.min_items)));
+        }
+        let mut pages = Vec::new();
+        for (limit, offset) in &p.pages {
+            let mut q = base.clone();
+            if let Some(l) = limit {
+                q.push(("limit".into(), l.to_string()));
+            }
+            if let Some(o) = offset {
+                q.push(("offset".into(), o.to_string()));
+            }
+            pages.push((*limit, *offset, self.runner.client.send(&send(q)).await));
+        }
+        let count_pointer = op
+            .responses
+            .get(&200)
+            .and_then(|r| r.schema_pointer.as_ref())
+            .and_then(|ptr| self.runner.specs.sdrs.document.pointer(ptr))
+            .map(|_| "/count".to_owned())
+            .filter(|_| op.id != "listProtectedInstancesByTags");
+        let count_disputed: Vec<String> = op.disagreements.iter().filter(|d| ["INC-54", "INC-18"].contains(&d.as_str())).cloned().collect();
+        let ctx = self.ctx();
+        let ev = checks::PaginationEvidence {
+            items_pointer: format!("/{items_key}"),
+            count_pointer,
+            count_disputed,
+            full: &full,
+            pages: pages.iter().map(|(l, o, ex)| checks::Page { limit: *l, offset: *o, exchange: ex }).collect(),
+        };
+        let r = checks::pagination(&ctx, &ev);
+        self.push(label, r);
+        Ok(())
+    }
+
+    /// Runs `state_transition` over every resource the case saw.
+    pub fn finish_observations(&mut self) {
+        let ids: Vec<String> = self.touched.iter().cloned().collect();
+        for id in ids {
+            if let Some((machine, seq)) = self.runner.observations.of(&id) {
+                let ctx = self.ctx();
+                let r = checks::state_transition(&ctx, &machine, &id, &seq);
+                if r.outcome != Outcome::Skipped {
+                    self.push("observed statuses", r);
+                }
+            }
+        }
+    }
+}
+
+fn kind_of_list(op: &str) -> Option<&'static str> {
+    match op {
+        "listProtectionGroups" => Some("server_groups"),
+        "listProtectedInstances" => Some("protected_instances"),
+        "listReplicationPairs" => Some("replications"),
+        "listDrDrills" => Some("disaster_recovery_drills"),
+        "listFailureJobs" => Some("failure_jobs"),
+        _ => None,
+    }
+}
+
+/// Codes meaning "no such resource" for a kind (from the show operation's path parameter).
+fn gone_codes(specs: &crate::spec::Specs, k: &Kind) -> Vec<String> {
+    specs
+        .operation(k.show)
+        .and_then(|op| op.path_params().find(|p| p.name == k.param))
+        .and_then(|p| p.not_found.as_ref())
+        .map(|nf| vec![nf.code.clone()])
+        .unwrap_or_default()
+}
+
+fn soften(mut r: CheckResult, disputed: &[String], strict: bool) -> CheckResult {
+    for f in &mut r.failures {
+        if f.disagreements.is_empty() {
+            f.disagreements = disputed.to_vec();
+        }
+    }
+    CheckResult::from_failures(r.check, r.failures, strict)
+}
+
+fn find_status(json: &Value) -> Option<&str> {
+    json.as_object()?.values().find_map(|v| v.get("status").and_then(Value::as_str))
+}
+
+fn collect_ids(v: &Value, out: &mut BTreeSet<String>) {
+    match v {
+        Value::Object(m) => {
+            if let (Some(Value::String(id)), Some(Value::String(_))) = (m.get("id"), m.get("status")) {
+                out.insert(id.clone());
+            }
+            m.values().for_each(|c| collect_ids(c, out));
+        }
+        Value::Array(a) => a.iter().for_each(|c| collect_ids(c, out)),
+        _ => {}
+    }
+}
+
+fn excerpt(s: &str) -> String {
+    s.chars().take(200).collect()
+}
+
+fn transport(ex: &Exchange) -> String {
+    match &ex.response {
+        Err(e) => e.message.clone(),
+        Ok(r) => format!("status {}", r.status),
+    }
+}

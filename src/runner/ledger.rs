@@ -1,0 +1,203 @@
+//! The cleanup ledger: before a create request the runner appends its intent, after the job the
+//! id, after deletion that fact, one JSON object per line. `cleanup` replays it after a crash and
+//! never deletes what the ledger does not name.
+
+use super::Runner;
+use crate::cases::template::Vars;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+/// One ledger line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LedgerEntry {
+    /// Unix milliseconds.
+    pub at_ms: u64,
+    /// Run id.
+    pub run: String,
+    /// `intent`, `created` or `deleted`.
+    pub event: String,
+    /// Case id (or `teardown`).
+    #[serde(default)]
+    pub case: String,
+    /// Operation about to be sent (intents).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub operation: String,
+    /// Name prefix of what the case creates (intents).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub prefix: String,
+    /// Machine of the resource.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub machine: String,
+    /// Resource id.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub id: String,
+    /// Endpoint and project, so that cleanup goes to the same place.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub endpoint: String,
+    /// Project id.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub project_id: String,
+}
+
+/// An open ledger file.
+#[derive(Debug)]
+pub struct Ledger {
+    path: PathBuf,
+    file: Mutex<std::fs::File>,
+}
+
+impl Ledger {
+    /// Opens (appending) or creates the ledger at `path`.
+    pub fn open(path: &Path) -> std::io::Result<Ledger> {
+        if let Some(dir) = path.parent() {
+            if !dir.as_os_str().is_empty() {
+                std::fs::create_dir_all(dir)?;
+            }
+        }
+        let file = std::fs::OpenOptions::new().create(true).append(true).open(path)?;
+        Ok(Ledger { path: path.to_path_buf(), file: Mutex::new(file) })
+    }
+
+    /// The file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Appends and flushes one entry.
+    pub fn append(&self, entry: &LedgerEntry) {
+        let line = serde_json::to_string(entry).expect("ledger entry serializes");
+        let mut f = self.file.lock().expect("ledger poisoned");
+        if let Err(e) = writeln!(f, "{line}").and_then(|_| f.flush()) {
+            tracing::warn!(path = %self.path.display(), error = %e, "cannot write the cleanup ledger");
+        }
+    }
+
+    /// Reads every entry of a ledger file; malformed lines are reported with their number.
+    pub fn read(path: &Path) -> Result<Vec<LedgerEntry>, String> {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read ledger {}: {e}", path.display()))?;
+        text.lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty())
+            .map(|(i, l)| serde_json::from_str(l).map_err(|e| format!("{}:{}: malformed ledger line: {e}", path.display(), i + 1)))
+            .collect()
+    }
+
+    /// The default ledger path, under the user's state directory.
+    pub fn default_path() -> PathBuf {
+        dirs::state_dir()
+            .or_else(dirs::data_local_dir)
+            .unwrap_or_else(std::env::temp_dir)
+            .join("sdrs-conformance")
+            .join("ledger.jsonl")
+    }
+}
+
+/// Resources a ledger says were created and not deleted, in creation order.
+pub fn outstanding(entries: &[LedgerEntry]) -> Vec<(String, String, String, String)> {
+    let mut out: Vec<(String, String, String, String)> = Vec::new();
+    for e in entries {
+        match e.event.as_str() {
+            "created" if !out.iter().any(|(_, id, _, _)| *id == e.id) => {
+                out.push((e.machine.clone(), e.id.clone(), e.endpoint.clone(), e.project_id.clone()))
+            }
+            "deleted" => out.retain(|(_, id, _, _)| *id != e.id),
+            _ => {}
+        }
+    }
+    out
+}
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
+}
+
+impl Runner {
+    fn entry(&self, event: &str) -> LedgerEntry {
+        LedgerEntry {
+            at_ms: now_ms(),
+            run: self.run_id.clone(),
+            event: event.into(),
+            case: String::new(),
+            operation: String::new(),
+            prefix: String::new(),
+            machine: String::new(),
+            id: String::new(),
+            endpoint: self.target_info.endpoint.clone(),
+            project_id: self.target_info.project_id.clone(),
+        }
+    }
+
+    pub(crate) fn ledger_enabled(&self) -> bool {
+        self.ledger.is_some()
+    }
+
+    pub(crate) fn ledger_intent(&self, case: &str, operation: &str, vars: &Vars) {
+        if let Some(l) = &self.ledger {
+            let mut e = self.entry("intent");
+            e.case = case.into();
+            e.operation = operation.into();
+            e.prefix = vars.get("prefix").and_then(Value::as_str).unwrap_or("").into();
+            l.append(&e);
+        }
+    }
+
+    pub(crate) fn ledger_created(&self, case: &str, machine: &str, id: &str) {
+        if let Some(l) = &self.ledger {
+            let mut e = self.entry("created");
+            e.case = case.into();
+            e.machine = machine.into();
+            e.id = id.into();
+            l.append(&e);
+        }
+    }
+
+    pub(crate) fn ledger_deleted(&self, machine: &str, id: &str) {
+        if let Some(l) = &self.ledger {
+            let mut e = self.entry("deleted");
+            e.machine = machine.into();
+            e.id = id.into();
+            l.append(&e);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(event: &str, id: &str) -> LedgerEntry {
+        LedgerEntry {
+            at_ms: 0,
+            run: "r".into(),
+            event: event.into(),
+            case: "c".into(),
+            operation: String::new(),
+            prefix: String::new(),
+            machine: "server_group".into(),
+            id: id.into(),
+            endpoint: String::new(),
+            project_id: String::new(),
+        }
+    }
+
+    #[test]
+    fn created_and_not_deleted_resources_are_outstanding() {
+        let entries = vec![entry("created", "a"), entry("created", "b"), entry("deleted", "a")];
+        let left: Vec<String> = outstanding(&entries).into_iter().map(|(_, id, _, _)| id).collect();
+        assert_eq!(left, vec!["b".to_owned()]);
+    }
+
+    #[test]
+    fn a_ledger_round_trips_and_names_a_bad_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("l.jsonl");
+        let l = Ledger::open(&path).unwrap();
+        l.append(&entry("created", "x"));
+        assert_eq!(Ledger::read(&path).unwrap().len(), 1);
+        std::fs::write(&path, "{not json\n").unwrap();
+        assert!(Ledger::read(&path).unwrap_err().contains("l.jsonl:1"));
+    }
+}

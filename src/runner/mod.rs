@@ -1,0 +1,453 @@
+//! Runs cases against a target: schedules them, executes their steps through the client, runs
+//! the checks, tears down what each case created, and reports outcomes as events.
+
+mod case_run;
+mod config;
+mod events;
+mod jobs;
+pub mod ledger;
+mod observe;
+mod pool;
+pub mod resources;
+mod select;
+mod snapshots;
+mod teardown;
+
+pub use case_run::CaseRun;
+pub use config::{Mode, RunConfig, TargetConfig};
+pub use events::RunEvent;
+pub use pool::Pool;
+pub use snapshots::{file_stem, SnapshotStore};
+
+use crate::cases::prereq::Profile;
+use crate::cases::template::Vars;
+use crate::cases::{self, Case};
+use crate::client::{Auth, Client, ClientOptions, Outgoing, Secret, Target};
+use crate::emulator::{Emulator, EmulatorConfig};
+use crate::report::{CaseOutcome, CaseReport, RunReport, TargetInfo, FORMAT_VERSION};
+use crate::spec::{SchemaSet, Specs};
+use observe::Observations;
+use serde_json::json;
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::sync::OnceCell;
+
+/// Why a run could not start or finish: exit status 2, never a target failure.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// Bad configuration.
+    #[error("{0}")]
+    Config(String),
+    /// The emulator could not start.
+    #[error("cannot start the embedded emulator: {0}")]
+    Emulator(String),
+    /// The target did not answer the preflight request.
+    #[error("the target at {url} is unreachable: {reason}")]
+    Unreachable {
+        /// Base URL.
+        url: String,
+        /// What happened.
+        reason: String,
+    },
+    /// A scenario file is invalid.
+    #[error(transparent)]
+    Scenario(#[from] cases::scenario::ScenarioError),
+}
+
+/// The shared fixture: its variables, or why it could not be built.
+type FixtureState = Result<Vars, String>;
+
+/// A prepared run: target, client, cases and shared state.
+pub struct Runner {
+    /// The specs.
+    pub specs: &'static Specs,
+    schemas: SchemaSet,
+    client: Client,
+    /// Prerequisites of the target.
+    pub profile: Profile,
+    config: RunConfig,
+    pool: Pool,
+    observations: Observations,
+    fixture: OnceCell<FixtureState>,
+    fixture_registry: Mutex<Option<teardown::Registry>>,
+    run_id: String,
+    target_info: TargetInfo,
+    snapshots: SnapshotStore,
+    snapshot_mode: crate::checks::SnapshotMode,
+    cases: Vec<Case>,
+    created: Mutex<BTreeMap<String, usize>>,
+    secrets: Vec<String>,
+    ledger: Option<ledger::Ledger>,
+    _emulator: Option<Emulator>,
+}
+
+impl std::fmt::Debug for Runner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Runner").field("target", &self.target_info).finish_non_exhaustive()
+    }
+}
+
+/// A short run id from the clock and the process id.
+fn new_run_id() -> String {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+    format!("{:06x}", (nanos as u64 ^ u64::from(std::process::id()).rotate_left(20)) & 0xff_ffff)
+}
+
+impl Runner {
+    /// Prepares a run: starts the emulator or checks the endpoint, loads scenarios, filters cases.
+    pub async fn new(config: RunConfig) -> Result<Runner, RunError> {
+        let specs = Specs::embedded();
+        let run_id = new_run_id();
+        let (emulator, target, profile, mut info) = match &config.target {
+            TargetConfig::Embedded { faults } => {
+                let token = format!("emulator-token-{run_id}");
+                let mut emu_config = EmulatorConfig { token: Some(token.clone()), ..EmulatorConfig::default() };
+                if let Some(name) = faults.first() {
+                    return Err(RunError::Config(format!("unknown fault `{name}`: this build has no fault modes")));
+                }
+                let project = emu_config.project_id.clone();
+                let emulator = Emulator::start(emu_config).await.map_err(|e| RunError::Emulator(e.to_string()))?;
+                let target = Target { base_url: emulator.uri(), project_id: project.clone(), auth: Auth::Token(Secret::new(token)) };
+                let info = TargetInfo {
+                    kind: "embedded-emulator".into(),
+                    endpoint: emulator.uri(),
+                    project_id: project,
+                    auth: "token".into(),
+                    ..TargetInfo::default()
+                };
+                (Some(emulator), target, Profile::emulator_default(), info)
+            }
+            TargetConfig::Endpoint { url, project_id, auth, region, profile, profile_name } => {
+                let target = Target { base_url: url.clone(), project_id: project_id.clone(), auth: auth.clone() };
+                let info = TargetInfo {
+                    kind: "endpoint".into(),
+                    endpoint: url.clone(),
+                    project_id: project_id.clone(),
+                    region: region.clone(),
+                    profile: profile_name.clone(),
+                    auth: auth.kind().into(),
+                    ..TargetInfo::default()
+                };
+                (None, target, profile.clone(), info)
+            }
+        };
+        info.mode = config.mode.as_str().into();
+        info.strict = config.strict;
+        info.run_id = run_id.clone();
+        let secrets = target.auth.secrets();
+        let options = ClientOptions {
+            timeout: config.timeout,
+            retry: config.retry.clone(),
+            concurrency: 64,
+            rps: config.rps,
+        };
+        let client = Client::new(target, options).map_err(|e| RunError::Config(e.to_string()))?;
+        let scenarios = match &config.cases_dir {
+            Some(dir) if dir.is_dir() => cases::scenario::load_dir(dir, specs)?,
+            _ => Vec::new(),
+        };
+        let pool = Pool::new(&profile.prerequisites);
+        let mut all = cases::all(specs, scenarios);
+        all.retain(|c| config.filters.is_empty() || config.filters.iter().any(|f| cases::matches(c, f)));
+        for c in &mut all {
+            if c.skip.is_none() {
+                if config.mode == Mode::ReadOnly && !c.is_read_only(specs) {
+                    c.skip = Some("readonly mode sends only GET requests".into());
+                } else if let Some(why) = pool.impossible(&c.needs) {
+                    c.skip = Some(format!("missing prerequisite: {why}"));
+                } else if c.tags.iter().any(|t| t == "destructive") && emulator.is_none() {
+                    c.skip = Some("deletes records the harness did not create; run only against emulators".into());
+                }
+            }
+        }
+        let ledger = match &config.ledger {
+            Some(path) => Some(ledger::Ledger::open(path).map_err(|e| RunError::Config(format!("cannot open the ledger {}: {e}", path.display())))?),
+            None => None,
+        };
+        let snapshot_mode = if emulator.is_some() { crate::checks::SnapshotMode::Exact } else { crate::checks::SnapshotMode::Shape };
+        Ok(Runner {
+            specs,
+            schemas: SchemaSet::new(specs),
+            client,
+            snapshots: SnapshotStore::new(&config.snapshots_dir),
+            profile,
+            pool,
+            observations: Observations::default(),
+            fixture: OnceCell::new(),
+            fixture_registry: Mutex::new(None),
+            run_id,
+            target_info: info,
+            snapshot_mode,
+            cases: all,
+            created: Mutex::new(BTreeMap::new()),
+            secrets,
+            ledger,
+            config,
+            _emulator: emulator,
+        })
+    }
+
+    /// The cases of this run (filtered), ordered by id.
+    pub fn cases(&self) -> &[Case] {
+        &self.cases
+    }
+
+    /// What the run is pointed at.
+    pub fn target_info(&self) -> &TargetInfo {
+        &self.target_info
+    }
+
+    /// The secret values of the target's credentials (for scrubbing outputs).
+    pub fn secrets(&self) -> &[String] {
+        &self.secrets
+    }
+
+    /// The snapshot store.
+    pub fn snapshots(&self) -> &SnapshotStore {
+        &self.snapshots
+    }
+
+    pub(crate) fn project_id(&self) -> &str {
+        &self.client.target().project_id
+    }
+
+    /// Sends the preflight request (`GET /`); an unreachable target stops the run.
+    pub async fn preflight(&self) -> Result<(), RunError> {
+        let req = Outgoing { operation: "listApiVersions".into(), method: "GET".into(), path: "/".into(), ..Outgoing::default() };
+        let ex = self.client.send(&req).await;
+        match &ex.response {
+            Ok(_) => Ok(()),
+            Err(e) => Err(RunError::Unreachable { url: self.client.target().base_url.clone(), reason: e.message.clone() }),
+        }
+    }
+
+    /// Variables every case starts with.
+    fn base_vars(&self, case_id: &str) -> Vars {
+        let p = &self.profile.prerequisites;
+        let mut v = Vars::new();
+        let hash = case_id.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
+        v.insert("run_prefix".into(), json!(format!("sct-{}", self.run_id)));
+        v.insert("prefix".into(), json!(format!("sct-{}-{:06x}", self.run_id, hash & 0xff_ffff)));
+        v.insert("project_id".into(), json!(self.project_id()));
+        v.insert("unknown_id".into(), json!(cases::generate::UNKNOWN_ID));
+        if let Some(az) = &p.availability_zones {
+            v.insert("az.source".into(), json!(az.source));
+            v.insert("az.target".into(), json!(az.target));
+        }
+        if let Some(d) = &p.domain_id {
+            v.insert("domain_id".into(), json!(d));
+        }
+        if let Some(vpc) = &p.vpc {
+            v.insert("vpc_id".into(), json!(vpc.id));
+            for (i, s) in vpc.subnets.iter().enumerate() {
+                v.insert(format!("subnet.{i}"), json!(s));
+            }
+        }
+        for (i, f) in p.flavors.iter().enumerate() {
+            v.insert(format!("flavor.{i}"), json!(f));
+        }
+        for (k, id) in &p.invalid {
+            v.insert(format!("invalid.{k}"), json!(id));
+        }
+        v
+    }
+
+    /// Runs one case to its end (teardown included) and reports it.
+    pub async fn run_case(&self, case: &Case) -> CaseReport {
+        self.run_case_with_payloads(case).await.0
+    }
+
+    /// Runs one case and also returns the redacted payloads it snapshots.
+    pub async fn run_case_with_payloads(&self, case: &Case) -> (CaseReport, Vec<(String, serde_json::Value)>) {
+        let started = Instant::now();
+        let mut report = CaseReport {
+            id: case.id.clone(),
+            operation: case.operation.clone(),
+            family: case.family.clone(),
+            kind: case.kind.as_str().into(),
+            outcome: CaseOutcome::Skipped,
+            duration_ms: 0,
+            checks: Vec::new(),
+            reason: case.skip.clone(),
+            baseline: None,
+        };
+        if case.skip.is_some() {
+            return (report, Vec::new());
+        }
+        let mut vars = self.base_vars(&case.id);
+        if case.fixture.is_some() {
+            match self.fixture_vars().await {
+                Ok(fx) => vars.extend(fx),
+                Err(e) => {
+                    report.outcome = CaseOutcome::Error;
+                    report.reason = Some(format!("the shared fixture could not be built: {e}"));
+                    return (report, Vec::new());
+                }
+            }
+        }
+        let lease = self.pool.take(&case.needs).await;
+        vars.extend(lease.vars.clone());
+        let mut run = CaseRun::new(self, case, vars);
+        let timed_out = tokio::time::timeout(self.config.case_timeout, run.execute()).await.is_err();
+        if timed_out {
+            run.harness_error(format!("the case did not finish within {:?}", self.config.case_timeout));
+        }
+        run.finish_observations();
+        run.teardown().await;
+        self.pool.give_back(lease);
+        report.checks = std::mem::take(&mut run.results);
+        report.outcome = run.outcome();
+        report.reason = run.error.clone().or(report.reason);
+        report.duration_ms = started.elapsed().as_millis() as u64;
+        let secrets: Vec<&str> = self.secrets.iter().map(String::as_str).collect();
+        for check in &mut report.checks {
+            check.message = crate::report::scrub_secrets(&check.message, &secrets);
+        }
+        (report, std::mem::take(&mut run.payloads))
+    }
+
+    /// The shared fixture's variables, building it on first use.
+    async fn fixture_vars(&self) -> Result<Vars, String> {
+        self.fixture
+            .get_or_init(|| async {
+                let built = cases::generate::recipes::fixture();
+                let fixture_case = Case {
+                    id: "fixture/base".into(),
+                    operation: "fixture".into(),
+                    family: String::new(),
+                    kind: cases::CaseKind::Scenario,
+                    tags: Vec::new(),
+                    description: "the shared read-only fixture".into(),
+                    needs: built.needs,
+                    fixture: None,
+                    steps: built.steps,
+                    skip: None,
+                    source: None,
+                };
+                // The fixture holds its prerequisites until the run ends.
+                let lease = self.pool.take(&fixture_case.needs).await;
+                let mut vars = self.base_vars(&fixture_case.id);
+                vars.extend(lease.vars.clone());
+                std::mem::forget(lease);
+                let mut run = CaseRun::new(self, &fixture_case, vars);
+                run.execute().await;
+                let state = match (&run.error, run.outcome()) {
+                    (Some(e), _) => Err(e.clone()),
+                    (None, CaseOutcome::Failed) => Err(run
+                        .results
+                        .iter()
+                        .find(|r| r.outcome == crate::checks::Outcome::Failed)
+                        .map(|r| format!("{} failed in step `{}`: {}", r.name, r.step, r.message.lines().next().unwrap_or("")))
+                        .unwrap_or_default()),
+                    _ => Ok(run.vars.clone()),
+                };
+                *self.fixture_registry.lock().expect("poisoned") = Some(std::mem::take(&mut run.registry));
+                state
+            })
+            .await
+            .clone()
+    }
+
+    /// Runs every case with `--jobs` concurrency, calling `on_event` as cases start and end.
+    pub async fn run_all(self: &Arc<Self>, mut on_event: impl FnMut(RunEvent)) -> RunReport {
+        let started = Instant::now();
+        on_event(RunEvent::RunStarted { total: self.cases.len() });
+        let semaphore = Arc::new(tokio::sync::Semaphore::new(self.config.jobs.max(1)));
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let deadline = self.config.deadline.map(|d| started + d);
+        let mut handles = Vec::new();
+        for (index, case) in self.cases.iter().enumerate() {
+            let me = Arc::clone(self);
+            let sem = Arc::clone(&semaphore);
+            let tx = tx.clone();
+            let _ = case;
+            handles.push(tokio::spawn(async move {
+                let _permit = sem.acquire_owned().await.expect("semaphore never closed");
+                let case = &me.cases[index];
+                if deadline.is_some_and(|d| Instant::now() >= d) {
+                    let mut r = me.skipped_report(case, "the run deadline was reached before this case started");
+                    r.outcome = CaseOutcome::Skipped;
+                    let _ = tx.send(RunEvent::CaseFinished(Box::new(r)));
+                    return;
+                }
+                let _ = tx.send(RunEvent::CaseStarted { id: case.id.clone(), operation: case.operation.clone() });
+                let report = match deadline {
+                    Some(d) => match tokio::time::timeout_at(d.into(), me.run_case(case)).await {
+                        Ok(r) => r,
+                        Err(_) => {
+                            let mut r = me.skipped_report(case, "the run deadline cut this case short");
+                            r.outcome = CaseOutcome::Error;
+                            r
+                        }
+                    },
+                    None => me.run_case(case).await,
+                };
+                let _ = tx.send(RunEvent::CaseFinished(Box::new(report)));
+            }));
+        }
+        drop(tx);
+        let mut reports = Vec::with_capacity(self.cases.len());
+        while let Some(event) = rx.recv().await {
+            if let RunEvent::CaseFinished(r) = &event {
+                reports.push((**r).clone());
+            }
+            on_event(event);
+        }
+        for h in handles {
+            let _ = h.await;
+        }
+        self.finish().await;
+        reports.sort_by(|a, b| a.id.cmp(&b.id));
+        let mut report = RunReport {
+            format_version: FORMAT_VERSION,
+            target: self.target_info.clone(),
+            cases: reports,
+            created_resources: self.created.lock().expect("poisoned").iter().map(|(k, v)| (k.clone(), *v)).collect(),
+            ..RunReport::default()
+        };
+        report.summarize(started.elapsed().as_millis() as u64);
+        let secrets: Vec<&str> = self.secrets.iter().map(String::as_str).collect();
+        crate::report::scrub_report(&mut report, &secrets);
+        on_event(RunEvent::RunFinished(Box::new(report.clone())));
+        report
+    }
+
+    fn skipped_report(&self, case: &Case, reason: &str) -> CaseReport {
+        CaseReport {
+            id: case.id.clone(),
+            operation: case.operation.clone(),
+            family: case.family.clone(),
+            kind: case.kind.as_str().into(),
+            outcome: CaseOutcome::Skipped,
+            duration_ms: 0,
+            checks: Vec::new(),
+            reason: Some(reason.into()),
+            baseline: None,
+        }
+    }
+
+    /// Tears down the shared fixture (call once, after the last case).
+    pub async fn finish(&self) {
+        let registry = self.fixture_registry.lock().expect("poisoned").take();
+        if let Some(registry) = registry {
+            self.teardown_registry(registry, &self.base_vars("fixture/base")).await;
+        }
+    }
+
+    pub(crate) fn count_created(&self, machine: &str) {
+        *self.created.lock().expect("poisoned").entry(machine.to_owned()).or_insert(0) += 1;
+    }
+}
+
+/// Runs the whole configured suite: the `run` command without its reporters.
+pub async fn run(config: RunConfig, on_event: impl FnMut(RunEvent)) -> Result<RunReport, RunError> {
+    let runner = Arc::new(Runner::new(config).await?);
+    runner.preflight().await?;
+    Ok(runner.run_all(on_event).await)
+}
+
+/// How long the run took, for messages.
+pub fn seconds(d: Duration) -> String {
+    format!("{:.1}s", d.as_secs_f64())
+}
