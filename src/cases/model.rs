@@ -165,6 +165,9 @@ pub struct Expect {
     /// Expected `status` field of the resource in the body.
     #[serde(default)]
     pub state: Option<String>,
+    /// Expected values at JSON pointers of the body (templates allowed), judged by `resource_lifecycle`.
+    #[serde(default)]
+    pub fields: BTreeMap<String, Value>,
     /// Which check judges status and code.
     #[serde(default)]
     pub judge: Judge,
@@ -304,9 +307,8 @@ pub struct PaginateStep {
     pub min_items: usize,
 }
 
-/// One step of a case.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(rename_all = "snake_case")]
+/// One step of a case (in YAML, a map with exactly one of `request`, `wait_job`, `wait_status`, `paginate`).
+#[derive(Debug, Clone, PartialEq)]
 pub enum Step {
     /// Send a request.
     Request(Box<RequestStep>),
@@ -316,6 +318,44 @@ pub enum Step {
     WaitStatus(WaitStatusStep),
     /// Check pagination of a list.
     Paginate(PaginateStep),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStep {
+    #[serde(default)]
+    request: Option<Box<RequestStep>>,
+    #[serde(default)]
+    wait_job: Option<WaitJobStep>,
+    #[serde(default)]
+    wait_status: Option<WaitStatusStep>,
+    #[serde(default)]
+    paginate: Option<PaginateStep>,
+}
+
+impl<'de> Deserialize<'de> for Step {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = RawStep::deserialize(d)?;
+        let mut found = Vec::new();
+        if let Some(r) = raw.request {
+            found.push(Step::Request(r));
+        }
+        if let Some(w) = raw.wait_job {
+            found.push(Step::WaitJob(w));
+        }
+        if let Some(w) = raw.wait_status {
+            found.push(Step::WaitStatus(w));
+        }
+        if let Some(p) = raw.paginate {
+            found.push(Step::Paginate(p));
+        }
+        match found.len() {
+            1 => Ok(found.remove(0)),
+            n => Err(serde::de::Error::custom(format!(
+                "a step holds exactly one of request, wait_job, wait_status, paginate (found {n})"
+            ))),
+        }
+    }
 }
 
 impl Step {
@@ -358,6 +398,9 @@ pub struct Case {
     /// Shared fixture the case reads (its ids are bound as `${fixture.*}`).
     #[serde(default)]
     pub fixture: Option<String>,
+    /// Runs alone: no other case runs at the same time (quota accounting).
+    #[serde(default)]
+    pub exclusive: bool,
     /// Ordered steps.
     pub steps: Vec<Step>,
     /// Why the case cannot run against this target (missing prerequisite...).
