@@ -186,6 +186,10 @@ impl<'r> CaseRun<'r> {
         if let (Some(expect_state), Some(json)) = (&step.expect.state, resp.json.as_ref()) {
             self.expect_state(label, expect_state, json);
         }
+        if !step.expect.fields.is_empty() {
+            let json = resp.json.clone().unwrap_or(Value::Null);
+            self.expect_fields(label, &step.expect.fields, &json)?;
+        }
         if resp.is_success() && op.async_job.is_some() {
             self.follow_job(label, step, op, &actions, &ex, &rendered, before).await?;
         }
@@ -276,6 +280,21 @@ impl<'r> CaseRun<'r> {
             ),
         };
         self.push(label, result);
+    }
+
+    fn expect_fields(&mut self, label: &str, fields: &std::collections::BTreeMap<String, Value>, json: &Value) -> Result<(), Stop> {
+        let mut failures = Vec::new();
+        for (pointer, want) in fields {
+            let pointer = render_str(pointer, &self.vars).map_err(|e| Stop(e.to_string()))?;
+            let want = render_value(want, &self.vars).map_err(|e| Stop(e.to_string()))?;
+            let got = select(json, &pointer).cloned().unwrap_or(Value::Null);
+            if got != want {
+                failures.push(checks::Failure::new(format!("{pointer} does not show what the scenario did"), want.to_string(), got.to_string()));
+            }
+        }
+        let r = CheckResult::from_failures(CheckName::ResourceLifecycle, failures, self.runner.config.strict);
+        self.push(label, r);
+        Ok(())
     }
 
     /// The id of the resource an action acts on.

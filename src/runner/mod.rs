@@ -79,6 +79,7 @@ pub struct Runner {
     created: Mutex<BTreeMap<String, usize>>,
     secrets: Vec<String>,
     ledger: Option<ledger::Ledger>,
+    exclusive: tokio::sync::RwLock<()>,
     _emulator: Option<Emulator>,
 }
 
@@ -183,6 +184,7 @@ impl Runner {
             created: Mutex::new(BTreeMap::new()),
             secrets,
             ledger,
+            exclusive: tokio::sync::RwLock::new(()),
             config,
             _emulator: emulator,
         })
@@ -275,6 +277,14 @@ impl Runner {
         if case.skip.is_some() {
             return (report, Vec::new());
         }
+        // Exclusive cases (quota accounting) run while no other case does.
+        let _shared;
+        let _alone;
+        if case.exclusive {
+            _alone = self.exclusive.write().await;
+        } else {
+            _shared = self.exclusive.read().await;
+        }
         let mut vars = self.base_vars(&case.id);
         if case.fixture.is_some() {
             match self.fixture_vars().await {
@@ -321,6 +331,7 @@ impl Runner {
                     description: "the shared read-only fixture".into(),
                     needs: built.needs,
                     fixture: None,
+                    exclusive: false,
                     steps: built.steps,
                     skip: None,
                     source: None,

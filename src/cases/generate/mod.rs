@@ -42,6 +42,7 @@ fn case(op: &Operation, kind: CaseKind, detail: &str, rec: &Recipe, steps: Vec<S
         description: String::new(),
         needs,
         fixture: rec.uses_fixture.then(|| FIXTURE.to_owned()),
+        exclusive: false,
         steps,
         skip: rec.skip.clone(),
         source: None,

@@ -105,6 +105,7 @@ fn build_case(
         description: format!("{} is refused while the {} is {state}", op.id, machine.replace('_', " ")),
         needs: reached.builder.needs.clone(),
         fixture: None,
+        exclusive: false,
         steps,
         skip: None,
         source: None,
