@@ -1,0 +1,198 @@
+//! The official Huawei Cloud Python SDK (`huaweicloudsdksdrs`) drives the reference emulator.
+//!
+//! The emulator runs in-process on a loopback port with an AK/SK key pair, so every request of
+//! the SDK is signature-checked; `tests/interop/sdk_lifecycle.py` then runs list and show calls of
+//! every family and a whole protection-group lifecycle through the SDK, and fails on any call the
+//! SDK cannot deserialize (see the script's header for what exactly it checks).
+//!
+//! Needs `python3` with the packages of `.ci/requirements.txt` (`.ci/run` installs them). Without
+//! them the test prints a skip notice and passes, except when the `CI` environment variable is set:
+//! CI must run it, so there it fails. `SDRS_INTEROP_PYTHON` names another interpreter.
+
+use std::io::Read;
+use std::path::Path;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use sdrs_conformance::emulator::{Emulator, EmulatorConfig, KeyPair, World};
+
+/// Recognisable test credentials; the emulator verifies the SDK's signatures with them.
+const ACCESS_KEY: &str = "SDRSINTEROPTESTAK000";
+const SECRET_KEY: &str = "sdrs-interop-test-secret-key-not-a-real-one";
+
+/// The script is killed after this long.
+const TIMEOUT: Duration = Duration::from_secs(120);
+
+/// The script's exit status when the SDK cannot be imported.
+const EXIT_SDK_MISSING: i32 = 77;
+
+/// The prerequisites of the world that the script uses.
+struct WorldIds {
+    server_id: String,
+    volume_id: String,
+    vpc_id: String,
+    drill_vpc_id: String,
+}
+
+/// Picks, from the emulator's world, a server and a volume that a lifecycle can use: in the
+/// production AZ, in a VPC without injected failures, with no injected failures themselves.
+fn pick_world_ids(world: &World) -> WorldIds {
+    let source = &world.availability_zones.source;
+    let clean_vpc = |id: &str| world.vpcs.iter().any(|vpc| vpc.id == id && vpc.fail_jobs.is_empty());
+    let server = world
+        .servers
+        .iter()
+        .find(|s| {
+            &s.availability_zone == source && s.status == "ACTIVE" && s.fail_jobs.is_empty() && clean_vpc(&s.vpc_id)
+        })
+        .expect("the default world has an ACTIVE server without injected failures in the source AZ");
+    let volume = world
+        .volumes
+        .iter()
+        .find(|v| {
+            &v.availability_zone == source
+                && v.status.as_deref().unwrap_or("available") == "available"
+                && v.attached_server.is_none()
+                && !v.encrypted
+                && !v.multiattach
+                && v.fail_jobs.is_empty()
+        })
+        .expect("the default world has an available, unattached, unencrypted volume in the source AZ");
+    let drill_vpc = world
+        .vpcs
+        .iter()
+        .find(|vpc| vpc.id != server.vpc_id && vpc.fail_jobs.is_empty())
+        .expect("the default world has a second VPC for DR drills");
+    WorldIds {
+        server_id: server.id.clone(),
+        volume_id: volume.id.clone(),
+        vpc_id: server.vpc_id.clone(),
+        drill_vpc_id: drill_vpc.id.clone(),
+    }
+}
+
+/// Collects a child's output stream on a thread, so that a full pipe never blocks the child.
+fn drain(mut stream: impl Read + Send + 'static) -> JoinHandle<String> {
+    std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        let _ = stream.read_to_end(&mut bytes);
+        String::from_utf8_lossy(&bytes).into_owned()
+    })
+}
+
+/// The drained output; gives up after a few seconds (a grandchild may still hold the pipe).
+fn collect(handle: JoinHandle<String>) -> String {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !handle.is_finished() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    if handle.is_finished() {
+        handle.join().unwrap_or_default()
+    } else {
+        "(output unavailable: the pipe is still open)".to_string()
+    }
+}
+
+/// Waits for the child until `TIMEOUT`; kills it (this child only) when the time is up.
+fn wait_with_timeout(child: &mut Child) -> Option<ExitStatus> {
+    let deadline = Instant::now() + TIMEOUT;
+    loop {
+        match child.try_wait().expect("waiting for the SDK script") {
+            Some(status) => return Some(status),
+            None if Instant::now() >= deadline => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return None;
+            }
+            None => std::thread::sleep(Duration::from_millis(100)),
+        }
+    }
+}
+
+/// Skips outside CI, fails in CI.
+fn unavailable(reason: &str) {
+    if std::env::var_os("CI").is_some() {
+        panic!(
+            "the official SDK interop test cannot run: {reason}. CI must run it: `.ci/run` installs \
+             the SDK with `python3 -m pip install -r .ci/requirements.txt`"
+        );
+    }
+    eprintln!(
+        "SKIPPED sdk_interop: {reason}; install the SDK with `python3 -m pip install -r \
+         .ci/requirements.txt` (when CI is set, this is a failure)"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_official_python_sdk_drives_a_protection_group_lifecycle() {
+    let config = EmulatorConfig {
+        key_pair: Some(KeyPair { access_key: ACCESS_KEY.to_string(), secret_key: SECRET_KEY.to_string() }),
+        ..EmulatorConfig::default()
+    };
+    let world = config.world.clone();
+    let project_id = config.project_id.clone();
+    let ids = pick_world_ids(&world);
+    let emulator = Emulator::start(config).await.expect("the emulator starts");
+    let endpoint = emulator.uri();
+
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop/sdk_lifecycle.py");
+    assert!(script.is_file(), "missing {}", script.display());
+    let python = std::env::var("SDRS_INTEROP_PYTHON").unwrap_or_else(|_| "python3".to_string());
+
+    let mut command = Command::new(&python);
+    command
+        .arg(&script)
+        .args(["--endpoint", &endpoint])
+        .args(["--ak", ACCESS_KEY])
+        .args(["--sk", SECRET_KEY])
+        .args(["--project-id", &project_id])
+        .args(["--server-id", &ids.server_id])
+        .args(["--volume-id", &ids.volume_id])
+        .args(["--domain-id", &world.domain.id])
+        .args(["--source-az", &world.availability_zones.source])
+        .args(["--target-az", &world.availability_zones.target])
+        .args(["--vpc-id", &ids.vpc_id])
+        .args(["--drill-vpc-id", &ids.drill_vpc_id])
+        // The emulator advances a job one step per poll: no need to wait between polls.
+        .args(["--poll-interval", "0", "--max-polls", "20"])
+        .env("PYTHONUNBUFFERED", "1")
+        .env("PYTHONDONTWRITEBYTECODE", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+
+    // The child runs on a blocking thread; the runtime's workers keep serving the emulator.
+    let outcome = tokio::task::spawn_blocking(move || {
+        let mut child = match command.spawn() {
+            Ok(child) => child,
+            Err(error) => return Err(format!("cannot run `{python}`: {error}")),
+        };
+        let stdout = drain(child.stdout.take().expect("piped stdout"));
+        let stderr = drain(child.stderr.take().expect("piped stderr"));
+        let status = wait_with_timeout(&mut child);
+        let stdout = collect(stdout);
+        let stderr = collect(stderr);
+        Ok((status, stdout, stderr))
+    })
+    .await
+    .expect("the SDK script thread");
+    drop(emulator);
+
+    let (status, stdout, stderr) = match outcome {
+        Ok(outcome) => outcome,
+        Err(reason) => return unavailable(&reason),
+    };
+    let transcript = format!("--- stdout of {} ---\n{stdout}\n--- stderr ---\n{stderr}", script.display());
+    match status {
+        None => panic!("the SDK script did not finish within {} s and was killed\n{transcript}", TIMEOUT.as_secs()),
+        Some(status) if status.code() == Some(EXIT_SDK_MISSING) => {
+            let said = stdout.trim().trim_start_matches("SKIP: ");
+            unavailable(if said.is_empty() { "the official Python SDK is not importable" } else { said });
+        }
+        Some(status) => {
+            assert!(status.success(), "the official Python SDK failed against the emulator ({status})\n{transcript}");
+            println!("{transcript}");
+        }
+    }
+}
