@@ -2,7 +2,6 @@
 //! the number of polls (deterministic, no wall clock).
 
 use super::Runner;
-use crate::cases::Credentials;
 use crate::client::Outgoing;
 use crate::exchange::Exchange;
 use serde_json::Value;
@@ -44,7 +43,6 @@ impl Runner {
             path: format!("/v1/{}/jobs/{}", self.project_id(), job_id),
             ..Outgoing::default()
         };
-        let _ = Credentials::Default;
         loop {
             let ex = self.client.send(&req).await;
             let json = ex.json().cloned();
@@ -63,7 +61,8 @@ impl Runner {
             if self.config.max_polls.is_some_and(|m| polls >= m) || started.elapsed() >= deadline {
                 return out;
             }
-            if !pause.is_zero() {
+            // The first re-polls go out at once: emulators advance a job one step per poll.
+            if !pause.is_zero() && polls >= 2 {
                 tokio::time::sleep(pause.min(deadline.saturating_sub(started.elapsed()))).await;
                 pause = (pause + pause / 2).min(self.config.poll_interval * 10);
             }

@@ -210,6 +210,15 @@ impl Runner {
         &self.snapshots
     }
 
+    /// The token of an embedded run, for the benchmark's bare client (empty otherwise).
+    #[doc(hidden)]
+    pub fn bench_token(&self) -> String {
+        match &self.client.target().auth {
+            Auth::Token(t) if self.target_info.kind == "embedded-emulator" => t.expose().to_owned(),
+            _ => String::new(),
+        }
+    }
+
     pub(crate) fn project_id(&self) -> &str {
         &self.client.target().project_id
     }
