@@ -96,8 +96,8 @@ fn disagreements_along(document: &Value, schema_pointer: &str, instance_path: &s
     let Some(root) = document.pointer(schema_pointer) else {
         return out;
     };
+    // Tags on the response's root describe the page (its examples, its counts), not a field.
     let mut level = expand(document, vec![root]);
-    collect(&level, &mut out);
     for segment in segments(instance_path) {
         let mut next = Vec::new();
         for node in &level {
