@@ -67,8 +67,11 @@ pub fn reachable(machine: &str) -> &'static [&'static str] {
     }
 }
 
+/// The actions waited for, then the last action and how it ends ("nowait" or the job type made to fail).
+type GroupPath = (&'static [&'static str], Option<(&'static str, &'static str)>);
+
 /// Group-level states reached through a protection-group action, with what leads there.
-fn group_path(state: &str) -> Option<(&'static [&'static str], Option<(&'static str, &'static str)>)> {
+fn group_path(state: &str) -> Option<GroupPath> {
     // (actions waited for, then the final action and how: "nowait" or a job type made to fail)
     Some(match state {
         "available" => (&[], None),

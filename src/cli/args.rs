@@ -16,7 +16,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the suite (against the embedded emulator unless --endpoint or --profile is given).
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Run the reference emulator alone.
     Serve(ServeArgs),
     /// List the cases, with the same filters as `run`.

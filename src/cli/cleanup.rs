@@ -42,7 +42,7 @@ pub(super) async fn cleanup(args: CleanupArgs) -> Result<i32, CliError> {
         project_id,
         auth: auth_of(&args.target)?,
         region: args.target.region.clone(),
-        profile: Profile::emulator_default(),
+        profile: Box::new(Profile::emulator_default()),
         profile_name: None,
     };
     let runner = Runner::new(config).await.map_err(|e| CliError::new(e.to_string()))?;

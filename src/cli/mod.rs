@@ -36,7 +36,7 @@ pub fn main_with(cli: Cli) -> Result<i32, CliError> {
         .map_err(|e| CliError::new(format!("cannot start the async runtime: {e}")))?;
     runtime.block_on(async move {
         match cli.command {
-            Command::Run(args) => run(args).await,
+            Command::Run(args) => run(*args).await,
             Command::Serve(args) => serve(args).await,
             Command::List(args) => list(args).await,
             Command::CheckSpec(args) => check_spec(&args.specs),
@@ -81,7 +81,7 @@ pub fn target_config(t: &TargetArgs, faults: &[String]) -> Result<Option<TargetC
         project_id,
         auth: auth_of(t)?,
         region: t.region.clone().or(profile.region.clone()),
-        profile,
+        profile: Box::new(profile),
         profile_name,
     }))
 }

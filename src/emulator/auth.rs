@@ -6,6 +6,7 @@ use crate::signing::{self, SignableRequest};
 
 use super::errors::{ApiError, ApiResult};
 use super::state::State;
+use super::Fault;
 
 /// The request parts that authentication looks at.
 pub struct Credentials<'a> {
@@ -17,29 +18,28 @@ pub struct Credentials<'a> {
 }
 
 fn header<'h>(headers: &'h [(String, String)], name: &str) -> Option<&'h str> {
-    headers
-        .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case(name))
-        .map(|(_, v)| v.as_str())
+    headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
 }
 
 /// Checks the credentials of a request.
 pub fn authenticate(state: &State, request: &Credentials) -> ApiResult<()> {
-    if let Some(token) = header(request.headers, "X-Auth-Token") {
+    let token = header(request.headers, "X-Auth-Token");
+    let authorization = header(request.headers, "Authorization");
+    let offered = token.is_some() || authorization.is_some();
+    if (!offered && state.faulty(Fault::NoAuth)) || (offered && state.faulty(Fault::BadSignatureAccepted)) {
+        return Ok(());
+    }
+    if let Some(token) = token {
         if token.trim().is_empty() {
             return Err(ApiError::unauthorized("empty X-Auth-Token"));
         }
         return match &state.token {
-            Some(expected) if expected != token => {
-                Err(ApiError::unauthorized("the token is invalid"))
-            }
+            Some(expected) if expected != token => Err(ApiError::unauthorized("the token is invalid")),
             _ => Ok(()),
         };
     }
-    let Some(authorization) = header(request.headers, "Authorization") else {
-        return Err(ApiError::unauthorized(
-            "no X-Auth-Token and no SDK-HMAC-SHA256 Authorization header",
-        ));
+    let Some(authorization) = authorization else {
+        return Err(ApiError::unauthorized("no X-Auth-Token and no SDK-HMAC-SHA256 Authorization header"));
     };
     let signable = SignableRequest {
         method: request.method,
@@ -49,15 +49,11 @@ pub fn authenticate(state: &State, request: &Credentials) -> ApiResult<()> {
         body: request.body,
     };
     let result = match &state.key_pair {
-        Some(pair) => signing::verify(
-            authorization,
-            |ak| (ak == pair.access_key).then(|| pair.secret_key.clone()),
-            &signable,
-        ),
+        Some(pair) => {
+            signing::verify(authorization, |ak| (ak == pair.access_key).then(|| pair.secret_key.clone()), &signable)
+        }
         None => signing::parse_authorization(authorization).and_then(|_| {
-            header(request.headers, signing::DATE_HEADER)
-                .map(|_| ())
-                .ok_or(signing::SignatureError::MissingDate)
+            header(request.headers, signing::DATE_HEADER).map(|_| ()).ok_or(signing::SignatureError::MissingDate)
         }),
     };
     result.map_err(|e| ApiError::unauthorized(&e.to_string()))

@@ -27,20 +27,13 @@ fn table() -> &'static HashMap<String, (u16, String)> {
     static TABLE: OnceLock<HashMap<String, (u16, String)>> = OnceLock::new();
     TABLE.get_or_init(|| {
         let table: Table = serde_yaml_ng::from_str(ERRORS_YAML).expect("specs/errors.yaml parses");
-        table
-            .codes
-            .into_iter()
-            .map(|r| (r.code, (r.status, r.message)))
-            .collect()
+        table.codes.into_iter().map(|r| (r.code, (r.status, r.message))).collect()
     })
 }
 
 /// The HTTP status and English message of an A.1 code (500 and the code itself if unknown).
 pub fn lookup(code: &str) -> (u16, String) {
-    table()
-        .get(code)
-        .cloned()
-        .unwrap_or_else(|| (500, code.to_string()))
+    table().get(code).cloned().unwrap_or_else(|| (500, code.to_string()))
 }
 
 /// A refused request, rendered by [`ApiError::render`].
@@ -51,6 +44,9 @@ pub enum ApiError {
     /// An A.1 code answered with another HTTP status than the table's, where the spec says so
     /// (`x-sdrs-not-found`); message from the table, wrapped body.
     SdrsWithStatus(&'static str, u16),
+    /// An A.1 code refusing an action because of a resource's state (a precondition); rendered
+    /// as [`ApiError::Sdrs`].
+    State(&'static str),
     /// A raw answer (API gateway errors): status and body as given.
     Raw(u16, Value),
 }
@@ -59,21 +55,23 @@ impl ApiError {
     /// The HTTP status and JSON body of this error.
     pub fn render(&self) -> (u16, Value) {
         match self {
-            ApiError::Sdrs(code) => {
+            ApiError::Sdrs(code) | ApiError::State(code) => {
                 let (status, _) = lookup(code);
                 ApiError::SdrsWithStatus(code, status).render()
             }
             ApiError::SdrsWithStatus(code, status) => {
                 let (_, message) = lookup(code);
-                let status = *status;
-                let key = match status {
-                    400 => "badrequest",
-                    404 => "itemNotFound",
-                    _ => "error",
-                };
-                (status, json!({ key: { "code": code, "message": message } }))
+                (*status, wrapped(*status, code, &message))
             }
             ApiError::Raw(status, body) => (*status, body.clone()),
+        }
+    }
+
+    /// The A.1 code of this error (None for raw gateway answers).
+    pub fn code(&self) -> Option<&'static str> {
+        match self {
+            ApiError::Sdrs(code) | ApiError::State(code) | ApiError::SdrsWithStatus(code, _) => Some(code),
+            ApiError::Raw(..) => None,
         }
     }
 
@@ -101,11 +99,18 @@ impl ApiError {
 
     /// 405 from the API gateway for a known path with another method.
     pub fn method_not_allowed() -> ApiError {
-        ApiError::Raw(
-            405,
-            json!({"error_code": "APIGW.0102", "error_msg": "Method not allowed"}),
-        )
+        ApiError::Raw(405, json!({"error_code": "APIGW.0102", "error_msg": "Method not allowed"}))
     }
+}
+
+/// A wrapped error body: `{"<key>": {"code", "message"}}`, the key chosen by the status.
+pub fn wrapped(status: u16, code: &str, message: &str) -> Value {
+    let key = match status {
+        400 => "badrequest",
+        404 => "itemNotFound",
+        _ => "error",
+    };
+    json!({ key: { "code": code, "message": message } })
 }
 
 /// The answer for an unknown job or failure-job ID: 400 SDRS.0408 ("Null job"), as the spec's

@@ -8,7 +8,7 @@
 use serde_json::{json, Map, Value};
 
 use super::state::{fmt_job, Attachment, FailureJob, Nic, State};
-use super::JobPacing;
+use super::{Fault, JobPacing};
 
 /// The kind of resource a change or report is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,13 +49,7 @@ pub struct Change {
 
 impl Change {
     /// A change of the job itself.
-    pub fn new(
-        kind: Kind,
-        id: &str,
-        transitional: &'static str,
-        success: Outcome,
-        failure: Outcome,
-    ) -> Change {
+    pub fn new(kind: Kind, id: &str, transitional: &'static str, success: Outcome, failure: Outcome) -> Change {
         Change {
             kind,
             id: id.to_string(),
@@ -78,11 +72,7 @@ impl Change {
 #[derive(Debug, Clone)]
 pub enum Effect {
     /// Sets the runtime status fields of a group.
-    GroupFlags {
-        group_id: String,
-        protected: &'static str,
-        replication: &'static str,
-    },
+    GroupFlags { group_id: String, protected: &'static str, replication: &'static str },
     /// Sets the group's current production site.
     SetPriority { group_id: String, station: String },
     /// Marks a pair's production volume as attached to a server.
@@ -94,13 +84,11 @@ pub enum Effect {
     /// Removes a NIC from an instance.
     DeleteNic { instance_id: String, nic_id: String },
     /// Changes the flavors of an instance's servers.
-    Resize {
-        instance_id: String,
-        production: Option<String>,
-        dr: Option<String>,
-    },
+    Resize { instance_id: String, production: Option<String>, dr: Option<String> },
     /// Grows a pair's volumes.
     Expand { pair_id: String, new_size: u64 },
+    /// Makes the next read of a group show `status` (fault `forbidden-transition`).
+    ShowOnce { group_id: String, status: &'static str },
 }
 
 /// A failure to record in the task center.
@@ -147,13 +135,15 @@ pub struct Job {
     /// Applied when the job fails (e.g. forget a pending attachment).
     pub undo: Vec<Effect>,
     pub reports: Vec<Report>,
+    /// Whether the job already fell back to INIT (fault `job-status-regresses`).
+    pub regressed: bool,
 }
 
 impl Job {
     /// A new INIT job of `job_type` about the entity `key = id`.
     pub fn new(state: &mut State, job_type: &str, key: &'static str, id: &str) -> Job {
         Job {
-            id: state.hex32(),
+            id: state.job_id(),
             job_type: job_type.to_string(),
             status: "INIT",
             entities: vec![(key, id.to_string())],
@@ -166,6 +156,7 @@ impl Job {
             effects: Vec::new(),
             undo: Vec::new(),
             reports: Vec::new(),
+            regressed: false,
         }
     }
 
@@ -180,7 +171,7 @@ impl Job {
     ) -> usize {
         self.with_sub_jobs = true;
         self.sub_jobs.push(SubJob {
-            id: state.hex32(),
+            id: state.job_id(),
             job_type: job_type.to_string(),
             entity_key: key,
             entity_id: id.to_string(),
@@ -235,10 +226,7 @@ pub fn injected_failure(state: &State, job_type: &str, objects: &[Involved]) -> 
         if listed.is_some_and(|l| l.iter().any(|t| t == job_type)) {
             let code = failure_code(job_type);
             let (_, message) = super::errors::lookup(code);
-            return Some(Failure {
-                code,
-                reason: format!("{message} ({what} {id} is set to fail {job_type})"),
-            });
+            return Some(Failure { code, reason: format!("{message} ({what} {id} is set to fail {job_type})") });
         }
     }
     None
@@ -270,18 +258,10 @@ fn status_of(state: &State, kind: Kind, id: &str) -> Option<String> {
 
 fn set_status(state: &mut State, kind: Kind, id: &str, status: &str, now: i64) {
     let target = match kind {
-        Kind::Group => state
-            .group_mut(id)
-            .map(|r| (&mut r.status, &mut r.updated_at)),
-        Kind::Instance => state
-            .instance_mut(id)
-            .map(|r| (&mut r.status, &mut r.updated_at)),
-        Kind::Pair => state
-            .pair_mut(id)
-            .map(|r| (&mut r.status, &mut r.updated_at)),
-        Kind::Drill => state
-            .drill_mut(id)
-            .map(|r| (&mut r.status, &mut r.updated_at)),
+        Kind::Group => state.group_mut(id).map(|r| (&mut r.status, &mut r.updated_at)),
+        Kind::Instance => state.instance_mut(id).map(|r| (&mut r.status, &mut r.updated_at)),
+        Kind::Pair => state.pair_mut(id).map(|r| (&mut r.status, &mut r.updated_at)),
+        Kind::Drill => state.drill_mut(id).map(|r| (&mut r.status, &mut r.updated_at)),
     };
     if let Some((s, u)) = target {
         *s = status.to_string();
@@ -300,6 +280,9 @@ fn group_of(state: &State, kind: Kind, id: &str) -> String {
 }
 
 fn remove(state: &mut State, kind: Kind, id: &str) {
+    if state.faulty(Fault::DeletedStillShown) {
+        haunt(state, kind, id);
+    }
     match kind {
         Kind::Group => state.groups.retain(|g| g.id != id),
         Kind::Instance => {
@@ -319,14 +302,42 @@ fn remove(state: &mut State, kind: Kind, id: &str) {
     }
 }
 
+/// Keeps a copy of a resource about to be deleted, shown as available (fault
+/// `deleted-still-shown`).
+fn haunt(state: &mut State, kind: Kind, id: &str) {
+    let ghosts = &mut state.ghosts;
+    match kind {
+        Kind::Group => {
+            if let Some(mut r) = state.groups.iter().find(|r| r.id == id).cloned() {
+                r.status = "available".into();
+                ghosts.groups.push(r);
+            }
+        }
+        Kind::Instance => {
+            if let Some(mut r) = state.instances.iter().find(|r| r.id == id).cloned() {
+                r.status = "available".into();
+                ghosts.instances.push(r);
+            }
+        }
+        Kind::Pair => {
+            if let Some(mut r) = state.pairs.iter().find(|r| r.id == id).cloned() {
+                r.status = "available".into();
+                ghosts.pairs.push(r);
+            }
+        }
+        Kind::Drill => {
+            if let Some(mut r) = state.drills.iter().find(|r| r.id == id).cloned() {
+                r.status = "available".into();
+                ghosts.drills.push(r);
+            }
+        }
+    }
+}
+
 fn apply_effect(state: &mut State, effect: &Effect) {
     let now = state.now();
     match effect {
-        Effect::GroupFlags {
-            group_id,
-            protected,
-            replication,
-        } => {
+        Effect::GroupFlags { group_id, protected, replication } => {
             if let Some(g) = state.group_mut(group_id) {
                 g.protected_status = Some(protected.to_string());
                 g.replication_status = Some(replication.to_string());
@@ -344,11 +355,8 @@ fn apply_effect(state: &mut State, effect: &Effect) {
                 return;
             };
             let volume_id = pair.volume_id.clone();
-            let server = pair
-                .attachment
-                .as_ref()
-                .and_then(|a| state.instance(&a.instance_id))
-                .map(|i| i.source_server.clone());
+            let server =
+                pair.attachment.as_ref().and_then(|a| state.instance(&a.instance_id)).map(|i| i.source_server.clone());
             if let Some(v) = state.volume_mut(&volume_id) {
                 v.status = Some("in-use".into());
                 v.attached_server = server;
@@ -371,28 +379,17 @@ fn apply_effect(state: &mut State, effect: &Effect) {
                 i.nics.push(nic.clone());
             }
         }
-        Effect::DeleteNic {
-            instance_id,
-            nic_id,
-        } => {
+        Effect::DeleteNic { instance_id, nic_id } => {
             if let Some(i) = state.instance_mut(instance_id) {
                 i.nics.retain(|n| &n.id != nic_id);
             }
         }
-        Effect::Resize {
-            instance_id,
-            production,
-            dr,
-        } => {
+        Effect::Resize { instance_id, production, dr } => {
             let Some(instance) = state.instance(instance_id).cloned() else {
                 return;
             };
             if let Some(flavor) = production {
-                if let Some(s) = state
-                    .servers
-                    .iter_mut()
-                    .find(|s| s.id == instance.source_server)
-                {
+                if let Some(s) = state.servers.iter_mut().find(|s| s.id == instance.source_server) {
                     s.flavor = flavor.clone();
                 }
             }
@@ -400,6 +397,11 @@ fn apply_effect(state: &mut State, effect: &Effect) {
                 if let Some(i) = state.instance_mut(instance_id) {
                     i.target_flavor = flavor.clone();
                 }
+            }
+        }
+        Effect::ShowOnce { group_id, status } => {
+            if let Some(g) = state.group_mut(group_id) {
+                g.shown_once = Some(status.to_string());
             }
         }
         Effect::Expand { pair_id, new_size } => {
@@ -444,11 +446,9 @@ fn finish(state: &mut State, index: usize) {
     for report in &job.reports {
         if sub_failed(report.sub) {
             let (job_id, job_type, failure) = match report.sub {
-                Some(i) => (
-                    job.sub_jobs[i].id.clone(),
-                    job.sub_jobs[i].job_type.clone(),
-                    job.sub_jobs[i].failure.clone(),
-                ),
+                Some(i) => {
+                    (job.sub_jobs[i].id.clone(), job.sub_jobs[i].job_type.clone(), job.sub_jobs[i].failure.clone())
+                }
                 None => (job.id.clone(), job.job_type.clone(), job.failure.clone()),
             };
             let failure = failure.expect("a failed report has a failure");
@@ -472,11 +472,7 @@ fn finish(state: &mut State, index: usize) {
     }
     let succeeded = job.failure.is_none();
     for change in &job.changes {
-        let outcome = if sub_failed(change.sub) {
-            &change.failure
-        } else {
-            &change.success
-        };
+        let outcome = if sub_failed(change.sub) { &change.failure } else { &change.success };
         let group_id = group_of(state, change.kind, &change.id);
         let status = match outcome {
             Outcome::To(s) => s.to_string(),
@@ -511,12 +507,24 @@ pub fn tick(state: &mut State) {
             continue;
         }
         let elapsed = (now - job.begin).max(0) as u64;
-        if elapsed >= delay {
-            finish(state, index);
-        } else if elapsed >= delay / 2 && delay > 0 {
+        let halfway = elapsed >= delay / 2 && delay > 0;
+        if elapsed >= delay && !state.faulty(Fault::JobNeverEnds) {
+            if regresses(state, index) {
+                state.jobs[index].status = "INIT";
+                state.jobs[index].regressed = true;
+            } else {
+                finish(state, index);
+            }
+        } else if halfway || elapsed >= delay {
             state.jobs[index].status = "RUNNING";
         }
     }
+}
+
+/// Whether job `index`, RUNNING, falls back to INIT now (fault `job-status-regresses`, once).
+fn regresses(state: &State, index: usize) -> bool {
+    let job = &state.jobs[index];
+    state.faulty(Fault::JobStatusRegresses) && job.status == "RUNNING" && !job.regressed
 }
 
 /// A poll of job `index`: advances it one step under `JobPacing::PerPoll`.
@@ -526,13 +534,22 @@ pub fn poll(state: &mut State, index: usize) {
     }
     match state.jobs[index].status {
         "INIT" => state.jobs[index].status = "RUNNING",
-        "RUNNING" => finish(state, index),
+        "RUNNING" if regresses(state, index) => {
+            state.jobs[index].status = "INIT";
+            state.jobs[index].regressed = true;
+        }
+        "RUNNING" if !state.faulty(Fault::JobNeverEnds) => finish(state, index),
         _ => {}
     }
 }
 
 /// The JSON answer of `GET /v1/{project_id}/jobs/{job_id}`.
-pub fn render(job: &Job) -> Value {
+pub fn render(state: &State, job: &Job) -> Value {
+    // Under the fault `job-end-before-begin`, a finished job ends a minute before it began.
+    let end = match job.end {
+        Some(_) if state.faulty(Fault::JobEndBeforeBegin) => Some(job.begin - 60_000),
+        end => end,
+    };
     let mut entities = Map::new();
     for (key, value) in &job.entities {
         entities.insert((*key).into(), json!(value));
@@ -542,7 +559,7 @@ pub fn render(job: &Job) -> Value {
             .sub_jobs
             .iter()
             .map(|sub| {
-                let (status, code, reason) = match (job.end, &sub.failure) {
+                let (status, code, reason) = match (end, &sub.failure) {
                     (None, _) => (job.status, Value::Null, Value::Null),
                     (Some(_), Some(f)) => ("FAIL", json!(f.code), json!(f.reason)),
                     (Some(_), None) => ("SUCCESS", Value::Null, Value::Null),
@@ -553,7 +570,7 @@ pub fn render(job: &Job) -> Value {
                     "job_id": sub.id,
                     "job_type": sub.job_type,
                     "begin_time": fmt_job(job.begin),
-                    "end_time": job.end.map(fmt_job),
+                    "end_time": end.map(fmt_job),
                     "error_code": code,
                     "fail_reason": reason,
                 })
@@ -571,7 +588,7 @@ pub fn render(job: &Job) -> Value {
         "job_id": job.id,
         "job_type": job.job_type,
         "begin_time": fmt_job(job.begin),
-        "end_time": job.end.map(fmt_job),
+        "end_time": end.map(fmt_job),
         "error_code": code,
         "fail_reason": reason,
     })
@@ -580,9 +597,6 @@ pub fn render(job: &Job) -> Value {
 /// Records a pending attachment (kept while the attach job runs, dropped if it fails).
 pub fn pending_attachment(state: &mut State, pair_id: &str, instance_id: &str, device: &str) {
     if let Some(p) = state.pair_mut(pair_id) {
-        p.attachment = Some(Attachment {
-            instance_id: instance_id.into(),
-            device: device.into(),
-        });
+        p.attachment = Some(Attachment { instance_id: instance_id.into(), device: device.into() });
     }
 }

@@ -3,7 +3,8 @@
 //! It owns protection groups, protected instances, replication pairs, DR drills, tags, the task
 //! center, quotas and the async jobs behind every write, over a [`World`] of prerequisites from
 //! other services. It depends only on `crate::signing` and the specs embedded at build time; it is
-//! a target, never an oracle. The main type is [`Emulator`].
+//! a target, never an oracle. The main type is [`Emulator`]. [`EmulatorConfig::faults`] makes it
+//! break the contract on purpose, one named [`Fault`] at a time, to prove what the suite catches.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), sdrs_conformance::emulator::EmulatorError> {
@@ -15,6 +16,7 @@
 
 mod auth;
 mod errors;
+mod faults;
 mod handlers;
 mod jobs;
 mod router;
@@ -28,10 +30,10 @@ use std::sync::{Arc, Mutex};
 
 use wiremock::{Mock, MockServer, Respond, ResponseTemplate};
 
+pub use faults::Fault;
 pub use serve::serve;
 pub use world::{
-    AvailabilityZones, Domain, Quotas, SecurityGroup, Server, ServerNic, Subnet, Volume, Vpc,
-    World, DEFAULT_WORLD_YAML,
+    AvailabilityZones, Domain, Quotas, SecurityGroup, Server, ServerNic, Subnet, Volume, Vpc, World, DEFAULT_WORLD_YAML,
 };
 
 /// The project ID of the default world and the default configuration.
@@ -52,6 +54,8 @@ pub struct EmulatorConfig {
     pub jobs: JobPacing,
     /// Seed of the ID generator.
     pub seed: u64,
+    /// Contract violations to commit on purpose (empty: a conforming emulator).
+    pub faults: Vec<Fault>,
 }
 
 impl Default for EmulatorConfig {
@@ -63,6 +67,7 @@ impl Default for EmulatorConfig {
             world: World::default_world(),
             jobs: JobPacing::PerPoll,
             seed: 1,
+            faults: Vec::new(),
         }
     }
 }
@@ -78,10 +83,7 @@ pub struct KeyPair {
 
 impl std::fmt::Debug for KeyPair {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("KeyPair")
-            .field("access_key", &self.access_key)
-            .field("secret_key", &"<redacted>")
-            .finish()
+        f.debug_struct("KeyPair").field("access_key", &self.access_key).field("secret_key", &"<redacted>").finish()
     }
 }
 
@@ -141,45 +143,28 @@ pub struct Emulator {
 
 impl std::fmt::Debug for Emulator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Emulator")
-            .field("address", &self.address)
-            .finish()
+        f.debug_struct("Emulator").field("address", &self.address).finish()
     }
 }
 
 impl Emulator {
     /// Starts the emulator on a free loopback port.
     pub async fn start(config: EmulatorConfig) -> Result<Emulator, EmulatorError> {
-        let listener = TcpListener::bind("127.0.0.1:0").map_err(|source| EmulatorError::Bind {
-            address: "127.0.0.1:0".into(),
-            source,
-        })?;
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .map_err(|source| EmulatorError::Bind { address: "127.0.0.1:0".into(), source })?;
         Emulator::start_on(listener, config).await
     }
 
     /// Starts the emulator on an already bound listener.
-    pub async fn start_on(
-        listener: TcpListener,
-        config: EmulatorConfig,
-    ) -> Result<Emulator, EmulatorError> {
+    pub async fn start_on(listener: TcpListener, config: EmulatorConfig) -> Result<Emulator, EmulatorError> {
         let address = listener.local_addr()?;
         let state = Arc::new(Mutex::new(state::State::new(config)));
-        let server = MockServer::builder()
-            .disable_request_recording()
-            .listener(listener)
-            .start()
-            .await;
+        let server = MockServer::builder().disable_request_recording().listener(listener).start().await;
         Mock::given(wiremock::matchers::any())
-            .respond_with(Responder {
-                state: Arc::clone(&state),
-            })
+            .respond_with(Responder { state: Arc::clone(&state) })
             .mount(&server)
             .await;
-        Ok(Emulator {
-            server,
-            address,
-            state,
-        })
+        Ok(Emulator { server, address, state })
     }
 
     /// The base URI, `http://127.0.0.1:PORT`.
@@ -222,15 +207,9 @@ mod tests {
 
     #[test]
     fn the_debug_form_of_a_key_pair_hides_the_secret() {
-        let pair = KeyPair {
-            access_key: "AK".into(),
-            secret_key: "very-secret".into(),
-        };
+        let pair = KeyPair { access_key: "AK".into(), secret_key: "very-secret".into() };
         let shown = format!("{pair:?}");
-        assert!(
-            shown.contains("AK") && !shown.contains("very-secret"),
-            "{shown}"
-        );
+        assert!(shown.contains("AK") && !shown.contains("very-secret"), "{shown}");
     }
 
     #[test]
@@ -240,5 +219,6 @@ mod tests {
         assert_eq!(config.world.project_id, DEFAULT_PROJECT_ID);
         assert_eq!(config.jobs, JobPacing::PerPoll);
         assert_eq!(config.seed, 1);
+        assert!(config.faults.is_empty());
     }
 }

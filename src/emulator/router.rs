@@ -64,154 +64,46 @@ const ROUTES: &[Entry] = &[
     ("GET", "/v1/{p}/jobs/{job_id}", Route::ShowJob),
     ("GET", "/v1/{p}/active-domains", Route::ActiveDomains),
     ("GET", "/v1/{p}/sdrs/quotas", Route::Quotas),
-    (
-        "GET",
-        "/v1/{p}/task-center/failure-jobs",
-        Route::ListFailureJobs,
-    ),
-    (
-        "DELETE",
-        "/v1/{p}/task-center/failure-jobs/{id}",
-        Route::DeleteFailureJob,
-    ),
-    (
-        "DELETE",
-        "/v1/{p}/task-center/failure-jobs/batch",
-        Route::DeleteAllFailureJobs,
-    ),
-    (
-        "DELETE",
-        "/v1/{p}/task-center/{sg}/failure-jobs/batch",
-        Route::DeleteGroupFailureJobs,
-    ),
+    ("GET", "/v1/{p}/task-center/failure-jobs", Route::ListFailureJobs),
+    ("DELETE", "/v1/{p}/task-center/failure-jobs/{id}", Route::DeleteFailureJob),
+    ("DELETE", "/v1/{p}/task-center/failure-jobs/batch", Route::DeleteAllFailureJobs),
+    ("DELETE", "/v1/{p}/task-center/{sg}/failure-jobs/batch", Route::DeleteGroupFailureJobs),
     ("POST", "/v1/{p}/server-groups", Route::CreateGroup),
     ("GET", "/v1/{p}/server-groups", Route::ListGroups),
     ("GET", "/v1/{p}/server-groups/{id}", Route::ShowGroup),
     ("DELETE", "/v1/{p}/server-groups/{id}", Route::DeleteGroup),
     ("PUT", "/v1/{p}/server-groups/{id}", Route::UpdateGroup),
-    (
-        "POST",
-        "/v1/{p}/server-groups/{id}/action",
-        Route::GroupAction,
-    ),
+    ("POST", "/v1/{p}/server-groups/{id}/action", Route::GroupAction),
     ("POST", "/v1/{p}/protected-instances", Route::CreateInstance),
     ("GET", "/v1/{p}/protected-instances", Route::ListInstances),
-    (
-        "GET",
-        "/v1/{p}/protected-instances/{id}",
-        Route::ShowInstance,
-    ),
-    (
-        "DELETE",
-        "/v1/{p}/protected-instances/{id}",
-        Route::DeleteInstance,
-    ),
-    (
-        "PUT",
-        "/v1/{p}/protected-instances/{id}",
-        Route::UpdateInstance,
-    ),
-    (
-        "POST",
-        "/v1/{p}/protected-instances/{id}/attachreplication",
-        Route::AttachPair,
-    ),
-    (
-        "DELETE",
-        "/v1/{p}/protected-instances/{id}/detachreplication/{rid}",
-        Route::DetachPair,
-    ),
-    (
-        "POST",
-        "/v1/{p}/protected-instances/{id}/nic",
-        Route::AddNic,
-    ),
-    (
-        "POST",
-        "/v1/{p}/protected-instances/{id}/nic/delete",
-        Route::DeleteNic,
-    ),
-    (
-        "POST",
-        "/v1/{p}/protected-instances/{id}/resize",
-        Route::Resize,
-    ),
-    (
-        "POST",
-        "/v1/{p}/protected-instances/batch",
-        Route::BatchCreateInstances,
-    ),
-    (
-        "POST",
-        "/v1/{p}/protected-instances/delete",
-        Route::BatchDeleteInstances,
-    ),
+    ("GET", "/v1/{p}/protected-instances/{id}", Route::ShowInstance),
+    ("DELETE", "/v1/{p}/protected-instances/{id}", Route::DeleteInstance),
+    ("PUT", "/v1/{p}/protected-instances/{id}", Route::UpdateInstance),
+    ("POST", "/v1/{p}/protected-instances/{id}/attachreplication", Route::AttachPair),
+    ("DELETE", "/v1/{p}/protected-instances/{id}/detachreplication/{rid}", Route::DetachPair),
+    ("POST", "/v1/{p}/protected-instances/{id}/nic", Route::AddNic),
+    ("POST", "/v1/{p}/protected-instances/{id}/nic/delete", Route::DeleteNic),
+    ("POST", "/v1/{p}/protected-instances/{id}/resize", Route::Resize),
+    ("POST", "/v1/{p}/protected-instances/batch", Route::BatchCreateInstances),
+    ("POST", "/v1/{p}/protected-instances/delete", Route::BatchDeleteInstances),
     ("POST", "/v1/{p}/replications", Route::CreatePair),
     ("GET", "/v1/{p}/replications", Route::ListPairs),
     ("GET", "/v1/{p}/replications/{id}", Route::ShowPair),
     ("DELETE", "/v1/{p}/replications/{id}", Route::DeletePair),
     ("PUT", "/v1/{p}/replications/{id}", Route::UpdatePair),
-    (
-        "POST",
-        "/v1/{p}/replications/{id}/action",
-        Route::ExpandPair,
-    ),
-    (
-        "POST",
-        "/v1/{p}/disaster-recovery-drills",
-        Route::CreateDrill,
-    ),
+    ("POST", "/v1/{p}/replications/{id}/action", Route::ExpandPair),
+    ("POST", "/v1/{p}/disaster-recovery-drills", Route::CreateDrill),
     ("GET", "/v1/{p}/disaster-recovery-drills", Route::ListDrills),
-    (
-        "GET",
-        "/v1/{p}/disaster-recovery-drills/{id}",
-        Route::ShowDrill,
-    ),
-    (
-        "DELETE",
-        "/v1/{p}/disaster-recovery-drills/{id}",
-        Route::DeleteDrill,
-    ),
-    (
-        "PUT",
-        "/v1/{p}/disaster-recovery-drills/{id}",
-        Route::UpdateDrill,
-    ),
-    (
-        "POST",
-        "/v1/{p}/protected-instances/resource_instances/action",
-        Route::QueryByTags,
-    ),
-    (
-        "POST",
-        "/v1/{p}/protected-instances/{id}/tags/action",
-        Route::TagsAction,
-    ),
-    (
-        "POST",
-        "/v1/{p}/protected-instances/{id}/tags",
-        Route::CreateTag,
-    ),
-    (
-        "GET",
-        "/v1/{p}/protected-instances/{id}/tags",
-        Route::ListTags,
-    ),
-    (
-        "DELETE",
-        "/v1/{p}/protected-instances/{id}/tags/{key}",
-        Route::DeleteTag,
-    ),
-    (
-        "GET",
-        "/v1/{p}/protected-instances/tags",
-        Route::ProjectTags,
-    ),
-    (
-        "POST",
-        "/v2/{p}/disaster-recovery/{id}/start",
-        Route::StartDisasterRecovery,
-    ),
+    ("GET", "/v1/{p}/disaster-recovery-drills/{id}", Route::ShowDrill),
+    ("DELETE", "/v1/{p}/disaster-recovery-drills/{id}", Route::DeleteDrill),
+    ("PUT", "/v1/{p}/disaster-recovery-drills/{id}", Route::UpdateDrill),
+    ("POST", "/v1/{p}/protected-instances/resource_instances/action", Route::QueryByTags),
+    ("POST", "/v1/{p}/protected-instances/{id}/tags/action", Route::TagsAction),
+    ("POST", "/v1/{p}/protected-instances/{id}/tags", Route::CreateTag),
+    ("GET", "/v1/{p}/protected-instances/{id}/tags", Route::ListTags),
+    ("DELETE", "/v1/{p}/protected-instances/{id}/tags/{key}", Route::DeleteTag),
+    ("GET", "/v1/{p}/protected-instances/tags", Route::ProjectTags),
+    ("POST", "/v2/{p}/disaster-recovery/{id}/start", Route::StartDisasterRecovery),
 ];
 
 /// The result of routing a request.
@@ -287,10 +179,7 @@ mod tests {
 
     #[test]
     fn literal_segments_win_over_templates() {
-        assert_eq!(
-            route("GET", "/v1/p/protected-instances/tags"),
-            Routed::Found(Route::ProjectTags, vec!["p".into()])
-        );
+        assert_eq!(route("GET", "/v1/p/protected-instances/tags"), Routed::Found(Route::ProjectTags, vec!["p".into()]));
         assert_eq!(
             route("DELETE", "/v1/p/task-center/failure-jobs/batch"),
             Routed::Found(Route::DeleteAllFailureJobs, vec!["p".into()])
@@ -299,29 +188,20 @@ mod tests {
             route("GET", "/v1/p/protected-instances/abc"),
             Routed::Found(Route::ShowInstance, vec!["p".into(), "abc".into()])
         );
-        assert_eq!(
-            route("GET", "/v1"),
-            Routed::Found(Route::ShowVersion, vec!["v1".into()])
-        );
+        assert_eq!(route("GET", "/v1"), Routed::Found(Route::ShowVersion, vec!["v1".into()]));
     }
 
     #[test]
     fn unknown_paths_and_methods_are_told_apart() {
         assert_eq!(route("GET", "/v1/p/nothing/here"), Routed::NotFound);
-        assert_eq!(
-            route("PATCH", "/v1/p/server-groups"),
-            Routed::MethodNotAllowed
-        );
+        assert_eq!(route("PATCH", "/v1/p/server-groups"), Routed::MethodNotAllowed);
     }
 
     #[test]
     fn template_values_are_percent_decoded() {
         assert_eq!(
             route("DELETE", "/v1/p/protected-instances/i/tags/my%20key"),
-            Routed::Found(
-                Route::DeleteTag,
-                vec!["p".into(), "i".into(), "my key".into()]
-            )
+            Routed::Found(Route::DeleteTag, vec!["p".into(), "i".into(), "my key".into()])
         );
     }
 }

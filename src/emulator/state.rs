@@ -8,7 +8,7 @@ use chrono::{DateTime, TimeZone, Utc};
 
 use super::jobs::Job;
 use super::world::{Server, Volume, World};
-use super::{EmulatorConfig, JobPacing, KeyPair};
+use super::{EmulatorConfig, Fault, JobPacing, KeyPair};
 
 /// Tags of an instance as (key, value), in insertion order.
 pub type Tags = Vec<(String, String)>;
@@ -32,6 +32,8 @@ pub struct Group {
     pub health_status: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
+    /// A status the next read shows instead of `status` (fault `forbidden-transition`).
+    pub shown_once: Option<String>,
 }
 
 /// A NIC of a protected instance.
@@ -110,6 +112,15 @@ pub struct FailureJob {
     pub server_group_id: String,
 }
 
+/// Deleted resources kept for the fault `deleted-still-shown`.
+#[derive(Debug, Default)]
+pub struct Ghosts {
+    pub groups: Vec<Group>,
+    pub instances: Vec<Instance>,
+    pub pairs: Vec<Pair>,
+    pub drills: Vec<Drill>,
+}
+
 /// Everything the emulator knows; guarded by one mutex.
 pub struct State {
     pub project_id: String,
@@ -125,6 +136,9 @@ pub struct State {
     pub drills: Vec<Drill>,
     pub jobs: Vec<Job>,
     pub failures: Vec<FailureJob>,
+    pub ghosts: Ghosts,
+    faults: Vec<Fault>,
+    job_counter: u64,
     rng: fastrand::Rng,
     clock_ms: i64,
 }
@@ -149,6 +163,9 @@ impl State {
             drills: Vec::new(),
             jobs: Vec::new(),
             failures: Vec::new(),
+            ghosts: Ghosts::default(),
+            faults: config.faults,
+            job_counter: 0,
             rng: fastrand::Rng::with_seed(config.seed),
             clock_ms: 0,
         }
@@ -169,20 +186,28 @@ impl State {
         format!("{:016x}{:016x}", self.rng.u64(..), self.rng.u64(..))
     }
 
+    /// Whether the emulator was asked to commit this fault.
+    pub fn faulty(&self, fault: Fault) -> bool {
+        self.faults.contains(&fault)
+    }
+
+    /// A new job ID: 32 lowercase hex characters, or a decimal sequence number under the fault
+    /// `job-bad-id-format` (rendered as a JSON number).
+    pub fn job_id(&mut self) -> String {
+        if self.faulty(Fault::JobBadIdFormat) {
+            self.job_counter += 1;
+            return (100_000 + self.job_counter).to_string();
+        }
+        self.hex32()
+    }
+
     /// A UUID-shaped (version 4) ID.
     pub fn uuid(&mut self) -> String {
         let (a, b) = (self.rng.u64(..), self.rng.u64(..));
         let a = (a & 0xffff_ffff_ffff_0fff) | 0x0000_0000_0000_4000;
         let b = (b & 0x3fff_ffff_ffff_ffff) | 0x8000_0000_0000_0000;
         let h = format!("{a:016x}{b:016x}");
-        format!(
-            "{}-{}-{}-{}-{}",
-            &h[0..8],
-            &h[8..12],
-            &h[12..16],
-            &h[16..20],
-            &h[20..32]
-        )
+        format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
     }
 
     /// The protection group with this ID.
@@ -269,16 +294,11 @@ impl State {
     /// The status of the server currently playing production for an instance (DR servers are
     /// always stopped in the emulator).
     pub fn production_server_status(&self, instance: &Instance) -> String {
-        let priority = self
-            .group(&instance.group_id)
-            .map(|g| g.priority_station.as_str())
-            .unwrap_or("source");
+        let priority = self.group(&instance.group_id).map(|g| g.priority_station.as_str()).unwrap_or("source");
         if priority == "target" {
             "SHUTOFF".into()
         } else {
-            self.server(&instance.source_server)
-                .map(|s| s.status.clone())
-                .unwrap_or_else(|| "SHUTOFF".into())
+            self.server(&instance.source_server).map(|s| s.status.clone()).unwrap_or_else(|| "SHUTOFF".into())
         }
     }
 }
@@ -323,8 +343,6 @@ mod tests {
         assert_eq!(id.len(), 36);
         let job = a.hex32();
         assert_eq!(job.len(), 32);
-        assert!(job
-            .chars()
-            .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+        assert!(job.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
     }
 }

@@ -11,11 +11,7 @@ pub type Object = Map<String, Value>;
 /// Parses a body that must be a JSON object; an empty body is `{}` unless `required`.
 pub fn body(bytes: &[u8], required: bool) -> ApiResult<Object> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
-        return if required {
-            Err(ApiError::Sdrs("SDRS.0201"))
-        } else {
-            Ok(Object::new())
-        };
+        return if required { Err(ApiError::Sdrs("SDRS.0201")) } else { Ok(Object::new()) };
     }
     match serde_json::from_slice::<Value>(bytes) {
         Ok(Value::Object(map)) => Ok(map),
@@ -25,9 +21,7 @@ pub fn body(bytes: &[u8], required: bool) -> ApiResult<Object> {
 
 /// The object under `key` (missing or not an object: `code`).
 pub fn object<'a>(map: &'a Object, key: &str, code: &'static str) -> ApiResult<&'a Object> {
-    map.get(key)
-        .and_then(Value::as_object)
-        .ok_or(ApiError::Sdrs(code))
+    map.get(key).and_then(Value::as_object).ok_or(ApiError::Sdrs(code))
 }
 
 /// A required string (missing, null or another type: `code`).
@@ -67,9 +61,7 @@ pub fn opt_bool(map: &Object, key: &str) -> ApiResult<Option<bool>> {
 }
 
 fn name_char(c: char) -> bool {
-    c.is_ascii_alphanumeric()
-        || matches!(c, '.' | '_' | '-')
-        || ('\u{4e00}'..='\u{9fa5}').contains(&c)
+    c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') || ('\u{4e00}'..='\u{9fa5}').contains(&c)
 }
 
 /// A resource name: 1..=`max_bytes` bytes of CJK, letters, digits, `.`, `_`, `-` (SDRS.0202).
@@ -101,18 +93,20 @@ pub fn description(map: &Object) -> ApiResult<Option<String>> {
 
 /// The first value of a query parameter.
 pub fn query<'a>(query: &'a [(String, String)], key: &str) -> Option<&'a str> {
-    query
-        .iter()
-        .find(|(k, _)| k == key)
-        .map(|(_, v)| v.as_str())
+    query.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
 }
 
 /// `limit` (0..=1000, default 1000, SDRS.0221) and `offset` (>= 0, default 0, SDRS.0222).
 pub fn paging(params: &[(String, String)]) -> ApiResult<(usize, usize)> {
+    paging_within(params, 1000)
+}
+
+/// [`paging`] with another largest `limit`.
+pub fn paging_within(params: &[(String, String)], max_limit: i64) -> ApiResult<(usize, usize)> {
     let limit = match query(params, "limit") {
         None => 1000,
         Some(v) => match v.trim().parse::<i64>() {
-            Ok(n) if (0..=1000).contains(&n) => n as usize,
+            Ok(n) if (0..=max_limit).contains(&n) => usize::try_from(n).unwrap_or(usize::MAX),
             _ => return Err(ApiError::Sdrs("SDRS.0221")),
         },
     };
@@ -133,11 +127,7 @@ pub fn page<T>(items: Vec<T>, limit: usize, offset: usize) -> Vec<T> {
 
 /// A list parameter shaped `['a','b']` or `["a","b"]` (at most 30 IDs; SDRS.0226).
 pub fn id_list(value: &str) -> ApiResult<Vec<String>> {
-    let inner = value
-        .trim()
-        .strip_prefix('[')
-        .and_then(|v| v.strip_suffix(']'))
-        .ok_or(ApiError::Sdrs("SDRS.0226"))?;
+    let inner = value.trim().strip_prefix('[').and_then(|v| v.strip_suffix(']')).ok_or(ApiError::Sdrs("SDRS.0226"))?;
     if inner.trim().is_empty() {
         return Ok(Vec::new());
     }
@@ -250,10 +240,7 @@ mod tests {
     #[test]
     fn paging_refuses_out_of_range_values() {
         let q = |k: &str, v: &str| vec![(k.to_string(), v.to_string())];
-        assert_eq!(
-            paging(&q("limit", "1001")),
-            Err(ApiError::Sdrs("SDRS.0221"))
-        );
+        assert_eq!(paging(&q("limit", "1001")), Err(ApiError::Sdrs("SDRS.0221")));
         assert_eq!(paging(&q("offset", "-1")), Err(ApiError::Sdrs("SDRS.0222")));
         assert_eq!(paging(&q("offset", "x")), Err(ApiError::Sdrs("SDRS.0222")));
         assert_eq!(paging(&[]).unwrap(), (1000, 0));

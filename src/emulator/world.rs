@@ -219,25 +219,15 @@ impl World {
     /// Parses a world from YAML; `origin` names the source in errors (a file name).
     pub fn from_yaml(text: &str, origin: &str) -> Result<World, EmulatorError> {
         serde_yaml_ng::from_str(text).map_err(|e| {
-            let (line, column) = e
-                .location()
-                .map(|l| (l.line(), l.column()))
-                .unwrap_or((0, 0));
-            EmulatorError::World {
-                origin: origin.to_string(),
-                line,
-                column,
-                message: e.to_string(),
-            }
+            let (line, column) = e.location().map(|l| (l.line(), l.column())).unwrap_or((0, 0));
+            EmulatorError::World { origin: origin.to_string(), line, column, message: e.to_string() }
         })
     }
 
     /// Reads and parses a world file.
     pub fn load(path: &Path) -> Result<World, EmulatorError> {
-        let text = std::fs::read_to_string(path).map_err(|source| EmulatorError::WorldRead {
-            path: path.display().to_string(),
-            source,
-        })?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| EmulatorError::WorldRead { path: path.display().to_string(), source })?;
         World::from_yaml(&text, &path.display().to_string())
     }
 

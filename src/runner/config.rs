@@ -44,7 +44,7 @@ pub enum TargetConfig {
         /// Region name, for reports.
         region: Option<String>,
         /// Prerequisites (a profile, or the emulator's default world).
-        profile: Profile,
+        profile: Box<Profile>,
         /// Name of the profile given, if any.
         profile_name: Option<String>,
     },

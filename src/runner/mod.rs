@@ -103,7 +103,7 @@ impl Runner {
         let (emulator, target, profile, mut info) = match &config.target {
             TargetConfig::Embedded { faults } => {
                 let token = format!("emulator-token-{run_id}");
-                let mut emu_config = EmulatorConfig { token: Some(token.clone()), ..EmulatorConfig::default() };
+                let emu_config = EmulatorConfig { token: Some(token.clone()), ..EmulatorConfig::default() };
                 if let Some(name) = faults.first() {
                     return Err(RunError::Config(format!("unknown fault `{name}`: this build has no fault modes")));
                 }
@@ -130,7 +130,7 @@ impl Runner {
                     auth: auth.kind().into(),
                     ..TargetInfo::default()
                 };
-                (None, target, profile.clone(), info)
+                (None, target, (**profile).clone(), info)
             }
         };
         info.mode = config.mode.as_str().into();

@@ -200,14 +200,13 @@ fn pagination_recipe(op: &Operation) -> Option<(Recipe, super::model::PaginateSt
     use super::build::Builder;
     let mut b = Builder::new();
     let mut query = std::collections::BTreeMap::new();
-    let min_items;
-    match op.id.as_str() {
+    let min_items = match op.id.as_str() {
         "listProtectionGroups" => {
             for _ in 0..3 {
                 b.group();
             }
             query.insert("name".to_owned(), json!("${prefix}-g"));
-            min_items = 3;
+            3
         }
         "listProtectedInstances" => {
             let g = b.group();
@@ -215,7 +214,7 @@ fn pagination_recipe(op: &Operation) -> Option<(Recipe, super::model::PaginateSt
                 b.instance(&g);
             }
             query.insert("server_group_id".to_owned(), json!(g.id()));
-            min_items = 3;
+            3
         }
         "listReplicationPairs" => {
             let g = b.group();
@@ -223,7 +222,7 @@ fn pagination_recipe(op: &Operation) -> Option<(Recipe, super::model::PaginateSt
                 b.pair(&g);
             }
             query.insert("server_group_id".to_owned(), json!(g.id()));
-            min_items = 3;
+            3
         }
         "listDrDrills" => {
             let g = b.group();
@@ -231,17 +230,17 @@ fn pagination_recipe(op: &Operation) -> Option<(Recipe, super::model::PaginateSt
                 b.drill(&g);
             }
             query.insert("server_group_id".to_owned(), json!(g.id()));
-            min_items = 2;
+            2
         }
         "listFailureJobs" => {
             let g = b.group();
             let v = b.failing("volumes", "createReplicationPairNoCG");
             b.pair_with(&g, &v, super::model::JobOutcome::Fail);
             query.insert("server_group_id".to_owned(), json!(g.id()));
-            min_items = 1;
+            1
         }
         _ => return None,
-    }
+    };
     let pages = vec![(Some(1), Some(0)), (Some(1), Some(1)), (Some(2), Some(1)), (None, Some(1)), (Some(1000), Some(1000))];
     let step = super::model::PaginateStep { name: "read the list in pages".into(), operation: op.id.clone(), query, pages, min_items };
     let rec = Recipe { builder: b, uses_fixture: false, test: super::build::request("", &op.id), snapshot: false, skip: None, tags: Vec::new() };

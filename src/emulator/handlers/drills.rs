@@ -2,32 +2,26 @@
 
 use serde_json::{json, Value};
 
-use super::{existing_group, require_state, Ctx, Reply};
+use super::{checked_name, count, existing_group, paging, require_state, Ctx, Reply};
 use crate::emulator::errors::{ApiError, ApiResult};
 use crate::emulator::jobs::{self, Change, Involved, Job, Kind, Outcome, Report};
 use crate::emulator::state::{fmt_plain, Drill, State};
 use crate::emulator::validate;
+use crate::emulator::Fault;
 
-const STATUSES: &[&str] = &[
-    "creating",
-    "available",
-    "deleting",
-    "error-deleting",
-    "error",
-];
+const STATUSES: &[&str] = &["creating", "available", "deleting", "error-deleting", "error"];
 
 /// The JSON of a DR drill (table 5-53).
-pub fn to_json(d: &Drill) -> Value {
+pub fn to_json(state: &State, d: &Drill) -> Value {
     let servers: Vec<Value> = d
         .drill_servers
         .iter()
-        .map(
-            |(instance, server)| json!({"protected_instance": instance, "drill_server_id": server}),
-        )
+        .map(|(instance, server)| json!({"protected_instance": instance, "drill_server_id": server}))
         .collect();
+    let name = if state.faulty(Fault::NullInNonNullable) { Value::Null } else { json!(d.name) };
     json!({
         "id": d.id,
-        "name": d.name,
+        "name": name,
         "status": d.status,
         "server_group_id": d.group_id,
         "drill_vpc_id": d.drill_vpc_id,
@@ -42,20 +36,13 @@ fn existing(state: &State, id: &str) -> ApiResult<Drill> {
 }
 
 fn reply(state: &State, id: &str) -> ApiResult<Reply> {
-    let drill = existing(state, id)?;
-    Ok(Reply::ok(
-        json!({ "disaster_recovery_drill": to_json(&drill) }),
-    ))
+    let ghost = || state.ghosts.drills.iter().find(|d| d.id == id).cloned();
+    let drill = existing(state, id).or_else(|e| ghost().ok_or(e))?;
+    Ok(Reply::ok(json!({ "disaster_recovery_drill": to_json(state, &drill) })))
 }
 
 fn report(drill: &str, group: &str, failure_status: &'static str) -> Report {
-    Report {
-        kind: Kind::Drill,
-        id: drill.to_string(),
-        group_id: group.to_string(),
-        failure_status,
-        sub: None,
-    }
+    Report { kind: Kind::Drill, id: drill.to_string(), group_id: group.to_string(), failure_status, sub: None }
 }
 
 /// POST /v1/{project_id}/disaster-recovery-drills
@@ -63,7 +50,10 @@ pub fn create(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     let body = validate::body(ctx.body, true)?;
     let spec = validate::object(&body, "disaster_recovery_drill", "SDRS.0201")?;
     let group_id = validate::non_empty(spec, "server_group_id", "SDRS.0207")?;
-    let name = validate::name(spec)?;
+    let name = match spec.get("name") {
+        None if state.faulty(Fault::MissingFieldAccepted) => "drill".to_string(),
+        _ => checked_name(state, spec)?,
+    };
     let vpc = validate::opt_string(spec, "drill_vpc_id", "SDRS.0204")?;
     if vpc.as_deref().is_some_and(|v| v.trim().is_empty()) {
         return Err(ApiError::Sdrs("SDRS.0204"));
@@ -98,12 +88,8 @@ pub fn create(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
         }
         None => state.uuid(),
     };
-    let instances: Vec<String> = state
-        .instances
-        .iter()
-        .filter(|i| i.group_id == group_id)
-        .map(|i| i.id.clone())
-        .collect();
+    let instances: Vec<String> =
+        state.instances.iter().filter(|i| i.group_id == group_id).map(|i| i.id.clone()).collect();
     let drill_servers = instances.into_iter().map(|i| (i, state.uuid())).collect();
     let id = state.uuid();
     let now = state.now();
@@ -120,13 +106,7 @@ pub fn create(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     let job_type = "createDisasterRecoveryDrill";
     let mut job = Job::new(state, job_type, "disaster_recovery_drill_id", &id);
     job.failure = jobs::injected_failure(state, job_type, &[Involved::Vpc(&vpc_id)]);
-    job.changes.push(Change::new(
-        Kind::Drill,
-        &id,
-        "creating",
-        Outcome::To("available"),
-        Outcome::To("error"),
-    ));
+    job.changes.push(Change::new(Kind::Drill, &id, "creating", Outcome::To("available"), Outcome::To("error")));
     job.reports.push(report(&id, &group_id, "createFail"));
     Ok(Reply::job(jobs::submit(state, job)))
 }
@@ -134,29 +114,18 @@ pub fn create(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
 /// DELETE /v1/{project_id}/disaster-recovery-drills/{disaster_recovery_drill_id}
 pub fn delete(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     let drill = existing(state, ctx.param(0))?;
-    require_state(
-        &drill.status,
-        &["available", "error", "error-deleting"],
-        "SDRS.1913",
-    )?;
+    require_state(&drill.status, &["available", "error", "error-deleting"], "SDRS.1913")?;
     let job_type = "deleteDisasterRecoveryDrill";
     let mut job = Job::new(state, job_type, "disaster_recovery_drill_id", &drill.id);
     job.failure = jobs::injected_failure(state, job_type, &[Involved::Vpc(&drill.drill_vpc_id)]);
-    job.changes.push(Change::new(
-        Kind::Drill,
-        &drill.id,
-        "deleting",
-        Outcome::Gone,
-        Outcome::To("error-deleting"),
-    ));
-    job.reports
-        .push(report(&drill.id, &drill.group_id, "deleteFail"));
+    job.changes.push(Change::new(Kind::Drill, &drill.id, "deleting", Outcome::Gone, Outcome::To("error-deleting")));
+    job.reports.push(report(&drill.id, &drill.group_id, "deleteFail"));
     Ok(Reply::job(jobs::submit(state, job)))
 }
 
 /// GET /v1/{project_id}/disaster-recovery-drills
 pub fn list(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
-    let (limit, offset) = validate::paging(ctx.query)?;
+    let (limit, offset) = paging(state, ctx)?;
     let group_id = validate::query(ctx.query, "server_group_id");
     let name = validate::query(ctx.query, "name");
     let status = validate::query(ctx.query, "status");
@@ -172,14 +141,9 @@ pub fn list(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
         .filter(|d| status.is_none_or(|s| d.status == s))
         .filter(|d| vpc.is_none_or(|v| d.drill_vpc_id == v))
         .collect();
-    let count = matching.len();
-    let items: Vec<Value> = validate::page(matching, limit, offset)
-        .into_iter()
-        .map(to_json)
-        .collect();
-    Ok(Reply::ok(
-        json!({ "disaster_recovery_drills": items, "count": count }),
-    ))
+    let count = count(state, matching.len());
+    let items: Vec<Value> = validate::page(matching, limit, offset).into_iter().map(|d| to_json(state, d)).collect();
+    Ok(Reply::ok(json!({ "disaster_recovery_drills": items, "count": count })))
 }
 
 /// GET /v1/{project_id}/disaster-recovery-drills/{disaster_recovery_drill_id}
@@ -192,7 +156,7 @@ pub fn update(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     existing(state, ctx.param(0))?;
     let body = validate::body(ctx.body, true)?;
     let spec = validate::object(&body, "disaster_recovery_drill", "SDRS.0201")?;
-    let name = validate::name(spec)?;
+    let name = checked_name(state, spec)?;
     let now = state.now();
     let drill = state.drill_mut(ctx.param(0)).expect("checked above");
     drill.name = name;

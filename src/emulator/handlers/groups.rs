@@ -3,11 +3,12 @@
 
 use serde_json::{json, Value};
 
-use super::{existing_group, require_state, Ctx, Reply};
+use super::{checked_name, count, existing_group, paging, require_state, Ctx, Reply};
 use crate::emulator::errors::{ApiError, ApiResult};
 use crate::emulator::jobs::{self, Change, Effect, Involved, Job, Kind, Outcome, Report};
 use crate::emulator::state::{fmt_plain, Group, State};
 use crate::emulator::validate::{self, Object};
+use crate::emulator::Fault;
 
 const STATUSES: &[&str] = &[
     "creating",
@@ -34,18 +35,14 @@ const STATUSES: &[&str] = &[
 
 /// The JSON of a group (table 5-11).
 pub fn to_json(state: &State, g: &Group) -> Value {
-    let instances = state
-        .instances
-        .iter()
-        .filter(|i| i.group_id == g.id)
-        .count();
+    let instances = state.instances.iter().filter(|i| i.group_id == g.id).count();
     let pairs = state.pairs.iter().filter(|p| p.group_id == g.id).count();
     let drills = state.drills.iter().filter(|d| d.group_id == g.id).count();
-    json!({
+    let mut group = json!({
         "id": g.id,
         "name": g.name,
         "description": g.description,
-        "status": g.status,
+        "status": g.shown_once.as_ref().unwrap_or(&g.status),
         "progress": if g.status == "creating" { 0 } else { 100 },
         "source_availability_zone": g.source_az,
         "target_availability_zone": g.target_az,
@@ -67,30 +64,37 @@ pub fn to_json(state: &State, g: &Group) -> Value {
         "protection_type": "replication-pair",
         "replication_model": Value::Null,
         "server_type": "ECS",
-    })
+    });
+    if state.faulty(Fault::MissingRequiredField) {
+        group.as_object_mut().expect("an object").remove("name");
+    }
+    group
+}
+
+/// Forgets the statuses shown once, now that these groups were read.
+fn read(state: &mut State, ids: &[String]) {
+    for g in state.groups.iter_mut().filter(|g| ids.contains(&g.id)) {
+        g.shown_once = None;
+    }
 }
 
 /// POST /v1/{project_id}/server-groups
 pub fn create(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     let body = validate::body(ctx.body, true)?;
     let sg = validate::object(&body, "server_group", "SDRS.0201")?;
-    let name = validate::name(sg)?;
+    let name = checked_name(state, sg)?;
     let description = validate::description(sg)?;
     let source_az = validate::non_empty(sg, "source_availability_zone", "SDRS.0203")?;
     let target_az = validate::non_empty(sg, "target_availability_zone", "SDRS.0203")?;
     let domain_id = validate::non_empty(sg, "domain_id", "SDRS.0205")?;
     let vpc_id = validate::non_empty(sg, "source_vpc_id", "SDRS.0204")?;
-    let dr_type =
-        validate::opt_string(sg, "dr_type", "SDRS.0217")?.unwrap_or_else(|| "migration".into());
+    let dr_type = validate::opt_string(sg, "dr_type", "SDRS.0217")?.unwrap_or_else(|| "migration".into());
     if dr_type != "migration" {
         return Err(ApiError::Sdrs("SDRS.0217"));
     }
     let zones = &state.world.availability_zones;
     let known = [zones.source.as_str(), zones.target.as_str()];
-    if !known.contains(&source_az.as_str())
-        || !known.contains(&target_az.as_str())
-        || source_az == target_az
-    {
+    if !known.contains(&source_az.as_str()) || !known.contains(&target_az.as_str()) || source_az == target_az {
         return Err(ApiError::Sdrs("SDRS.0203"));
     }
     if domain_id != state.world.domain.id {
@@ -121,35 +125,24 @@ pub fn create(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
         health_status: None,
         created_at: now,
         updated_at: now,
+        shown_once: None,
     });
     let job_type = "createProtectionGroupNoCG";
     let mut job = Job::new(state, job_type, "server_group_id", &id);
     job.with_sub_jobs = true;
     job.failure = jobs::injected_failure(state, job_type, &[Involved::Vpc(&vpc_id)]);
-    job.changes.push(Change::new(
-        Kind::Group,
-        &id,
-        "creating",
-        Outcome::To("available"),
-        Outcome::To("error"),
-    ));
+    job.changes.push(Change::new(Kind::Group, &id, "creating", Outcome::To("available"), Outcome::To("error")));
     job.reports.push(report(&id, "createFail"));
     Ok(Reply::job(jobs::submit(state, job)))
 }
 
 fn report(group_id: &str, failure_status: &'static str) -> Report {
-    Report {
-        kind: Kind::Group,
-        id: group_id.to_string(),
-        group_id: group_id.to_string(),
-        failure_status,
-        sub: None,
-    }
+    Report { kind: Kind::Group, id: group_id.to_string(), group_id: group_id.to_string(), failure_status, sub: None }
 }
 
 /// GET /v1/{project_id}/server-groups
 pub fn list(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
-    let (limit, offset) = validate::paging(ctx.query)?;
+    let (limit, offset) = paging(state, ctx)?;
     let status = validate::query(ctx.query, "status");
     if let Some(s) = status {
         if !STATUSES.contains(&s) {
@@ -158,21 +151,15 @@ pub fn list(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     }
     let name = validate::query(ctx.query, "name");
     let query_type = validate::query(ctx.query, "query_type").unwrap_or("");
-    if ![
-        "",
-        "general",
-        "status_abnormal",
-        "stop_protected",
-        "period_no_dr_drill",
-    ]
-    .contains(&query_type)
-    {
+    if !["", "general", "status_abnormal", "stop_protected", "period_no_dr_drill"].contains(&query_type) {
         return Err(ApiError::Sdrs("SDRS.0201"));
     }
     let az = validate::query(ctx.query, "availability_zone");
+    let hidden = state.groups.last().filter(|_| state.faulty(Fault::CreatedMissingFromList)).map(|g| g.id.clone());
     let matching: Vec<&Group> = state
         .groups
         .iter()
+        .filter(|g| hidden.as_ref() != Some(&g.id))
         .filter(|g| status.is_none_or(|s| g.status == s))
         .filter(|g| name.is_none_or(|n| validate::fuzzy(&g.name, n)))
         .filter(|g| az.is_none_or(|a| State::production_az(g) == a))
@@ -183,18 +170,22 @@ pub fn list(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
             _ => true,
         })
         .collect();
-    let count = matching.len();
-    let items: Vec<Value> = validate::page(matching, limit, offset)
-        .into_iter()
-        .map(|g| to_json(state, g))
-        .collect();
+    let count = count(state, matching.len());
+    let page = validate::page(matching, limit, offset);
+    let ids: Vec<String> = page.iter().map(|g| g.id.clone()).collect();
+    let items: Vec<Value> = page.into_iter().map(|g| to_json(state, g)).collect();
+    read(state, &ids);
     Ok(Reply::ok(json!({ "server_groups": items, "count": count })))
 }
 
 /// GET /v1/{project_id}/server-groups/{server_group_id}
 pub fn show(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
-    let group = existing_group(state, ctx.param(0))?;
-    Ok(Reply::ok(json!({ "server_group": to_json(state, group) })))
+    let id = ctx.param(0);
+    let group = state.group(id).or_else(|| state.ghosts.groups.iter().find(|g| g.id == id));
+    let group = group.ok_or(ApiError::Sdrs("SDRS.1013"))?;
+    let reply = Reply::ok(json!({ "server_group": to_json(state, group) }));
+    read(state, &[id.to_string()]);
+    Ok(reply)
 }
 
 /// PUT /v1/{project_id}/server-groups/{server_group_id}
@@ -202,13 +193,15 @@ pub fn update(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     existing_group(state, ctx.param(0))?;
     let body = validate::body(ctx.body, true)?;
     let sg = validate::object(&body, "server_group", "SDRS.0201")?;
-    let name = validate::name(sg)?;
+    let name = checked_name(state, sg)?;
     let now = state.now();
     let group = state.group_mut(ctx.param(0)).expect("checked above");
     group.name = name;
     group.updated_at = now;
     let group = existing_group(state, ctx.param(0))?;
-    Ok(Reply::ok(json!({ "server_group": to_json(state, group) })))
+    let reply = Reply::ok(json!({ "server_group": to_json(state, group) }));
+    read(state, &[ctx.param(0).to_string()]);
+    Ok(reply)
 }
 
 /// DELETE /v1/{project_id}/server-groups/{server_group_id}
@@ -230,26 +223,21 @@ pub fn delete(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
         ],
         "SDRS.1002",
     )?;
-    if state.instances.iter().any(|i| i.group_id == group.id) {
+    let members_checked = !state.faulty(Fault::DeleteGroupWithMembers);
+    if members_checked && state.instances.iter().any(|i| i.group_id == group.id) {
         return Err(ApiError::Sdrs("SDRS.1001"));
     }
-    if state.pairs.iter().any(|p| p.group_id == group.id) {
+    if members_checked && state.pairs.iter().any(|p| p.group_id == group.id) {
         return Err(ApiError::Sdrs("SDRS.1010"));
     }
-    if state.drills.iter().any(|d| d.group_id == group.id) {
+    if members_checked && state.drills.iter().any(|d| d.group_id == group.id) {
         return Err(ApiError::Sdrs("SDRS.1003"));
     }
     let job_type = "deleteProtectionGroupNoCG";
     let mut job = Job::new(state, job_type, "server_group_id", &group.id);
     job.with_sub_jobs = true;
     job.failure = jobs::injected_failure(state, job_type, &[Involved::Vpc(&group.source_vpc_id)]);
-    job.changes.push(Change::new(
-        Kind::Group,
-        &group.id,
-        "deleting",
-        Outcome::Gone,
-        Outcome::To("error-deleting"),
-    ));
+    job.changes.push(Change::new(Kind::Group, &group.id, "deleting", Outcome::Gone, Outcome::To("error-deleting")));
     job.reports.push(report(&group.id, "deleteFail"));
     Ok(Reply::job(jobs::submit(state, job)))
 }
@@ -311,12 +299,8 @@ const REVERSE: Action = Action {
     needs_pairs: true,
 };
 
-const ACTION_KEYS: [&str; 4] = [
-    "start-server-group",
-    "stop-server-group",
-    "failover-server-group",
-    "reverse-server-group",
-];
+const ACTION_KEYS: [&str; 4] =
+    ["start-server-group", "stop-server-group", "failover-server-group", "reverse-server-group"];
 
 /// POST /v1/{project_id}/server-groups/{server_group_id}/action
 pub fn action(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
@@ -346,27 +330,20 @@ pub fn action(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
         "failover-server-group" => &FAILOVER,
         _ => &REVERSE,
     };
-    require_state(&group.status, action.from, "SDRS.1002")?;
-    let pair_ids: Vec<String> = state
-        .pairs
-        .iter()
-        .filter(|p| p.group_id == group.id)
-        .map(|p| p.id.clone())
-        .collect();
-    if action.needs_pairs && pair_ids.is_empty() {
+    // Under the fault `action-from-forbidden-state`, failover goes ahead from available.
+    let forbidden_failover = action.job_type == FAILOVER.job_type
+        && group.status == "available"
+        && state.faulty(Fault::ActionFromForbiddenState);
+    if !forbidden_failover {
+        require_state(&group.status, action.from, "SDRS.1002")?;
+    }
+    let pair_ids: Vec<String> = state.pairs.iter().filter(|p| p.group_id == group.id).map(|p| p.id.clone()).collect();
+    if action.needs_pairs && pair_ids.is_empty() && !forbidden_failover {
         return Err(ApiError::Sdrs("SDRS.1002"));
     }
-    let members: Vec<_> = state
-        .instances
-        .iter()
-        .filter(|i| i.group_id == group.id)
-        .cloned()
-        .collect();
+    let members: Vec<_> = state.instances.iter().filter(|i| i.group_id == group.id).cloned().collect();
     if let Some(station) = &station {
-        if members
-            .iter()
-            .any(|i| state.production_server_status(i) != "SHUTOFF")
-        {
+        if members.iter().any(|i| state.production_server_status(i) != "SHUTOFF") {
             return Err(ApiError::Sdrs("SDRS.1319"));
         }
         if *station == group.priority_station {
@@ -375,33 +352,29 @@ pub fn action(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     }
     let mut involved = vec![Involved::Vpc(&group.source_vpc_id)];
     involved.extend(members.iter().map(|i| Involved::Server(&i.source_server)));
-    let volumes: Vec<String> = state
-        .pairs
-        .iter()
-        .filter(|p| p.group_id == group.id)
-        .map(|p| p.volume_id.clone())
-        .collect();
+    let volumes: Vec<String> =
+        state.pairs.iter().filter(|p| p.group_id == group.id).map(|p| p.volume_id.clone()).collect();
     involved.extend(volumes.iter().map(|v| Involved::Volume(v)));
     let failure = jobs::injected_failure(state, action.job_type, &involved);
     let mut job = Job::new(state, action.job_type, "server_group_id", &group.id);
     job.failure = failure.clone();
     job.with_sub_jobs = true;
     for _ in &pair_ids {
-        job.add_sub(
-            state,
-            action.job_type,
-            "server_group_id",
-            &group.id,
-            failure.clone(),
-        );
+        job.add_sub(state, action.job_type, "server_group_id", &group.id, failure.clone());
     }
+    let starting = action.job_type == START.job_type;
+    let success =
+        if starting && state.faulty(Fault::JobSuccessWithErrorState) { action.failure } else { action.success };
     job.changes.push(Change::new(
         Kind::Group,
         &group.id,
         action.transitional,
-        Outcome::To(action.success),
+        Outcome::To(success),
         Outcome::To(action.failure),
     ));
+    if starting && state.faulty(Fault::ForbiddenTransition) {
+        job.effects.push(Effect::ShowOnce { group_id: group.id.clone(), status: "failed-over" });
+    }
     for instance in &members {
         if action.from.contains(&instance.status.as_str()) {
             job.changes.push(Change::new(
@@ -425,32 +398,16 @@ pub fn action(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
         }
     }
     let group_id = group.id.clone();
-    let flags = |protected, replication| Effect::GroupFlags {
-        group_id: group_id.clone(),
-        protected,
-        replication,
-    };
+    let flags = |protected, replication| Effect::GroupFlags { group_id: group_id.clone(), protected, replication };
     match action.job_type {
-        "startProtectionGroupNoCG" | "reprotectProtectionGroupNoCG" => {
-            job.effects.push(flags("started", "active"))
-        }
+        "startProtectionGroupNoCG" | "reprotectProtectionGroupNoCG" => job.effects.push(flags("started", "active")),
         "stopProtectionGroupNoCG" => job.effects.push(flags("stopped", "active-stopped")),
         "failoverProtectionGroupNoCG" => {
-            let flipped = if group.priority_station == "source" {
-                "target"
-            } else {
-                "source"
-            };
-            job.effects.push(Effect::SetPriority {
-                group_id: group_id.clone(),
-                station: flipped.into(),
-            });
+            let flipped = if group.priority_station == "source" { "target" } else { "source" };
+            job.effects.push(Effect::SetPriority { group_id: group_id.clone(), station: flipped.into() });
             job.effects.push(flags("stopped", "inactive"));
         }
-        _ => job.effects.push(Effect::SetPriority {
-            group_id: group_id.clone(),
-            station: station.unwrap_or_default(),
-        }),
+        _ => job.effects.push(Effect::SetPriority { group_id: group_id.clone(), station: station.unwrap_or_default() }),
     }
     job.reports.push(report(&group.id, action.failure_status));
     Ok(Reply::job(jobs::submit(state, job)))

@@ -3,11 +3,12 @@
 
 use serde_json::{json, Value};
 
-use super::{existing_group, existing_instance, existing_pair, require_state, Ctx, Reply};
+use super::{checked_name, count, existing_group, existing_instance, existing_pair, paging, require_state, Ctx, Reply};
 use crate::emulator::errors::{ApiError, ApiResult};
 use crate::emulator::jobs::{self, Change, Effect, Failure, Involved, Job, Kind, Outcome, Report};
 use crate::emulator::state::{fmt_plain, Group, Instance, Nic, State, Tags};
 use crate::emulator::validate::{self, Object};
+use crate::emulator::Fault;
 
 const STATUSES: &[&str] = &[
     "creating",
@@ -66,22 +67,21 @@ pub fn to_json(state: &State, i: &Instance) -> Value {
                 .map(|a| json!({"replication": p.id, "device": a.device}))
         })
         .collect();
-    let tags: Vec<Value> = i
-        .tags
-        .iter()
-        .map(|(k, v)| json!({"key": k, "value": v}))
-        .collect();
-    let priority = state
-        .group(&i.group_id)
-        .map(|g| g.priority_station.clone())
-        .unwrap_or_else(|| "source".into());
+    let tags: Vec<Value> = i.tags.iter().map(|(k, v)| json!({"key": k, "value": v})).collect();
+    let priority = state.group(&i.group_id).map(|g| g.priority_station.clone()).unwrap_or_else(|| "source".into());
+    let progress = if i.status == "creating" { 0 } else { 100 };
+    let progress = if state.faulty(Fault::WrongFieldType) { json!(progress.to_string()) } else { json!(progress) };
+    let status = match i.status.as_str() {
+        "available" if state.faulty(Fault::UnknownStatus) => "paused",
+        status => status,
+    };
     json!({
         "id": i.id,
         "name": i.name,
         "description": i.description,
         "server_group_id": i.group_id,
-        "status": i.status,
-        "progress": if i.status == "creating" { 0 } else { 100 },
+        "status": status,
+        "progress": progress,
         "source_server": i.source_server,
         "target_server": i.target_server,
         "created_at": fmt_plain(i.created_at),
@@ -94,10 +94,9 @@ pub fn to_json(state: &State, i: &Instance) -> Value {
 }
 
 fn reply(state: &State, id: &str) -> ApiResult<Reply> {
-    let instance = existing_instance(state, id)?;
-    Ok(Reply::ok(
-        json!({ "protected_instance": to_json(state, instance) }),
-    ))
+    let ghost = || state.ghosts.instances.iter().find(|i| i.id == id);
+    let instance = existing_instance(state, id).or_else(|e| ghost().ok_or(e))?;
+    Ok(Reply::ok(json!({ "protected_instance": to_json(state, instance) })))
 }
 
 /// Optional creation fields shared by single and batch create.
@@ -127,12 +126,7 @@ fn known_flavor(state: &State, flavor: Option<&str>) -> ApiResult<()> {
 }
 
 /// The checks of a server joining a group, with the code of each refusal.
-fn check_server(
-    state: &State,
-    group: &Group,
-    server_id: &str,
-    unknown: &'static str,
-) -> ApiResult<()> {
+fn check_server(state: &State, group: &Group, server_id: &str, unknown: &'static str) -> ApiResult<()> {
     let server = state.server(server_id).ok_or(ApiError::Sdrs(unknown))?;
     if server.vpc_id != group.source_vpc_id {
         return Err(ApiError::Sdrs("SDRS.1304"));
@@ -189,23 +183,11 @@ fn new_instance(
 }
 
 fn creating_change(id: &str) -> Change {
-    Change::new(
-        Kind::Instance,
-        id,
-        "creating",
-        Outcome::Join,
-        Outcome::To("error"),
-    )
+    Change::new(Kind::Instance, id, "creating", Outcome::Join, Outcome::To("error"))
 }
 
 fn report(id: &str, group_id: &str, failure_status: &'static str, sub: Option<usize>) -> Report {
-    Report {
-        kind: Kind::Instance,
-        id: id.to_string(),
-        group_id: group_id.to_string(),
-        failure_status,
-        sub,
-    }
+    Report { kind: Kind::Instance, id: id.to_string(), group_id: group_id.to_string(), failure_status, sub }
 }
 
 /// POST /v1/{project_id}/protected-instances
@@ -214,7 +196,7 @@ pub fn create(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     let pi = validate::object(&body, "protected_instance", "SDRS.0201")?;
     let group_id = validate::non_empty(pi, "server_group_id", "SDRS.0207")?;
     let server_id = validate::non_empty(pi, "server_id", "SDRS.0210")?;
-    let name = validate::name(pi)?;
+    let name = checked_name(state, pi)?;
     let description = validate::description(pi)?;
     if let Some(ip) = validate::opt_string(pi, "primary_ip_address", "SDRS.0219")? {
         if !validate::is_ipv4(&ip) {
@@ -228,17 +210,12 @@ pub fn create(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     if let Some(subnet) = validate::opt_string(pi, "primary_subnet_id", "SDRS.0201")? {
         subnet_in_vpc(state, &group.source_vpc_id, &subnet)?;
     }
-    let id = new_instance(
-        state,
-        &group_id,
-        &server_id,
-        name,
-        description,
-        flavor,
-        tags,
-    );
+    let id = new_instance(state, &group_id, &server_id, name, description, flavor, tags);
     let job_type = "createProtectedInstanceNoCG";
     let mut job = Job::new(state, job_type, "protected_instance_id", &id);
+    if state.faulty(Fault::JobMissingEntity) {
+        job.entities.clear();
+    }
     job.failure = jobs::injected_failure(state, job_type, &[Involved::Server(&server_id)]);
     job.changes.push(creating_change(&id));
     job.reports.push(report(&id, &group_id, "createFail", None));
@@ -246,10 +223,7 @@ pub fn create(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
 }
 
 fn subnet_in_vpc(state: &State, vpc_id: &str, subnet_id: &str) -> ApiResult<()> {
-    let found = state
-        .world
-        .vpc(vpc_id)
-        .is_some_and(|v| v.subnets.iter().any(|s| s.id == subnet_id));
+    let found = state.world.vpc(vpc_id).is_some_and(|v| v.subnets.iter().any(|s| s.id == subnet_id));
     if found {
         Ok(())
     } else {
@@ -272,10 +246,7 @@ pub fn batch_create(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
             return Err(ApiError::Sdrs("SDRS.0212"));
         }
     }
-    let servers = spec
-        .get("servers")
-        .and_then(Value::as_array)
-        .ok_or(ApiError::Sdrs("SDRS.0201"))?;
+    let servers = spec.get("servers").and_then(Value::as_array).ok_or(ApiError::Sdrs("SDRS.0201"))?;
     if servers.is_empty() {
         return Err(ApiError::Sdrs("SDRS.0201"));
     }
@@ -307,30 +278,16 @@ pub fn batch_create(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     if let Some(subnet) = validate::opt_string(spec, "primary_subnet_id", "SDRS.0201")? {
         subnet_in_vpc(state, &group.source_vpc_id, &subnet)?;
     }
-    let mut job = Job::new(
-        state,
-        "batchCreateProtectedInstances",
-        "server_group_id",
-        &group_id,
-    );
+    let mut job = Job::new(state, "batchCreateProtectedInstances", "server_group_id", &group_id);
     job.with_sub_jobs = true;
     let sub_type = "createProtectedInstanceNoCG";
     for (n, (server_id, flavor)) in wanted.into_iter().enumerate() {
         let name = format!("{prefix}-{}", n + 1);
-        let id = new_instance(
-            state,
-            &group_id,
-            &server_id,
-            name,
-            None,
-            flavor,
-            tags.clone(),
-        );
+        let id = new_instance(state, &group_id, &server_id, name, None, flavor, tags.clone());
         let failure = jobs::injected_failure(state, sub_type, &[Involved::Server(&server_id)]);
         let sub = job.add_sub(state, sub_type, "protected_instance_id", &id, failure);
         job.changes.push(creating_change(&id).in_sub(sub));
-        job.reports
-            .push(report(&id, &group_id, "createFail", Some(sub)));
+        job.reports.push(report(&id, &group_id, "createFail", Some(sub)));
     }
     job.failure = parent_failure(&job);
     Ok(Reply::accepted(jobs::submit(state, job)))
@@ -340,23 +297,16 @@ fn parent_failure(job: &Job) -> Option<Failure> {
     let failed = job.sub_jobs.iter().filter(|s| s.failure.is_some()).count();
     (failed > 0).then(|| Failure {
         code: "SDRS.0406",
-        reason: format!(
-            "Failed to execute the subjob ({failed} of {} sub jobs failed)",
-            job.sub_jobs.len()
-        ),
+        reason: format!("Failed to execute the subjob ({failed} of {} sub jobs failed)", job.sub_jobs.len()),
     })
 }
 
 /// GET /v1/{project_id}/protected-instances
 pub fn list(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
-    let (limit, offset) = validate::paging(ctx.query)?;
+    let (limit, offset) = paging(state, ctx)?;
     let group_id = validate::query(ctx.query, "server_group_id");
-    let group_ids = validate::query(ctx.query, "server_group_ids")
-        .map(validate::id_list)
-        .transpose()?;
-    let ids = validate::query(ctx.query, "protected_instance_ids")
-        .map(validate::id_list)
-        .transpose()?;
+    let group_ids = validate::query(ctx.query, "server_group_ids").map(validate::id_list).transpose()?;
+    let ids = validate::query(ctx.query, "protected_instance_ids").map(validate::id_list).transpose()?;
     let status = validate::query(ctx.query, "status");
     if status.is_some_and(|s| !STATUSES.contains(&s)) {
         return Err(ApiError::Sdrs("SDRS.0209"));
@@ -367,10 +317,12 @@ pub fn list(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
         return Err(ApiError::Sdrs("SDRS.0201"));
     }
     let az = validate::query(ctx.query, "availability_zone");
+    let by_group = !state.faulty(Fault::FilterIgnored);
     let matching: Vec<&Instance> = state
         .instances
         .iter()
         .filter(|i| match &group_ids {
+            _ if !by_group => true,
             Some(list) => list.contains(&i.group_id),
             None => group_id.is_none_or(|g| i.group_id == g),
         })
@@ -383,22 +335,11 @@ pub fn list(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
                 || i.status == "invalid"
                 || i.status == "fault"
         })
-        .filter(|i| {
-            az.is_none_or(|a| {
-                state
-                    .group(&i.group_id)
-                    .is_some_and(|g| State::production_az(g) == a)
-            })
-        })
+        .filter(|i| az.is_none_or(|a| state.group(&i.group_id).is_some_and(|g| State::production_az(g) == a)))
         .collect();
-    let count = matching.len();
-    let items: Vec<Value> = validate::page(matching, limit, offset)
-        .into_iter()
-        .map(|i| to_json(state, i))
-        .collect();
-    Ok(Reply::ok(
-        json!({ "protected_instances": items, "count": count }),
-    ))
+    let count = count(state, matching.len());
+    let items: Vec<Value> = validate::page(matching, limit, offset).into_iter().map(|i| to_json(state, i)).collect();
+    Ok(Reply::ok(json!({ "protected_instances": items, "count": count })))
 }
 
 /// GET /v1/{project_id}/protected-instances/{protected_instance_id}
@@ -411,7 +352,7 @@ pub fn update(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     existing_instance(state, ctx.param(0))?;
     let body = validate::body(ctx.body, true)?;
     let pi = validate::object(&body, "protected_instance", "SDRS.0201")?;
-    let name = validate::name(pi)?;
+    let name = checked_name(state, pi)?;
     let now = state.now();
     let instance = state.instance_mut(ctx.param(0)).expect("checked above");
     instance.name = name;
@@ -428,34 +369,20 @@ pub fn delete(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     require_state(&instance.status, DELETABLE, "SDRS.1301")?;
     let job_type = "deleteProtectedInstanceNoCG";
     let mut job = Job::new(state, job_type, "protected_instance_id", &instance.id);
-    job.failure = jobs::injected_failure(
-        state,
-        job_type,
-        &[Involved::Server(&instance.source_server)],
-    );
+    job.failure = jobs::injected_failure(state, job_type, &[Involved::Server(&instance.source_server)]);
     job.changes.push(deleting_change(&instance.id));
-    job.reports
-        .push(report(&instance.id, &instance.group_id, "deleteFail", None));
+    job.reports.push(report(&instance.id, &instance.group_id, "deleteFail", None));
     Ok(Reply::job(jobs::submit(state, job)))
 }
 
 fn deleting_change(id: &str) -> Change {
-    Change::new(
-        Kind::Instance,
-        id,
-        "deleting",
-        Outcome::Gone,
-        Outcome::To("error-deleting"),
-    )
+    Change::new(Kind::Instance, id, "deleting", Outcome::Gone, Outcome::To("error-deleting"))
 }
 
 /// POST /v1/{project_id}/protected-instances/delete
 pub fn batch_delete(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     let body = validate::body(ctx.body, true)?;
-    let items = body
-        .get("protected_instances")
-        .and_then(Value::as_array)
-        .ok_or(ApiError::Sdrs("SDRS.0201"))?;
+    let items = body.get("protected_instances").and_then(Value::as_array).ok_or(ApiError::Sdrs("SDRS.0201"))?;
     if items.is_empty() || items.len() > 20 {
         return Err(ApiError::Sdrs("SDRS.0201"));
     }
@@ -481,30 +408,14 @@ pub fn batch_delete(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     for instance in &instances {
         require_state(&instance.status, DELETABLE, "SDRS.1301")?;
     }
-    let mut job = Job::new(
-        state,
-        "batchDeleteProtectedInstances",
-        "server_group_id",
-        &group_id,
-    );
+    let mut job = Job::new(state, "batchDeleteProtectedInstances", "server_group_id", &group_id);
     job.with_sub_jobs = true;
     let sub_type = "deleteProtectedInstanceNoCG";
     for instance in &instances {
-        let failure = jobs::injected_failure(
-            state,
-            sub_type,
-            &[Involved::Server(&instance.source_server)],
-        );
-        let sub = job.add_sub(
-            state,
-            sub_type,
-            "protected_instance_id",
-            &instance.id,
-            failure,
-        );
+        let failure = jobs::injected_failure(state, sub_type, &[Involved::Server(&instance.source_server)]);
+        let sub = job.add_sub(state, sub_type, "protected_instance_id", &instance.id, failure);
         job.changes.push(deleting_change(&instance.id).in_sub(sub));
-        job.reports
-            .push(report(&instance.id, &group_id, "deleteFail", Some(sub)));
+        job.reports.push(report(&instance.id, &group_id, "deleteFail", Some(sub)));
     }
     job.failure = parent_failure(&job);
     Ok(Reply::accepted(jobs::submit(state, job)))
@@ -525,11 +436,10 @@ pub fn attach(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     if pair.attachment.is_some() {
         return Err(ApiError::Sdrs("SDRS.1603"));
     }
-    let device_used = state.pairs.iter().any(|p| {
-        p.attachment
-            .as_ref()
-            .is_some_and(|a| a.instance_id == instance.id && a.device == device)
-    });
+    let device_used = state
+        .pairs
+        .iter()
+        .any(|p| p.attachment.as_ref().is_some_and(|a| a.instance_id == instance.id && a.device == device));
     if device_used {
         return Err(ApiError::Sdrs("SDRS.1603"));
     }
@@ -541,38 +451,18 @@ pub fn attach(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     job.failure = jobs::injected_failure(
         state,
         job_type,
-        &[
-            Involved::Volume(&pair.volume_id),
-            Involved::Server(&instance.source_server),
-        ],
+        &[Involved::Volume(&pair.volume_id), Involved::Server(&instance.source_server)],
     );
-    job.changes.push(Change::new(
-        Kind::Pair,
-        &pair.id,
-        "attaching",
-        Outcome::Restore,
-        Outcome::To("error-attaching"),
-    ));
-    job.effects.push(Effect::AttachVolume {
-        pair_id: pair.id.clone(),
-    });
-    job.undo.push(Effect::Detach {
-        pair_id: pair.id.clone(),
-    });
-    job.reports
-        .push(pair_report(&pair.id, &pair.group_id, "attachFail"));
+    job.changes.push(Change::new(Kind::Pair, &pair.id, "attaching", Outcome::Restore, Outcome::To("error-attaching")));
+    job.effects.push(Effect::AttachVolume { pair_id: pair.id.clone() });
+    job.undo.push(Effect::Detach { pair_id: pair.id.clone() });
+    job.reports.push(pair_report(&pair.id, &pair.group_id, "attachFail"));
     jobs::pending_attachment(state, &pair.id, &instance.id, &device);
     Ok(Reply::job(jobs::submit(state, job)))
 }
 
 fn pair_report(id: &str, group_id: &str, failure_status: &'static str) -> Report {
-    Report {
-        kind: Kind::Pair,
-        id: id.to_string(),
-        group_id: group_id.to_string(),
-        failure_status,
-        sub: None,
-    }
+    Report { kind: Kind::Pair, id: id.to_string(), group_id: group_id.to_string(), failure_status, sub: None }
 }
 
 /// DELETE /v1/{project_id}/protected-instances/{protected_instance_id}/detachreplication/{replication_id}
@@ -631,11 +521,7 @@ pub fn detach(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
         ],
         "SDRS.1314",
     )?;
-    if pair
-        .attachment
-        .as_ref()
-        .is_none_or(|a| a.instance_id != instance.id)
-    {
+    if pair.attachment.as_ref().is_none_or(|a| a.instance_id != instance.id) {
         return Err(ApiError::Sdrs("SDRS.1604"));
     }
     let job_type = "detachReplicationPairNew";
@@ -643,23 +529,11 @@ pub fn detach(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     job.failure = jobs::injected_failure(
         state,
         job_type,
-        &[
-            Involved::Volume(&pair.volume_id),
-            Involved::Server(&instance.source_server),
-        ],
+        &[Involved::Volume(&pair.volume_id), Involved::Server(&instance.source_server)],
     );
-    job.changes.push(Change::new(
-        Kind::Pair,
-        &pair.id,
-        "detaching",
-        Outcome::Restore,
-        Outcome::To("error-detaching"),
-    ));
-    job.effects.push(Effect::Detach {
-        pair_id: pair.id.clone(),
-    });
-    job.reports
-        .push(pair_report(&pair.id, &pair.group_id, "detachFail"));
+    job.changes.push(Change::new(Kind::Pair, &pair.id, "detaching", Outcome::Restore, Outcome::To("error-detaching")));
+    job.effects.push(Effect::Detach { pair_id: pair.id.clone() });
+    job.reports.push(pair_report(&pair.id, &pair.group_id, "detachFail"));
     Ok(Reply::job(jobs::submit(state, job)))
 }
 
@@ -671,16 +545,8 @@ fn nic_preconditions(state: &State, instance: &Instance) -> ApiResult<Group> {
 }
 
 fn ip_in_use(state: &State, subnet_id: &str, ip: &str) -> bool {
-    let world = state
-        .servers
-        .iter()
-        .flat_map(|s| &s.nics)
-        .any(|n| n.subnet_id == subnet_id && n.ip_address == ip);
-    let added = state
-        .instances
-        .iter()
-        .flat_map(|i| &i.nics)
-        .any(|n| n.subnet_id == subnet_id && n.ip_address == ip);
+    let world = state.servers.iter().flat_map(|s| &s.nics).any(|n| n.subnet_id == subnet_id && n.ip_address == ip);
+    let added = state.instances.iter().flat_map(|i| &i.nics).any(|n| n.subnet_id == subnet_id && n.ip_address == ip);
     world || added
 }
 
@@ -692,11 +558,8 @@ fn free_ip(state: &State, vpc_id: &str, subnet_id: &str) -> String {
         .map(|s| s.cidr.clone())
         .unwrap_or_default();
     let base: Vec<&str> = cidr.split('/').next().unwrap_or("").split('.').collect();
-    let prefix = if base.len() == 4 {
-        format!("{}.{}.{}.", base[0], base[1], base[2])
-    } else {
-        "192.168.0.".to_string()
-    };
+    let prefix =
+        if base.len() == 4 { format!("{}.{}.{}.", base[0], base[1], base[2]) } else { "192.168.0.".to_string() };
     (100..=250)
         .map(|n| format!("{prefix}{n}"))
         .find(|ip| !ip_in_use(state, subnet_id, ip))
@@ -721,42 +584,20 @@ pub fn add_nic(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     }
     let group = nic_preconditions(state, &instance)?;
     subnet_in_vpc(state, &group.source_vpc_id, &subnet_id)?;
-    if ip
-        .as_deref()
-        .is_some_and(|ip| ip_in_use(state, &subnet_id, ip))
-    {
+    if ip.as_deref().is_some_and(|ip| ip_in_use(state, &subnet_id, ip)) {
         return Err(ApiError::Sdrs("SDRS.1334"));
     }
     if instance.nics.len() >= MAX_NICS {
         return Err(ApiError::Sdrs("SDRS.1340"));
     }
     let ip = ip.unwrap_or_else(|| free_ip(state, &group.source_vpc_id, &subnet_id));
-    let nic = Nic {
-        id: state.uuid(),
-        subnet_id,
-        ip_address: ip,
-        primary: false,
-    };
+    let nic = Nic { id: state.uuid(), subnet_id, ip_address: ip, primary: false };
     let job_type = "addNicNew";
     let mut job = Job::new(state, job_type, "protected_instance_id", &instance.id);
-    job.failure = jobs::injected_failure(
-        state,
-        job_type,
-        &[Involved::Server(&instance.source_server)],
-    );
-    job.changes.push(Change::new(
-        Kind::Instance,
-        &instance.id,
-        "nic-creating",
-        Outcome::Restore,
-        Outcome::Restore,
-    ));
-    job.effects.push(Effect::AddNic {
-        instance_id: instance.id.clone(),
-        nic,
-    });
-    job.reports
-        .push(report(&instance.id, &instance.group_id, "createFail", None));
+    job.failure = jobs::injected_failure(state, job_type, &[Involved::Server(&instance.source_server)]);
+    job.changes.push(Change::new(Kind::Instance, &instance.id, "nic-creating", Outcome::Restore, Outcome::Restore));
+    job.effects.push(Effect::AddNic { instance_id: instance.id.clone(), nic });
+    job.reports.push(report(&instance.id, &instance.group_id, "createFail", None));
     Ok(Reply::job(jobs::submit(state, job)))
 }
 
@@ -766,34 +607,16 @@ pub fn delete_nic(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     let body = validate::body(ctx.body, true)?;
     let nic_id = validate::non_empty(&body, "nic_id", "SDRS.0223")?;
     nic_preconditions(state, &instance)?;
-    let nic = instance
-        .nics
-        .iter()
-        .find(|n| n.id == nic_id)
-        .ok_or(ApiError::Sdrs("SDRS.1310"))?;
+    let nic = instance.nics.iter().find(|n| n.id == nic_id).ok_or(ApiError::Sdrs("SDRS.1310"))?;
     if nic.primary {
         return Err(ApiError::Sdrs("SDRS.1311"));
     }
     let job_type = "deleteNicNew";
     let mut job = Job::new(state, job_type, "protected_instance_id", &instance.id);
-    job.failure = jobs::injected_failure(
-        state,
-        job_type,
-        &[Involved::Server(&instance.source_server)],
-    );
-    job.changes.push(Change::new(
-        Kind::Instance,
-        &instance.id,
-        "nic-deleting",
-        Outcome::Restore,
-        Outcome::Restore,
-    ));
-    job.effects.push(Effect::DeleteNic {
-        instance_id: instance.id.clone(),
-        nic_id,
-    });
-    job.reports
-        .push(report(&instance.id, &instance.group_id, "deleteFail", None));
+    job.failure = jobs::injected_failure(state, job_type, &[Involved::Server(&instance.source_server)]);
+    job.changes.push(Change::new(Kind::Instance, &instance.id, "nic-deleting", Outcome::Restore, Outcome::Restore));
+    job.effects.push(Effect::DeleteNic { instance_id: instance.id.clone(), nic_id });
+    job.reports.push(report(&instance.id, &instance.group_id, "deleteFail", None));
     Ok(Reply::job(jobs::submit(state, job)))
 }
 
@@ -814,17 +637,10 @@ pub fn resize(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     }
     known_flavor(state, production.as_deref())?;
     known_flavor(state, dr.as_deref())?;
-    require_state(
-        &instance.status,
-        &["available", "protected", "error-resizing"],
-        "SDRS.1328",
-    )?;
+    require_state(&instance.status, &["available", "protected", "error-resizing"], "SDRS.1328")?;
     let group = existing_group(state, &instance.group_id)?;
     require_state(&group.status, GROUP_OPEN, "SDRS.1024")?;
-    let source = state
-        .server(&instance.source_server)
-        .cloned()
-        .ok_or(ApiError::Sdrs("SDRS.1326"))?;
+    let source = state.server(&instance.source_server).cloned().ok_or(ApiError::Sdrs("SDRS.1326"))?;
     if production.is_some() && source.status != "SHUTOFF" {
         return Err(ApiError::Sdrs("SDRS.1316"));
     }
@@ -835,11 +651,7 @@ pub fn resize(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     }
     let job_type = "resizeProtectedInstanceNew";
     let mut job = Job::new(state, job_type, "protected_instance_id", &instance.id);
-    job.failure = jobs::injected_failure(
-        state,
-        job_type,
-        &[Involved::Server(&instance.source_server)],
-    );
+    job.failure = jobs::injected_failure(state, job_type, &[Involved::Server(&instance.source_server)]);
     job.changes.push(Change::new(
         Kind::Instance,
         &instance.id,
@@ -847,12 +659,7 @@ pub fn resize(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
         Outcome::Restore,
         Outcome::To("error-resizing"),
     ));
-    job.effects.push(Effect::Resize {
-        instance_id: instance.id.clone(),
-        production,
-        dr,
-    });
-    job.reports
-        .push(report(&instance.id, &instance.group_id, "resizeFail", None));
+    job.effects.push(Effect::Resize { instance_id: instance.id.clone(), production, dr });
+    job.reports.push(report(&instance.id, &instance.group_id, "resizeFail", None));
     Ok(Reply::job(jobs::submit(state, job)))
 }

@@ -7,28 +7,30 @@ use super::{Ctx, Reply};
 use crate::emulator::errors::{ApiError, ApiResult, UNKNOWN_JOB};
 use crate::emulator::jobs;
 use crate::emulator::state::State;
+use crate::emulator::Fault;
 
-fn version(ctx: &Ctx) -> Value {
+fn version(state: &State, ctx: &Ctx) -> Value {
+    let status = if state.faulty(Fault::SnapshotDrift) { "SUPPORTED" } else { "CURRENT" };
     json!({
         "id": "v1",
         "links": [{"href": format!("http://{}/v1", ctx.host), "rel": "self"}],
         "version": "",
-        "status": "CURRENT",
+        "status": status,
         "updated": "2018-05-30T00:00:00Z",
         "min_version": "",
     })
 }
 
 /// GET /
-pub fn list_versions(ctx: &Ctx) -> ApiResult<Reply> {
-    Ok(Reply::ok(json!({ "versions": [version(ctx)] })))
+pub fn list_versions(state: &State, ctx: &Ctx) -> ApiResult<Reply> {
+    Ok(Reply::ok(json!({ "versions": [version(state, ctx)] })))
 }
 
 /// GET /{api_version}; only v1 exists (another version: the gateway's 404, as for any
 /// unpublished API).
-pub fn show_version(ctx: &Ctx) -> ApiResult<Reply> {
+pub fn show_version(state: &State, ctx: &Ctx) -> ApiResult<Reply> {
     if ctx.param(0) == "v1" {
-        Ok(Reply::ok(json!({ "version": version(ctx) })))
+        Ok(Reply::ok(json!({ "version": version(state, ctx) })))
     } else {
         Err(ApiError::no_such_api())
     }
@@ -36,13 +38,9 @@ pub fn show_version(ctx: &Ctx) -> ApiResult<Reply> {
 
 /// GET /v1/{project_id}/jobs/{job_id}: a poll (advances the job under `JobPacing::PerPoll`).
 pub fn show_job(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
-    let index = state
-        .jobs
-        .iter()
-        .position(|j| j.id == ctx.param(0))
-        .ok_or(UNKNOWN_JOB)?;
+    let index = state.jobs.iter().position(|j| j.id == ctx.param(0)).ok_or(UNKNOWN_JOB)?;
     jobs::poll(state, index);
-    Ok(Reply::ok(jobs::render(&state.jobs[index])))
+    Ok(Reply::ok(jobs::render(state, &state.jobs[index])))
 }
 
 /// GET /v1/{project_id}/active-domains
@@ -63,12 +61,14 @@ pub fn active_domains(state: &mut State) -> ApiResult<Reply> {
 /// GET /v1/{project_id}/sdrs/quotas
 pub fn quotas(state: &mut State) -> ApiResult<Reply> {
     let quotas = &state.world.quotas;
+    let counted = !state.faulty(Fault::QuotaNotCounted);
+    let used = |n: usize| if counted { n } else { 0 };
     Ok(Reply::ok(json!({
         "quotas": {
             "resources": [
-                {"type": "server_groups", "used": state.groups.len(),
+                {"type": "server_groups", "used": used(state.groups.len()),
                  "quota": quotas.server_groups, "min": 0, "max": -1},
-                {"type": "replications", "used": state.pairs.len(),
+                {"type": "replications", "used": used(state.pairs.len()),
                  "quota": quotas.replications, "min": 0, "max": -1},
             ]
         }

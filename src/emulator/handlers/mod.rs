@@ -1,6 +1,7 @@
 //! Request handling: clock tick, routing, credentials, project check, then one handler per
-//! operation (one file per resource family). Every answer carries an `X-Request-Id`; JSON
-//! answers are `application/json;charset=UTF-8`; 204 answers have no body.
+//! operation (one file per resource family), then the wire form of the answer. Every answer
+//! carries an `X-Request-Id`; JSON answers are `application/json;charset=UTF-8`; 204 answers
+//! have no body.
 
 mod drills;
 mod groups;
@@ -9,6 +10,7 @@ mod misc;
 mod pairs;
 mod tags;
 mod task_center;
+mod wire;
 
 use serde_json::{json, Value};
 use wiremock::ResponseTemplate;
@@ -18,6 +20,8 @@ use super::errors::{ApiError, ApiResult};
 use super::jobs;
 use super::router::{self, Route, Routed};
 use super::state::State;
+use super::validate::{self, Object};
+use super::Fault;
 
 /// What a handler sees of a request.
 pub struct Ctx<'a> {
@@ -47,10 +51,7 @@ pub struct Reply {
 impl Reply {
     /// 200 with a JSON body.
     pub fn ok(body: Value) -> Reply {
-        Reply {
-            status: 200,
-            body: Some(body),
-        }
+        Reply { status: 200, body: Some(body) }
     }
 
     /// 200 `{"job_id": ...}`.
@@ -60,79 +61,46 @@ impl Reply {
 
     /// 202 `{"job_id": ...}`.
     pub fn accepted(job_id: String) -> Reply {
-        Reply {
-            status: 202,
-            body: Some(json!({ "job_id": job_id })),
-        }
+        Reply { status: 202, body: Some(json!({ "job_id": job_id })) }
     }
 
     /// 204 without a body.
     pub fn no_content() -> Reply {
-        Reply {
-            status: 204,
-            body: None,
-        }
+        Reply { status: 204, body: None }
     }
 }
-
-const JSON: &str = "application/json;charset=UTF-8";
 
 /// Answers one request.
 pub fn handle(state: &mut State, request: &wiremock::Request) -> ResponseTemplate {
     state.advance(1);
     jobs::tick(state);
     let request_id = state.hex32();
-    let result = dispatch(state, request);
-    let template = match result {
-        Ok(Reply { status, body }) => {
-            let t = ResponseTemplate::new(status);
-            match body {
-                Some(b) => t.set_body_raw(b.to_string().into_bytes(), JSON),
-                None => t,
-            }
-        }
-        Err(error) => {
-            let (status, body) = error.render();
-            ResponseTemplate::new(status).set_body_raw(body.to_string().into_bytes(), JSON)
-        }
-    };
-    template.insert_header("X-Request-Id", request_id.as_str())
+    let mut route = None;
+    let result = dispatch(state, request, &mut route);
+    wire::answer(state, route, result).template(&request_id)
 }
 
-fn dispatch(state: &mut State, request: &wiremock::Request) -> ApiResult<Reply> {
+fn dispatch(state: &mut State, request: &wiremock::Request, routed: &mut Option<Route>) -> ApiResult<Reply> {
     let method = request.method.as_str().to_string();
     let path = request.url.path().to_string();
-    let query: Vec<(String, String)> = request
-        .url
-        .query_pairs()
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect();
+    let query: Vec<(String, String)> =
+        request.url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
     let headers: Vec<(String, String)> = request
         .headers
         .iter()
-        .map(|(n, v)| {
-            (
-                n.as_str().to_string(),
-                String::from_utf8_lossy(v.as_bytes()).into_owned(),
-            )
-        })
+        .map(|(n, v)| (n.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
         .collect();
     let (route, mut params) = match router::route(&method, &path) {
         Routed::Found(route, params) => (route, params),
         Routed::MethodNotAllowed => return Err(ApiError::method_not_allowed()),
         Routed::NotFound => return Err(ApiError::no_such_api()),
     };
+    *routed = Some(route);
     let versioned = !matches!(route, Route::ListVersions | Route::ShowVersion);
     if versioned {
         auth::authenticate(
             state,
-            &Credentials {
-                method: &method,
-                path: &path,
-                query: &query,
-                headers: &headers,
-                body: &request.body,
-            },
+            &Credentials { method: &method, path: &path, query: &query, headers: &headers, body: &request.body },
         )?;
         let project = params.remove(0);
         auth::check_project(state, &project)?;
@@ -142,20 +110,15 @@ fn dispatch(state: &mut State, request: &wiremock::Request) -> ApiResult<Reply> 
         .find(|(n, _)| n.eq_ignore_ascii_case("host"))
         .map(|(_, v)| v.clone())
         .unwrap_or_else(|| "127.0.0.1".into());
-    let ctx = Ctx {
-        params,
-        query: &query,
-        body: &request.body,
-        host,
-    };
+    let ctx = Ctx { params, query: &query, body: &request.body, host };
     route_to(state, route, &ctx)
 }
 
 fn route_to(state: &mut State, route: Route, ctx: &Ctx) -> ApiResult<Reply> {
     use Route::*;
     match route {
-        ListVersions => misc::list_versions(ctx),
-        ShowVersion => misc::show_version(ctx),
+        ListVersions => misc::list_versions(state, ctx),
+        ShowVersion => misc::show_version(state, ctx),
         ShowJob => misc::show_job(state, ctx),
         ActiveDomains => misc::active_domains(state),
         Quotas => misc::quotas(state),
@@ -217,11 +180,46 @@ pub fn existing_pair<'s>(state: &'s State, id: &str) -> ApiResult<&'s super::sta
     state.pair(id).ok_or(ApiError::Sdrs("SDRS.1608"))
 }
 
-/// Refuses with `code` unless `status` is one of `allowed`.
+/// Refuses with `code` (a state precondition) unless `status` is one of `allowed`.
 pub fn require_state(status: &str, allowed: &[&str], code: &'static str) -> ApiResult<()> {
     if allowed.contains(&status) {
         Ok(())
     } else {
-        Err(ApiError::Sdrs(code))
+        Err(ApiError::State(code))
     }
+}
+
+/// The required resource name of a create or rename body (SDRS.0202); under the fault
+/// `invalid-input-accepted`, any non-empty string of at most 64 bytes.
+pub fn checked_name(state: &State, map: &Object) -> ApiResult<String> {
+    if !state.faulty(Fault::InvalidInputAccepted) {
+        return validate::name(map);
+    }
+    let value = validate::string(map, "name", "SDRS.0202")?;
+    if value.is_empty() || value.len() > 64 {
+        return Err(ApiError::Sdrs("SDRS.0202"));
+    }
+    Ok(value)
+}
+
+/// `limit` and `offset` of a list, bent by the faults `limit-not-validated`, `limit-ignored`
+/// and `offset-ignored`.
+pub fn paging(state: &State, ctx: &Ctx) -> ApiResult<(usize, usize)> {
+    let (mut limit, mut offset) = if state.faulty(Fault::LimitNotValidated) {
+        validate::paging_within(ctx.query, i64::MAX)?
+    } else {
+        validate::paging(ctx.query)?
+    };
+    if state.faulty(Fault::LimitIgnored) {
+        limit = usize::MAX;
+    }
+    if state.faulty(Fault::OffsetIgnored) {
+        offset = 0;
+    }
+    Ok((limit, offset))
+}
+
+/// The `count` of a list of `matching` items (one too many under the fault `count-wrong`).
+pub fn count(state: &State, matching: usize) -> usize {
+    matching + usize::from(state.faulty(Fault::CountWrong))
 }

@@ -2,28 +2,23 @@
 
 use serde_json::{json, Value};
 
-use super::{existing_group, existing_pair, require_state, Ctx, Reply};
+use super::{checked_name, count, existing_group, existing_pair, paging, require_state, Ctx, Reply};
 use crate::emulator::errors::{ApiError, ApiResult};
 use crate::emulator::jobs::{self, Change, Effect, Involved, Job, Kind, Outcome, Report};
 use crate::emulator::state::{fmt_micros, Pair, State};
 use crate::emulator::validate;
+use crate::emulator::Fault;
 
 /// The JSON of a replication pair (table 5-47).
 pub fn to_json(state: &State, p: &Pair) -> Value {
     let volume = state.volume(&p.volume_id);
-    let priority = state
-        .group(&p.group_id)
-        .map(|g| g.priority_station.clone())
-        .unwrap_or_else(|| "source".into());
-    let attachment: Vec<Value> = p
-        .attachment
-        .iter()
-        .map(|a| json!({"device": a.device, "protected_instance": a.instance_id}))
-        .collect();
-    let replication_status = if p.status == "protected" {
-        "active"
-    } else {
-        "inactive"
+    let priority = state.group(&p.group_id).map(|g| g.priority_station.clone()).unwrap_or_else(|| "source".into());
+    let attachment: Vec<Value> =
+        p.attachment.iter().map(|a| json!({"device": a.device, "protected_instance": a.instance_id})).collect();
+    let replication_status = match p.status.as_str() {
+        _ if state.faulty(Fault::EnumOutOfSpec) => "syncing",
+        "protected" => "active",
+        _ => "inactive",
     };
     json!({
         "id": p.id,
@@ -50,18 +45,13 @@ pub fn to_json(state: &State, p: &Pair) -> Value {
 }
 
 fn reply(state: &State, id: &str) -> ApiResult<Reply> {
-    let pair = existing_pair(state, id)?;
+    let ghost = || state.ghosts.pairs.iter().find(|p| p.id == id);
+    let pair = existing_pair(state, id).or_else(|e| ghost().ok_or(e))?;
     Ok(Reply::ok(json!({ "replication": to_json(state, pair) })))
 }
 
 fn report(pair: &str, group: &str, failure_status: &'static str) -> Report {
-    Report {
-        kind: Kind::Pair,
-        id: pair.to_string(),
-        group_id: group.to_string(),
-        failure_status,
-        sub: None,
-    }
+    Report { kind: Kind::Pair, id: pair.to_string(), group_id: group.to_string(), failure_status, sub: None }
 }
 
 /// POST /v1/{project_id}/replications
@@ -70,15 +60,12 @@ pub fn create(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     let spec = validate::object(&body, "replication", "SDRS.0201")?;
     let group_id = validate::non_empty(spec, "server_group_id", "SDRS.0207")?;
     let volume_id = validate::non_empty(spec, "volume_id", "SDRS.0211")?;
-    let name = validate::name(spec)?;
+    let name = checked_name(state, spec)?;
     let description = validate::description(spec)?;
     validate::opt_string(spec, "cluster_id", "SDRS.0218")?;
     let group = existing_group(state, &group_id)?.clone();
     require_state(&group.status, &["available", "protected"], "SDRS.1024")?;
-    let volume = state
-        .volume(&volume_id)
-        .cloned()
-        .ok_or(ApiError::Sdrs("SDRS.0211"))?;
+    let volume = state.volume(&volume_id).cloned().ok_or(ApiError::Sdrs("SDRS.0211"))?;
     if volume.effective_status() != "available" {
         return Err(ApiError::Sdrs("SDRS.1801"));
     }
@@ -112,13 +99,10 @@ pub fn create(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     let job_type = "createReplicationPairNoCG";
     let mut job = Job::new(state, job_type, "replication_pair_id", &id);
     job.failure = jobs::injected_failure(state, job_type, &[Involved::Volume(&volume_id)]);
-    job.changes.push(Change::new(
-        Kind::Pair,
-        &id,
-        "creating",
-        Outcome::Join,
-        Outcome::To("error"),
-    ));
+    if state.faulty(Fault::JobWrongType) {
+        job.job_type = "deleteReplicationPairNoCG".into();
+    }
+    job.changes.push(Change::new(Kind::Pair, &id, "creating", Outcome::Join, Outcome::To("error")));
     job.reports.push(report(&id, &group_id, "createFail"));
     Ok(Reply::job(jobs::submit(state, job)))
 }
@@ -178,34 +162,19 @@ pub fn delete(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     let job_type = "deleteReplicationPairNoCG";
     let mut job = Job::new(state, job_type, "replication_pair_id", &pair.id);
     job.failure = jobs::injected_failure(state, job_type, &[Involved::Volume(&pair.volume_id)]);
-    job.changes.push(Change::new(
-        Kind::Pair,
-        &pair.id,
-        "deleting",
-        Outcome::Gone,
-        Outcome::To("error-deleting"),
-    ));
-    job.reports
-        .push(report(&pair.id, &pair.group_id, "deleteFail"));
+    job.changes.push(Change::new(Kind::Pair, &pair.id, "deleting", Outcome::Gone, Outcome::To("error-deleting")));
+    job.reports.push(report(&pair.id, &pair.group_id, "deleteFail"));
     Ok(Reply::job(jobs::submit(state, job)))
 }
 
 /// GET /v1/{project_id}/replications
 pub fn list(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
-    let (limit, offset) = validate::paging(ctx.query)?;
+    let (limit, offset) = paging(state, ctx)?;
     let group_id = validate::query(ctx.query, "server_group_id");
-    let group_ids = validate::query(ctx.query, "server_group_ids")
-        .map(validate::id_list)
-        .transpose()?;
+    let group_ids = validate::query(ctx.query, "server_group_ids").map(validate::id_list).transpose()?;
     let instance_id = validate::query(ctx.query, "protected_instance_id");
-    let instance_ids = validate::query(ctx.query, "protected_instance_ids")
-        .map(validate::id_list)
-        .transpose()?;
-    let attached_to = |p: &Pair, ids: &[String]| {
-        p.attachment
-            .as_ref()
-            .is_some_and(|a| ids.contains(&a.instance_id))
-    };
+    let instance_ids = validate::query(ctx.query, "protected_instance_ids").map(validate::id_list).transpose()?;
+    let attached_to = |p: &Pair, ids: &[String]| p.attachment.as_ref().is_some_and(|a| ids.contains(&a.instance_id));
     let matching: Vec<&Pair> = state
         .pairs
         .iter()
@@ -218,11 +187,8 @@ pub fn list(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
             None => instance_id.is_none_or(|i| attached_to(p, &[i.to_string()])),
         })
         .collect();
-    let count = matching.len();
-    let items: Vec<Value> = validate::page(matching, limit, offset)
-        .into_iter()
-        .map(|p| to_json(state, p))
-        .collect();
+    let count = count(state, matching.len());
+    let items: Vec<Value> = validate::page(matching, limit, offset).into_iter().map(|p| to_json(state, p)).collect();
     Ok(Reply::ok(json!({ "replications": items, "count": count })))
 }
 
@@ -236,7 +202,7 @@ pub fn update(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     existing_pair(state, ctx.param(0))?;
     let body = validate::body(ctx.body, true)?;
     let spec = validate::object(&body, "replication", "SDRS.0201")?;
-    let name = validate::name(spec)?;
+    let name = checked_name(state, spec)?;
     let now = state.now();
     let pair = state.pair_mut(ctx.param(0)).expect("checked above");
     pair.name = name;
@@ -256,15 +222,8 @@ pub fn expand(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
             .ok_or(ApiError::Sdrs("SDRS.0201"))?,
         _ => return Err(ApiError::Sdrs("SDRS.0201")),
     };
-    require_state(
-        &pair.status,
-        &["available", "protected", "error-extending"],
-        "SDRS.1601",
-    )?;
-    let volume = state
-        .volume(&pair.volume_id)
-        .cloned()
-        .ok_or(ApiError::Sdrs("SDRS.1816"))?;
+    require_state(&pair.status, &["available", "protected", "error-extending"], "SDRS.1601")?;
+    let volume = state.volume(&pair.volume_id).cloned().ok_or(ApiError::Sdrs("SDRS.1816"))?;
     if new_size <= volume.size {
         return Err(ApiError::Sdrs("SDRS.0201"));
     }
@@ -279,18 +238,8 @@ pub fn expand(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     let job_type = "expandReplicationPairNew";
     let mut job = Job::new(state, job_type, "replication_pair_id", &pair.id);
     job.failure = jobs::injected_failure(state, job_type, &[Involved::Volume(&pair.volume_id)]);
-    job.changes.push(Change::new(
-        Kind::Pair,
-        &pair.id,
-        "extending",
-        Outcome::Restore,
-        Outcome::To("error-extending"),
-    ));
-    job.effects.push(Effect::Expand {
-        pair_id: pair.id.clone(),
-        new_size,
-    });
-    job.reports
-        .push(report(&pair.id, &pair.group_id, "expandFail"));
+    job.changes.push(Change::new(Kind::Pair, &pair.id, "extending", Outcome::Restore, Outcome::To("error-extending")));
+    job.effects.push(Effect::Expand { pair_id: pair.id.clone(), new_size });
+    job.reports.push(report(&pair.id, &pair.group_id, "expandFail"));
     Ok(Reply::job(jobs::submit(state, job)))
 }

@@ -7,6 +7,7 @@ use super::{existing_instance, instances, Ctx, Reply};
 use crate::emulator::errors::{ApiError, ApiResult};
 use crate::emulator::state::{Instance, State};
 use crate::emulator::validate::{self, Object};
+use crate::emulator::Fault;
 
 const MAX_TAGS: usize = 10;
 
@@ -18,10 +19,7 @@ struct TagFilter {
 
 impl TagFilter {
     fn matches(&self, instance: &Instance) -> bool {
-        instance
-            .tags
-            .iter()
-            .any(|(k, v)| *k == self.key && (self.values.is_empty() || self.values.contains(v)))
+        instance.tags.iter().any(|(k, v)| *k == self.key && (self.values.is_empty() || self.values.contains(v)))
     }
 }
 
@@ -39,18 +37,13 @@ fn tag_filters(body: &Object, field: &str) -> ApiResult<Option<Vec<TagFilter>>> 
         let item = item.as_object().ok_or(ApiError::Sdrs("SDRS.0201"))?;
         let key = match item.get("key") {
             Some(Value::String(k)) if !k.trim().is_empty() => k.clone(),
-            None | Some(Value::Null) | Some(Value::String(_)) => {
-                return Err(ApiError::Sdrs("SDRS.2205"))
-            }
+            None | Some(Value::Null) | Some(Value::String(_)) => return Err(ApiError::Sdrs("SDRS.2205")),
             Some(_) => return Err(ApiError::Sdrs("SDRS.2204")),
         };
         if key.chars().count() > 127 {
             return Err(ApiError::Sdrs("SDRS.2204"));
         }
-        let raw = item
-            .get("values")
-            .and_then(Value::as_array)
-            .ok_or(ApiError::Sdrs("SDRS.0201"))?;
+        let raw = item.get("values").and_then(Value::as_array).ok_or(ApiError::Sdrs("SDRS.0201"))?;
         if raw.len() > 10 {
             return Err(ApiError::Sdrs("SDRS.2218"));
         }
@@ -140,20 +133,9 @@ pub fn query(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
         .instances
         .iter()
         .filter(|i| all.as_ref().is_none_or(|f| f.iter().all(|f| f.matches(i))))
-        .filter(|i| {
-            any.as_ref()
-                .is_none_or(|f| f.is_empty() || f.iter().any(|f| f.matches(i)))
-        })
-        .filter(|i| {
-            not_all
-                .as_ref()
-                .is_none_or(|f| f.is_empty() || !f.iter().all(|f| f.matches(i)))
-        })
-        .filter(|i| {
-            not_any
-                .as_ref()
-                .is_none_or(|f| !f.iter().any(|f| f.matches(i)))
-        })
+        .filter(|i| any.as_ref().is_none_or(|f| f.is_empty() || f.iter().any(|f| f.matches(i))))
+        .filter(|i| not_all.as_ref().is_none_or(|f| f.is_empty() || !f.iter().all(|f| f.matches(i))))
+        .filter(|i| not_any.as_ref().is_none_or(|f| !f.iter().any(|f| f.matches(i))))
         .filter(|i| names.iter().all(|n| validate::fuzzy(&i.name, n)))
         .collect();
     let total = matching.len();
@@ -171,17 +153,11 @@ pub fn query(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
             })
         })
         .collect();
-    Ok(Reply::ok(
-        json!({ "resources": resources, "total_count": total }),
-    ))
+    Ok(Reply::ok(json!({ "resources": resources, "total_count": total })))
 }
 
 fn tags_json(instance: &Instance) -> Vec<Value> {
-    instance
-        .tags
-        .iter()
-        .map(|(k, v)| json!({"key": k, "value": v}))
-        .collect()
+    instance.tags.iter().map(|(k, v)| json!({"key": k, "value": v})).collect()
 }
 
 fn upsert(tags: &mut Vec<(String, String)>, key: String, value: String) -> ApiResult<()> {
@@ -228,9 +204,7 @@ pub fn batch_action(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
             }
             let value = match item.get("value") {
                 None => None,
-                Some(Value::String(v)) if v.chars().count() > 43 => {
-                    return Err(ApiError::Sdrs("SDRS.2207"))
-                }
+                Some(Value::String(v)) if v.chars().count() > 43 => return Err(ApiError::Sdrs("SDRS.2207")),
                 Some(Value::String(v)) => Some(v.clone()),
                 Some(_) => return Err(ApiError::Sdrs("SDRS.2208")),
             };
@@ -248,7 +222,11 @@ pub fn batch_action(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     Ok(Reply::no_content())
 }
 
+/// Stores an instance's new tags (nothing under the fault `tag-not-stored`).
 fn store(state: &mut State, instance_id: &str, tags: Vec<(String, String)>) {
+    if state.faulty(Fault::TagNotStored) {
+        return;
+    }
     if let Some(instance) = state.instance_mut(instance_id) {
         instance.tags = tags;
     }
@@ -298,9 +276,6 @@ pub fn project_tags(state: &mut State) -> ApiResult<Reply> {
             None => keys.push((key.clone(), vec![value.clone()])),
         }
     }
-    let tags: Vec<Value> = keys
-        .into_iter()
-        .map(|(key, values)| json!({"key": key, "values": values}))
-        .collect();
+    let tags: Vec<Value> = keys.into_iter().map(|(key, values)| json!({"key": key, "values": values})).collect();
     Ok(Reply::ok(json!({ "tags": tags })))
 }

@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 
-use super::{existing_group, Ctx, Reply};
+use super::{count, existing_group, paging, Ctx, Reply};
 use crate::emulator::errors::{ApiError, ApiResult, UNKNOWN_JOB};
 use crate::emulator::state::{fmt_job, FailureJob, State};
 use crate::emulator::validate;
@@ -21,12 +21,7 @@ const FAILURE_STATUSES: &[&str] = &[
     "reprotectFail",
 ];
 
-const RESOURCE_TYPES: &[&str] = &[
-    "server_groups",
-    "protected_instances",
-    "replications",
-    "disaster_recovery_drills",
-];
+const RESOURCE_TYPES: &[&str] = &["server_groups", "protected_instances", "replications", "disaster_recovery_drills"];
 
 fn to_json(f: &FailureJob) -> Value {
     json!({
@@ -48,7 +43,7 @@ fn to_json(f: &FailureJob) -> Value {
 /// Without `server_group_id` or `resource_type`, only group-level failures are listed; with
 /// `server_group_id`, every failure inside that group.
 pub fn list(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
-    let (limit, offset) = validate::paging(ctx.query)?;
+    let (limit, offset) = paging(state, ctx)?;
     let failure_status = validate::query(ctx.query, "failure_status");
     if failure_status.is_some_and(|s| !FAILURE_STATUSES.contains(&s)) {
         return Err(ApiError::Sdrs("SDRS.0209"));
@@ -77,11 +72,8 @@ pub fn list(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
         .filter(|f| failure_status.is_none_or(|s| f.failure_status == s))
         .filter(|f| name.is_none_or(|n| validate::fuzzy(&f.resource_name, n)))
         .collect();
-    let count = matching.len();
-    let items: Vec<Value> = validate::page(matching, limit, offset)
-        .into_iter()
-        .map(to_json)
-        .collect();
+    let count = count(state, matching.len());
+    let items: Vec<Value> = validate::page(matching, limit, offset).into_iter().map(to_json).collect();
     Ok(Reply::ok(json!({ "failure_jobs": items, "count": count })))
 }
 
@@ -97,9 +89,7 @@ pub fn delete_one(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
 
 /// DELETE /v1/{project_id}/task-center/failure-jobs/batch
 pub fn delete_all(state: &mut State) -> ApiResult<Reply> {
-    state
-        .failures
-        .retain(|f| f.resource_type != "server_groups");
+    state.failures.retain(|f| f.resource_type != "server_groups");
     Ok(Reply::no_content())
 }
 
