@@ -178,7 +178,8 @@ impl ApiSpec {
                 let Some(op) = item.get(method) else { continue };
                 let pointer = format!("/paths/{}/{}", escape(path), method);
                 let location = finder.locate(&["paths", path, method]);
-                let ctx = OpContext { document: &document, path, method, pointer: &pointer, location, problems };
+                let shared = item.get("parameters").and_then(Value::as_array).cloned().unwrap_or_default();
+                let ctx = OpContext { document: &document, path, method, pointer: &pointer, location, problems, shared };
                 ctx.expand(op, &mut operations);
             }
         }
@@ -198,6 +199,8 @@ struct OpContext<'a> {
     pointer: &'a str,
     location: Location,
     problems: &'a mut Vec<SpecProblem>,
+    /// Parameters declared for the whole path item (an operation's own ones override them).
+    shared: Vec<Value>,
 }
 
 impl OpContext<'_> {
@@ -284,8 +287,10 @@ impl OpContext<'_> {
     }
 
     fn parameters(&mut self, op: &Value) -> Vec<Parameter> {
-        let mut out = Vec::new();
-        for (i, raw) in op.get("parameters").and_then(Value::as_array).into_iter().flatten().enumerate() {
+        let mut out: Vec<Parameter> = Vec::new();
+        let own = op.get("parameters").and_then(Value::as_array).cloned().unwrap_or_default();
+        let all: Vec<Value> = self.shared.iter().chain(own.iter()).cloned().collect();
+        for (i, raw) in all.iter().enumerate() {
             let (p, extra) = match raw.get("$ref").and_then(Value::as_str) {
                 Some(r) => match resolve_ref(self.document, r) {
                     Some(target) => (target, raw),
@@ -312,8 +317,10 @@ impl OpContext<'_> {
             }
             let mut disagreements = strings(p.get("x-sdrs-disagreements"));
             disagreements.extend(strings(extra.get("x-sdrs-disagreements")));
+            let name = str_of(p, "name");
+            out.retain(|q: &Parameter| !(q.name == name && q.location == location));
             out.push(Parameter {
-                name: str_of(p, "name"),
+                name,
                 location,
                 required: p.get("required").and_then(Value::as_bool).unwrap_or(false),
                 schema,
