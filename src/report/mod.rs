@@ -19,4 +19,4 @@ pub use markdown::{to_markdown, write_markdown};
 pub use model::{
     CaseOutcome, CaseReport, CheckReport, RunReport, Summary, TargetInfo, FORMAT_VERSION,
 };
-pub use redact::{scrub_report, scrub_secrets, Redactor};
+pub use redact::{scrub_report, scrub_secrets, Redactor, Scrubber};

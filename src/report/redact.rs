@@ -199,48 +199,64 @@ fn owner_kind(owner: &str) -> Option<&'static str> {
     })
 }
 
+/// Replaces secrets in texts; built once per set of secrets (the pattern is compiled once).
+#[derive(Debug, Clone)]
+pub struct Scrubber {
+    forms: Vec<String>,
+    pattern: Option<Regex>,
+}
+
+impl Scrubber {
+    /// A scrubber for these secrets (empty ones are ignored).
+    pub fn new(secrets: &[&str]) -> Scrubber {
+        let mut forms: Vec<String> = Vec::new();
+        for secret in secrets.iter().filter(|s| !s.is_empty()) {
+            forms.push(secret.to_string());
+            for set in [NON_ALPHANUMERIC, COMPONENT] {
+                let encoded = utf8_percent_encode(secret, set).to_string();
+                forms.push(lowercase_escapes(&encoded));
+                forms.push(encoded);
+            }
+        }
+        // Longest first, in one pass: a secret inside another, or inside `<redacted>`, cannot leave pieces.
+        forms.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+        forms.dedup();
+        let pattern = if forms.is_empty() {
+            None
+        } else {
+            Regex::new(&forms.iter().map(|f| regex::escape(f)).collect::<Vec<_>>().join("|")).ok()
+        };
+        Scrubber { forms, pattern }
+    }
+
+    /// The text with every secret (raw or percent-encoded), every request signature and every
+    /// token header value replaced by `<redacted>`.
+    pub fn scrub(&self, text: &str) -> String {
+        let mut out = match &self.pattern {
+            Some(re) => re.replace_all(text, REDACTED).into_owned(),
+            // Too large for a regex: plain replacement, still longest first.
+            None => self.forms.iter().fold(text.to_string(), |t, f| t.replace(f.as_str(), REDACTED)),
+        };
+        let lower = out.to_ascii_lowercase();
+        if lower.contains("signature=") || lower.contains("access=") || lower.contains("token") {
+            for re in [&*SIGNATURE, &*ACCESS, &*TOKEN_HEADER] {
+                out = re.replace_all(&out, format!("${{1}}{REDACTED}")).into_owned();
+            }
+        }
+        out
+    }
+}
+
 /// The text with every non-empty secret (raw or percent-encoded), every request signature and
 /// every token header value replaced by `<redacted>`.
 pub fn scrub_secrets(text: &str, secrets: &[&str]) -> String {
-    let mut forms: Vec<String> = Vec::new();
-    for secret in secrets.iter().filter(|s| !s.is_empty()) {
-        forms.push(secret.to_string());
-        for set in [NON_ALPHANUMERIC, COMPONENT] {
-            let encoded = utf8_percent_encode(secret, set).to_string();
-            forms.push(lowercase_escapes(&encoded));
-            forms.push(encoded);
-        }
-    }
-    // Longest first, in one pass: a secret inside another, or inside `<redacted>`, cannot leave pieces.
-    forms.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
-    forms.dedup();
-    let mut out = if forms.is_empty() {
-        text.to_string()
-    } else {
-        let alternation = forms
-            .iter()
-            .map(|f| regex::escape(f))
-            .collect::<Vec<_>>()
-            .join("|");
-        match Regex::new(&alternation) {
-            Ok(re) => re.replace_all(text, REDACTED).into_owned(),
-            // Too large for a regex: plain replacement, still longest first.
-            Err(_) => forms
-                .iter()
-                .fold(text.to_string(), |t, f| t.replace(f.as_str(), REDACTED)),
-        }
-    };
-    for re in [&*SIGNATURE, &*ACCESS, &*TOKEN_HEADER] {
-        out = re
-            .replace_all(&out, format!("${{1}}{REDACTED}"))
-            .into_owned();
-    }
-    out
+    Scrubber::new(secrets).scrub(text)
 }
 
 /// [`scrub_secrets`] over every text of a report, before it is written anywhere.
 pub fn scrub_report(report: &mut RunReport, secrets: &[&str]) {
-    let scrub = |s: &mut String| *s = scrub_secrets(s, secrets);
+    let scrubber = Scrubber::new(secrets);
+    let scrub = |s: &mut String| *s = scrubber.scrub(s);
     let t = &mut report.target;
     for s in [
         &mut t.kind,

@@ -80,6 +80,7 @@ pub struct Runner {
     secrets: Vec<String>,
     ledger: Option<ledger::Ledger>,
     exclusive: tokio::sync::RwLock<()>,
+    scrubber: crate::report::Scrubber,
     _emulator: Option<Emulator>,
 }
 
@@ -103,9 +104,9 @@ impl Runner {
         let (emulator, target, profile, mut info) = match &config.target {
             TargetConfig::Embedded { faults } => {
                 let token = format!("emulator-token-{run_id}");
-                let emu_config = EmulatorConfig { token: Some(token.clone()), ..EmulatorConfig::default() };
-                if let Some(name) = faults.first() {
-                    return Err(RunError::Config(format!("unknown fault `{name}`: this build has no fault modes")));
+                let mut emu_config = EmulatorConfig { token: Some(token.clone()), ..EmulatorConfig::default() };
+                for name in faults {
+                    emu_config.faults.push(crate::emulator::Fault::parse(name).map_err(RunError::Config)?);
                 }
                 let project = emu_config.project_id.clone();
                 let emulator = Emulator::start(emu_config).await.map_err(|e| RunError::Emulator(e.to_string()))?;
@@ -137,6 +138,7 @@ impl Runner {
         info.strict = config.strict;
         info.run_id = run_id.clone();
         let secrets = target.auth.secrets();
+        let scrubber = crate::report::Scrubber::new(&secrets.iter().map(String::as_str).collect::<Vec<_>>());
         let options = ClientOptions {
             timeout: config.timeout,
             retry: config.retry.clone(),
@@ -185,6 +187,7 @@ impl Runner {
             secrets,
             ledger,
             exclusive: tokio::sync::RwLock::new(()),
+            scrubber,
             config,
             _emulator: emulator,
         })
@@ -319,9 +322,8 @@ impl Runner {
         report.outcome = run.outcome();
         report.reason = run.error.clone().or(report.reason);
         report.duration_ms = started.elapsed().as_millis() as u64;
-        let secrets: Vec<&str> = self.secrets.iter().map(String::as_str).collect();
         for check in &mut report.checks {
-            check.message = crate::report::scrub_secrets(&check.message, &secrets);
+            check.message = self.scrubber.scrub(&check.message);
         }
         (report, std::mem::take(&mut run.payloads))
     }
