@@ -8,6 +8,8 @@ mod common;
 mod auth;
 #[path = "emulator/drills.rs"]
 mod drills;
+#[path = "emulator/faults.rs"]
+mod faults;
 #[path = "emulator/groups.rs"]
 mod groups;
 #[path = "emulator/instances.rs"]

@@ -72,7 +72,7 @@ faults! {
     NonJsonBody = "non-json-body", "content_type",
         "GET sdrs/quotas answers 200 with an HTML page instead of JSON";
     MissingRequiredField = "missing-required-field", "response_schema",
-        "protection groups (show, list, rename) lack the required field name";
+        "protection groups (show, list, rename) lack the required field domain_name";
     WrongFieldType = "wrong-field-type", "response_schema",
         "protected instances carry progress as a string (\"100\") instead of an integer";
     EnumOutOfSpec = "enum-out-of-spec", "response_schema",
@@ -80,9 +80,9 @@ faults! {
     NullInNonNullable = "null-in-non-nullable", "response_schema",
         "DR drills carry name null, which their schema does not allow";
     ErrorCodeNotInTable = "error-code-not-in-table", "error_body",
-        "not-found refusals (SDRS.1013, SDRS.1320, SDRS.1608, SDRS.1902) carry SDRS.9999, a code outside A.1";
+        "invalid-request (SDRS.0201) and not-found (SDRS.1013/1320/1608/1902) refusals carry SDRS.9999, outside A.1";
     ErrorCodeWrongStatus = "error-code-wrong-status", "error_body",
-        "invalid-name refusals (SDRS.0202, 400 in A.1) are sent with HTTP 409";
+        "invalid-request refusals (SDRS.0201, 400 in A.1) are sent with HTTP 409";
     ErrorBodyUnwrapped = "error-body-unwrapped", "error_body",
         "SDRS error bodies are {\"code\", \"message\"} at the top level, without their wrapper key";
     ErrorBodyEmpty = "error-body-empty", "error_body",
@@ -114,11 +114,11 @@ faults! {
     WrongRefusalCode = "wrong-refusal-code", "precondition",
         "refusals because of a resource's state carry SDRS.0201 instead of their documented code";
     InvalidInputAccepted = "invalid-input-accepted", "negative_rejection",
-        "resource names with forbidden characters (spaces, '!', '<'...) are accepted";
+        "descriptions with the forbidden characters '<' and '>' are accepted (groups, instances, pairs)";
     LimitNotValidated = "limit-not-validated", "negative_rejection",
         "limit above 1000 (e.g. 5000) is accepted by lists instead of refused with SDRS.0221";
     MissingFieldAccepted = "missing-field-accepted", "negative_rejection",
-        "POST disaster-recovery-drills without name is accepted";
+        "POST server-groups without source_vpc_id is accepted (the world's first VPC is used)";
     NoAuth = "no-auth", "auth_required",
         "requests without any credentials are accepted";
     BadSignatureAccepted = "bad-signature-accepted", "auth_required",

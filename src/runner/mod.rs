@@ -318,8 +318,8 @@ impl Runner {
         run.finish_observations();
         run.teardown().await;
         self.pool.give_back(lease);
-        report.checks = std::mem::take(&mut run.results);
         report.outcome = run.outcome();
+        report.checks = std::mem::take(&mut run.results);
         report.reason = run.error.clone().or(report.reason);
         report.duration_ms = started.elapsed().as_millis() as u64;
         for check in &mut report.checks {

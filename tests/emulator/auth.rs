@@ -12,64 +12,28 @@ fn url(env: &Env, path: &str) -> String {
 #[tokio::test]
 async fn requests_without_credentials_get_401_but_versions_do_not_need_them() {
     let env = Env::new().await;
-    let answer = Env::read(
-        env.client
-            .get(url(&env, "/server-groups"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let answer = Env::read(env.client.get(url(&env, "/server-groups")).send().await.unwrap()).await;
     assert_eq!(answer.status, 401);
     assert_eq!(answer.body["error_code"], "APIGW.0301");
     let versions = Env::read(env.client.get(env.emulator.uri()).send().await.unwrap()).await;
     assert_eq!(versions.status, 200);
-    let v1 = Env::read(
-        env.client
-            .get(format!("{}/v1", env.emulator.uri()))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let v1 = Env::read(env.client.get(format!("{}/v1", env.emulator.uri())).send().await.unwrap()).await;
     assert_eq!(v1.body["version"]["id"], "v1");
 }
 
 #[tokio::test]
 async fn a_configured_token_must_match() {
-    let env = Env::with(EmulatorConfig {
-        token: Some("right".into()),
-        ..EmulatorConfig::default()
-    })
-    .await;
-    let wrong = Env::read(
-        env.client
-            .get(url(&env, "/server-groups"))
-            .header("X-Auth-Token", "wrong")
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let env = Env::with(EmulatorConfig { token: Some("right".into()), ..EmulatorConfig::default() }).await;
+    let wrong =
+        Env::read(env.client.get(url(&env, "/server-groups")).header("X-Auth-Token", "wrong").send().await.unwrap())
+            .await;
     assert_eq!(wrong.status, 401);
     assert!(!wrong.raw.contains("right"));
-    let right = env
-        .client
-        .get(url(&env, "/server-groups"))
-        .header("X-Auth-Token", "right")
-        .send()
-        .await
-        .unwrap();
+    let right = env.client.get(url(&env, "/server-groups")).header("X-Auth-Token", "right").send().await.unwrap();
     assert_eq!(right.status(), 200);
 }
 
-fn signed(
-    env: &Env,
-    path: &str,
-    ak: &str,
-    sk: &str,
-    date: Option<&str>,
-) -> reqwest::RequestBuilder {
+fn signed(env: &Env, path: &str, ak: &str, sk: &str, date: Option<&str>) -> reqwest::RequestBuilder {
     let host = env.emulator.address().to_string();
     let mut headers = vec![("Host".to_string(), host)];
     if let Some(d) = date {
@@ -87,10 +51,7 @@ fn signed(
             body: b"",
         },
     );
-    let mut request = env
-        .client
-        .get(format!("{}{}?limit=5", env.emulator.uri(), full))
-        .header("Authorization", auth);
+    let mut request = env.client.get(format!("{}{}?limit=5", env.emulator.uri(), full)).header("Authorization", auth);
     if let Some(d) = date {
         request = request.header("X-Sdk-Date", d);
     }
@@ -100,41 +61,20 @@ fn signed(
 #[tokio::test]
 async fn aksk_signatures_are_verified_when_the_key_pair_is_known() {
     let env = Env::with(EmulatorConfig {
-        key_pair: Some(KeyPair {
-            access_key: "AK1".into(),
-            secret_key: "SK1-secret".into(),
-        }),
+        key_pair: Some(KeyPair { access_key: "AK1".into(), secret_key: "SK1-secret".into() }),
         ..EmulatorConfig::default()
     })
     .await;
     let date = Some("20260101T000000Z");
-    let good = signed(&env, "/server-groups", "AK1", "SK1-secret", date)
-        .send()
-        .await
-        .unwrap();
+    let good = signed(&env, "/server-groups", "AK1", "SK1-secret", date).send().await.unwrap();
     assert_eq!(good.status(), 200);
-    let bad = Env::read(
-        signed(&env, "/server-groups", "AK1", "other", date)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let bad = Env::read(signed(&env, "/server-groups", "AK1", "other", date).send().await.unwrap()).await;
     assert_eq!(bad.status, 401);
-    assert!(bad.body["error_msg"]
-        .as_str()
-        .unwrap()
-        .contains("signature"));
+    assert!(bad.body["error_msg"].as_str().unwrap().contains("signature"));
     assert!(!bad.raw.contains("SK1-secret"));
-    let unknown = signed(&env, "/server-groups", "AK2", "SK1-secret", date)
-        .send()
-        .await
-        .unwrap();
+    let unknown = signed(&env, "/server-groups", "AK2", "SK1-secret", date).send().await.unwrap();
     assert_eq!(unknown.status(), 401);
-    let undated = signed(&env, "/server-groups", "AK1", "SK1-secret", None)
-        .send()
-        .await
-        .unwrap();
+    let undated = signed(&env, "/server-groups", "AK1", "SK1-secret", None).send().await.unwrap();
     assert_eq!(undated.status(), 401);
     let malformed = env
         .client
@@ -150,16 +90,7 @@ async fn aksk_signatures_are_verified_when_the_key_pair_is_known() {
 #[tokio::test]
 async fn without_a_key_pair_a_well_formed_signature_is_enough() {
     let env = Env::new().await;
-    let any = signed(
-        &env,
-        "/server-groups",
-        "AK",
-        "whatever",
-        Some("20260101T000000Z"),
-    )
-    .send()
-    .await
-    .unwrap();
+    let any = signed(&env, "/server-groups", "AK", "whatever", Some("20260101T000000Z")).send().await.unwrap();
     assert_eq!(any.status(), 200);
 }
 

@@ -44,12 +44,7 @@ impl Answer {
 
     /// The job ID of an async answer.
     pub fn job_id(&self) -> String {
-        assert!(
-            self.status == 200 || self.status == 202,
-            "not accepted: {} {}",
-            self.status,
-            self.raw
-        );
+        assert!(self.status == 200 || self.status == 202, "not accepted: {} {}", self.status, self.raw);
         self.body["job_id"].as_str().expect("job_id").to_string()
     }
 }
@@ -64,15 +59,8 @@ impl Env {
     pub async fn with(config: EmulatorConfig) -> Env {
         let world = config.world.clone();
         let emulator = Emulator::start(config).await.expect("emulator starts");
-        let client = reqwest::Client::builder()
-            .no_proxy()
-            .build()
-            .expect("client");
-        Env {
-            emulator,
-            client,
-            world,
-        }
+        let client = reqwest::Client::builder().no_proxy().build().expect("client");
+        Env { emulator, client, world }
     }
 
     /// `/v1/{project_id}` + `path`.
@@ -87,9 +75,7 @@ impl Env {
             .request(method, format!("{}{}", self.emulator.uri(), path))
             .header("X-Auth-Token", "test-token");
         if let Some(body) = body {
-            request = request
-                .header("Content-Type", "application/json;charset=utf-8")
-                .body(body.to_string());
+            request = request.header("Content-Type", "application/json;charset=utf-8").body(body.to_string());
         }
         Env::read(request.send().await.expect("request sent")).await
     }
@@ -99,17 +85,8 @@ impl Env {
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let raw = response.text().await.expect("body");
-        let body = if raw.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_str(&raw).expect("JSON body")
-        };
-        Answer {
-            status,
-            body,
-            headers,
-            raw,
-        }
+        let body = if raw.is_empty() { Value::Null } else { serde_json::from_str(&raw).expect("JSON body") };
+        Answer { status, body, headers, raw }
     }
 
     pub async fn get(&self, path: &str) -> Answer {
@@ -159,35 +136,17 @@ impl Env {
 
     /// The world VPC with this name.
     pub fn vpc(&self, name: &str) -> String {
-        self.world
-            .vpcs
-            .iter()
-            .find(|v| v.name == name)
-            .unwrap_or_else(|| panic!("no VPC {name}"))
-            .id
-            .clone()
+        self.world.vpcs.iter().find(|v| v.name == name).unwrap_or_else(|| panic!("no VPC {name}")).id.clone()
     }
 
     /// The world server with this name.
     pub fn server(&self, name: &str) -> String {
-        self.world
-            .servers
-            .iter()
-            .find(|s| s.name == name)
-            .unwrap_or_else(|| panic!("no server {name}"))
-            .id
-            .clone()
+        self.world.servers.iter().find(|s| s.name == name).unwrap_or_else(|| panic!("no server {name}")).id.clone()
     }
 
     /// The world volume with this name.
     pub fn volume(&self, name: &str) -> String {
-        self.world
-            .volumes
-            .iter()
-            .find(|v| v.name == name)
-            .unwrap_or_else(|| panic!("no volume {name}"))
-            .id
-            .clone()
+        self.world.volumes.iter().find(|v| v.name == name).unwrap_or_else(|| panic!("no volume {name}")).id.clone()
     }
 
     /// A valid group creation body.
@@ -210,10 +169,7 @@ impl Env {
     pub async fn group_in(&self, name: &str, vpc: &str) -> String {
         let body = self.group_body(name, &self.vpc(vpc));
         let job = self.succeed(self.post("/server-groups", body).await).await;
-        job["entities"]["server_group_id"]
-            .as_str()
-            .unwrap()
-            .to_string()
+        job["entities"]["server_group_id"].as_str().unwrap().to_string()
     }
 
     /// Creates a protected instance of the named server and waits for it; returns its ID.
@@ -221,13 +177,8 @@ impl Env {
         let body = json!({"protected_instance": {
             "server_group_id": group, "server_id": self.server(server), "name": format!("pi-{server}"),
         }});
-        let job = self
-            .succeed(self.post("/protected-instances", body).await)
-            .await;
-        job["entities"]["protected_instance_id"]
-            .as_str()
-            .unwrap()
-            .to_string()
+        let job = self.succeed(self.post("/protected-instances", body).await).await;
+        job["entities"]["protected_instance_id"].as_str().unwrap().to_string()
     }
 
     /// Creates a replication pair of the named volume and waits for it; returns its ID.
@@ -236,17 +187,12 @@ impl Env {
             "server_group_id": group, "volume_id": self.volume(volume), "name": format!("rp-{volume}"),
         }});
         let job = self.succeed(self.post("/replications", body).await).await;
-        job["entities"]["replication_pair_id"]
-            .as_str()
-            .unwrap()
-            .to_string()
+        job["entities"]["replication_pair_id"].as_str().unwrap().to_string()
     }
 
     /// Runs a group action body and waits for its job; returns the job.
     pub async fn group_action(&self, group: &str, body: Value) -> Value {
-        let answer = self
-            .post(&format!("/server-groups/{group}/action"), body)
-            .await;
+        let answer = self.post(&format!("/server-groups/{group}/action"), body).await;
         self.finish(&answer.job_id()).await
     }
 
@@ -258,14 +204,7 @@ impl Env {
     }
 
     /// Checks the PerPoll protocol: transitional while INIT and RUNNING, final after SUCCESS.
-    pub async fn observe(
-        &self,
-        job_id: &str,
-        path: &str,
-        key: &str,
-        transitional: &str,
-        success: Option<&str>,
-    ) {
+    pub async fn observe(&self, job_id: &str, path: &str, key: &str, transitional: &str, success: Option<&str>) {
         assert_eq!(self.status(path, key).await, transitional);
         assert_eq!(self.poll(job_id).await["status"], "RUNNING");
         assert_eq!(self.status(path, key).await, transitional);

@@ -29,14 +29,8 @@ async fn the_active_domain_comes_from_the_world() {
     let d = &domains["domains"][0];
     assert_eq!(d["id"], env.world.domain.id.as_str());
     assert_eq!(d["sold_out"], false);
-    assert_eq!(
-        d["local_replication_cluster"]["availability_zone"],
-        "az1.dc1"
-    );
-    assert_eq!(
-        d["remote_replication_cluster"]["availability_zone"],
-        "az2.dc2"
-    );
+    assert_eq!(d["local_replication_cluster"]["availability_zone"], "az1.dc1");
+    assert_eq!(d["remote_replication_cluster"]["availability_zone"], "az2.dc2");
 }
 
 #[tokio::test]
@@ -49,10 +43,7 @@ async fn every_answer_has_a_request_id_and_json_answers_a_content_type() {
     assert_eq!(id.len(), 32);
     let error = env.get("/server-groups/nope").await;
     assert!(error.headers.contains_key("x-request-id"));
-    assert_eq!(
-        error.body["badrequest"]["message"],
-        "Protection group not found"
-    );
+    assert_eq!(error.body["badrequest"]["message"], "Protection group not found");
 }
 
 #[tokio::test]
@@ -61,9 +52,7 @@ async fn unknown_paths_get_404_and_wrong_methods_405() {
     let missing = env.get("/no-such-thing").await;
     assert_eq!(missing.status, 404);
     assert_eq!(missing.body["error_code"], "APIGW.0101");
-    let wrong = env
-        .send(Method::PATCH, &Env::v1("/server-groups"), None)
-        .await;
+    let wrong = env.send(Method::PATCH, &Env::v1("/server-groups"), None).await;
     assert_eq!(wrong.status, 405);
     assert_eq!(wrong.body["error_code"], "APIGW.0102");
 }
@@ -71,21 +60,13 @@ async fn unknown_paths_get_404_and_wrong_methods_405() {
 #[tokio::test]
 async fn unknown_jobs_are_refused() {
     let env = Env::new().await;
-    env.get("/jobs/0123456789abcdef0123456789abcdef")
-        .await
-        .refused("SDRS.0408");
+    env.get("/jobs/0123456789abcdef0123456789abcdef").await.refused("SDRS.0408");
 }
 
 #[tokio::test]
 async fn jobs_paced_by_the_clock_advance_without_polls() {
-    let env = Env::with(EmulatorConfig {
-        jobs: JobPacing::AfterMillis(1000),
-        ..EmulatorConfig::default()
-    })
-    .await;
-    let answer = env
-        .post("/server-groups", env.group_body("pg", &env.vpc("vpc-prod")))
-        .await;
+    let env = Env::with(EmulatorConfig { jobs: JobPacing::AfterMillis(1000), ..EmulatorConfig::default() }).await;
+    let answer = env.post("/server-groups", env.group_body("pg", &env.vpc("vpc-prod"))).await;
     let job_id = answer.job_id();
     assert_eq!(env.poll(&job_id).await["status"], "INIT");
     assert_eq!(env.poll(&job_id).await["status"], "INIT");
@@ -115,9 +96,7 @@ async fn a_world_with_an_unknown_key_is_refused_with_its_location() {
     let err = World::from_yaml(text, "bad.yaml").unwrap_err().to_string();
     assert!(err.contains("bad.yaml:"), "{err}");
     assert!(err.contains("planets"), "{err}");
-    let missing = World::load(std::path::Path::new("/nonexistent/world.yaml"))
-        .unwrap_err()
-        .to_string();
+    let missing = World::load(std::path::Path::new("/nonexistent/world.yaml")).unwrap_err().to_string();
     assert!(missing.contains("/nonexistent/world.yaml"), "{missing}");
 }
 
@@ -125,13 +104,9 @@ async fn a_world_with_an_unknown_key_is_refused_with_its_location() {
 async fn serve_reports_an_address_it_cannot_bind() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = taken.local_addr().unwrap().port();
-    let err = sdrs_conformance::emulator::serve(
-        "127.0.0.1".parse().unwrap(),
-        port,
-        EmulatorConfig::default(),
-    )
-    .await
-    .unwrap_err()
-    .to_string();
+    let err = sdrs_conformance::emulator::serve("127.0.0.1".parse().unwrap(), port, EmulatorConfig::default())
+        .await
+        .unwrap_err()
+        .to_string();
     assert!(err.contains(&format!("127.0.0.1:{port}")), "{err}");
 }

@@ -14,10 +14,7 @@ async fn creating_a_pair_shows_creating_then_available_with_volume_data() {
     let answer = env.post("/replications", body).await;
     let job = env.poll(&answer.job_id()).await;
     assert_eq!(job["job_type"], "createReplicationPairNoCG");
-    let pair = job["entities"]["replication_pair_id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let pair = job["entities"]["replication_pair_id"].as_str().unwrap().to_string();
     let path = format!("/replications/{pair}");
     assert_eq!(env.status(&path, "replication").await, "creating");
     assert_eq!(env.poll(&answer.job_id()).await["status"], "SUCCESS");
@@ -32,20 +29,13 @@ async fn creating_a_pair_shows_creating_then_available_with_volume_data() {
     assert_eq!(shown["record_metadata"]["volume_type"], "SSD");
     assert_eq!(shown["replication_model"], "hypermetro");
     let created = shown["created_at"].as_str().unwrap();
-    assert_eq!(
-        created.len(),
-        "2026-01-01T00:00:00.000000".len(),
-        "{created}"
-    );
+    assert_eq!(created.len(), "2026-01-01T00:00:00.000000".len(), "{created}");
     assert_eq!(&created[10..11], "T", "{created}");
     let group_body = env.get(&format!("/server-groups/{group}")).await.body;
     assert_eq!(group_body["server_group"]["replication_num"], 1);
 
-    let delete = env
-        .delete_with(&path, json!({"replication": {"server_group_id": group}}))
-        .await;
-    env.observe(&delete.job_id(), &path, "replication", "deleting", None)
-        .await;
+    let delete = env.delete_with(&path, json!({"replication": {"server_group_id": group}})).await;
+    env.observe(&delete.job_id(), &path, "replication", "deleting", None).await;
     env.get(&path).await.refused("SDRS.1608");
 }
 
@@ -54,28 +44,15 @@ async fn pair_creation_checks_the_volume() {
     let env = Env::new().await;
     let group = env.group("pg").await;
     let create = |volume: String| json!({"replication": {"server_group_id": group, "volume_id": volume, "name": "rp"}});
-    env.post("/replications", create("nope".into()))
+    env.post("/replications", create("nope".into())).await.refused("SDRS.0211");
+    env.post("/replications", create(env.volume("ecs-other-vpc-sys"))).await.refused("SDRS.1801");
+    env.post("/replications", create(env.volume("evs-encrypted"))).await.refused("SDRS.1802");
+    env.post("/replications", create(env.volume("evs-dr-az"))).await.refused("SDRS.1810");
+    env.pair(&group, "evs-01").await;
+    env.post("/replications", create(env.volume("evs-01"))).await.refused("SDRS.1811");
+    env.post("/replications", json!({"replication": {"server_group_id": group, "name": "rp"}}))
         .await
         .refused("SDRS.0211");
-    env.post("/replications", create(env.volume("ecs-other-vpc-sys")))
-        .await
-        .refused("SDRS.1801");
-    env.post("/replications", create(env.volume("evs-encrypted")))
-        .await
-        .refused("SDRS.1802");
-    env.post("/replications", create(env.volume("evs-dr-az")))
-        .await
-        .refused("SDRS.1810");
-    env.pair(&group, "evs-01").await;
-    env.post("/replications", create(env.volume("evs-01")))
-        .await
-        .refused("SDRS.1811");
-    env.post(
-        "/replications",
-        json!({"replication": {"server_group_id": group, "name": "rp"}}),
-    )
-    .await
-    .refused("SDRS.0211");
     env.post(
         "/replications",
         json!({"replication": {"server_group_id": "nope", "volume_id": env.volume("evs-03"), "name": "rp"}}),
@@ -88,11 +65,7 @@ async fn pair_creation_checks_the_volume() {
 async fn the_pair_quota_is_enforced() {
     let mut world = World::default_world();
     world.quotas.replications = 1;
-    let env = Env::with(EmulatorConfig {
-        world,
-        ..EmulatorConfig::default()
-    })
-    .await;
+    let env = Env::with(EmulatorConfig { world, ..EmulatorConfig::default() }).await;
     let group = env.group("pg").await;
     env.pair(&group, "evs-01").await;
     env.post(
@@ -111,24 +84,11 @@ async fn expanding_a_pair_needs_a_larger_size() {
     let group = env.group("pg").await;
     let pair = env.pair(&group, "evs-01").await;
     let action = format!("/replications/{pair}/action");
-    env.post(&action, json!({"extend-replication": {"new_size": 10}}))
-        .await
-        .refused("SDRS.0201");
-    env.post(&action, json!({"extend-replication": {"new_size": "big"}}))
-        .await
-        .refused("SDRS.0201");
-    let answer = env
-        .post(&action, json!({"extend-replication": {"new_size": 40}}))
-        .await;
+    env.post(&action, json!({"extend-replication": {"new_size": 10}})).await.refused("SDRS.0201");
+    env.post(&action, json!({"extend-replication": {"new_size": "big"}})).await.refused("SDRS.0201");
+    let answer = env.post(&action, json!({"extend-replication": {"new_size": 40}})).await;
     let path = format!("/replications/{pair}");
-    env.observe(
-        &answer.job_id(),
-        &path,
-        "replication",
-        "extending",
-        Some("available"),
-    )
-    .await;
+    env.observe(&answer.job_id(), &path, "replication", "extending", Some("available")).await;
     let shown = env.get(&path).await.body;
     assert_eq!(shown["replication"]["record_metadata"]["volume_size"], 40);
 }
@@ -150,15 +110,9 @@ async fn pair_lists_filter_by_group_and_instance() {
     )
     .await;
     assert_eq!(env.get("/replications").await.body["count"], 2);
-    let by_group = env
-        .get(&format!("/replications?server_group_id={g2}"))
-        .await
-        .body;
+    let by_group = env.get(&format!("/replications?server_group_id={g2}")).await.body;
     assert_eq!(by_group["count"], 1);
-    let by_instance = env
-        .get(&format!("/replications?protected_instance_id={instance}"))
-        .await
-        .body;
+    let by_instance = env.get(&format!("/replications?protected_instance_id={instance}")).await.body;
     assert_eq!(by_instance["replications"][0]["id"], p1.as_str());
     let paged = env.get("/replications?limit=1").await.body;
     assert_eq!(paged["replications"].as_array().unwrap().len(), 1);
@@ -170,14 +124,7 @@ async fn renaming_a_pair_returns_it() {
     let env = Env::new().await;
     let group = env.group("pg").await;
     let pair = env.pair(&group, "evs-01").await;
-    let answer = env
-        .put(
-            &format!("/replications/{pair}"),
-            json!({"replication": {"name": "rp-2"}}),
-        )
-        .await;
+    let answer = env.put(&format!("/replications/{pair}"), json!({"replication": {"name": "rp-2"}})).await;
     assert_eq!(answer.body["replication"]["name"], "rp-2");
-    env.put("/replications/nope", json!({"replication": {"name": "x"}}))
-        .await
-        .refused("SDRS.1608");
+    env.put("/replications/nope", json!({"replication": {"name": "x"}})).await.refused("SDRS.1608");
 }

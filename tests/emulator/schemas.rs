@@ -35,29 +35,17 @@ impl Checker {
 
     #[track_caller]
     fn check(&mut self, method: &str, template: &str, answer: &Answer) {
-        let document = if template.starts_with("/v2/") {
-            &self.dws
-        } else {
-            &self.spec
-        };
+        let document = if template.starts_with("/v2/") { &self.dws } else { &self.spec };
         let operation = &document["paths"][template][method];
-        assert!(
-            operation.is_object(),
-            "{method} {template} is not in the spec"
-        );
+        assert!(operation.is_object(), "{method} {template} is not in the spec");
         self.operations.push(format!("{method} {template}"));
         let status = answer.status.to_string();
         let mut response = &operation["responses"][&status];
         if let Some(reference) = response["$ref"].as_str() {
             let pointer = reference.trim_start_matches('#');
-            response = document
-                .pointer(pointer)
-                .expect("response reference resolves");
+            response = document.pointer(pointer).expect("response reference resolves");
         }
-        assert!(
-            response.is_object(),
-            "{method} {template}: status {status} undocumented"
-        );
+        assert!(response.is_object(), "{method} {template}: status {status} undocumented");
         let schema = &response["content"]["application/json"]["schema"];
         if answer.status == 204 || !schema.is_object() {
             assert!(answer.raw.is_empty(), "{method} {template}: {}", answer.raw);
@@ -72,15 +60,9 @@ impl Checker {
             }
             jsonschema::validator_for(&root).expect("schema compiles")
         });
-        let errors: Vec<String> = validator
-            .iter_errors(&answer.body)
-            .map(|e| format!("{} at {}", e, e.instance_path()))
-            .collect();
-        assert!(
-            errors.is_empty(),
-            "{method} {template} {status}: {errors:#?}\n{}",
-            answer.raw
-        );
+        let errors: Vec<String> =
+            validator.iter_errors(&answer.body).map(|e| format!("{} at {}", e, e.instance_path())).collect();
+        assert!(errors.is_empty(), "{method} {template} {status}: {errors:#?}\n{}", answer.raw);
     }
 }
 
@@ -97,46 +79,20 @@ async fn every_operation_answers_within_its_schema() {
     c.check("get", "/", &a);
     let a = env.send(Method::GET, "/v1", None).await;
     c.check("get", "/{api_version}", &a);
-    c.check(
-        "get",
-        &t("/active-domains"),
-        &env.get("/active-domains").await,
-    );
+    c.check("get", &t("/active-domains"), &env.get("/active-domains").await);
     c.check("get", &t("/sdrs/quotas"), &env.get("/sdrs/quotas").await);
 
     // groups
-    let a = env
-        .post("/server-groups", env.group_body("pg", &env.vpc("vpc-prod")))
-        .await;
+    let a = env.post("/server-groups", env.group_body("pg", &env.vpc("vpc-prod"))).await;
     c.check("post", &t("/server-groups"), &a);
     let job = a.job_id();
     let polled = env.get(&format!("/jobs/{job}")).await;
     c.check("get", &t("/jobs/{job_id}"), &polled);
-    let group = polled.body["entities"]["server_group_id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    c.check(
-        "get",
-        &t("/server-groups/{server_group_id}"),
-        &env.get(&format!("/server-groups/{group}")).await,
-    );
-    c.check(
-        "get",
-        &t("/jobs/{job_id}"),
-        &env.get(&format!("/jobs/{job}")).await,
-    );
-    c.check(
-        "get",
-        &t("/server-groups"),
-        &env.get("/server-groups").await,
-    );
-    let a = env
-        .put(
-            &format!("/server-groups/{group}"),
-            json!({"server_group": {"name": "pg2"}}),
-        )
-        .await;
+    let group = polled.body["entities"]["server_group_id"].as_str().unwrap().to_string();
+    c.check("get", &t("/server-groups/{server_group_id}"), &env.get(&format!("/server-groups/{group}")).await);
+    c.check("get", &t("/jobs/{job_id}"), &env.get(&format!("/jobs/{job}")).await);
+    c.check("get", &t("/server-groups"), &env.get("/server-groups").await);
+    let a = env.put(&format!("/server-groups/{group}"), json!({"server_group": {"name": "pg2"}})).await;
     c.check("put", &t("/server-groups/{server_group_id}"), &a);
     let a = env.get("/server-groups/nope").await;
     c.check("get", &t("/server-groups/{server_group_id}"), &a);
@@ -147,46 +103,24 @@ async fn every_operation_answers_within_its_schema() {
     let a = env.post("/protected-instances", body).await;
     c.check("post", &t("/protected-instances"), &a);
     let done = env.succeed(a).await;
-    let instance = done["entities"]["protected_instance_id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let instance = done["entities"]["protected_instance_id"].as_str().unwrap().to_string();
     let ip = format!("/protected-instances/{instance}");
-    c.check(
-        "get",
-        &t("/protected-instances"),
-        &env.get("/protected-instances").await,
-    );
-    c.check(
-        "get",
-        &t("/protected-instances/{protected_instance_id}"),
-        &env.get(&ip).await,
-    );
-    let a = env
-        .put(&ip, json!({"protected_instance": {"name": "pi2"}}))
-        .await;
-    c.check(
-        "put",
-        &t("/protected-instances/{protected_instance_id}"),
-        &a,
-    );
+    c.check("get", &t("/protected-instances"), &env.get("/protected-instances").await);
+    c.check("get", &t("/protected-instances/{protected_instance_id}"), &env.get(&ip).await);
+    let a = env.put(&ip, json!({"protected_instance": {"name": "pi2"}})).await;
+    c.check("put", &t("/protected-instances/{protected_instance_id}"), &a);
     let servers = json!([{"server_id": env.server("ecs-04")}]);
     let a = env
-        .post("/protected-instances/batch",
-            json!({"protected_instances": {"name_prefix": "b", "server_group_id": group, "servers": servers}}))
+        .post(
+            "/protected-instances/batch",
+            json!({"protected_instances": {"name_prefix": "b", "server_group_id": group, "servers": servers}}),
+        )
         .await;
     c.check("post", &t("/protected-instances/batch"), &a);
     let batch_job = env.finish(&a.job_id()).await;
-    c.check(
-        "get",
-        &t("/jobs/{job_id}"),
-        &env.get(&format!("/jobs/{}", batch_job["job_id"].as_str().unwrap()))
-            .await,
-    );
-    let second = batch_job["entities"]["sub_jobs"][0]["entities"]["protected_instance_id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    c.check("get", &t("/jobs/{job_id}"), &env.get(&format!("/jobs/{}", batch_job["job_id"].as_str().unwrap())).await);
+    let second =
+        batch_job["entities"]["sub_jobs"][0]["entities"]["protected_instance_id"].as_str().unwrap().to_string();
 
     // pairs
     let a = env
@@ -198,25 +132,13 @@ async fn every_operation_answers_within_its_schema() {
         .await;
     c.check("post", &t("/replications"), &a);
     let pair_job = env.succeed(a).await;
-    let pair = pair_job["entities"]["replication_pair_id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let pair = pair_job["entities"]["replication_pair_id"].as_str().unwrap().to_string();
     let rp = format!("/replications/{pair}");
-    c.check(
-        "get",
-        &t("/replications/{replication_id}"),
-        &env.get(&rp).await,
-    );
+    c.check("get", &t("/replications/{replication_id}"), &env.get(&rp).await);
     c.check("get", &t("/replications"), &env.get("/replications").await);
     let a = env.put(&rp, json!({"replication": {"name": "rp2"}})).await;
     c.check("put", &t("/replications/{replication_id}"), &a);
-    let a = env
-        .post(
-            &format!("{rp}/action"),
-            json!({"extend-replication": {"new_size": 30}}),
-        )
-        .await;
+    let a = env.post(&format!("{rp}/action"), json!({"extend-replication": {"new_size": 30}})).await;
     c.check("post", &t("/replications/{replication_id}/action"), &a);
     env.succeed(a).await;
     let a = env
@@ -225,60 +147,23 @@ async fn every_operation_answers_within_its_schema() {
             json!({"replicationAttachment": {"replication_id": pair, "device": "/dev/vdb"}}),
         )
         .await;
-    c.check(
-        "post",
-        &t("/protected-instances/{protected_instance_id}/attachreplication"),
-        &a,
-    );
+    c.check("post", &t("/protected-instances/{protected_instance_id}/attachreplication"), &a);
     env.succeed(a).await;
-    c.check(
-        "get",
-        &t("/protected-instances/{protected_instance_id}"),
-        &env.get(&ip).await,
-    );
-    c.check(
-        "get",
-        &t("/replications/{replication_id}"),
-        &env.get(&rp).await,
-    );
+    c.check("get", &t("/protected-instances/{protected_instance_id}"), &env.get(&ip).await);
+    c.check("get", &t("/replications/{replication_id}"), &env.get(&rp).await);
     let a = env.delete(&format!("{ip}/detachreplication/{pair}")).await;
-    c.check(
-        "delete",
-        &t("/protected-instances/{protected_instance_id}/detachreplication/{replication_id}"),
-        &a,
-    );
+    c.check("delete", &t("/protected-instances/{protected_instance_id}/detachreplication/{replication_id}"), &a);
     env.succeed(a).await;
 
     // NICs and resize
     let subnet = env.world.vpcs[0].subnets[0].id.clone();
-    let a = env
-        .post(&format!("{ip}/nic"), json!({"subnet_id": subnet}))
-        .await;
-    c.check(
-        "post",
-        &t("/protected-instances/{protected_instance_id}/nic"),
-        &a,
-    );
+    let a = env.post(&format!("{ip}/nic"), json!({"subnet_id": subnet})).await;
+    c.check("post", &t("/protected-instances/{protected_instance_id}/nic"), &a);
     env.succeed(a).await;
-    let a = env
-        .post(&format!("{ip}/nic/delete"), json!({"nic_id": "nope"}))
-        .await;
-    c.check(
-        "post",
-        &t("/protected-instances/{protected_instance_id}/nic/delete"),
-        &a,
-    );
-    let a = env
-        .post(
-            &format!("{ip}/resize"),
-            json!({"resize": {"flavorRef": "s3.xlarge.2"}}),
-        )
-        .await;
-    c.check(
-        "post",
-        &t("/protected-instances/{protected_instance_id}/resize"),
-        &a,
-    );
+    let a = env.post(&format!("{ip}/nic/delete"), json!({"nic_id": "nope"})).await;
+    c.check("post", &t("/protected-instances/{protected_instance_id}/nic/delete"), &a);
+    let a = env.post(&format!("{ip}/resize"), json!({"resize": {"flavorRef": "s3.xlarge.2"}})).await;
+    c.check("post", &t("/protected-instances/{protected_instance_id}/resize"), &a);
     env.succeed(a).await;
 
     // group actions
@@ -290,191 +175,71 @@ async fn every_operation_answers_within_its_schema() {
         json!({"start-server-group": {}}),
         json!({"stop-server-group": {}}),
     ] {
-        let a = env
-            .post(&format!("/server-groups/{group}/action"), body)
-            .await;
+        let a = env.post(&format!("/server-groups/{group}/action"), body).await;
         c.check("post", &action, &a);
         let job = env.succeed(a).await;
         let id = job["job_id"].as_str().unwrap();
-        c.check(
-            "get",
-            &t("/jobs/{job_id}"),
-            &env.get(&format!("/jobs/{id}")).await,
-        );
-        c.check(
-            "get",
-            &t("/server-groups/{server_group_id}"),
-            &env.get(&format!("/server-groups/{group}")).await,
-        );
+        c.check("get", &t("/jobs/{job_id}"), &env.get(&format!("/jobs/{id}")).await);
+        c.check("get", &t("/server-groups/{server_group_id}"), &env.get(&format!("/server-groups/{group}")).await);
     }
 
     // drills
     let a = env
-        .post(
-            "/disaster-recovery-drills",
-            json!({"disaster_recovery_drill": {"server_group_id": group, "name": "d"}}),
-        )
+        .post("/disaster-recovery-drills", json!({"disaster_recovery_drill": {"server_group_id": group, "name": "d"}}))
         .await;
     c.check("post", &t("/disaster-recovery-drills"), &a);
-    let drill = env.succeed(a).await["entities"]["disaster_recovery_drill_id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let drill = env.succeed(a).await["entities"]["disaster_recovery_drill_id"].as_str().unwrap().to_string();
     let dp = format!("/disaster-recovery-drills/{drill}");
-    c.check(
-        "get",
-        &t("/disaster-recovery-drills/{disaster_recovery_drill_id}"),
-        &env.get(&dp).await,
-    );
-    c.check(
-        "get",
-        &t("/disaster-recovery-drills"),
-        &env.get("/disaster-recovery-drills").await,
-    );
-    let a = env
-        .put(&dp, json!({"disaster_recovery_drill": {"name": "d2"}}))
-        .await;
-    c.check(
-        "put",
-        &t("/disaster-recovery-drills/{disaster_recovery_drill_id}"),
-        &a,
-    );
+    c.check("get", &t("/disaster-recovery-drills/{disaster_recovery_drill_id}"), &env.get(&dp).await);
+    c.check("get", &t("/disaster-recovery-drills"), &env.get("/disaster-recovery-drills").await);
+    let a = env.put(&dp, json!({"disaster_recovery_drill": {"name": "d2"}})).await;
+    c.check("put", &t("/disaster-recovery-drills/{disaster_recovery_drill_id}"), &a);
     let a = env.delete(&dp).await;
-    c.check(
-        "delete",
-        &t("/disaster-recovery-drills/{disaster_recovery_drill_id}"),
-        &a,
-    );
+    c.check("delete", &t("/disaster-recovery-drills/{disaster_recovery_drill_id}"), &a);
     env.succeed(a).await;
 
     // tags
     let tags = format!("{ip}/tags");
-    let a = env
-        .post(&tags, json!({"tag": {"key": "k2", "value": "v2"}}))
-        .await;
-    c.check(
-        "post",
-        &t("/protected-instances/{protected_instance_id}/tags"),
-        &a,
-    );
-    let a = env
-        .post(
-            &format!("{tags}/action"),
-            json!({"action": "create", "tags": [{"key": "k3", "value": ""}]}),
-        )
-        .await;
-    c.check(
-        "post",
-        &t("/protected-instances/{protected_instance_id}/tags/action"),
-        &a,
-    );
-    let a = env
-        .post(
-            &format!("{tags}/action"),
-            json!({"action": "delete", "tags": [{"key": "k3"}]}),
-        )
-        .await;
-    c.check(
-        "post",
-        &t("/protected-instances/{protected_instance_id}/tags/action"),
-        &a,
-    );
-    c.check(
-        "get",
-        &t("/protected-instances/{protected_instance_id}/tags"),
-        &env.get(&tags).await,
-    );
-    c.check(
-        "get",
-        &t("/protected-instances/tags"),
-        &env.get("/protected-instances/tags").await,
-    );
+    let a = env.post(&tags, json!({"tag": {"key": "k2", "value": "v2"}})).await;
+    c.check("post", &t("/protected-instances/{protected_instance_id}/tags"), &a);
+    let a =
+        env.post(&format!("{tags}/action"), json!({"action": "create", "tags": [{"key": "k3", "value": ""}]})).await;
+    c.check("post", &t("/protected-instances/{protected_instance_id}/tags/action"), &a);
+    let a = env.post(&format!("{tags}/action"), json!({"action": "delete", "tags": [{"key": "k3"}]})).await;
+    c.check("post", &t("/protected-instances/{protected_instance_id}/tags/action"), &a);
+    c.check("get", &t("/protected-instances/{protected_instance_id}/tags"), &env.get(&tags).await);
+    c.check("get", &t("/protected-instances/tags"), &env.get("/protected-instances/tags").await);
     let query = t("/protected-instances/resource_instances/action");
-    let a = env
-        .post(
-            "/protected-instances/resource_instances/action",
-            json!({"action": "filter"}),
-        )
-        .await;
+    let a = env.post("/protected-instances/resource_instances/action", json!({"action": "filter"})).await;
     c.check("post", &query, &a);
-    let a = env
-        .post(
-            "/protected-instances/resource_instances/action",
-            json!({"action": "count"}),
-        )
-        .await;
+    let a = env.post("/protected-instances/resource_instances/action", json!({"action": "count"})).await;
     c.check("post", &query, &a);
     let a = env.delete(&format!("{tags}/k2")).await;
-    c.check(
-        "delete",
-        &t("/protected-instances/{protected_instance_id}/tags/{key}"),
-        &a,
-    );
+    c.check("delete", &t("/protected-instances/{protected_instance_id}/tags/{key}"), &a);
     let a = env.delete(&format!("{tags}/k2")).await;
-    c.check(
-        "delete",
-        &t("/protected-instances/{protected_instance_id}/tags/{key}"),
-        &a,
-    );
+    c.check("delete", &t("/protected-instances/{protected_instance_id}/tags/{key}"), &a);
 
     // task center (a failed group)
-    let a = env
-        .post(
-            "/server-groups",
-            env.group_body("bad", &env.vpc("vpc-fail-create-group")),
-        )
-        .await;
+    let a = env.post("/server-groups", env.group_body("bad", &env.vpc("vpc-fail-create-group"))).await;
     let failed = env.finish(&a.job_id()).await;
-    c.check(
-        "get",
-        &t("/jobs/{job_id}"),
-        &env.get(&format!("/jobs/{}", failed["job_id"].as_str().unwrap()))
-            .await,
-    );
-    c.check(
-        "get",
-        &t("/task-center/failure-jobs"),
-        &env.get("/task-center/failure-jobs").await,
-    );
+    c.check("get", &t("/jobs/{job_id}"), &env.get(&format!("/jobs/{}", failed["job_id"].as_str().unwrap())).await);
+    c.check("get", &t("/task-center/failure-jobs"), &env.get("/task-center/failure-jobs").await);
     let failed_id = failed["job_id"].as_str().unwrap();
-    let a = env
-        .delete(&format!("/task-center/failure-jobs/{failed_id}"))
-        .await;
-    c.check(
-        "delete",
-        &t("/task-center/failure-jobs/{failure_job_id}"),
-        &a,
-    );
+    let a = env.delete(&format!("/task-center/failure-jobs/{failed_id}")).await;
+    c.check("delete", &t("/task-center/failure-jobs/{failure_job_id}"), &a);
     let a = env.delete("/task-center/failure-jobs/batch").await;
     c.check("delete", &t("/task-center/failure-jobs/batch"), &a);
-    let a = env
-        .delete(&format!("/task-center/{group}/failure-jobs/batch"))
-        .await;
-    c.check(
-        "delete",
-        &t("/task-center/{server_group_id}/failure-jobs/batch"),
-        &a,
-    );
+    let a = env.delete(&format!("/task-center/{group}/failure-jobs/batch")).await;
+    c.check("delete", &t("/task-center/{server_group_id}/failure-jobs/batch"), &a);
 
     // deletes
-    let a = env
-        .post(
-            "/protected-instances/delete",
-            json!({"protected_instances": [{"id": second}]}),
-        )
-        .await;
+    let a = env.post("/protected-instances/delete", json!({"protected_instances": [{"id": second}]})).await;
     c.check("post", &t("/protected-instances/delete"), &a);
     env.succeed(a).await;
     let a = env.delete(&ip).await;
-    c.check(
-        "delete",
-        &t("/protected-instances/{protected_instance_id}"),
-        &a,
-    );
+    c.check("delete", &t("/protected-instances/{protected_instance_id}"), &a);
     env.succeed(a).await;
-    let a = env
-        .delete_with(&rp, json!({"replication": {"delete_target_volume": true}}))
-        .await;
+    let a = env.delete_with(&rp, json!({"replication": {"delete_target_volume": true}})).await;
     c.check("delete", &t("/replications/{replication_id}"), &a);
     env.succeed(a).await;
     let a = env.delete(&format!("/server-groups/{group}")).await;
@@ -484,11 +249,7 @@ async fn every_operation_answers_within_its_schema() {
     // the DWS endpoint
     let v2 = format!("/v2/{DEFAULT_PROJECT_ID}/disaster-recovery/x/start");
     let a = env.send(Method::POST, &v2, None).await;
-    c.check(
-        "post",
-        "/v2/{project_id}/disaster-recovery/{disaster_recovery_id}/start",
-        &a,
-    );
+    c.check("post", "/v2/{project_id}/disaster-recovery/{disaster_recovery_id}/start", &a);
 
     let mut seen = c.operations.clone();
     seen.sort();
@@ -500,12 +261,7 @@ async fn every_operation_answers_within_its_schema() {
                 .as_object()
                 .unwrap()
                 .values()
-                .map(|ops| {
-                    ["get", "post", "put", "delete"]
-                        .iter()
-                        .filter(|m| ops.get(**m).is_some())
-                        .count()
-                })
+                .map(|ops| ["get", "post", "put", "delete"].iter().filter(|m| ops.get(**m).is_some()).count())
                 .sum::<usize>()
         })
         .sum();

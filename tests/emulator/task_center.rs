@@ -12,19 +12,9 @@ async fn a_group_created_in_a_failing_vpc_ends_in_error_and_is_listed() {
     let job = env.finish(&answer.job_id()).await;
     assert_eq!(job["status"], "FAIL");
     assert_eq!(job["error_code"], "SDRS.1014");
-    assert!(job["fail_reason"]
-        .as_str()
-        .unwrap()
-        .contains("createProtectionGroupNoCG"));
-    let group = job["entities"]["server_group_id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    assert_eq!(
-        env.status(&format!("/server-groups/{group}"), "server_group")
-            .await,
-        "error"
-    );
+    assert!(job["fail_reason"].as_str().unwrap().contains("createProtectionGroupNoCG"));
+    let group = job["entities"]["server_group_id"].as_str().unwrap().to_string();
+    assert_eq!(env.status(&format!("/server-groups/{group}"), "server_group").await, "error");
 
     let failures = env.get("/task-center/failure-jobs").await.body;
     assert_eq!(failures["count"], 1);
@@ -35,25 +25,16 @@ async fn a_group_created_in_a_failing_vpc_ends_in_error_and_is_listed() {
     assert_eq!(failure["resource_name"], "doomed");
     assert_eq!(failure["job_id"], job["job_id"]);
     assert_eq!(failure["job_type"], "createProtectionGroupNoCG");
-    let filtered = env
-        .get("/task-center/failure-jobs?failure_status=deleteFail")
-        .await
-        .body;
+    let filtered = env.get("/task-center/failure-jobs?failure_status=deleteFail").await.body;
     assert_eq!(filtered["count"], 0);
-    env.get("/task-center/failure-jobs?failure_status=sad")
-        .await
-        .refused("SDRS.0209");
+    env.get("/task-center/failure-jobs?failure_status=sad").await.refused("SDRS.0209");
 
     let job_id = job["job_id"].as_str().unwrap();
-    let deleted = env
-        .delete(&format!("/task-center/failure-jobs/{job_id}"))
-        .await;
+    let deleted = env.delete(&format!("/task-center/failure-jobs/{job_id}")).await;
     assert_eq!(deleted.status, 204);
     assert!(deleted.raw.is_empty());
     assert_eq!(env.get("/task-center/failure-jobs").await.body["count"], 0);
-    env.delete(&format!("/task-center/failure-jobs/{job_id}"))
-        .await
-        .refused("SDRS.0408");
+    env.delete(&format!("/task-center/failure-jobs/{job_id}")).await.refused("SDRS.0408");
 }
 
 #[tokio::test]
@@ -64,63 +45,29 @@ async fn failures_inside_a_group_are_listed_under_the_group_and_deleted_together
         .world
         .servers
         .iter()
-        .find(|s| {
-            s.fail_jobs
-                .iter()
-                .any(|j| j == "createProtectedInstanceNoCG")
-        })
+        .find(|s| s.fail_jobs.iter().any(|j| j == "createProtectedInstanceNoCG"))
         .unwrap()
         .id
         .clone();
     let body = json!({"protected_instance": {"server_group_id": group, "server_id": failing, "name": "bad"}});
-    let job = env
-        .finish(&env.post("/protected-instances", body).await.job_id())
-        .await;
+    let job = env.finish(&env.post("/protected-instances", body).await.job_id()).await;
     assert_eq!(job["status"], "FAIL");
     let id = job["entities"]["protected_instance_id"].as_str().unwrap();
-    assert_eq!(
-        env.status(&format!("/protected-instances/{id}"), "protected_instance")
-            .await,
-        "error"
-    );
+    assert_eq!(env.status(&format!("/protected-instances/{id}"), "protected_instance").await, "error");
     assert_eq!(env.get("/task-center/failure-jobs").await.body["count"], 0);
-    let inside = env
-        .get(&format!(
-            "/task-center/failure-jobs?server_group_id={group}"
-        ))
-        .await
-        .body;
+    let inside = env.get(&format!("/task-center/failure-jobs?server_group_id={group}")).await.body;
     assert_eq!(inside["count"], 1);
-    assert_eq!(
-        inside["failure_jobs"][0]["resource_type"],
-        "protected_instances"
-    );
-    env.get("/task-center/failure-jobs?server_group_id=nope")
-        .await
-        .refused("SDRS.1013");
+    assert_eq!(inside["failure_jobs"][0]["resource_type"], "protected_instances");
+    env.get("/task-center/failure-jobs?server_group_id=nope").await.refused("SDRS.1013");
     let all = env.delete("/task-center/failure-jobs/batch").await;
     assert_eq!(all.status, 204);
-    let still = env
-        .get(&format!(
-            "/task-center/failure-jobs?server_group_id={group}"
-        ))
-        .await
-        .body;
+    let still = env.get(&format!("/task-center/failure-jobs?server_group_id={group}")).await.body;
     assert_eq!(still["count"], 1);
-    let in_group = env
-        .delete(&format!("/task-center/{group}/failure-jobs/batch"))
-        .await;
+    let in_group = env.delete(&format!("/task-center/{group}/failure-jobs/batch")).await;
     assert_eq!(in_group.status, 204);
-    let none = env
-        .get(&format!(
-            "/task-center/failure-jobs?server_group_id={group}"
-        ))
-        .await
-        .body;
+    let none = env.get(&format!("/task-center/failure-jobs?server_group_id={group}")).await.body;
     assert_eq!(none["count"], 0);
-    env.delete("/task-center/nope/failure-jobs/batch")
-        .await
-        .refused("SDRS.1013");
+    env.delete("/task-center/nope/failure-jobs/batch").await.refused("SDRS.1013");
 }
 
 #[tokio::test]
@@ -129,19 +76,13 @@ async fn a_failing_volume_fails_the_start_of_its_group_and_every_sub_job() {
     let group = env.group("pg").await;
     env.pair(&group, "evs-fail-startProtectionGroupNoCG").await;
     env.pair(&group, "evs-01").await;
-    let job = env
-        .group_action(&group, json!({"start-server-group": {}}))
-        .await;
+    let job = env.group_action(&group, json!({"start-server-group": {}})).await;
     assert_eq!(job["status"], "FAIL");
     assert_eq!(job["error_code"], "SDRS.1027");
     let subs = job["entities"]["sub_jobs"].as_array().unwrap();
     assert_eq!(subs.len(), 2);
     assert!(subs.iter().all(|s| s["status"] == "FAIL"));
-    assert_eq!(
-        env.status(&format!("/server-groups/{group}"), "server_group")
-            .await,
-        "error-starting"
-    );
+    assert_eq!(env.status(&format!("/server-groups/{group}"), "server_group").await, "error-starting");
     let failures = env.get("/task-center/failure-jobs").await.body;
     assert_eq!(failures["failure_jobs"][0]["failure_status"], "startFail");
 }
@@ -154,11 +95,7 @@ async fn a_failing_server_fails_only_its_sub_job_of_a_batch() {
         .world
         .servers
         .iter()
-        .find(|s| {
-            s.fail_jobs
-                .iter()
-                .any(|j| j == "createProtectedInstanceNoCG")
-        })
+        .find(|s| s.fail_jobs.iter().any(|j| j == "createProtectedInstanceNoCG"))
         .unwrap()
         .id
         .clone();
@@ -187,38 +124,20 @@ async fn a_failing_server_fails_only_its_sub_job_of_a_batch() {
 async fn a_failed_nic_job_restores_the_instance_and_records_the_failure() {
     let env = Env::new().await;
     let group = env.group("pg").await;
-    let server = env
-        .world
-        .servers
-        .iter()
-        .find(|s| s.fail_jobs.iter().any(|j| j == "addNicNew"))
-        .unwrap()
-        .clone();
+    let server = env.world.servers.iter().find(|s| s.fail_jobs.iter().any(|j| j == "addNicNew")).unwrap().clone();
     let body = json!({"protected_instance": {"server_group_id": group, "server_id": server.id, "name": "nic"}});
-    let job = env
-        .succeed(env.post("/protected-instances", body).await)
-        .await;
+    let job = env.succeed(env.post("/protected-instances", body).await).await;
     let id = job["entities"]["protected_instance_id"].as_str().unwrap();
     let subnet = env.world.vpcs[0].subnets[1].id.clone();
-    let answer = env
-        .post(
-            &format!("/protected-instances/{id}/nic"),
-            json!({"subnet_id": subnet}),
-        )
-        .await;
+    let answer = env.post(&format!("/protected-instances/{id}/nic"), json!({"subnet_id": subnet})).await;
     let path = format!("/protected-instances/{id}");
-    assert_eq!(
-        env.status(&path, "protected_instance").await,
-        "nic-creating"
-    );
+    assert_eq!(env.status(&path, "protected_instance").await, "nic-creating");
     let job = env.finish(&answer.job_id()).await;
     assert_eq!(job["status"], "FAIL");
     assert_eq!(job["error_code"], "SDRS.1312");
     assert_eq!(env.status(&path, "protected_instance").await, "available");
     let failures = env
-        .get(&format!(
-            "/task-center/failure-jobs?server_group_id={group}&resource_type=protected_instances"
-        ))
+        .get(&format!("/task-center/failure-jobs?server_group_id={group}&resource_type=protected_instances"))
         .await
         .body;
     assert_eq!(failures["count"], 1);

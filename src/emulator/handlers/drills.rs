@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 
-use super::{checked_name, count, existing_group, paging, require_state, Ctx, Reply};
+use super::{count, existing_group, paging, require_state, Ctx, Reply};
 use crate::emulator::errors::{ApiError, ApiResult};
 use crate::emulator::jobs::{self, Change, Involved, Job, Kind, Outcome, Report};
 use crate::emulator::state::{fmt_plain, Drill, State};
@@ -50,10 +50,7 @@ pub fn create(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     let body = validate::body(ctx.body, true)?;
     let spec = validate::object(&body, "disaster_recovery_drill", "SDRS.0201")?;
     let group_id = validate::non_empty(spec, "server_group_id", "SDRS.0207")?;
-    let name = match spec.get("name") {
-        None if state.faulty(Fault::MissingFieldAccepted) => "drill".to_string(),
-        _ => checked_name(state, spec)?,
-    };
+    let name = validate::name(spec)?;
     let vpc = validate::opt_string(spec, "drill_vpc_id", "SDRS.0204")?;
     if vpc.as_deref().is_some_and(|v| v.trim().is_empty()) {
         return Err(ApiError::Sdrs("SDRS.0204"));
@@ -156,7 +153,7 @@ pub fn update(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     existing(state, ctx.param(0))?;
     let body = validate::body(ctx.body, true)?;
     let spec = validate::object(&body, "disaster_recovery_drill", "SDRS.0201")?;
-    let name = checked_name(state, spec)?;
+    let name = validate::name(spec)?;
     let now = state.now();
     let drill = state.drill_mut(ctx.param(0)).expect("checked above");
     drill.name = name;

@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value};
 
-use super::{checked_name, count, existing_group, paging, require_state, Ctx, Reply};
+use super::{checked_description, count, existing_group, paging, require_state, Ctx, Reply};
 use crate::emulator::errors::{ApiError, ApiResult};
 use crate::emulator::jobs::{self, Change, Effect, Involved, Job, Kind, Outcome, Report};
 use crate::emulator::state::{fmt_plain, Group, State};
@@ -66,7 +66,7 @@ pub fn to_json(state: &State, g: &Group) -> Value {
         "server_type": "ECS",
     });
     if state.faulty(Fault::MissingRequiredField) {
-        group.as_object_mut().expect("an object").remove("name");
+        group.as_object_mut().expect("an object").remove("domain_name");
     }
     group
 }
@@ -82,12 +82,17 @@ fn read(state: &mut State, ids: &[String]) {
 pub fn create(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     let body = validate::body(ctx.body, true)?;
     let sg = validate::object(&body, "server_group", "SDRS.0201")?;
-    let name = checked_name(state, sg)?;
-    let description = validate::description(sg)?;
+    let name = validate::name(sg)?;
+    let description = checked_description(state, sg)?;
     let source_az = validate::non_empty(sg, "source_availability_zone", "SDRS.0203")?;
     let target_az = validate::non_empty(sg, "target_availability_zone", "SDRS.0203")?;
     let domain_id = validate::non_empty(sg, "domain_id", "SDRS.0205")?;
-    let vpc_id = validate::non_empty(sg, "source_vpc_id", "SDRS.0204")?;
+    let vpc_id = match sg.get("source_vpc_id") {
+        None if state.faulty(Fault::MissingFieldAccepted) => {
+            state.world.vpcs.first().map(|v| v.id.clone()).unwrap_or_default()
+        }
+        _ => validate::non_empty(sg, "source_vpc_id", "SDRS.0204")?,
+    };
     let dr_type = validate::opt_string(sg, "dr_type", "SDRS.0217")?.unwrap_or_else(|| "migration".into());
     if dr_type != "migration" {
         return Err(ApiError::Sdrs("SDRS.0217"));
@@ -193,7 +198,7 @@ pub fn update(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     existing_group(state, ctx.param(0))?;
     let body = validate::body(ctx.body, true)?;
     let sg = validate::object(&body, "server_group", "SDRS.0201")?;
-    let name = checked_name(state, sg)?;
+    let name = validate::name(sg)?;
     let now = state.now();
     let group = state.group_mut(ctx.param(0)).expect("checked above");
     group.name = name;

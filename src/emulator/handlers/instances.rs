@@ -3,7 +3,9 @@
 
 use serde_json::{json, Value};
 
-use super::{checked_name, count, existing_group, existing_instance, existing_pair, paging, require_state, Ctx, Reply};
+use super::{
+    checked_description, count, existing_group, existing_instance, existing_pair, paging, require_state, Ctx, Reply,
+};
 use crate::emulator::errors::{ApiError, ApiResult};
 use crate::emulator::jobs::{self, Change, Effect, Failure, Involved, Job, Kind, Outcome, Report};
 use crate::emulator::state::{fmt_plain, Group, Instance, Nic, State, Tags};
@@ -196,8 +198,8 @@ pub fn create(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     let pi = validate::object(&body, "protected_instance", "SDRS.0201")?;
     let group_id = validate::non_empty(pi, "server_group_id", "SDRS.0207")?;
     let server_id = validate::non_empty(pi, "server_id", "SDRS.0210")?;
-    let name = checked_name(state, pi)?;
-    let description = validate::description(pi)?;
+    let name = validate::name(pi)?;
+    let description = checked_description(state, pi)?;
     if let Some(ip) = validate::opt_string(pi, "primary_ip_address", "SDRS.0219")? {
         if !validate::is_ipv4(&ip) {
             return Err(ApiError::Sdrs("SDRS.0219"));
@@ -352,7 +354,7 @@ pub fn update(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     existing_instance(state, ctx.param(0))?;
     let body = validate::body(ctx.body, true)?;
     let pi = validate::object(&body, "protected_instance", "SDRS.0201")?;
-    let name = checked_name(state, pi)?;
+    let name = validate::name(pi)?;
     let now = state.now();
     let instance = state.instance_mut(ctx.param(0)).expect("checked above");
     instance.name = name;

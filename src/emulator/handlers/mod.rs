@@ -189,15 +189,15 @@ pub fn require_state(status: &str, allowed: &[&str], code: &'static str) -> ApiR
     }
 }
 
-/// The required resource name of a create or rename body (SDRS.0202); under the fault
-/// `invalid-input-accepted`, any non-empty string of at most 64 bytes.
-pub fn checked_name(state: &State, map: &Object) -> ApiResult<String> {
+/// The optional description of a create body (SDRS.0212); under the fault
+/// `invalid-input-accepted`, `<` and `>` are let through (the length is still checked).
+pub fn checked_description(state: &State, map: &Object) -> ApiResult<Option<String>> {
     if !state.faulty(Fault::InvalidInputAccepted) {
-        return validate::name(map);
+        return validate::description(map);
     }
-    let value = validate::string(map, "name", "SDRS.0202")?;
-    if value.is_empty() || value.len() > 64 {
-        return Err(ApiError::Sdrs("SDRS.0202"));
+    let value = validate::opt_string(map, "description", "SDRS.0212")?;
+    if value.as_ref().is_some_and(|d| d.len() > 64) {
+        return Err(ApiError::Sdrs("SDRS.0212"));
     }
     Ok(value)
 }

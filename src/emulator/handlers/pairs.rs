@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 
-use super::{checked_name, count, existing_group, existing_pair, paging, require_state, Ctx, Reply};
+use super::{checked_description, count, existing_group, existing_pair, paging, require_state, Ctx, Reply};
 use crate::emulator::errors::{ApiError, ApiResult};
 use crate::emulator::jobs::{self, Change, Effect, Involved, Job, Kind, Outcome, Report};
 use crate::emulator::state::{fmt_micros, Pair, State};
@@ -60,8 +60,8 @@ pub fn create(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     let spec = validate::object(&body, "replication", "SDRS.0201")?;
     let group_id = validate::non_empty(spec, "server_group_id", "SDRS.0207")?;
     let volume_id = validate::non_empty(spec, "volume_id", "SDRS.0211")?;
-    let name = checked_name(state, spec)?;
-    let description = validate::description(spec)?;
+    let name = validate::name(spec)?;
+    let description = checked_description(state, spec)?;
     validate::opt_string(spec, "cluster_id", "SDRS.0218")?;
     let group = existing_group(state, &group_id)?.clone();
     require_state(&group.status, &["available", "protected"], "SDRS.1024")?;
@@ -202,7 +202,7 @@ pub fn update(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     existing_pair(state, ctx.param(0))?;
     let body = validate::body(ctx.body, true)?;
     let spec = validate::object(&body, "replication", "SDRS.0201")?;
-    let name = checked_name(state, spec)?;
+    let name = validate::name(spec)?;
     let now = state.now();
     let pair = state.pair_mut(ctx.param(0)).expect("checked above");
     pair.name = name;

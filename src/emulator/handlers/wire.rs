@@ -12,8 +12,9 @@ use crate::emulator::Fault;
 
 const JSON: &str = "application/json;charset=UTF-8";
 
-/// The not-found codes of groups, instances, pairs and drills (fault `error-code-not-in-table`).
-const NOT_FOUND: [&str; 4] = ["SDRS.1013", "SDRS.1320", "SDRS.1608", "SDRS.1902"];
+/// Invalid requests and unknown groups, instances, pairs and drills: the codes replaced under
+/// the fault `error-code-not-in-table`.
+const REPLACED: [&str; 5] = ["SDRS.0201", "SDRS.1013", "SDRS.1320", "SDRS.1608", "SDRS.1902"];
 
 /// What the fault `non-json-body` answers instead of JSON.
 const HTML: &str = "<!DOCTYPE html><html><head><title>SDRS</title></head><body><h1>Quotas</h1></body></html>";
@@ -93,11 +94,11 @@ fn failure(state: &State, mut error: ApiError) -> Wire {
     let (mut status, mut body) = error.render();
     if let Some(mut code) = error.code() {
         let mut message = errors::lookup(code).1;
-        if state.faulty(Fault::ErrorCodeNotInTable) && NOT_FOUND.contains(&code) {
+        if state.faulty(Fault::ErrorCodeNotInTable) && REPLACED.contains(&code) {
             code = "SDRS.9999";
             message = "Unknown error".into();
         }
-        if state.faulty(Fault::ErrorCodeWrongStatus) && code == "SDRS.0202" {
+        if state.faulty(Fault::ErrorCodeWrongStatus) && code == "SDRS.0201" {
             status = 409;
         }
         body = if state.faulty(Fault::ErrorBodyUnwrapped) {
