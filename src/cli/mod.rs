@@ -60,6 +60,10 @@ fn is_loopback(url: &str) -> bool {
 
 /// Builds the target configuration from flags, environment and profile.
 pub fn target_config(t: &TargetArgs, faults: &[String]) -> Result<Option<TargetConfig>, CliError> {
+    // Half a key pair is a mistake even for the embedded emulator, which would silently ignore it.
+    if t.ak.is_some() != t.sk.is_some() {
+        return Err(CliError::new("--ak and --sk go together (or HW_ACCESS_KEY and HW_SECRET_KEY)"));
+    }
     if t.endpoint.is_none() && t.profile.is_none() {
         return Ok(None);
     }
@@ -249,8 +253,8 @@ async fn serve(args: args::ServeArgs) -> Result<i32, CliError> {
     if let Some(ms) = args.job_delay_ms {
         config.jobs = JobPacing::AfterMillis(ms);
     }
-    if let Some(name) = args.faults.first() {
-        return Err(CliError::new(format!("unknown fault `{name}`: this build has no fault modes")));
+    for name in &args.faults {
+        config.faults.push(crate::emulator::Fault::parse(name).map_err(CliError::new)?);
     }
     crate::emulator::serve(args.bind, args.port, config).await.map_err(|e| CliError::new(e.to_string()))?;
     Ok(exit::OK)

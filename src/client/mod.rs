@@ -117,6 +117,9 @@ pub struct Client {
     pacer: Arc<Mutex<Instant>>,
 }
 
+/// Longest wait for a TCP (and TLS) connection, whatever the request timeout.
+const CONNECT_TIMEOUT_CAP: Duration = Duration::from_secs(10);
+
 /// Characters kept as is in path segments and query values (RFC 3986 unreserved).
 const UNRESERVED: &percent_encoding::AsciiSet =
     &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
@@ -136,7 +139,7 @@ impl Client {
         let loopback = matches!(url.host_str(), Some("127.0.0.1") | Some("localhost") | Some("[::1]") | Some("::1"));
         let mut builder = reqwest::Client::builder()
             .timeout(options.timeout)
-            .connect_timeout(options.timeout.min(Duration::from_secs(10)))
+            .connect_timeout(options.timeout.min(CONNECT_TIMEOUT_CAP))
             .pool_max_idle_per_host(64)
             .user_agent(concat!("sdrs-conformance/", env!("CARGO_PKG_VERSION")));
         if loopback {
@@ -268,10 +271,10 @@ impl Client {
                     .collect();
                 match resp.bytes().await {
                     Ok(bytes) => Ok(ResponseRecord::new(status, headers, bytes.to_vec())),
-                    Err(e) => Err(transport_error(&e, "reading the body")),
+                    Err(e) => Err(transport_error(&e, "reading the body", self.options.timeout)),
                 }
             }
-            Err(e) => Err(transport_error(&e, "sending the request")),
+            Err(e) => Err(transport_error(&e, "sending the request", self.options.timeout)),
         };
         let elapsed = started.elapsed();
         match &response {
@@ -293,7 +296,7 @@ fn percent_decode(s: &str) -> String {
     percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned()
 }
 
-fn transport_error(e: &reqwest::Error, during: &str) -> TransportError {
+fn transport_error(e: &reqwest::Error, during: &str, timeout: Duration) -> TransportError {
     let kind = if e.is_timeout() {
         TransportErrorKind::Timeout
     } else if e.is_connect() {
@@ -308,7 +311,13 @@ fn transport_error(e: &reqwest::Error, during: &str) -> TransportError {
     } else {
         TransportErrorKind::Other
     };
-    let mut message = format!("{during}: {e}");
+    let mut message = match kind {
+        TransportErrorKind::Timeout if e.is_connect() => {
+            format!("{during}: could not connect within {:?}: {e}", timeout.min(CONNECT_TIMEOUT_CAP))
+        }
+        TransportErrorKind::Timeout => format!("{during}: the target did not answer within {timeout:?}: {e}"),
+        _ => format!("{during}: {e}"),
+    };
     let mut source = std::error::Error::source(e);
     while let Some(s) = source {
         message.push_str(": ");

@@ -1,0 +1,20 @@
+//! Integration tests of the command line and the client, one module per concern, all in one
+//! binary: real `serve` and `run` processes on loopback ports, misbehaving servers, secrets
+//! searched for in every output, a run killed mid-way and cleaned up from its ledger.
+//!
+//! Children are read line by line (never waited for with sleeps) and killed when their guard is
+//! dropped; every test is bounded.
+
+#[path = "integration/common.rs"]
+mod common;
+
+#[path = "integration/cli.rs"]
+mod cli;
+#[path = "integration/e2e.rs"]
+mod e2e;
+#[path = "integration/ledger.rs"]
+mod ledger;
+#[path = "integration/robustness.rs"]
+mod robustness;
+#[path = "integration/secrets.rs"]
+mod secrets;

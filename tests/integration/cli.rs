@@ -1,0 +1,151 @@
+//! The command line's contract: `list`, `check-spec`, argument errors and exit statuses, and
+//! what `--mode readonly` really sends.
+
+use crate::common::{command, run_cli, totals, Proc, PROJECT};
+use sdrs_conformance::spec::Specs;
+use serde_json::json;
+use std::time::Duration;
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const QUICK: Duration = Duration::from_secs(120);
+
+/// The case lines of `list` (every line but the final count).
+fn case_lines(stdout: &str) -> Vec<&str> {
+    let mut lines: Vec<&str> = stdout.lines().filter(|l| !l.trim().is_empty()).collect();
+    lines.pop();
+    lines
+}
+
+#[test]
+fn list_prints_at_least_400_cases_and_a_final_count_that_matches_them() {
+    let out = run_cli(&["list"], &[], QUICK);
+    out.expect_code(0);
+    let last = out.stdout.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or_default();
+    let n: usize = last
+        .strip_suffix(" cases")
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("the last line is not `N cases`: {last:?}"));
+    assert!(n >= 400, "only {n} cases");
+    assert_eq!(case_lines(&out.stdout).len(), n, "the count does not match the lines listed");
+}
+
+#[test]
+fn list_in_readonly_mode_marks_every_case_of_a_non_get_operation_skipped() {
+    let out = run_cli(&["list", "--mode", "readonly"], &[], QUICK);
+    out.expect_code(0);
+    let specs = Specs::embedded();
+    let (mut writes, mut reads_kept) = (0, 0);
+    for line in case_lines(&out.stdout) {
+        let id = line.split_whitespace().next().unwrap_or_default();
+        let Some(op) = id.split('/').next().and_then(|o| specs.operation(o)) else { continue };
+        if op.method != "GET" {
+            writes += 1;
+            assert!(line.contains("(skipped: "), "a {} case is not skipped: {line}", op.method);
+        } else if !line.contains("skipped") {
+            reads_kept += 1;
+        }
+    }
+    assert!(writes > 100, "only {writes} write cases listed");
+    let readonly_reason =
+        out.stdout.lines().filter(|l| l.contains("(skipped: readonly mode sends only GET requests)")).count();
+    assert!(
+        readonly_reason * 10 >= writes * 9,
+        "only {readonly_reason} of {writes} write cases give the readonly reason"
+    );
+    assert!(reads_kept > 20, "only {reads_kept} GET cases kept");
+    assert!(
+        out.stdout.lines().any(|l| l.starts_with("showProtectionGroup/positive") && !l.contains("skipped")),
+        "{}",
+        out.stdout
+    );
+}
+
+/// A stand-in endpoint that answers everything 200 `{}` and records what it was sent.
+async fn recording_server() -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(wiremock::matchers::any())
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
+        .mount(&server)
+        .await;
+    server
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_in_readonly_mode_sends_only_get_requests() {
+    let server = recording_server().await;
+    let cmd = command(&[
+        "run",
+        "--endpoint",
+        &server.uri(),
+        "--project-id",
+        PROJECT,
+        "--token",
+        "readonly-token-123",
+        "--mode",
+        "readonly",
+        "--timeout",
+        "5",
+        "--job-timeout",
+        "5",
+        "--deadline",
+        "120",
+    ]);
+    let proc = Proc::spawn("run --mode readonly", cmd);
+    let out = tokio::task::spawn_blocking(move || proc.finish(Duration::from_secs(240))).await.expect("join");
+    assert!(matches!(out.status.code(), Some(0) | Some(1)), "{out}");
+    let requests = server.received_requests().await.expect("recording is on");
+    assert!(!requests.is_empty(), "nothing was sent\n{out}");
+    let mut not_get: Vec<String> = requests
+        .iter()
+        .filter(|r| r.method.as_str() != "GET")
+        .map(|r| format!("{} {}", r.method, r.url.path()))
+        .collect();
+    not_get.sort();
+    not_get.dedup();
+    assert!(not_get.is_empty(), "readonly mode sent {} other request(s):\n{}", not_get.len(), not_get.join("\n"));
+}
+
+#[test]
+fn run_with_a_filter_that_matches_nothing_exits_0_with_0_cases() {
+    let out = run_cli(&["run", "--filter", "nothing-matches-this"], &[], QUICK);
+    out.expect_code(0);
+    let t = totals(&out);
+    assert_eq!((t.passed, t.failed, t.warned, t.skipped), (0, 0, 0, 0), "{out}");
+}
+
+#[test]
+fn run_with_an_access_key_and_no_secret_key_exits_2_saying_they_go_together() {
+    for args in [
+        vec!["run", "--ak", "AKONLY1234567890"],
+        vec!["run", "--ak", "AKONLY1234567890", "--endpoint", "http://127.0.0.1:1", "--project-id", "p"],
+    ] {
+        let out = run_cli(&args, &[], QUICK);
+        out.expect_code(2);
+        assert!(out.stderr.contains("--ak and --sk go together"), "{args:?}\n{out}");
+        assert!(!out.stdout.contains(" passed, "), "cases ran: {args:?}\n{out}");
+        assert!(!out.all().contains("AKONLY1234567890"), "the access key was printed\n{out}");
+    }
+}
+
+#[test]
+fn run_with_an_endpoint_and_no_credentials_exits_2_saying_what_to_give() {
+    let out = run_cli(&["run", "--endpoint", "http://127.0.0.1:1", "--project-id", "p"], &[], QUICK);
+    out.expect_code(2);
+    assert!(out.stderr.contains("no credentials"), "{out}");
+}
+
+#[test]
+fn check_spec_on_the_real_specs_exits_0_and_counts_48_operations() {
+    let out = run_cli(&["check-spec"], &[], QUICK);
+    out.expect_code(0);
+    assert!(out.stdout.contains("48 operations"), "{out}");
+    assert!(out.stdout.contains("specs are valid"), "{out}");
+}
+
+#[test]
+fn run_with_an_unknown_profile_exits_2_naming_it() {
+    let out = run_cli(&["run", "--profile", "does-not-exist"], &[("HW_AUTH_TOKEN", "profile-token-123")], QUICK);
+    out.expect_code(2);
+    assert!(out.stderr.contains("does-not-exist"), "{out}");
+    assert!(!out.stdout.contains(" passed, "), "{out}");
+}

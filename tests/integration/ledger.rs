@@ -1,0 +1,175 @@
+//! A run killed mid-way leaves a ledger from which `cleanup` removes everything the run created
+//! and nothing else: a protection group the user made by hand survives.
+
+use crate::common::{command, plain, run_cli, Api, Proc, Serve, PROJECT};
+use std::path::Path;
+use std::time::Duration;
+
+const TOKEN: &str = "ledger-token-1234567";
+const USER_GROUP: &str = "user-owned-group";
+
+/// Creates the user's own protection group directly (not through the harness) and waits for it.
+fn create_user_group(api: &Api) {
+    let body = serde_json::json!({"server_group": {
+        "name": USER_GROUP,
+        "source_availability_zone": "az1.dc1",
+        "target_availability_zone": "az2.dc2",
+        "domain_id": "69b15b4d-9fcf-4d6f-828f-400785be3555",
+        "source_vpc_id": "cd225edc-6047-403a-8761-e1e1fa652793"
+    }});
+    let (status, answer) = api.call("POST", &format!("/v1/{PROJECT}/server-groups"), Some(body));
+    assert_eq!(status, 200, "{answer}");
+    let job = answer["job_id"].as_str().unwrap_or_else(|| panic!("no job_id in {answer}"));
+    assert_eq!(api.wait_job(job), "SUCCESS");
+    assert!(api.names("server-groups", "server_groups").iter().any(|n| n == USER_GROUP));
+}
+
+fn is_case_line(line: &str) -> bool {
+    ["PASSED ", "FAILED ", "FAIL ", "ERROR ", "WARNED ", "SKIPPED ", "EXPECTED-FAIL "]
+        .iter()
+        .any(|p| line.starts_with(p))
+}
+
+/// Starts `run` with a ledger, kills it (SIGKILL) after `lines` case lines, returns what it printed.
+fn run_and_kill(url: &str, ledger: &Path, filter: &str, lines: usize) -> String {
+    let mut cmd = command(&[
+        "run",
+        "--endpoint",
+        url,
+        "--project-id",
+        PROJECT,
+        "--ledger",
+        ledger.to_str().expect("utf-8 path"),
+        "--verbose",
+        "--jobs",
+        "1",
+        "--filter",
+        filter,
+    ]);
+    cmd.env("HW_AUTH_TOKEN", TOKEN);
+    let mut run = Proc::spawn("run (to be killed)", cmd);
+    for n in 1..=lines {
+        run.wait_for_line(Duration::from_secs(120), &format!("case line {n}"), is_case_line);
+    }
+    run.kill();
+    run.transcript()
+}
+
+/// Every ledger line, parsed.
+fn ledger_entries(path: &Path) -> Vec<serde_json::Value> {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("no ledger at {}: {e}", path.display()));
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad ledger line {l}: {e}")))
+        .collect()
+}
+
+/// The resources named with the harness prefix that are still there, by collection.
+fn harness_leftovers(api: &Api) -> Vec<String> {
+    let mut left = Vec::new();
+    for (collection, key) in [
+        ("server-groups", "server_groups"),
+        ("protected-instances", "protected_instances"),
+        ("replications", "replications"),
+        ("disaster-recovery-drills", "disaster_recovery_drills"),
+    ] {
+        let (status, body) = api.call("GET", &format!("/v1/{PROJECT}/{collection}?limit=1000"), None);
+        assert_eq!(status, 200, "{collection}: {body}");
+        for item in body[key].as_array().into_iter().flatten() {
+            let name = item["name"].as_str().unwrap_or_default();
+            if name.starts_with("sct-") {
+                left.push(format!(
+                    "{collection}: {name} ({}, {})",
+                    item["id"].as_str().unwrap_or("?"),
+                    item["status"].as_str().unwrap_or("?")
+                ));
+            }
+        }
+    }
+    left
+}
+
+/// Runs `cleanup` on `ledger`, then checks that no harness resource is left and that the user's
+/// group survived; a second cleanup finds nothing more to do.
+fn cleanup_removes_everything_but_the_users_group(serve: &Serve, api: &Api, ledger: &Path) {
+    let ledger = ledger.to_str().expect("utf-8 path");
+    let out = run_cli(
+        &["cleanup", "--endpoint", &serve.url, "--ledger", ledger],
+        &[("HW_AUTH_TOKEN", TOKEN)],
+        Duration::from_secs(300),
+    );
+    let left = harness_leftovers(api);
+    assert!(left.is_empty(), "cleanup left {} harness resource(s):\n{}\n{out}", left.len(), left.join("\n"));
+    out.expect_code(0);
+    let groups = api.names("server-groups", "server_groups");
+    assert!(
+        groups.iter().any(|n| n == USER_GROUP),
+        "cleanup deleted the user's own group; groups left: {groups:?}\n{out}"
+    );
+
+    let again = run_cli(
+        &["cleanup", "--endpoint", &serve.url, "--ledger", ledger],
+        &[("HW_AUTH_TOKEN", TOKEN)],
+        Duration::from_secs(300),
+    );
+    again.expect_code(0);
+    assert!(api.names("server-groups", "server_groups").iter().any(|n| n == USER_GROUP));
+}
+
+#[test]
+fn a_precondition_run_killed_after_5_cases_is_cleaned_up_from_its_ledger_and_the_users_group_survives() {
+    let serve = Serve::start(&[]);
+    let api = Api::new(&serve.url, TOKEN);
+    create_user_group(&api);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ledger = dir.path().join("ledger.jsonl");
+
+    let transcript = run_and_kill(&serve.url, &ledger, "precondition", 5);
+
+    let entries = ledger_entries(&ledger);
+    let created = entries.iter().filter(|e| e["event"] == "created").count();
+    assert!(created > 0, "the ledger records no created resource\n{transcript}");
+    assert!(entries.iter().all(|e| e["endpoint"] == serve.url.as_str()), "a ledger entry names another endpoint");
+    cleanup_removes_everything_but_the_users_group(&serve, &api, &ledger);
+}
+
+#[test]
+fn a_run_killed_while_its_creation_job_runs_is_cleaned_up_once_the_job_ends() {
+    // Jobs end after 20 ms of the emulator clock, which moves 1 ms per request: the group is
+    // still `creating` when the run is killed right after the create request was answered.
+    let serve = Serve::start(&["--job-delay-ms", "20"]);
+    let api = Api::new(&serve.url, TOKEN);
+    create_user_group(&api);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ledger = dir.path().join("ledger.jsonl");
+    let mut cmd = command(&[
+        "run",
+        "--endpoint",
+        &serve.url,
+        "--project-id",
+        PROJECT,
+        "--ledger",
+        ledger.to_str().expect("utf-8 path"),
+        "--jobs",
+        "1",
+        "--filter",
+        "createProtectionGroup/positive",
+    ]);
+    cmd.env("HW_AUTH_TOKEN", TOKEN).env("RUST_LOG", "sdrs_conformance::client=debug");
+    let mut run = Proc::spawn("run (to be killed mid-job)", cmd);
+    run.wait_for_stderr_line(Duration::from_secs(120), "the answer to createProtectionGroup", |l| {
+        let l = plain(l);
+        l.contains(" response ") && l.contains("operation=createProtectionGroup") && l.contains("status=200")
+    });
+    run.kill();
+
+    let entries = ledger_entries(&ledger);
+    assert!(
+        entries.iter().any(|e| e["event"] == "intent" && e["operation"] == "createProtectionGroup"),
+        "no intent recorded\n{}",
+        run.transcript()
+    );
+    let creating: Vec<String> = harness_leftovers(&api);
+    assert!(creating.iter().any(|l| l.contains("creating")), "the kill did not land mid-job: {creating:?}");
+    cleanup_removes_everything_but_the_users_group(&serve, &api, &ledger);
+}
