@@ -85,6 +85,8 @@ pub struct RunConfig {
     pub snapshots_dir: PathBuf,
     /// Cleanup ledger, for real endpoints.
     pub ledger: Option<PathBuf>,
+    /// Stop starting cases once a case failed this check (fault hunting).
+    pub stop_on_check: Option<crate::checks::CheckName>,
 }
 
 impl RunConfig {
@@ -107,6 +109,7 @@ impl RunConfig {
             cases_dir: Some(PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/cases"))),
             snapshots_dir: PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/snapshots")),
             ledger: None,
+            stop_on_check: None,
         }
     }
 }

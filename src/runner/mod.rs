@@ -378,15 +378,22 @@ impl Runner {
         let semaphore = Arc::new(tokio::sync::Semaphore::new(self.config.jobs.max(1)));
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
         let deadline = self.config.deadline.map(|d| started + d);
+        let caught = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let mut handles = Vec::new();
         for (index, case) in self.cases.iter().enumerate() {
             let me = Arc::clone(self);
             let sem = Arc::clone(&semaphore);
             let tx = tx.clone();
             let _ = case;
+            let caught = Arc::clone(&caught);
             handles.push(tokio::spawn(async move {
                 let _permit = sem.acquire_owned().await.expect("semaphore never closed");
                 let case = &me.cases[index];
+                if caught.load(std::sync::atomic::Ordering::SeqCst) {
+                    let r = me.skipped_report(case, "not run: the check under hunt already failed");
+                    let _ = tx.send(RunEvent::CaseFinished(Box::new(r)));
+                    return;
+                }
                 if deadline.is_some_and(|d| Instant::now() >= d) {
                     let mut r = me.skipped_report(case, "the run deadline was reached before this case started");
                     r.outcome = CaseOutcome::Skipped;
@@ -405,6 +412,11 @@ impl Runner {
                     },
                     None => me.run_case(case).await,
                 };
+                if let Some(check) = me.config.stop_on_check {
+                    if report.checks.iter().any(|c| c.name == check && c.outcome == crate::checks::Outcome::Failed) {
+                        caught.store(true, std::sync::atomic::Ordering::SeqCst);
+                    }
+                }
                 let _ = tx.send(RunEvent::CaseFinished(Box::new(report)));
             }));
         }
