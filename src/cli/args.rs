@@ -25,6 +25,8 @@ pub enum Command {
     CheckSpec(CheckSpecArgs),
     /// Delete what an earlier run created and recorded in its ledger.
     Cleanup(CleanupArgs),
+    /// Run the full suite once per emulator fault mode and write the fault × checks matrix.
+    FaultMatrix(FaultMatrixArgs),
 }
 
 /// `run --mode`.
@@ -195,4 +197,21 @@ pub struct CleanupArgs {
     /// Bound of each request, in seconds.
     #[arg(long, default_value_t = 30)]
     pub timeout: u64,
+}
+
+/// `fault-matrix`.
+#[derive(Debug, Args)]
+pub struct FaultMatrixArgs {
+    /// Markdown file to write.
+    #[arg(long, default_value = "docs/fault-matrix.md")]
+    pub out: PathBuf,
+    /// Cases run concurrently in each run (default: the number of cores).
+    #[arg(long)]
+    pub jobs: Option<usize>,
+    /// Directory of scenario files.
+    #[arg(long, default_value = "cases")]
+    pub cases: PathBuf,
+    /// Snapshot directory.
+    #[arg(long, default_value = "snapshots")]
+    pub snapshots: PathBuf,
 }

@@ -4,6 +4,7 @@
 mod args;
 mod baseline;
 mod cleanup;
+mod matrix;
 pub mod exit;
 
 pub use args::Cli;
@@ -41,6 +42,7 @@ pub fn main_with(cli: Cli) -> Result<i32, CliError> {
             Command::List(args) => list(args).await,
             Command::CheckSpec(args) => check_spec(&args.specs),
             Command::Cleanup(args) => cleanup::cleanup(args).await,
+            Command::FaultMatrix(args) => matrix::fault_matrix(args).await,
         }
     })
 }

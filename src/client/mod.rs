@@ -241,7 +241,7 @@ impl Client {
                 recorded.push(("Authorization".into(), "SDK-HMAC-SHA256 Access=<redacted>, Signature=<redacted>".into()));
             }
             (_, _) => {
-                headers.push(("X-Auth-Token".into(), "sdrs-conformance-invalid-token".into()));
+                headers.push(("X-Auth-Token".into(), "invalid-token".into()));
                 recorded.push(("X-Auth-Token".into(), "sdrs-conformance-invalid-token".into()));
             }
         }

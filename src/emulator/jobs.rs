@@ -215,6 +215,16 @@ pub enum Involved<'a> {
     Volume(&'a str),
 }
 
+/// No injected failure when a delete or detach is retried from its own failure state: `fail_jobs`
+/// models a transient fault, so cleanup can always finish (and an `error-…` state stays reachable).
+pub fn unless_retry(status: &str, failure_state: &str, inject: impl FnOnce() -> Option<Failure>) -> Option<Failure> {
+    if status == failure_state {
+        None
+    } else {
+        inject()
+    }
+}
+
 /// The failure of a `job_type` job involving `objects`, if any lists the type in `fail_jobs`.
 pub fn injected_failure(state: &State, job_type: &str, objects: &[Involved]) -> Option<Failure> {
     for object in objects {

@@ -260,9 +260,13 @@ impl<'r> CaseRun<'r> {
         }
     }
 
+    /// Records the statuses of an answer; a show (not a list) makes the case judge that resource.
     fn observe(&mut self, json: &Value) {
         self.runner.observations.record_body(json);
-        collect_ids(json, &mut self.touched);
+        let listed = json.as_object().is_some_and(|m| m.values().any(Value::is_array));
+        if !listed {
+            collect_ids(json, &mut self.touched);
+        }
     }
 
     fn expect_state(&mut self, label: &str, expected: &str, json: &Value) {
@@ -391,6 +395,20 @@ impl<'r> CaseRun<'r> {
                     }
                     follow_exchange = Some(ex);
                     kind_used = Some(k);
+                }
+            }
+        }
+        // A group action moves its members too: read them, so every member's sequence stays complete.
+        if let (Some(a), Some(id), Some(_)) = (action, acted.as_ref(), status.as_deref()) {
+            if !a.cascade.is_empty() {
+                for child in a.cascade.keys() {
+                    if let Some(k) = kind(child) {
+                        if let Some(ex) = self.list(k, vec![("server_group_id".to_owned(), id.clone())]).await {
+                            if let (Some(200), Some(j)) = (ex.status(), ex.json()) {
+                                self.observe(&j.clone());
+                            }
+                        }
+                    }
                 }
             }
         }

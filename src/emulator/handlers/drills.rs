@@ -114,7 +114,9 @@ pub fn delete(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     require_state(&drill.status, &["available", "error", "error-deleting"], "SDRS.1913")?;
     let job_type = "deleteDisasterRecoveryDrill";
     let mut job = Job::new(state, job_type, "disaster_recovery_drill_id", &drill.id);
-    job.failure = jobs::injected_failure(state, job_type, &[Involved::Vpc(&drill.drill_vpc_id)]);
+    job.failure = jobs::unless_retry(&drill.status, "error-deleting", || {
+        jobs::injected_failure(state, job_type, &[Involved::Vpc(&drill.drill_vpc_id)])
+    });
     job.changes.push(Change::new(Kind::Drill, &drill.id, "deleting", Outcome::Gone, Outcome::To("error-deleting")));
     job.reports.push(report(&drill.id, &drill.group_id, "deleteFail"));
     Ok(Reply::job(jobs::submit(state, job)))

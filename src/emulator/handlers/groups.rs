@@ -241,7 +241,9 @@ pub fn delete(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     let job_type = "deleteProtectionGroupNoCG";
     let mut job = Job::new(state, job_type, "server_group_id", &group.id);
     job.with_sub_jobs = true;
-    job.failure = jobs::injected_failure(state, job_type, &[Involved::Vpc(&group.source_vpc_id)]);
+    job.failure = jobs::unless_retry(&group.status, "error-deleting", || {
+        jobs::injected_failure(state, job_type, &[Involved::Vpc(&group.source_vpc_id)])
+    });
     job.changes.push(Change::new(Kind::Group, &group.id, "deleting", Outcome::Gone, Outcome::To("error-deleting")));
     job.reports.push(report(&group.id, "deleteFail"));
     Ok(Reply::job(jobs::submit(state, job)))

@@ -371,7 +371,9 @@ pub fn delete(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     require_state(&instance.status, DELETABLE, "SDRS.1301")?;
     let job_type = "deleteProtectedInstanceNoCG";
     let mut job = Job::new(state, job_type, "protected_instance_id", &instance.id);
-    job.failure = jobs::injected_failure(state, job_type, &[Involved::Server(&instance.source_server)]);
+    job.failure = jobs::unless_retry(&instance.status, "error-deleting", || {
+        jobs::injected_failure(state, job_type, &[Involved::Server(&instance.source_server)])
+    });
     job.changes.push(deleting_change(&instance.id));
     job.reports.push(report(&instance.id, &instance.group_id, "deleteFail", None));
     Ok(Reply::job(jobs::submit(state, job)))
@@ -414,7 +416,9 @@ pub fn batch_delete(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     job.with_sub_jobs = true;
     let sub_type = "deleteProtectedInstanceNoCG";
     for instance in &instances {
-        let failure = jobs::injected_failure(state, sub_type, &[Involved::Server(&instance.source_server)]);
+        let failure = jobs::unless_retry(&instance.status, "error-deleting", || {
+            jobs::injected_failure(state, sub_type, &[Involved::Server(&instance.source_server)])
+        });
         let sub = job.add_sub(state, sub_type, "protected_instance_id", &instance.id, failure);
         job.changes.push(deleting_change(&instance.id).in_sub(sub));
         job.reports.push(report(&instance.id, &group_id, "deleteFail", Some(sub)));
@@ -528,11 +532,9 @@ pub fn detach(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     }
     let job_type = "detachReplicationPairNew";
     let mut job = Job::new(state, job_type, "protected_instance_id", &instance.id);
-    job.failure = jobs::injected_failure(
-        state,
-        job_type,
-        &[Involved::Volume(&pair.volume_id), Involved::Server(&instance.source_server)],
-    );
+    job.failure = jobs::unless_retry(&pair.status, "error-detaching", || {
+        jobs::injected_failure(state, job_type, &[Involved::Volume(&pair.volume_id), Involved::Server(&instance.source_server)])
+    });
     job.changes.push(Change::new(Kind::Pair, &pair.id, "detaching", Outcome::Restore, Outcome::To("error-detaching")));
     job.effects.push(Effect::Detach { pair_id: pair.id.clone() });
     job.reports.push(pair_report(&pair.id, &pair.group_id, "detachFail"));

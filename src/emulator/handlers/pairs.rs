@@ -111,7 +111,9 @@ pub fn create(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
 pub fn delete(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     let pair = existing_pair(state, ctx.param(0))?.clone();
     let body = validate::body(ctx.body, false)?;
-    if let Some(spec) = body.get("replication") {
+    // Table 5-39 marks `replication` required (INC-35: a DELETE with a body).
+    let Some(spec) = body.get("replication") else { return Err(ApiError::Sdrs("SDRS.0201")) };
+    {
         let spec = spec.as_object().ok_or(ApiError::Sdrs("SDRS.0201"))?;
         if let Some(g) = validate::opt_string(spec, "server_group_id", "SDRS.0207")? {
             if g != pair.group_id {
@@ -161,7 +163,9 @@ pub fn delete(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     }
     let job_type = "deleteReplicationPairNoCG";
     let mut job = Job::new(state, job_type, "replication_pair_id", &pair.id);
-    job.failure = jobs::injected_failure(state, job_type, &[Involved::Volume(&pair.volume_id)]);
+    job.failure = jobs::unless_retry(&pair.status, "error-deleting", || {
+        jobs::injected_failure(state, job_type, &[Involved::Volume(&pair.volume_id)])
+    });
     job.changes.push(Change::new(Kind::Pair, &pair.id, "deleting", Outcome::Gone, Outcome::To("error-deleting")));
     job.reports.push(report(&pair.id, &pair.group_id, "deleteFail"));
     Ok(Reply::job(jobs::submit(state, job)))

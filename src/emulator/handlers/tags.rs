@@ -78,7 +78,8 @@ fn name_matches(body: &Object) -> ApiResult<Vec<String>> {
         let item = item.as_object().ok_or(ApiError::Sdrs("SDRS.0201"))?;
         let key = match item.get("key") {
             Some(Value::String(k)) if !k.is_empty() => k.clone(),
-            _ => return Err(ApiError::Sdrs("SDRS.2213")),
+            None | Some(Value::Null) | Some(Value::String(_)) => return Err(ApiError::Sdrs("SDRS.2213")),
+            Some(_) => return Err(ApiError::Sdrs("SDRS.2214")),
         };
         if key != "resource_name" {
             return Err(ApiError::Sdrs("SDRS.2214"));

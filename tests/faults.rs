@@ -1,0 +1,150 @@
+//! Checker power: one trial per emulator fault mode (`fault/<name>`). Each runs the suite against
+//! the embedded emulator with that fault switched on, stopping once the fault's target check has
+//! failed, and passes iff a case failed and the target check failed in at least one case.
+//! `fault/none` runs the whole suite against the conforming emulator: no case may fail or error.
+//!
+//! A fault that no case of the suite catches through its target check is a known gap: its trial
+//! is ignored (and named `fault/<name> [known gap]`) only while docs/fault-matrix.md lists it,
+//! with the reason, in its "Known gaps" section. `sdrs-conformance fault-matrix` regenerates that
+//! document; `cargo test --test faults -- --include-ignored` runs the gaps too.
+
+use libtest_mimic::{Arguments, Failed, Trial};
+use sdrs_conformance::checks::{CheckName, Outcome};
+use sdrs_conformance::emulator::Fault;
+use sdrs_conformance::report::{CaseOutcome, RunReport};
+use sdrs_conformance::runner::{self, RunConfig, TargetConfig};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+const MATRIX: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/fault-matrix.md");
+
+fn main() {
+    let args = Arguments::from_args();
+    let runtime = Arc::new(tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime"));
+    let matrix = std::fs::read_to_string(MATRIX).unwrap_or_default();
+    let gaps = known_gaps(&matrix);
+
+    let mut trials = Vec::new();
+    {
+        let runtime = Arc::clone(&runtime);
+        trials.push(Trial::test("fault/none", move || no_fault(&runtime)));
+    }
+    let mut faults = Fault::ALL.to_vec();
+    faults.sort_by_key(|f| f.name());
+    for fault in faults {
+        let runtime = Arc::clone(&runtime);
+        let gap = gaps.contains_key(fault.name());
+        let name = if gap { format!("fault/{fault} [known gap]") } else { format!("fault/{fault}") };
+        trials.push(Trial::test(name, move || caught(&runtime, fault)).with_kind(fault.target_check()).with_ignored_flag(gap));
+    }
+    trials.push(Trial::test("fault-matrix/known-gaps-name-faults", move || {
+        let unknown: Vec<&String> = gaps.keys().filter(|g| Fault::parse(g).is_err()).collect();
+        if unknown.is_empty() {
+            Ok(())
+        } else {
+            Err(format!("docs/fault-matrix.md lists known gaps that are not faults: {unknown:?}; regenerate it").into())
+        }
+    }));
+    libtest_mimic::run(&args, trials).exit();
+}
+
+/// The faults listed in the "Known gaps" section with a reason: `- `name` (target `check`): reason`.
+fn known_gaps(markdown: &str) -> BTreeMap<String, String> {
+    let mut gaps = BTreeMap::new();
+    let Some(section) = markdown.split("\n## Known gaps").nth(1) else {
+        return gaps;
+    };
+    let section = section.split("\n## ").next().unwrap_or("");
+    for line in section.lines() {
+        let Some(rest) = line.trim().strip_prefix("- `") else {
+            continue;
+        };
+        let Some((name, rest)) = rest.split_once('`') else {
+            continue;
+        };
+        let reason = rest.split_once("):").map(|(_, r)| r).or_else(|| rest.split_once(':').map(|(_, r)| r)).unwrap_or("").trim();
+        if !reason.is_empty() {
+            gaps.insert(name.to_owned(), reason.to_owned());
+        }
+    }
+    gaps
+}
+
+fn config(faults: Vec<String>) -> RunConfig {
+    let mut config = RunConfig::embedded();
+    config.jobs = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+    config.target = TargetConfig::Embedded { faults };
+    config
+}
+
+/// Per check, the number of cases in which it failed.
+fn failing_checks(report: &RunReport) -> BTreeMap<CheckName, usize> {
+    let mut counts = BTreeMap::new();
+    for case in &report.cases {
+        let mut names: Vec<CheckName> = case.checks.iter().filter(|c| c.outcome == Outcome::Failed).map(|c| c.name).collect();
+        names.sort_unstable();
+        names.dedup();
+        for name in names {
+            *counts.entry(name).or_insert(0) += 1;
+        }
+    }
+    counts
+}
+
+fn describe_counts(counts: &BTreeMap<CheckName, usize>) -> String {
+    if counts.is_empty() {
+        return "no check failed".into();
+    }
+    counts.iter().map(|(c, n)| format!("{c} in {n} case(s)")).collect::<Vec<_>>().join(", ")
+}
+
+fn count(report: &RunReport, outcome: CaseOutcome) -> usize {
+    report.cases.iter().filter(|c| c.outcome == outcome).count()
+}
+
+fn caught(runtime: &tokio::runtime::Runtime, fault: Fault) -> Result<(), Failed> {
+    let target = CheckName::parse(fault.target_check()).ok_or_else(|| format!("{fault} targets `{}`, not a check", fault.target_check()))?;
+    let mut config = config(vec![fault.name().to_owned()]);
+    config.stop_on_check = Some(target);
+    let report = runtime.block_on(runner::run(config, |_| {})).map_err(|e| format!("the run with fault {fault} could not run: {e}"))?;
+    let counts = failing_checks(&report);
+    let failed = count(&report, CaseOutcome::Failed);
+    if failed > 0 && counts.contains_key(&target) {
+        return Ok(());
+    }
+    let run = report.cases.iter().filter(|c| c.outcome != CaseOutcome::Skipped).count();
+    Err(format!(
+        "fault {fault} ({}) was not caught by its target check {target}\n  \
+         {failed} failed and {} error case(s) out of {run} run ({} in the suite)\n  failing checks instead: {}",
+        fault.describe(),
+        count(&report, CaseOutcome::Error),
+        report.cases.len(),
+        describe_counts(&counts),
+    )
+    .into())
+}
+
+fn no_fault(runtime: &tokio::runtime::Runtime) -> Result<(), Failed> {
+    let report = runtime.block_on(runner::run(config(Vec::new()), |_| {})).map_err(|e| format!("the run could not run: {e}"))?;
+    let bad: Vec<_> = report.cases.iter().filter(|c| c.outcome.is_failure()).collect();
+    if bad.is_empty() {
+        return Ok(());
+    }
+    let mut msg = format!(
+        "the conforming emulator fails: {} failed and {} error case(s) out of {}; failing checks: {}",
+        count(&report, CaseOutcome::Failed),
+        count(&report, CaseOutcome::Error),
+        report.cases.len(),
+        describe_counts(&failing_checks(&report)),
+    );
+    for case in bad {
+        msg.push_str(&format!("\n  {} {}", case.outcome.as_str(), case.id));
+        if let Some(reason) = &case.reason {
+            msg.push_str(&format!(": {}", reason.lines().next().unwrap_or("")));
+        }
+        for check in case.checks.iter().filter(|c| c.outcome == Outcome::Failed) {
+            msg.push_str(&format!("\n    [{}] {}", check.name, check.title()));
+        }
+    }
+    Err(msg.into())
+}
