@@ -412,11 +412,16 @@ pub struct Case {
 }
 
 impl Case {
-    /// Whether every non-setup request of the case is a GET (kept by `--mode readonly`).
+    /// Whether the case sends only GET requests (kept by `--mode readonly`).
     pub fn is_read_only(&self, specs: &crate::spec::Specs) -> bool {
-        self.steps.iter().all(|s| match s {
-            Step::Request(r) => specs.operation(&r.operation).is_some_and(|op| op.method == "GET"),
-            Step::WaitJob(_) | Step::WaitStatus(_) | Step::Paginate(_) => true,
-        })
+        // The shared fixture is built by writes.
+        self.fixture.is_none()
+            && self.steps.iter().all(|s| match s {
+                Step::Request(r) => {
+                    let method = r.method_override.clone().or_else(|| specs.operation(&r.operation).map(|op| op.method.clone()));
+                    method.as_deref() == Some("GET")
+                }
+                Step::WaitJob(_) | Step::WaitStatus(_) | Step::Paginate(_) => true,
+            })
     }
 }

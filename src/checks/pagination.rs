@@ -34,6 +34,30 @@ pub struct PaginationEvidence<'a> {
     pub full: &'a Exchange,
     /// The pages.
     pub pages: Vec<Page<'a>>,
+    /// Filters sent with every request: (item field, value, fuzzy). Every item must match them.
+    pub filters: Vec<(String, String, bool)>,
+}
+
+/// Items of the full list that do not match the filters sent.
+fn filter_failures(items: &[Value], filters: &[(String, String, bool)], spec: &str) -> Vec<Failure> {
+    let mut out = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        for (field, value, fuzzy) in filters {
+            let Some(actual) = item.get(field).and_then(Value::as_str) else { continue };
+            let ok = if *fuzzy { actual.to_lowercase().contains(&value.to_lowercase()) } else { actual == value };
+            if !ok {
+                out.push(
+                    Failure::new(
+                        format!("item {i} of the list does not match the filter {field}={value}"),
+                        format!("{field} {} {value:?}", if *fuzzy { "containing" } else { "equal to" }),
+                        format!("{field} = {actual:?}"),
+                    )
+                    .at(spec.to_owned()),
+                );
+            }
+        }
+    }
+    out
 }
 
 /// Judges the full list's count and every page against the full list.
@@ -53,6 +77,7 @@ pub fn pagination(ctx: &CheckContext, ev: &PaginationEvidence) -> CheckResult {
     ) else {
         return CheckResult::from_failures(name, failures, ctx.strict);
     };
+    failures.extend(filter_failures(full_items, &ev.filters, &spec));
     let mut total = full_items.len() as u64;
     if let (Some(pointer), Ok(resp)) = (&ev.count_pointer, &ev.full.response) {
         if let Some(count) = count_of(resp, "the full list", pointer, &spec, &mut failures) {
@@ -294,6 +319,7 @@ mod tests {
             count_disputed: vec!["INC-54".into()],
             full,
             pages,
+            filters: Vec::new(),
         }
     }
 
@@ -351,6 +377,7 @@ mod tests {
             count_pointer: None,
             count_disputed: vec![],
             full: &full,
+            filters: Vec::new(),
             pages: vec![Page {
                 limit: Some(1),
                 offset: Some(1),
@@ -456,6 +483,25 @@ mod tests {
         let r = pagination(&ctx(), &evidence(&full, pages));
         assert_eq!(r.failures.len(), 2, "{}", r.details());
         assert_eq!(r.failures[0].title, "page limit=5000 answered 400");
+    }
+
+    #[test]
+    fn an_item_that_does_not_match_the_filter_fails() {
+        let full = Exchange::fake(
+            "listProtectedInstances",
+            "GET",
+            "/",
+            200,
+            json!({"protected_instances": [{"id": "a", "server_group_id": "g1"}, {"id": "b", "server_group_id": "g2"}], "count": 2}),
+        );
+        let mut ev = evidence(&full, vec![]);
+        ev.items_pointer = "/protected_instances".into();
+        ev.filters = vec![("server_group_id".into(), "g1".into(), false)];
+        let r = pagination(&ctx(), &ev);
+        assert_eq!(r.outcome, Outcome::Failed, "{}", r.details());
+        assert_eq!(r.failures[0].title, "item 1 of the list does not match the filter server_group_id=g1");
+        ev.filters = vec![("server_group_id".into(), "G".into(), true)];
+        assert_eq!(pagination(&ctx(), &ev).outcome, Outcome::Passed);
     }
 
     #[test]

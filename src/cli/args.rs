@@ -205,9 +205,9 @@ pub struct FaultMatrixArgs {
     /// Markdown file to write.
     #[arg(long, default_value = "docs/fault-matrix.md")]
     pub out: PathBuf,
-    /// Cases run concurrently in each run (default: the number of cores).
-    #[arg(long)]
-    pub jobs: Option<usize>,
+    /// Cases run concurrently in each run (1 keeps the counts independent of scheduling).
+    #[arg(long, default_value_t = 1)]
+    pub jobs: usize,
     /// Directory of scenario files.
     #[arg(long, default_value = "cases")]
     pub cases: PathBuf,

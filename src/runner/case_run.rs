@@ -648,7 +648,16 @@ impl<'r> CaseRun<'r> {
             .filter(|_| op.id != "listProtectedInstancesByTags");
         let count_disputed: Vec<String> = op.disagreements.iter().filter(|d| ["INC-54", "INC-18"].contains(&d.as_str())).cloned().collect();
         let ctx = self.ctx();
+        let filters: Vec<(String, String, bool)> = base
+            .iter()
+            .filter_map(|(k, v)| match k.as_str() {
+                "server_group_id" | "status" | "drill_vpc_id" | "protected_instance_id" => Some((k.clone(), v.clone(), false)),
+                "name" => Some((k.clone(), v.clone(), true)),
+                _ => None,
+            })
+            .collect();
         let ev = checks::PaginationEvidence {
+            filters,
             items_pointer: format!("/{items_key}"),
             count_pointer,
             count_disputed,

@@ -41,12 +41,22 @@ fn case(op: &Operation, kind: CaseKind, detail: &str, rec: &Recipe, steps: Vec<S
         tags: rec.tags.iter().map(|t| (*t).to_owned()).collect(),
         description: String::new(),
         needs,
-        fixture: rec.uses_fixture.then(|| FIXTURE.to_owned()),
+        fixture: (rec.uses_fixture && steps.iter().any(mentions_fixture)).then(|| FIXTURE.to_owned()),
         exclusive: false,
         steps,
         skip: rec.skip.clone(),
         source: None,
     }
+}
+
+/// Whether a step reads a variable of the shared fixture.
+fn mentions_fixture(step: &Step) -> bool {
+    let Step::Request(r) = step else { return false };
+    let mut names = Vec::new();
+    for v in r.path.values().chain(r.query.values()).chain(r.body.iter()) {
+        super::template::names_in(v, &mut names);
+    }
+    names.iter().any(|n| n.starts_with("fixture."))
 }
 
 fn positive(op: &Operation, rec: &Recipe) -> Case {
@@ -153,9 +163,9 @@ fn not_found_rule(op: &Operation, param: &str) -> Option<NotFoundRule> {
     let mut statuses = vec![raw.status];
     let mut disagreements = Vec::new();
     if raw.status == 400 {
-        // INC-27: pages list 404 and itemNotFound while A.1 documents 400.
+        // INC-27: pages list 404 and itemNotFound while A.1 documents 400; both are accepted,
+        // the code is not disputed.
         statuses.push(404);
-        disagreements.push("INC-27".to_owned());
     }
     if raw.note.is_some() {
         disagreements.push("INC-40".to_owned());

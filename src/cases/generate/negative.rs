@@ -185,7 +185,7 @@ fn walk(document: &Value, schema: &Value, value: Option<&Value>, path: &mut Vec<
             describe,
             apply: edit,
             codes,
-            disagreements: disputed.clone(),
+            disagreements: relevant(&disputed, slug),
         })
     };
     let ty = keyword(&chain, "type").and_then(Value::as_str).unwrap_or("");
@@ -255,7 +255,7 @@ fn walk(document: &Value, schema: &Value, value: Option<&Value>, path: &mut Vec<
                 describe: format!("no {}", path.join(".")),
                 apply: Edit::Body(path.clone(), None),
                 codes,
-                disagreements: disagreements_of(&prop_chain),
+                disagreements: relevant(&disagreements_of(&prop_chain), "missing"),
             });
         }
         // Absent optional properties get invalid values too; their nested objects are left alone.
@@ -265,6 +265,20 @@ fn walk(document: &Value, schema: &Value, value: Option<&Value>, path: &mut Vec<
         }
         path.pop();
     }
+}
+
+/// The disagreements that really make a mutation's expected refusal uncertain. A node's tags
+/// concern one aspect (INC-01: Chinese characters; INC-14: the limit boundaries 0 and 1000); a
+/// mutation that breaks the rule under every reading stays undisputed.
+fn relevant(disputed: &[String], slug: &str) -> Vec<String> {
+    let applies: &[&str] = match slug {
+        "too-long" => &["INC-19", "INC-23"],
+        "bad-characters" => &["INC-20"],
+        "wrong-type" => &["INC-17"],
+        "missing" => &["INC-35"],
+        _ => &[],
+    };
+    disputed.iter().filter(|d| applies.contains(&d.as_str())).cloned().collect()
 }
 
 /// A copy of an array item made distinct by its index (tag keys must not repeat).
@@ -303,7 +317,8 @@ fn query_mutations(document: &Value, p: &crate::spec::Parameter, out: &mut Vec<M
             describe,
             apply: Edit::Query(name.clone(), value),
             codes: codes.clone(),
-            disagreements: p.disagreements.clone(),
+            // -1, 1001 and "abc" are refused under every reading of INC-14/15/16.
+            disagreements: Vec::new(),
         })
     };
     let ty = keyword(&chain, "type").and_then(Value::as_str).unwrap_or("");

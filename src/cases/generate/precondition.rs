@@ -42,6 +42,7 @@ pub fn cases(specs: &Specs) -> Vec<Case> {
                 out.push(build_case(op, &first.name, machine, state, r, step, status, codes, disputes, ""));
             }
         }
+        out.extend(member_requirements(op, &actions));
         for a in actions.iter().filter(|a| a.creates) {
             for parent in a.parents.iter().filter(|p| p.machine == "server_group") {
                 for state in reachable("server_group") {
@@ -192,4 +193,46 @@ fn create_request(operation: &str, r: &mut Reached, g: &Res) -> Option<RequestSt
     }
     let _ = job;
     Some(s)
+}
+
+/// Deleting a group that still holds an instance, a pair or a drill: each requirement of
+/// `delete_group` tried on its own, expecting its documented code.
+fn member_requirements(op: &crate::spec::Operation, actions: &[&Action]) -> Vec<Case> {
+    let Some(action) = actions.iter().find(|a| a.name == "delete_group") else { return Vec::new() };
+    let mut out = Vec::new();
+    for req in &action.requires {
+        let mut b = crate::cases::build::Builder::new();
+        let g = b.group();
+        let slug = if req.codes.iter().any(|c| c == "SDRS.1001") {
+            b.instance(&g);
+            "holding-an-instance"
+        } else if req.codes.iter().any(|c| c == "SDRS.1010") {
+            b.pair(&g);
+            "holding-a-pair"
+        } else if req.codes.iter().any(|c| c == "SDRS.1003") {
+            b.drill(&g);
+            "holding-a-drill"
+        } else {
+            continue;
+        };
+        let mut step = request("", &op.id);
+        step.path = path(&[("server_group_id", &g.id())]);
+        let reached = Reached {
+            builder: b,
+            group: g,
+            instance: None,
+            pair: None,
+            drill: None,
+            states: BTreeMap::new(),
+        };
+        let mut c = build_case(op, &action.name, "server_group", "available", reached, step, 400, req.codes.clone(), req.disagreements.clone(), "");
+        c.id = format!("{}/precondition/{slug}", op.id);
+        c.description = format!("{} is refused while the group is not empty: {}", op.id, req.what);
+        if let Some(Step::Request(r)) = c.steps.last_mut() {
+            r.name = format!("delete a group {}", slug.replace('-', " "));
+            r.expect.judge = Judge::Precondition { action: action.name.clone(), state: slug.replace('-', " ") };
+        }
+        out.push(c);
+    }
+    out
 }
