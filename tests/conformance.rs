@@ -19,6 +19,7 @@ fn main() {
             std::process::exit(2);
         }
     };
+    runtime.block_on(runner.prepare());
     let trials: Vec<Trial> = runner
         .cases()
         .iter()

@@ -328,6 +328,14 @@ impl Runner {
         (report, std::mem::take(&mut run.payloads))
     }
 
+    /// Builds the shared fixture now if a case will need it, so that it takes the first
+    /// prerequisites of a fresh pool whatever order the cases run in (stable snapshots).
+    pub async fn prepare(&self) {
+        if self.cases.iter().any(|c| c.fixture.is_some() && c.skip.is_none()) {
+            let _ = self.fixture_vars().await;
+        }
+    }
+
     /// The shared fixture's variables, building it on first use.
     async fn fixture_vars(&self) -> Result<Vars, String> {
         self.fixture
@@ -375,6 +383,7 @@ impl Runner {
     pub async fn run_all(self: &Arc<Self>, mut on_event: impl FnMut(RunEvent)) -> RunReport {
         let started = Instant::now();
         on_event(RunEvent::RunStarted { total: self.cases.len() });
+        self.prepare().await;
         let semaphore = Arc::new(tokio::sync::Semaphore::new(self.config.jobs.max(1)));
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
         let deadline = self.config.deadline.map(|d| started + d);
