@@ -17,7 +17,7 @@ pub(super) async fn cleanup(args: CleanupArgs) -> Result<i32, CliError> {
         p.dedup();
         p
     };
-    if left.is_empty() && prefixes.is_empty() {
+    if left.is_empty() && prefixes.is_empty() && !entries.iter().any(|e| e.event == "job") {
         println!("the ledger {} records nothing left to delete", path.display());
         return Ok(exit::OK);
     }
@@ -47,7 +47,8 @@ pub(super) async fn cleanup(args: CleanupArgs) -> Result<i32, CliError> {
     };
     let runner = Runner::new(config).await.map_err(|e| CliError::new(e.to_string()))?;
     runner.preflight().await.map_err(|e| CliError::new(e.to_string()))?;
-    let notes = runner.cleanup_ledger(&left, &prefixes).await;
+    let jobs: Vec<String> = entries.iter().filter(|e| e.event == "job" && !e.job_id.is_empty()).map(|e| e.job_id.clone()).collect();
+    let notes = runner.cleanup_ledger(&left, &prefixes, &jobs).await;
     for n in &notes {
         eprintln!("could not delete {n}");
     }

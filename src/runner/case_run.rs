@@ -339,6 +339,9 @@ impl<'r> CaseRun<'r> {
             return if step.setup { Err(Stop("the asynchronous write returned no job_id".into())) } else { Ok(()) };
         };
         let creates = actions.iter().any(|a| a.creates);
+        if creates {
+            self.runner.ledger_job(&self.case.id, &op.id, &job_id);
+        }
         if spec.outcome == JobOutcome::NoWait {
             self.registry.pending.push(job_id);
             return Ok(());

@@ -34,6 +34,9 @@ pub struct LedgerEntry {
     /// Resource id.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub id: String,
+    /// Job of an accepted creation (`job` events), so that cleanup can follow it.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub job_id: String,
     /// Endpoint and project, so that cleanup goes to the same place.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub endpoint: String,
@@ -125,6 +128,7 @@ impl Runner {
             prefix: String::new(),
             machine: String::new(),
             id: String::new(),
+            job_id: String::new(),
             endpoint: self.target_info.endpoint.clone(),
             project_id: self.target_info.project_id.clone(),
         }
@@ -154,6 +158,16 @@ impl Runner {
         }
     }
 
+    pub(crate) fn ledger_job(&self, case: &str, operation: &str, job_id: &str) {
+        if let Some(l) = &self.ledger {
+            let mut e = self.entry("job");
+            e.case = case.into();
+            e.operation = operation.into();
+            e.job_id = job_id.into();
+            l.append(&e);
+        }
+    }
+
     pub(crate) fn ledger_deleted(&self, machine: &str, id: &str) {
         if let Some(l) = &self.ledger {
             let mut e = self.entry("deleted");
@@ -178,6 +192,7 @@ mod tests {
             prefix: String::new(),
             machine: "server_group".into(),
             id: id.into(),
+            job_id: String::new(),
             endpoint: String::new(),
             project_id: String::new(),
         }

@@ -316,11 +316,18 @@ impl Runner {
             run.harness_error(format!("the case did not finish within {:?}", self.config.case_timeout));
         }
         run.finish_observations();
-        run.teardown().await;
+        let left = run.teardown().await;
         self.pool.give_back(lease);
         report.outcome = run.outcome();
         report.checks = std::mem::take(&mut run.results);
         report.reason = run.error.clone().or(report.reason);
+        if !left.is_empty() {
+            let note = format!("teardown left behind: {}", left.join("; "));
+            report.reason = Some(match report.reason.take() {
+                Some(r) => format!("{r}; {note}"),
+                None => note,
+            });
+        }
         report.duration_ms = started.elapsed().as_millis() as u64;
         for check in &mut report.checks {
             check.message = self.scrubber.scrub(&check.message);

@@ -34,12 +34,13 @@ impl Registry {
 
 impl CaseRun<'_> {
     /// Deletes what the case created.
-    pub async fn teardown(&mut self) {
+    pub async fn teardown(&mut self) -> Vec<String> {
         let registry = std::mem::take(&mut self.registry);
         let notes = self.runner_ref().teardown_registry(registry, &self.vars).await;
         if !notes.is_empty() {
-            tracing::debug!(case = %self.case_id(), ?notes, "teardown left resources behind");
+            tracing::warn!(case = %self.case_id(), ?notes, "teardown left resources behind");
         }
+        notes
     }
 }
 
@@ -137,7 +138,26 @@ impl Runner {
     }
 
     async fn delete_one(&self, k: &Kind, id: &str) -> Result<(), String> {
-        let Some(current) = self.show_kind(k, id).await else { return Ok(()) };
+        let Some(mut current) = self.show_kind(k, id).await else { return Ok(()) };
+        // A resource still moving (a job a crash left running) is waited for before deletion.
+        let transitional = |v: &Value| {
+            let status = v.get("status").and_then(Value::as_str).unwrap_or("");
+            self.specs.states.machines.get(k.machine).and_then(|m| m.states.get(status)).is_some_and(|s| s.kind == crate::spec::StateKind::Transitional)
+        };
+        let mut waited = 0u32;
+        while transitional(&current) {
+            waited += 1;
+            if waited > self.config.max_polls.unwrap_or(u32::MAX).min(600) {
+                return Err(format!("still {} after {waited} reads", current.get("status").and_then(Value::as_str).unwrap_or("?")));
+            }
+            if !self.config.poll_interval.is_zero() {
+                tokio::time::sleep(self.config.poll_interval).await;
+            }
+            match self.show_kind(k, id).await {
+                Some(c) => current = c,
+                None => return Ok(()),
+            }
+        }
         let project = self.project_id().to_owned();
         match k.machine {
             "protected_instance" => {
@@ -182,8 +202,15 @@ impl Runner {
 
 impl Runner {
     /// Deletes resources a ledger names (and the groups named with a recorded prefix).
-    pub async fn cleanup_ledger(&self, outstanding: &[(String, String, String, String)], prefixes: &[String]) -> Vec<String> {
+    pub async fn cleanup_ledger(
+        &self,
+        outstanding: &[(String, String, String, String)],
+        prefixes: &[String],
+        jobs: &[String],
+    ) -> Vec<String> {
         let mut registry = Registry::default();
+        // Creations whose job a crash interrupted: follow them to the end first.
+        registry.pending.extend(jobs.iter().cloned());
         for (machine, id, _, _) in outstanding {
             registry.add(machine, id);
         }
