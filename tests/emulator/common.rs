@@ -73,7 +73,7 @@ impl Env {
         let mut request = self
             .client
             .request(method, format!("{}{}", self.emulator.uri(), path))
-            .header("X-Auth-Token", "test-token");
+            .header("X-Auth-Token", "emulator-test-token");
         if let Some(body) = body {
             request = request.header("Content-Type", "application/json;charset=utf-8").body(body.to_string());
         }

@@ -24,7 +24,7 @@ async fn raw_get(env: &Env, path: &str) -> Raw {
     let response = env
         .client
         .get(format!("{}{}", env.emulator.uri(), Env::v1(path)))
-        .header("X-Auth-Token", "test-token")
+        .header("X-Auth-Token", "emulator-test-token")
         .send()
         .await
         .expect("request sent");
@@ -485,7 +485,7 @@ async fn deleted_still_shown_answers_a_deleted_pair_as_available() {
     let env = with(Fault::DeletedStillShown).await;
     let group = env.group("pg").await;
     let pair = env.pair(&group, "evs-01").await;
-    env.succeed(env.delete(&format!("/replications/{pair}")).await).await;
+    env.succeed(env.delete_with(&format!("/replications/{pair}"), json!({"replication": {}})).await).await;
     assert_eq!(env.status(&format!("/replications/{pair}"), "replication").await, "available");
     assert_eq!(env.get("/replications").await.body["count"], 0);
     env.succeed(env.delete(&format!("/server-groups/{group}")).await).await;

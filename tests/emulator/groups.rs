@@ -63,7 +63,7 @@ async fn group_creation_refuses_each_invalid_field_with_its_code() {
     let raw = env
         .client
         .post(format!("{}{}", env.emulator.uri(), Env::v1("/server-groups")))
-        .header("X-Auth-Token", "t")
+        .header("X-Auth-Token", "emulator-test-token")
         .body("{not json")
         .send()
         .await
