@@ -35,7 +35,9 @@ fn main() {
         let runtime = Arc::clone(&runtime);
         let gap = gaps.contains_key(fault.name());
         let name = if gap { format!("fault/{fault} [known gap]") } else { format!("fault/{fault}") };
-        trials.push(Trial::test(name, move || caught(&runtime, fault)).with_kind(fault.target_check()).with_ignored_flag(gap));
+        trials.push(
+            Trial::test(name, move || caught(&runtime, fault)).with_kind(fault.target_check()).with_ignored_flag(gap),
+        );
     }
     trials.push(Trial::test("fault-matrix/known-gaps-name-faults", move || {
         let unknown: Vec<&String> = gaps.keys().filter(|g| Fault::parse(g).is_err()).collect();
@@ -62,7 +64,8 @@ fn known_gaps(markdown: &str) -> BTreeMap<String, String> {
         let Some((name, rest)) = rest.split_once('`') else {
             continue;
         };
-        let reason = rest.split_once("):").map(|(_, r)| r).or_else(|| rest.split_once(':').map(|(_, r)| r)).unwrap_or("").trim();
+        let reason =
+            rest.split_once("):").map(|(_, r)| r).or_else(|| rest.split_once(':').map(|(_, r)| r)).unwrap_or("").trim();
         if !reason.is_empty() {
             gaps.insert(name.to_owned(), reason.to_owned());
         }
@@ -81,7 +84,8 @@ fn config(faults: Vec<String>) -> RunConfig {
 fn failing_checks(report: &RunReport) -> BTreeMap<CheckName, usize> {
     let mut counts = BTreeMap::new();
     for case in &report.cases {
-        let mut names: Vec<CheckName> = case.checks.iter().filter(|c| c.outcome == Outcome::Failed).map(|c| c.name).collect();
+        let mut names: Vec<CheckName> =
+            case.checks.iter().filter(|c| c.outcome == Outcome::Failed).map(|c| c.name).collect();
         names.sort_unstable();
         names.dedup();
         for name in names {
@@ -103,10 +107,13 @@ fn count(report: &RunReport, outcome: CaseOutcome) -> usize {
 }
 
 fn caught(runtime: &tokio::runtime::Runtime, fault: Fault) -> Result<(), Failed> {
-    let target = CheckName::parse(fault.target_check()).ok_or_else(|| format!("{fault} targets `{}`, not a check", fault.target_check()))?;
+    let target = CheckName::parse(fault.target_check())
+        .ok_or_else(|| format!("{fault} targets `{}`, not a check", fault.target_check()))?;
     let mut config = config(vec![fault.name().to_owned()]);
     config.stop_on_check = Some(target);
-    let report = runtime.block_on(runner::run(config, |_| {})).map_err(|e| format!("the run with fault {fault} could not run: {e}"))?;
+    let report = runtime
+        .block_on(runner::run(config, |_| {}))
+        .map_err(|e| format!("the run with fault {fault} could not run: {e}"))?;
     let counts = failing_checks(&report);
     let failed = count(&report, CaseOutcome::Failed);
     if failed > 0 && counts.contains_key(&target) {
@@ -125,7 +132,8 @@ fn caught(runtime: &tokio::runtime::Runtime, fault: Fault) -> Result<(), Failed>
 }
 
 fn no_fault(runtime: &tokio::runtime::Runtime) -> Result<(), Failed> {
-    let report = runtime.block_on(runner::run(config(Vec::new()), |_| {})).map_err(|e| format!("the run could not run: {e}"))?;
+    let report =
+        runtime.block_on(runner::run(config(Vec::new()), |_| {})).map_err(|e| format!("the run could not run: {e}"))?;
     let bad: Vec<_> = report.cases.iter().filter(|c| c.outcome.is_failure()).collect();
     if bad.is_empty() {
         return Ok(());

@@ -30,6 +30,10 @@ pub struct CaseRun<'r> {
     pub registry: Registry,
     /// Resources whose statuses the case saw.
     touched: BTreeSet<String>,
+    /// Every status this case saw, in the order its own (sequential) requests got them. A shared
+    /// store would mix answers of concurrent cases in arrival order, not in the order the target
+    /// produced them.
+    observations: super::observe::Observations,
     /// Redacted payloads the case snapshots, by name.
     pub payloads: Vec<(String, Value)>,
 }
@@ -48,6 +52,7 @@ impl<'r> CaseRun<'r> {
             error: None,
             registry: Registry::default(),
             touched: BTreeSet::new(),
+            observations: super::observe::Observations::default(),
             payloads: Vec::new(),
         }
     }
@@ -156,7 +161,7 @@ impl<'r> CaseRun<'r> {
         let op = specs.operation(&step.operation).ok_or_else(|| Stop(format!("unknown operation {}", step.operation)))?;
         let (out, rendered) = self.render_request(step, op)?;
         let actions: Vec<&Action> = specs.states.actions_of(&op.id).collect();
-        let before = self.acted_id(op, &actions, &rendered, None).and_then(|id| self.runner.observations.last(&id));
+        let before = self.acted_id(op, &actions, &rendered, None).and_then(|id| self.observations.last(&id));
         if self.runner.ledger_enabled() && actions.iter().any(|a| a.creates) {
             self.runner.ledger_intent(&self.case.id, &op.id, &self.vars);
         }
@@ -262,7 +267,7 @@ impl<'r> CaseRun<'r> {
 
     /// Records the statuses of an answer; a show (not a list) makes the case judge that resource.
     fn observe(&mut self, json: &Value) {
-        self.runner.observations.record_body(json);
+        self.observations.record_body(json);
         let listed = json.as_object().is_some_and(|m| m.values().any(Value::is_array));
         if !listed {
             collect_ids(json, &mut self.touched);
@@ -676,7 +681,7 @@ impl<'r> CaseRun<'r> {
     pub fn finish_observations(&mut self) {
         let ids: Vec<String> = self.touched.iter().cloned().collect();
         for id in ids {
-            if let Some((machine, seq)) = self.runner.observations.of(&id) {
+            if let Some((machine, seq)) = self.observations.of(&id) {
                 let ctx = self.ctx();
                 let r = checks::state_transition(&ctx, &machine, &id, &seq);
                 if r.outcome != Outcome::Skipped {

@@ -26,7 +26,6 @@ use crate::client::{Auth, Client, ClientOptions, Outgoing, Secret, Target};
 use crate::emulator::{Emulator, EmulatorConfig};
 use crate::report::{CaseOutcome, CaseReport, RunReport, TargetInfo, FORMAT_VERSION};
 use crate::spec::{SchemaSet, Specs};
-use observe::Observations;
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -68,7 +67,6 @@ pub struct Runner {
     pub profile: Profile,
     config: RunConfig,
     pool: Pool,
-    observations: Observations,
     fixture: OnceCell<FixtureState>,
     fixture_registry: Mutex<Option<teardown::Registry>>,
     run_id: String,
@@ -176,7 +174,6 @@ impl Runner {
             snapshots: SnapshotStore::new(&config.snapshots_dir),
             profile,
             pool,
-            observations: Observations::default(),
             fixture: OnceCell::new(),
             fixture_registry: Mutex::new(None),
             run_id,
