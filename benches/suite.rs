@@ -16,7 +16,12 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 fn memory_kb(field: &str) -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with(field)).and_then(|l| l.split_whitespace().nth(1)).and_then(|v| v.parse().ok()))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with(field))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse().ok())
+        })
         .unwrap_or(0)
 }
 
@@ -75,8 +80,15 @@ fn main() {
     f.sort();
     let (r50, r99, f50, f99) = (percentile(&r, 0.5), percentile(&r, 0.99), percentile(&f, 0.5), percentile(&f, 0.99));
     println!();
-    println!("sdrs-conformance benchmark ({} cores)", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
-    println!("  whole suite (median of 3): {total_cases} cases in {:.3}s, {:.0} cases/s", suite.as_secs_f64(), total_cases as f64 / suite.as_secs_f64());
+    println!(
+        "sdrs-conformance benchmark ({} cores)",
+        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+    );
+    println!(
+        "  whole suite (median of 3): {total_cases} cases in {:.3}s, {:.0} cases/s",
+        suite.as_secs_f64(),
+        total_cases as f64 / suite.as_secs_f64()
+    );
     println!("  one request through the runner: median {:?}, p99 {:?}", r50, r99);
     println!("  bare reqwest round trip (floor): median {:?}, p99 {:?}", f50, f99);
     println!("  ratio runner/floor (median): {:.2}x", r50.as_secs_f64() / f50.as_secs_f64());

@@ -20,11 +20,7 @@ pub const ALGORITHM: &str = "SDK-HMAC-SHA256";
 pub const DATE_HEADER: &str = "X-Sdk-Date";
 
 /// Everything but the unreserved characters `A-Z a-z 0-9 - _ . ~` is percent-encoded.
-const ENCODE_SET: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~');
+const ENCODE_SET: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
 
 /// A request as the signer sees it: the decoded query pairs, the headers as sent, the exact body.
 #[derive(Debug, Clone, Copy)]
@@ -78,21 +74,13 @@ fn canonical_uri(path: &str) -> String {
 }
 
 fn canonical_query(query: &[(String, String)]) -> String {
-    let mut pairs: Vec<(String, String)> =
-        query.iter().map(|(k, v)| (encode(k), encode(v))).collect();
+    let mut pairs: Vec<(String, String)> = query.iter().map(|(k, v)| (encode(k), encode(v))).collect();
     pairs.sort();
-    pairs
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join("&")
+    pairs.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("&")
 }
 
 fn header_value<'h>(headers: &'h [(String, String)], name: &str) -> Option<&'h str> {
-    headers
-        .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case(name))
-        .map(|(_, v)| v.as_str())
+    headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
 }
 
 fn hex_sha256(data: &[u8]) -> String {
@@ -119,27 +107,20 @@ pub fn canonical_request(req: &SignableRequest, signed_headers: &[String]) -> St
 
 /// Builds the string to sign from the `X-Sdk-Date` value and the canonical request.
 pub fn string_to_sign(sdk_date: &str, canonical_request: &str) -> String {
-    format!(
-        "{ALGORITHM}\n{sdk_date}\n{}",
-        hex_sha256(canonical_request.as_bytes())
-    )
+    format!("{ALGORITHM}\n{sdk_date}\n{}", hex_sha256(canonical_request.as_bytes()))
 }
 
 /// Lower-case hex HMAC-SHA256 of `string_to_sign` keyed with the secret key.
 pub fn signature(secret_key: &str, string_to_sign: &str) -> String {
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret_key.as_bytes())
-        .expect("HMAC accepts keys of any length");
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret_key.as_bytes()).expect("HMAC accepts keys of any length");
     mac.update(string_to_sign.as_bytes());
     hex::encode(mac.finalize().into_bytes())
 }
 
 /// The header names a signer covers: lower-cased, sorted, deduplicated, names with `_` left out.
 pub fn signed_header_names(headers: &[(String, String)]) -> Vec<String> {
-    let mut names: Vec<String> = headers
-        .iter()
-        .map(|(n, _)| n.to_ascii_lowercase())
-        .filter(|n| !n.contains('_'))
-        .collect();
+    let mut names: Vec<String> =
+        headers.iter().map(|(n, _)| n.to_ascii_lowercase()).filter(|n| !n.contains('_')).collect();
     names.sort();
     names.dedup();
     names
@@ -154,10 +135,7 @@ pub fn authorization(access_key: &str, secret_key: &str, req: &SignableRequest) 
     let date = header_value(req.headers, DATE_HEADER).unwrap_or("");
     let canonical = canonical_request(req, &names);
     let sig = signature(secret_key, &string_to_sign(date, &canonical));
-    format!(
-        "{ALGORITHM} Access={access_key}, SignedHeaders={}, Signature={sig}",
-        names.join(";")
-    )
+    format!("{ALGORITHM} Access={access_key}, SignedHeaders={}, Signature={sig}", names.join(";"))
 }
 
 /// The parts of an `Authorization` header.
@@ -183,9 +161,8 @@ pub fn parse_authorization(authorization: &str) -> Result<ParsedAuthorization, S
         if part.is_empty() {
             continue;
         }
-        let (key, value) = part
-            .split_once('=')
-            .ok_or_else(|| SignatureError::Malformed("expected key=value parts".into()))?;
+        let (key, value) =
+            part.split_once('=').ok_or_else(|| SignatureError::Malformed("expected key=value parts".into()))?;
         match key.trim() {
             "Access" => access = Some(value.trim().to_string()),
             "SignedHeaders" => signed = Some(value.trim().to_string()),
@@ -195,12 +172,10 @@ pub fn parse_authorization(authorization: &str) -> Result<ParsedAuthorization, S
             }
         }
     }
-    let access_key = access
-        .filter(|a| !a.is_empty())
-        .ok_or_else(|| SignatureError::Malformed("missing Access".into()))?;
-    let signed = signed
-        .filter(|s| !s.is_empty())
-        .ok_or_else(|| SignatureError::Malformed("missing SignedHeaders".into()))?;
+    let access_key =
+        access.filter(|a| !a.is_empty()).ok_or_else(|| SignatureError::Malformed("missing Access".into()))?;
+    let signed =
+        signed.filter(|s| !s.is_empty()).ok_or_else(|| SignatureError::Malformed("missing SignedHeaders".into()))?;
     let signature = sig
         .filter(|s| !s.is_empty() && s.chars().all(|c| c.is_ascii_hexdigit()))
         .ok_or_else(|| SignatureError::Malformed("missing or non-hex Signature".into()))?;
@@ -243,10 +218,7 @@ mod tests {
     use super::*;
     use serde_json::Value;
 
-    const VECTORS: &str = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../shared/vectors/aksk-signing.json"
-    );
+    const VECTORS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/vectors/aksk-signing.json");
 
     fn load() -> Option<Value> {
         match std::fs::read_to_string(VECTORS) {
@@ -272,18 +244,11 @@ mod tests {
         for pair in case["query"].as_array().unwrap() {
             let key = scalar(&pair[0]);
             match &pair[1] {
-                Value::Array(values) => {
-                    query.extend(values.iter().map(|v| (key.clone(), scalar(v))))
-                }
+                Value::Array(values) => query.extend(values.iter().map(|v| (key.clone(), scalar(v)))),
                 v => query.push((key, scalar(v))),
             }
         }
-        let headers = case["headers"]
-            .as_object()
-            .unwrap()
-            .iter()
-            .map(|(k, v)| (k.clone(), scalar(v)))
-            .collect();
+        let headers = case["headers"].as_object().unwrap().iter().map(|(k, v)| (k.clone(), scalar(v))).collect();
         (query, headers)
     }
 
@@ -307,11 +272,7 @@ mod tests {
             let canonical = canonical_request(&req, &names);
             assert_eq!(canonical, expected["canonical_request"], "{name}");
             let date = header_value(&headers, DATE_HEADER).unwrap();
-            assert_eq!(
-                string_to_sign(date, &canonical),
-                expected["string_to_sign"],
-                "{name}"
-            );
+            assert_eq!(string_to_sign(date, &canonical), expected["string_to_sign"], "{name}");
             let ak = case["ak"].as_str().unwrap();
             let sk = case["sk"].as_str().unwrap();
             let auth = authorization(ak, sk, &req);
@@ -337,54 +298,28 @@ mod tests {
             let names = signed_header_names(&headers);
             assert_eq!(names.join(";"), expected["signed_headers"]);
             let canonical = canonical_request(&req, &names);
-            assert_eq!(
-                hex_sha256(canonical.as_bytes()),
-                expected["canonical_request_sha256"]
-            );
+            assert_eq!(hex_sha256(canonical.as_bytes()), expected["canonical_request_sha256"]);
             let date = header_value(&headers, DATE_HEADER).unwrap();
-            let sig = signature(
-                case["sk"].as_str().unwrap(),
-                &string_to_sign(date, &canonical),
-            );
+            let sig = signature(case["sk"].as_str().unwrap(), &string_to_sign(date, &canonical));
             assert_eq!(sig, expected["signature"]);
         }
     }
 
     fn sample<'a>(headers: &'a [(String, String)], body: &'a [u8]) -> SignableRequest<'a> {
-        SignableRequest {
-            method: "POST",
-            path: "/v1/p/server-groups",
-            query: &[],
-            headers,
-            body,
-        }
+        SignableRequest { method: "POST", path: "/v1/p/server-groups", query: &[], headers, body }
     }
 
     #[test]
     fn verification_refuses_tampering_unknown_keys_and_missing_dates() {
-        let headers = vec![
-            ("Host".to_string(), "h".to_string()),
-            (DATE_HEADER.to_string(), "20260101T000000Z".to_string()),
-        ];
+        let headers =
+            vec![("Host".to_string(), "h".to_string()), (DATE_HEADER.to_string(), "20260101T000000Z".to_string())];
         let auth = authorization("AK", "SK", &sample(&headers, b"{}"));
         let lookup = |a: &str| (a == "AK").then(|| "SK".to_string());
-        assert_eq!(
-            verify(&auth, lookup, &sample(&headers, b"{ }")),
-            Err(SignatureError::Mismatch)
-        );
-        assert_eq!(
-            verify(&auth, |_| None, &sample(&headers, b"{}")),
-            Err(SignatureError::UnknownAccessKey)
-        );
+        assert_eq!(verify(&auth, lookup, &sample(&headers, b"{ }")), Err(SignatureError::Mismatch));
+        assert_eq!(verify(&auth, |_| None, &sample(&headers, b"{}")), Err(SignatureError::UnknownAccessKey));
         let no_date = vec![("Host".to_string(), "h".to_string())];
-        assert_eq!(
-            verify(&auth, lookup, &sample(&no_date, b"{}")),
-            Err(SignatureError::MissingDate)
-        );
-        assert!(matches!(
-            verify("Bearer x", lookup, &sample(&headers, b"{}")),
-            Err(SignatureError::Malformed(_))
-        ));
+        assert_eq!(verify(&auth, lookup, &sample(&no_date, b"{}")), Err(SignatureError::MissingDate));
+        assert!(matches!(verify("Bearer x", lookup, &sample(&headers, b"{}")), Err(SignatureError::Malformed(_))));
     }
 
     #[test]

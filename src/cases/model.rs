@@ -418,7 +418,8 @@ impl Case {
         self.fixture.is_none()
             && self.steps.iter().all(|s| match s {
                 Step::Request(r) => {
-                    let method = r.method_override.clone().or_else(|| specs.operation(&r.operation).map(|op| op.method.clone()));
+                    let method =
+                        r.method_override.clone().or_else(|| specs.operation(&r.operation).map(|op| op.method.clone()));
                     method.as_deref() == Some("GET")
                 }
                 Step::WaitJob(_) | Step::WaitStatus(_) | Step::Paginate(_) => true,

@@ -47,20 +47,70 @@ const DRILL: &str = "dr_drill";
 pub fn reachable(machine: &str) -> &'static [&'static str] {
     match machine {
         GROUP => &[
-            "creating", "available", "protected", "deleting", "error-deleting", "error", "starting", "error-starting",
-            "reprotecting", "error-reprotecting", "stopping", "error-stopping", "reversing", "error-reversing",
-            "failing-over", "failed-over", "error-failing-over",
+            "creating",
+            "available",
+            "protected",
+            "deleting",
+            "error-deleting",
+            "error",
+            "starting",
+            "error-starting",
+            "reprotecting",
+            "error-reprotecting",
+            "stopping",
+            "error-stopping",
+            "reversing",
+            "error-reversing",
+            "failing-over",
+            "failed-over",
+            "error-failing-over",
         ],
         INSTANCE => &[
-            "creating", "available", "deleting", "error-deleting", "error", "nic-creating", "starting", "error-starting",
-            "protected", "reversing", "failing-over", "failed-over", "reprotecting", "stopping", "error-stopping",
-            "error-reversing", "error-failing-over", "error-reprotecting", "resizing", "error-resizing",
+            "creating",
+            "available",
+            "deleting",
+            "error-deleting",
+            "error",
+            "nic-creating",
+            "starting",
+            "error-starting",
+            "protected",
+            "reversing",
+            "failing-over",
+            "failed-over",
+            "reprotecting",
+            "stopping",
+            "error-stopping",
+            "error-reversing",
+            "error-failing-over",
+            "error-reprotecting",
+            "resizing",
+            "error-resizing",
         ],
         PAIR => &[
-            "creating", "available", "deleting", "error-deleting", "error", "extending", "error-extending", "starting",
-            "error-starting", "protected", "reversing", "failing-over", "failed-over", "reprotecting", "stopping",
-            "error-stopping", "error-reversing", "error-failing-over", "error-reprotecting", "attaching", "detaching",
-            "error-attaching", "error-detaching",
+            "creating",
+            "available",
+            "deleting",
+            "error-deleting",
+            "error",
+            "extending",
+            "error-extending",
+            "starting",
+            "error-starting",
+            "protected",
+            "reversing",
+            "failing-over",
+            "failed-over",
+            "reprotecting",
+            "stopping",
+            "error-stopping",
+            "error-reversing",
+            "error-failing-over",
+            "error-reprotecting",
+            "attaching",
+            "detaching",
+            "error-attaching",
+            "error-detaching",
         ],
         DRILL => &["creating", "available", "deleting", "error-deleting", "error"],
         _ => &[],
@@ -84,7 +134,9 @@ fn group_path(state: &str) -> Option<GroupPath> {
         "reprotecting" => (&["start-server-group", "failover-server-group"], Some(("start-server-group", "nowait"))),
         "error-starting" => (&[], Some(("start-server-group", "startProtectionGroupNoCG"))),
         "error-stopping" => (&["start-server-group"], Some(("stop-server-group", "stopProtectionGroupNoCG"))),
-        "error-failing-over" => (&["start-server-group"], Some(("failover-server-group", "failoverProtectionGroupNoCG"))),
+        "error-failing-over" => {
+            (&["start-server-group"], Some(("failover-server-group", "failoverProtectionGroupNoCG")))
+        }
         "error-reversing" => (&["start-server-group"], Some(("reverse-server-group", "reverseProtectionGroupNoCG"))),
         "error-reprotecting" => (
             &["start-server-group", "failover-server-group"],
@@ -100,7 +152,8 @@ fn full_group_in(state: &str) -> Option<Reached> {
     let mut b = Builder::new();
     let g = b.group();
     let p = b.pair(&g);
-    let needs_shutoff = waited.contains(&"reverse-server-group") || last.is_some_and(|(k, _)| k == "reverse-server-group");
+    let needs_shutoff =
+        waited.contains(&"reverse-server-group") || last.is_some_and(|(k, _)| k == "reverse-server-group");
     let server = match last {
         Some((_, how)) if how != "nowait" => b.failing("servers", how),
         _ => b.server(needs_shutoff),
@@ -179,10 +232,18 @@ fn instance_in(state: &str) -> Option<Reached> {
         "creating" => (b.server(false), JobOutcome::NoWait, None),
         "error" => (b.failing("servers", "createProtectedInstanceNoCG"), JobOutcome::Fail, None),
         "deleting" => (b.server(false), JobOutcome::Success, Some(("delete", JobOutcome::NoWait))),
-        "error-deleting" => (b.failing("servers", "deleteProtectedInstanceNoCG"), JobOutcome::Success, Some(("delete", JobOutcome::Fail))),
+        "error-deleting" => (
+            b.failing("servers", "deleteProtectedInstanceNoCG"),
+            JobOutcome::Success,
+            Some(("delete", JobOutcome::Fail)),
+        ),
         "nic-creating" => (b.server(false), JobOutcome::Success, Some(("nic", JobOutcome::NoWait))),
         "resizing" => (b.server(true), JobOutcome::Success, Some(("resize", JobOutcome::NoWait))),
-        "error-resizing" => (b.failing("servers", "resizeProtectedInstanceNew"), JobOutcome::Success, Some(("resize", JobOutcome::Fail))),
+        "error-resizing" => (
+            b.failing("servers", "resizeProtectedInstanceNew"),
+            JobOutcome::Success,
+            Some(("resize", JobOutcome::Fail)),
+        ),
         _ => return None,
     };
     let i = b.instance_with(&g, &server, outcome);

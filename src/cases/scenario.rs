@@ -52,7 +52,10 @@ pub fn parse(text: &str, origin: &str, specs: &Specs) -> Result<Case, ScenarioEr
     case.kind = CaseKind::Scenario;
     case.source = Some(origin.to_owned());
     if case.steps.is_empty() {
-        return Err(ScenarioError::Invalid { path: origin.to_owned(), message: "a scenario needs at least one step".into() });
+        return Err(ScenarioError::Invalid {
+            path: origin.to_owned(),
+            message: "a scenario needs at least one step".into(),
+        });
     }
     for (i, step) in case.steps.iter().enumerate() {
         let op = match step {
@@ -65,7 +68,10 @@ pub fn parse(text: &str, origin: &str, specs: &Specs) -> Result<Case, ScenarioEr
                 let hint = specs
                     .operations()
                     .map(|o| o.id.as_str())
-                    .find(|id| id.to_ascii_lowercase().contains(&op.to_ascii_lowercase()) || op.to_ascii_lowercase().contains(&id.to_ascii_lowercase()))
+                    .find(|id| {
+                        id.to_ascii_lowercase().contains(&op.to_ascii_lowercase())
+                            || op.to_ascii_lowercase().contains(&id.to_ascii_lowercase())
+                    })
                     .map(|s| format!(" (did you mean {s}?)"))
                     .unwrap_or_default();
                 return Err(ScenarioError::Invalid {
@@ -93,7 +99,8 @@ pub fn parse(text: &str, origin: &str, specs: &Specs) -> Result<Case, ScenarioEr
 
 /// Loads every `*.yaml` file of a directory (sorted by name).
 pub fn load_dir(dir: &Path, specs: &Specs) -> Result<Vec<Case>, ScenarioError> {
-    let entries = std::fs::read_dir(dir).map_err(|source| ScenarioError::Read { path: dir.display().to_string(), source })?;
+    let entries =
+        std::fs::read_dir(dir).map_err(|source| ScenarioError::Read { path: dir.display().to_string(), source })?;
     let mut paths: Vec<_> = entries
         .filter_map(Result::ok)
         .map(|e| e.path())
@@ -103,7 +110,8 @@ pub fn load_dir(dir: &Path, specs: &Specs) -> Result<Vec<Case>, ScenarioError> {
     paths
         .iter()
         .map(|p| {
-            let text = std::fs::read_to_string(p).map_err(|source| ScenarioError::Read { path: p.display().to_string(), source })?;
+            let text = std::fs::read_to_string(p)
+                .map_err(|source| ScenarioError::Read { path: p.display().to_string(), source })?;
             parse(&text, &p.display().to_string(), specs)
         })
         .collect()

@@ -27,19 +27,12 @@ pub fn auth_required(ctx: &CheckContext, credentials: &str, ex: &Exchange) -> Ch
         ))
     } else {
         Some(Failure::new(
-            format!(
-                "request with {credentials} answered {}, not 401",
-                resp.status
-            ),
+            format!("request with {credentials} answered {}, not 401", resp.status),
             "status 401",
             format!("status {}: {}", resp.status, body_excerpt(resp)),
         ))
     };
-    CheckResult::from_failures(
-        name,
-        failure.into_iter().map(|f| f.at(spec.clone())).collect(),
-        ctx.strict,
-    )
+    CheckResult::from_failures(name, failure.into_iter().map(|f| f.at(spec.clone())).collect(), ctx.strict)
 }
 
 #[cfg(test)]
@@ -70,41 +63,27 @@ mod tests {
         let r = auth_required(&ctx(), "no credentials", &answer(200));
         assert_eq!(r.outcome, Outcome::Failed);
         assert_eq!(r.failures[0].title, "request with no credentials accepted");
-        assert!(r.failures[0]
-            .spec
-            .as_deref()
-            .is_some_and(|s| s.ends_with("(listProtectionGroups responses 401)")));
+        assert!(r.failures[0].spec.as_deref().is_some_and(|s| s.ends_with("(listProtectionGroups responses 401)")));
     }
 
     #[test]
     fn another_refusal_status_fails() {
         let r = auth_required(&ctx(), "a bad signature", &answer(403));
         assert_eq!(r.outcome, Outcome::Failed);
-        assert_eq!(
-            r.failures[0].title,
-            "request with a bad signature answered 403, not 401"
-        );
+        assert_eq!(r.failures[0].title, "request with a bad signature answered 403, not 401");
     }
 
     #[test]
     fn an_unknown_operation_still_gets_a_spec_reference() {
         let ex = Exchange::fake("noSuchOperation", "GET", "/", 500, json!(null));
         let r = auth_required(&ctx(), "an invalid token", &ex);
-        assert_eq!(
-            r.failures[0].spec.as_deref(),
-            Some("specs/sdrs-v1.openapi.yaml#/security")
-        );
+        assert_eq!(r.failures[0].spec.as_deref(), Some("specs/sdrs-v1.openapi.yaml#/security"));
     }
 
     #[test]
     fn no_response_is_skipped() {
         assert_eq!(
-            auth_required(
-                &ctx(),
-                "no credentials",
-                &no_response("listProtectionGroups")
-            )
-            .outcome,
+            auth_required(&ctx(), "no credentials", &no_response("listProtectionGroups")).outcome,
             Outcome::Skipped
         );
     }

@@ -12,10 +12,7 @@ pub fn content_type(ctx: &CheckContext, op: &Operation, ex: &Exchange) -> CheckR
         return CheckResult::skipped(name, "no response (judged by status_code)");
     };
     let mut failures = Vec::new();
-    let schema_pointer = op
-        .responses
-        .get(&resp.status)
-        .and_then(|r| r.schema_pointer.as_deref());
+    let schema_pointer = op.responses.get(&resp.status).and_then(|r| r.schema_pointer.as_deref());
     let spec = match schema_pointer {
         Some(p) => format!("{}#{}", op.location.file, p),
         None => format!("{} ({} responses)", op.location, op.id),
@@ -36,10 +33,7 @@ pub fn content_type(ctx: &CheckContext, op: &Operation, ex: &Exchange) -> CheckR
         if resp.status != 204 && schema_pointer.is_some() {
             failures.push(
                 Failure::new(
-                    format!(
-                        "status {} documents a JSON body, but the body is empty",
-                        resp.status
-                    ),
+                    format!("status {} documents a JSON body, but the body is empty", resp.status),
                     "a JSON body",
                     "(empty body)",
                 )
@@ -51,12 +45,8 @@ pub fn content_type(ctx: &CheckContext, op: &Operation, ex: &Exchange) -> CheckR
 
     match resp.header("content-type") {
         None => failures.push(
-            Failure::new(
-                "a body without Content-Type",
-                "Content-Type: application/json",
-                "no Content-Type header",
-            )
-            .at(spec.clone()),
+            Failure::new("a body without Content-Type", "Content-Type: application/json", "no Content-Type header")
+                .at(spec.clone()),
         ),
         Some(value) if !is_json_media_type(value) => failures.push(
             Failure::new(
@@ -98,25 +88,15 @@ mod tests {
 
     #[test]
     fn a_json_body_labelled_json_with_a_charset_passes() {
-        let ex = Exchange::fake(
-            "showProtectionGroup",
-            "GET",
-            "/v1/p/server-groups/g",
-            200,
-            json!({"server_group": {}}),
-        );
+        let ex =
+            Exchange::fake("showProtectionGroup", "GET", "/v1/p/server-groups/g", 200, json!({"server_group": {}}));
         let r = content_type(&ctx(), op("showProtectionGroup"), &ex);
         assert_eq!(r.outcome, Outcome::Passed, "{}", r.details());
     }
 
     #[test]
     fn the_media_type_is_matched_case_insensitively() {
-        let ex = raw(
-            "showProtectionGroup",
-            200,
-            Some("Application/JSON ; Charset=utf-8"),
-            b"{}",
-        );
+        let ex = raw("showProtectionGroup", 200, Some("Application/JSON ; Charset=utf-8"), b"{}");
         let r = content_type(&ctx(), op("showProtectionGroup"), &ex);
         assert_eq!(r.outcome, Outcome::Passed, "{}", r.details());
     }
@@ -126,10 +106,7 @@ mod tests {
         let ex = raw("showProtectionGroup", 200, Some("text/plain"), b"{}");
         let r = content_type(&ctx(), op("showProtectionGroup"), &ex);
         assert_eq!(r.outcome, Outcome::Failed);
-        assert_eq!(
-            r.failures[0].title,
-            "a body labelled `text/plain`, not application/json"
-        );
+        assert_eq!(r.failures[0].title, "a body labelled `text/plain`, not application/json");
     }
 
     #[test]
@@ -149,67 +126,38 @@ mod tests {
 
     #[test]
     fn a_truncated_body_fails_quoting_the_parse_position() {
-        let ex = raw(
-            "showProtectionGroup",
-            200,
-            Some("application/json"),
-            b"{\"server_group\": {\"id\": \"a",
-        );
+        let ex = raw("showProtectionGroup", 200, Some("application/json"), b"{\"server_group\": {\"id\": \"a");
         let r = content_type(&ctx(), op("showProtectionGroup"), &ex);
         assert_eq!(r.outcome, Outcome::Failed);
         assert_eq!(r.failures.len(), 1);
-        assert_eq!(
-            r.failures[0].title,
-            "the body is not JSON: EOF while parsing a string at line 1 column 26"
-        );
+        assert_eq!(r.failures[0].title, "the body is not JSON: EOF while parsing a string at line 1 column 26");
     }
 
     #[test]
     fn a_non_json_body_labelled_html_reports_both_violations() {
-        let ex = raw(
-            "showProtectionGroup",
-            502,
-            Some("text/html"),
-            b"<html>Bad Gateway</html>",
-        );
+        let ex = raw("showProtectionGroup", 502, Some("text/html"), b"<html>Bad Gateway</html>");
         let r = content_type(&ctx(), op("showProtectionGroup"), &ex);
         assert_eq!(r.failures.len(), 2, "{}", r.details());
     }
 
     #[test]
     fn a_body_that_is_not_utf8_fails_without_panicking() {
-        let ex = raw(
-            "showProtectionGroup",
-            200,
-            Some("application/json"),
-            &[0xff, 0xfe, 0x00, 0x7b],
-        );
+        let ex = raw("showProtectionGroup", 200, Some("application/json"), &[0xff, 0xfe, 0x00, 0x7b]);
         let r = content_type(&ctx(), op("showProtectionGroup"), &ex);
         assert_eq!(r.outcome, Outcome::Failed);
     }
 
     #[test]
     fn an_empty_204_passes() {
-        let ex = Exchange::fake(
-            "deleteFailureJob",
-            "DELETE",
-            "/v1/p/task-center/failure-jobs/j",
-            204,
-            json!(null),
-        );
+        let ex = Exchange::fake("deleteFailureJob", "DELETE", "/v1/p/task-center/failure-jobs/j", 204, json!(null));
         let r = content_type(&ctx(), op("deleteFailureJob"), &ex);
         assert_eq!(r.outcome, Outcome::Passed, "{}", r.details());
     }
 
     #[test]
     fn a_204_with_a_body_fails() {
-        let ex = Exchange::fake(
-            "deleteFailureJob",
-            "DELETE",
-            "/v1/p/task-center/failure-jobs/j",
-            204,
-            json!({"ok": true}),
-        );
+        let ex =
+            Exchange::fake("deleteFailureJob", "DELETE", "/v1/p/task-center/failure-jobs/j", 204, json!({"ok": true}));
         let r = content_type(&ctx(), op("deleteFailureJob"), &ex);
         assert_eq!(r.outcome, Outcome::Failed);
         assert_eq!(r.failures[0].title, "a 204 answer has a body");
@@ -217,56 +165,29 @@ mod tests {
 
     #[test]
     fn a_documented_json_status_with_an_empty_body_fails() {
-        let ex = Exchange::fake(
-            "showProtectionGroup",
-            "GET",
-            "/v1/p/server-groups/g",
-            200,
-            json!(null),
-        );
+        let ex = Exchange::fake("showProtectionGroup", "GET", "/v1/p/server-groups/g", 200, json!(null));
         let r = content_type(&ctx(), op("showProtectionGroup"), &ex);
         assert_eq!(r.outcome, Outcome::Failed);
-        assert_eq!(
-            r.failures[0].title,
-            "status 200 documents a JSON body, but the body is empty"
-        );
-        assert!(r.failures[0]
-            .spec
-            .as_deref()
-            .is_some_and(|s| s.starts_with("specs/sdrs-v1.openapi.yaml#/")));
+        assert_eq!(r.failures[0].title, "status 200 documents a JSON body, but the body is empty");
+        assert!(r.failures[0].spec.as_deref().is_some_and(|s| s.starts_with("specs/sdrs-v1.openapi.yaml#/")));
     }
 
     #[test]
     fn an_empty_body_on_an_undocumented_status_passes() {
-        let ex = Exchange::fake(
-            "showProtectionGroup",
-            "GET",
-            "/v1/p/server-groups/g",
-            302,
-            json!(null),
-        );
+        let ex = Exchange::fake("showProtectionGroup", "GET", "/v1/p/server-groups/g", 302, json!(null));
         let r = content_type(&ctx(), op("showProtectionGroup"), &ex);
         assert_eq!(r.outcome, Outcome::Passed, "{}", r.details());
     }
 
     #[test]
     fn no_response_is_skipped() {
-        let r = content_type(
-            &ctx(),
-            op("showProtectionGroup"),
-            &no_response("showProtectionGroup"),
-        );
+        let r = content_type(&ctx(), op("showProtectionGroup"), &no_response("showProtectionGroup"));
         assert_eq!(r.outcome, Outcome::Skipped);
     }
 
     #[test]
     fn the_failure_display_is_stable() {
-        let ex = raw(
-            "showProtectionGroup",
-            502,
-            Some("text/html"),
-            b"<html>Bad Gateway</html>",
-        );
+        let ex = raw("showProtectionGroup", 502, Some("text/html"), b"<html>Bad Gateway</html>");
         let r = content_type(&ctx(), op("showProtectionGroup"), &ex);
         insta::assert_snapshot!(crate::checks::test_support::display(&r));
     }

@@ -6,9 +6,7 @@
 //! `badrequest`, `itemNotFound`...), and flat, `{"error_code": "...", "error_msg": "..."}`
 //! (section 3.3, extra top-level keys such as `request_id` allowed).
 
-use super::{
-    body_excerpt, list, value_excerpt, CheckContext, CheckName, CheckResult, Failure, ERRORS_SPEC,
-};
+use super::{body_excerpt, list, value_excerpt, CheckContext, CheckName, CheckResult, Failure, ERRORS_SPEC};
 use crate::exchange::Exchange;
 use crate::spec::Operation;
 use serde_json::{Map, Value};
@@ -23,12 +21,7 @@ const OUTSIDE_TABLE: &str = "INC-32";
 const NOT_FOUND_STATUS: &str = "INC-27";
 
 /// Judges the error body of `ex`; `expected_codes`, when not empty, are the codes the case allows.
-pub fn error_body(
-    ctx: &CheckContext,
-    op: &Operation,
-    expected_codes: &[String],
-    ex: &Exchange,
-) -> CheckResult {
+pub fn error_body(ctx: &CheckContext, op: &Operation, expected_codes: &[String], ex: &Exchange) -> CheckResult {
     let name = CheckName::ErrorBody;
     let Some(resp) = ex.ok() else {
         return CheckResult::skipped(name, "no response (judged by status_code)");
@@ -55,19 +48,13 @@ pub fn error_body(
 
     if let Some(code) = code.as_deref() {
         // Codes of another service's document (seed 002) are not A.1 codes.
-        if op.location.file == ctx.specs.sdrs.file
-            || code.starts_with("SDRS.")
-            || code.starts_with("APIGW.")
-        {
+        if op.location.file == ctx.specs.sdrs.file || code.starts_with("SDRS.") || code.starts_with("APIGW.") {
             judge_code(ctx, op, resp.status, code, &mut failures);
         }
         if !expected_codes.is_empty() && !expected_codes.iter().any(|c| c == code) {
             failures.push(
                 Failure::new(
-                    format!(
-                        "error code {code} where {} was expected",
-                        list(expected_codes)
-                    ),
+                    format!("error code {code} where {} was expected", list(expected_codes)),
                     format!("one of {}", list(expected_codes)),
                     format!("{code} with status {}", resp.status),
                 )
@@ -84,49 +71,25 @@ fn read_envelope(json: &Value, spec: &str, failures: &mut Vec<Failure>) -> Optio
         Failure::new(title, r#"{"<type>": {"code": "<string>", "message": "<string>"}} or {"error_code": "<string>", "error_msg": "<string>"}"#, actual).at(spec)
     };
     let Some(obj) = json.as_object() else {
-        failures.push(shape_failure(
-            "the error body is not a JSON object".into(),
-            value_excerpt(json),
-        ));
+        failures.push(shape_failure("the error body is not a JSON object".into(), value_excerpt(json)));
         return None;
     };
     if obj.contains_key("error_code") || obj.contains_key("error_msg") {
-        return read_fields(
-            obj,
-            "",
-            "error_code",
-            "error_msg",
-            json,
-            failures,
-            &shape_failure,
-        );
+        return read_fields(obj, "", "error_code", "error_msg", json, failures, &shape_failure);
     }
-    let wrappers: Vec<(&String, &Map<String, Value>)> = obj
-        .iter()
-        .filter_map(|(k, v)| v.as_object().map(|inner| (k, inner)))
-        .collect();
+    let wrappers: Vec<(&String, &Map<String, Value>)> =
+        obj.iter().filter_map(|(k, v)| v.as_object().map(|inner| (k, inner))).collect();
     match (obj.len(), wrappers.as_slice()) {
-        (1, [(key, inner)]) => read_fields(
-            inner,
-            &format!("/{key}"),
-            "code",
-            "message",
-            json,
-            failures,
-            &shape_failure,
-        ),
+        (1, [(key, inner)]) => {
+            read_fields(inner, &format!("/{key}"), "code", "message", json, failures, &shape_failure)
+        }
         (1, []) => {
-            failures.push(shape_failure(
-                "the error body's single key does not wrap an object".into(),
-                value_excerpt(json),
-            ));
+            failures
+                .push(shape_failure("the error body's single key does not wrap an object".into(), value_excerpt(json)));
             None
         }
         (0, _) => {
-            failures.push(shape_failure(
-                "the error body is an empty object".into(),
-                "{}".into(),
-            ));
+            failures.push(shape_failure("the error body is an empty object".into(), "{}".into()));
             None
         }
         (_, []) => {
@@ -138,33 +101,15 @@ fn read_envelope(json: &Value, spec: &str, failures: &mut Vec<Failure>) -> Optio
         }
         (_, [first, ..]) => {
             // Prefer the object that carries a code, when several keys hold objects.
-            let (key, inner) = wrappers
-                .iter()
-                .find(|(_, inner)| inner.contains_key("code"))
-                .unwrap_or(first);
-            let extra: Vec<&str> = obj
-                .keys()
-                .filter(|k| k != key)
-                .map(String::as_str)
-                .collect();
+            let (key, inner) = wrappers.iter().find(|(_, inner)| inner.contains_key("code")).unwrap_or(first);
+            let extra: Vec<&str> = obj.keys().filter(|k| k != key).map(String::as_str).collect();
             failures.push(shape_failure(
-                format!(
-                    "the wrapped error body has keys besides `{key}`: {}",
-                    extra.join(", ")
-                ),
+                format!("the wrapped error body has keys besides `{key}`: {}", extra.join(", ")),
                 value_excerpt(json),
             ));
             // Still judge the code, so that one wrong body reports every violation.
             let mut ignored = Vec::new();
-            read_fields(
-                inner,
-                &format!("/{key}"),
-                "code",
-                "message",
-                json,
-                &mut ignored,
-                &shape_failure,
-            )
+            read_fields(inner, &format!("/{key}"), "code", "message", json, &mut ignored, &shape_failure)
         }
     }
 }
@@ -191,40 +136,25 @@ fn read_fields(
                 format!("{at}/{key} is not a string"),
                 format!("{at}/{key} = {}", value_excerpt(other)),
             )),
-            None => failures.push(shape_failure(
-                format!("the error body has no {at}/{key}"),
-                value_excerpt(json),
-            )),
+            None => failures.push(shape_failure(format!("the error body has no {at}/{key}"), value_excerpt(json))),
         }
     }
     code
 }
 
 /// Judges a code against the error table, the gateway rule and the outside-table list.
-fn judge_code(
-    ctx: &CheckContext,
-    op: &Operation,
-    status: u16,
-    code: &str,
-    failures: &mut Vec<Failure>,
-) {
+fn judge_code(ctx: &CheckContext, op: &Operation, status: u16, code: &str, failures: &mut Vec<Failure>) {
     let errors = &ctx.specs.errors;
     if let Some(row) = errors.get(code) {
         if row.status != status {
             let mut failure = Failure::new(
-                format!(
-                    "{code} answered with status {status}, the error table gives {}",
-                    row.status
-                ),
+                format!("{code} answered with status {status}, the error table gives {}", row.status),
                 format!("status {} ({})", row.status, row.message),
                 format!("status {status}"),
             )
             .at(format!("{ERRORS_SPEC} {code}"));
             // Not-found codes are 400 in A.1 but the pages document 404 (itemNotFound).
-            if status == 404
-                && row.status == 400
-                && op.disagreements.iter().any(|d| d == NOT_FOUND_STATUS)
-            {
+            if status == 404 && row.status == 400 && op.disagreements.iter().any(|d| d == NOT_FOUND_STATUS) {
                 failure = failure.disputed(&[NOT_FOUND_STATUS.to_owned()]);
             }
             failures.push(failure);
@@ -237,9 +167,7 @@ fn judge_code(
                     "a gateway code only with 401, 403, 404, 405, 413, 429 or 5xx",
                     format!("{code} with status {status}"),
                 )
-                .at(format!(
-                    "{ERRORS_SPEC} (A.1 refers APIGW codes to the gateway's own table)"
-                )),
+                .at(format!("{ERRORS_SPEC} (A.1 refers APIGW codes to the gateway's own table)")),
             );
         }
     } else if errors.outside_table.iter().any(|c| c == code) {
@@ -253,10 +181,7 @@ fn judge_code(
             .disputed(&[OUTSIDE_TABLE.to_owned()]),
         );
     } else {
-        let hint = errors
-            .suggest(code)
-            .map(|s| format!(" (did you mean {s}?)"))
-            .unwrap_or_default();
+        let hint = errors.suggest(code).map(|s| format!(" (did you mean {s}?)")).unwrap_or_default();
         failures.push(
             Failure::new(
                 format!("unknown error code {code}{hint}"),
@@ -276,63 +201,34 @@ mod tests {
     use serde_json::json;
 
     fn check(status: u16, body: Value, expected: &[&str]) -> CheckResult {
-        let ex = Exchange::fake(
-            "showProtectionGroup",
-            "GET",
-            "/v1/p/server-groups/g",
-            status,
-            body,
-        );
+        let ex = Exchange::fake("showProtectionGroup", "GET", "/v1/p/server-groups/g", status, body);
         let expected: Vec<String> = expected.iter().map(|s| (*s).to_owned()).collect();
         error_body(&ctx(), op("showProtectionGroup"), &expected, &ex)
     }
 
     #[test]
     fn a_wrapped_error_with_a_table_code_and_its_status_passes() {
-        let r = check(
-            400,
-            json!({"badrequest": {"code": "SDRS.1013", "message": "not found"}}),
-            &["SDRS.1013"],
-        );
+        let r = check(400, json!({"badrequest": {"code": "SDRS.1013", "message": "not found"}}), &["SDRS.1013"]);
         assert_eq!(r.outcome, Outcome::Passed, "{}", r.details());
     }
 
     #[test]
     fn a_flat_error_with_extra_keys_passes() {
-        let r = check(
-            400,
-            json!({"error_code": "SDRS.1013", "error_msg": "not found", "request_id": "r"}),
-            &[],
-        );
+        let r = check(400, json!({"error_code": "SDRS.1013", "error_msg": "not found", "request_id": "r"}), &[]);
         assert_eq!(r.outcome, Outcome::Passed, "{}", r.details());
     }
 
     #[test]
     fn a_missing_wrapper_fails() {
-        let r = check(
-            400,
-            json!({"code": "SDRS.1013", "message": "not found"}),
-            &[],
-        );
+        let r = check(400, json!({"code": "SDRS.1013", "message": "not found"}), &[]);
         assert_eq!(r.outcome, Outcome::Failed);
-        assert_eq!(
-            r.failures[0].title,
-            "the error body has no wrapper object and no error_code"
-        );
-        assert_eq!(
-            r.failures[0].spec.as_deref(),
-            Some("specs/sdrs-v1.openapi.yaml#/components/schemas/ErrorBody")
-        );
+        assert_eq!(r.failures[0].title, "the error body has no wrapper object and no error_code");
+        assert_eq!(r.failures[0].spec.as_deref(), Some("specs/sdrs-v1.openapi.yaml#/components/schemas/ErrorBody"));
     }
 
     #[test]
     fn a_body_that_is_not_json_fails() {
-        let ex = raw(
-            "showProtectionGroup",
-            500,
-            Some("text/html"),
-            b"<html>oops</html>",
-        );
+        let ex = raw("showProtectionGroup", 500, Some("text/html"), b"<html>oops</html>");
         let r = error_body(&ctx(), op("showProtectionGroup"), &[], &ex);
         assert_eq!(r.outcome, Outcome::Failed);
         assert_eq!(r.failures[0].title, "the status 500 error body is not JSON");
@@ -340,19 +236,10 @@ mod tests {
 
     #[test]
     fn extra_keys_beside_the_wrapper_fail_and_the_code_is_still_judged() {
-        let r = check(
-            400,
-            json!({"error": {"code": "SDRS.9999", "message": "m"}, "request_id": "r"}),
-            &[],
-        );
+        let r = check(400, json!({"error": {"code": "SDRS.9999", "message": "m"}, "request_id": "r"}), &[]);
         assert_eq!(r.failures.len(), 2, "{}", r.details());
-        assert_eq!(
-            r.failures[0].title,
-            "the wrapped error body has keys besides `error`: request_id"
-        );
-        assert!(r.failures[1]
-            .title
-            .starts_with("unknown error code SDRS.9999"));
+        assert_eq!(r.failures[0].title, "the wrapped error body has keys besides `error`: request_id");
+        assert!(r.failures[1].title.starts_with("unknown error code SDRS.9999"));
     }
 
     #[test]
@@ -367,14 +254,7 @@ mod tests {
 
     #[test]
     fn odd_bodies_fail_without_panicking() {
-        for body in [
-            json!([]),
-            json!("x"),
-            json!({}),
-            json!({"error": "x"}),
-            json!({"a": 1, "b": 2}),
-            json!(123),
-        ] {
+        for body in [json!([]), json!("x"), json!({}), json!({"error": "x"}), json!({"a": 1, "b": 2}), json!(123)] {
             let r = check(400, body.clone(), &["SDRS.1013"]);
             assert_eq!(r.outcome, Outcome::Failed, "{body}");
         }
@@ -382,29 +262,15 @@ mod tests {
 
     #[test]
     fn a_code_with_another_status_than_its_table_row_fails() {
-        let r = check(
-            500,
-            json!({"error": {"code": "SDRS.1013", "message": "m"}}),
-            &[],
-        );
+        let r = check(500, json!({"error": {"code": "SDRS.1013", "message": "m"}}), &[]);
         assert_eq!(r.outcome, Outcome::Failed);
-        assert_eq!(
-            r.failures[0].title,
-            "SDRS.1013 answered with status 500, the error table gives 400"
-        );
-        assert_eq!(
-            r.failures[0].spec.as_deref(),
-            Some("specs/errors.yaml SDRS.1013")
-        );
+        assert_eq!(r.failures[0].title, "SDRS.1013 answered with status 500, the error table gives 400");
+        assert_eq!(r.failures[0].spec.as_deref(), Some("specs/errors.yaml SDRS.1013"));
     }
 
     #[test]
     fn a_not_found_code_with_404_warns_where_the_operation_records_inc_27() {
-        let r = check(
-            404,
-            json!({"itemNotFound": {"code": "SDRS.1013", "message": "m"}}),
-            &[],
-        );
+        let r = check(404, json!({"itemNotFound": {"code": "SDRS.1013", "message": "m"}}), &[]);
         assert_eq!(r.outcome, Outcome::Warned, "{}", r.details());
         assert_eq!(r.failures[0].disagreements, vec!["INC-27".to_owned()]);
     }
@@ -414,31 +280,17 @@ mod tests {
         let r = check(400, json!({"error_code": "AS.0001", "error_msg": "m"}), &[]);
         assert_eq!(r.outcome, Outcome::Warned, "{}", r.details());
         assert_eq!(r.failures[0].disagreements, vec!["INC-32".to_owned()]);
-        let ex = Exchange::fake(
-            "showProtectionGroup",
-            "GET",
-            "/",
-            400,
-            json!({"error_code": "AS.0001", "error_msg": "m"}),
-        );
-        assert_eq!(
-            error_body(&strict(), op("showProtectionGroup"), &[], &ex).outcome,
-            Outcome::Failed
-        );
+        let ex =
+            Exchange::fake("showProtectionGroup", "GET", "/", 400, json!({"error_code": "AS.0001", "error_msg": "m"}));
+        assert_eq!(error_body(&strict(), op("showProtectionGroup"), &[], &ex).outcome, Outcome::Failed);
     }
 
     #[test]
     fn an_unknown_code_fails_with_a_suggestion() {
-        let r = check(
-            400,
-            json!({"error": {"code": "SDRS.013", "message": "m"}}),
-            &[],
-        );
+        let r = check(400, json!({"error": {"code": "SDRS.013", "message": "m"}}), &[]);
         assert_eq!(r.outcome, Outcome::Failed);
         assert!(
-            r.failures[0]
-                .title
-                .starts_with("unknown error code SDRS.013 (did you mean SDRS."),
+            r.failures[0].title.starts_with("unknown error code SDRS.013 (did you mean SDRS."),
             "{}",
             r.failures[0].title
         );
@@ -458,42 +310,23 @@ mod tests {
 
     #[test]
     fn a_gateway_code_with_400_fails() {
-        let r = check(
-            400,
-            json!({"error_code": "APIGW.0301", "error_msg": "m"}),
-            &[],
-        );
+        let r = check(400, json!({"error_code": "APIGW.0301", "error_msg": "m"}), &[]);
         assert_eq!(r.outcome, Outcome::Failed);
-        assert_eq!(
-            r.failures[0].title,
-            "gateway code APIGW.0301 answered with status 400"
-        );
+        assert_eq!(r.failures[0].title, "gateway code APIGW.0301 answered with status 400");
     }
 
     #[test]
     fn a_code_outside_the_expected_ones_fails() {
-        let r = check(
-            400,
-            json!({"error": {"code": "SDRS.0207", "message": "m"}}),
-            &["SDRS.1013"],
-        );
+        let r = check(400, json!({"error": {"code": "SDRS.0207", "message": "m"}}), &["SDRS.1013"]);
         assert_eq!(r.outcome, Outcome::Failed);
         assert_eq!(r.failures.len(), 1, "{}", r.details());
-        assert_eq!(
-            r.failures[0].title,
-            "error code SDRS.0207 where SDRS.1013 was expected"
-        );
+        assert_eq!(r.failures[0].title, "error code SDRS.0207 where SDRS.1013 was expected");
     }
 
     #[test]
     fn success_statuses_and_no_response_are_skipped() {
         assert_eq!(check(200, json!({}), &[]).outcome, Outcome::Skipped);
-        let r = error_body(
-            &ctx(),
-            op("showProtectionGroup"),
-            &[],
-            &no_response("showProtectionGroup"),
-        );
+        let r = error_body(&ctx(), op("showProtectionGroup"), &[], &no_response("showProtectionGroup"));
         assert_eq!(r.outcome, Outcome::Skipped);
     }
 

@@ -4,8 +4,7 @@
 //! is then in the state (or gone) the action promises.
 
 use super::{
-    body_excerpt, error_code_of, list, value_excerpt, CheckContext, CheckName, CheckResult,
-    Failure, STATES_SPEC,
+    body_excerpt, error_code_of, list, value_excerpt, CheckContext, CheckName, CheckResult, Failure, STATES_SPEC,
 };
 use crate::exchange::Exchange;
 use chrono::{NaiveDate, NaiveDateTime, TimeDelta};
@@ -65,18 +64,12 @@ pub struct FollowUp<'a> {
 pub fn job_protocol(ctx: &CheckContext, ev: &JobEvidence) -> CheckResult {
     let name = CheckName::JobProtocol;
     let Some(submit) = ev.submit.ok() else {
-        return CheckResult::skipped(
-            name,
-            "the asynchronous request got no response (judged by status_code)",
-        );
+        return CheckResult::skipped(name, "the asynchronous request got no response (judged by status_code)");
     };
     if !submit.is_success() {
         return CheckResult::skipped(
             name,
-            format!(
-                "the asynchronous request was refused with {}: no job to follow",
-                submit.status
-            ),
+            format!("the asynchronous request was refused with {}: no job to follow", submit.status),
         );
     }
     let mut out = Findings::default();
@@ -145,12 +138,8 @@ pub fn job_protocol(ctx: &CheckContext, ev: &JobEvidence) -> CheckResult {
             Ok(resp) => resp,
             Err(e) => {
                 out.add(
-                    Failure::new(
-                        "a poll of the job got no response",
-                        "status 200 with the job",
-                        e.message.clone(),
-                    )
-                    .at(spec),
+                    Failure::new("a poll of the job got no response", "status 200 with the job", e.message.clone())
+                        .at(spec),
                     Some(n),
                 );
                 continue;
@@ -170,12 +159,7 @@ pub fn job_protocol(ctx: &CheckContext, ev: &JobEvidence) -> CheckResult {
         }
         let Some(job) = resp.json.as_ref().and_then(Value::as_object) else {
             out.add(
-                Failure::new(
-                    "a poll answer is not a JSON object",
-                    "a Job object",
-                    body_excerpt(resp),
-                )
-                .at(spec),
+                Failure::new("a poll answer is not a JSON object", "a Job object", body_excerpt(resp)).at(spec),
                 Some(n),
             );
             continue;
@@ -187,9 +171,7 @@ pub fn job_protocol(ctx: &CheckContext, ev: &JobEvidence) -> CheckResult {
                 Failure::new(
                     "the polled job has another job_id than the one submitted",
                     format!("\"{}\"", submitted.unwrap_or("(a string)")),
-                    other
-                        .map(value_excerpt)
-                        .unwrap_or_else(|| "(absent)".into()),
+                    other.map(value_excerpt).unwrap_or_else(|| "(absent)".into()),
                 )
                 .at(format!("{file}#/components/schemas/Job/properties/job_id")),
                 Some(n),
@@ -244,16 +226,13 @@ pub fn job_protocol(ctx: &CheckContext, ev: &JobEvidence) -> CheckResult {
     }
 
     // The deadline.
-    let last = statuses
-        .last()
-        .map(|(n, s)| format!("last status {s} (poll {n} of {})", ev.polls.len()));
+    let last = statuses.last().map(|(n, s)| format!("last status {s} (poll {n} of {})", ev.polls.len()));
     if !ev.finished {
         out.add(
             Failure::new(
                 "the job did not reach SUCCESS or FAIL within the deadline",
                 "SUCCESS or FAIL before the deadline",
-                last.clone()
-                    .unwrap_or_else(|| format!("no status seen in {} polls", ev.polls.len())),
+                last.clone().unwrap_or_else(|| format!("no status seen in {} polls", ev.polls.len())),
             )
             .at(machine_spec.clone()),
             None,
@@ -297,14 +276,9 @@ fn check_follow_up(follow: &FollowUp, ended: &str, out: &mut Findings) {
     };
     if follow.expect_gone {
         let code = resp.json.as_ref().and_then(error_code_of);
-        let code_ok = follow.gone_codes.is_empty()
-            || code.is_some_and(|c| follow.gone_codes.iter().any(|g| g == c));
+        let code_ok = follow.gone_codes.is_empty() || code.is_some_and(|c| follow.gone_codes.iter().any(|g| g == c));
         if !(matches!(resp.status, 400 | 404) && code_ok) {
-            let codes = if follow.gone_codes.is_empty() {
-                "any code".to_owned()
-            } else {
-                list(&follow.gone_codes)
-            };
+            let codes = if follow.gone_codes.is_empty() { "any code".to_owned() } else { list(&follow.gone_codes) };
             out.add(
                 Failure::new(
                     format!("after the job ended ({ended}) the resource is not gone"),
@@ -320,10 +294,7 @@ fn check_follow_up(follow: &FollowUp, ended: &str, out: &mut Findings) {
     if resp.status != 200 {
         out.add(
             Failure::new(
-                format!(
-                    "after the job ended ({ended}) the resource answered {}",
-                    resp.status
-                ),
+                format!("after the job ended ({ended}) the resource answered {}", resp.status),
                 "status 200 with the resource",
                 format!("status {}: {}", resp.status, body_excerpt(resp)),
             )
@@ -332,14 +303,9 @@ fn check_follow_up(follow: &FollowUp, ended: &str, out: &mut Findings) {
         );
         return;
     }
-    let value = resp
-        .json
-        .as_ref()
-        .and_then(|j| j.pointer(&follow.status_pointer));
+    let value = resp.json.as_ref().and_then(|j| j.pointer(&follow.status_pointer));
     let ok = match value {
-        Some(Value::String(s)) => {
-            follow.expected_states.is_empty() || follow.expected_states.iter().any(|e| e == s)
-        }
+        Some(Value::String(s)) => follow.expected_states.is_empty() || follow.expected_states.iter().any(|e| e == s),
         _ => false,
     };
     if !ok {
@@ -352,9 +318,7 @@ fn check_follow_up(follow: &FollowUp, ended: &str, out: &mut Findings) {
             Failure::new(
                 format!("after the job ended ({ended}) the resource is not in an expected state"),
                 format!("{wanted} at {}", follow.status_pointer),
-                value
-                    .map(value_excerpt)
-                    .unwrap_or_else(|| "(absent)".into()),
+                value.map(value_excerpt).unwrap_or_else(|| "(absent)".into()),
             )
             .at(spec),
             None,
@@ -374,31 +338,16 @@ struct Rules<'a> {
 impl<'a> Rules<'a> {
     fn new(ctx: &'a CheckContext<'a>, ev: &'a JobEvidence<'a>) -> Rules<'a> {
         let states = &ctx.specs.states;
-        let mut entity_keys: Vec<&str> = states
-            .job_types
-            .values()
-            .map(|t| t.entity.as_str())
-            .collect();
+        let mut entity_keys: Vec<&str> = states.job_types.values().map(|t| t.entity.as_str()).collect();
         entity_keys.extend(states.common_entities.iter().map(String::as_str));
         entity_keys.push(SUB_JOBS);
         entity_keys.sort_unstable();
         entity_keys.dedup();
-        Rules {
-            ctx,
-            job_types: &ev.job_types,
-            entity: ev.entity.as_deref(),
-            entity_keys,
-            file: &ctx.specs.sdrs.file,
-        }
+        Rules { ctx, job_types: &ev.job_types, entity: ev.entity.as_deref(), entity_keys, file: &ctx.specs.sdrs.file }
     }
 
     fn is_state(&self, status: &str) -> bool {
-        self.ctx
-            .specs
-            .states
-            .machines
-            .get(JOB_MACHINE)
-            .is_some_and(|m| m.states.contains_key(status))
+        self.ctx.specs.states.machines.get(JOB_MACHINE).is_some_and(|m| m.states.contains_key(status))
     }
 
     fn field_spec(&self, field: &str) -> String {
@@ -406,20 +355,9 @@ impl<'a> Rules<'a> {
     }
 
     /// Judges one Job object (`path` empty for the polled job, else the sub-job's pointer).
-    fn check_job(
-        &self,
-        job: &Map<String, Value>,
-        path: &str,
-        depth: usize,
-        poll: usize,
-        out: &mut Findings,
-    ) {
+    fn check_job(&self, job: &Map<String, Value>, path: &str, depth: usize, poll: usize, out: &mut Findings) {
         let top = path.is_empty();
-        let who = if top {
-            "the job".to_owned()
-        } else {
-            format!("sub-job {path}")
-        };
+        let who = if top { "the job".to_owned() } else { format!("sub-job {path}") };
         let add = |out: &mut Findings, f: Failure| out.add(f, Some(poll));
 
         if !top {
@@ -438,10 +376,7 @@ impl<'a> Rules<'a> {
                         );
                     }
                 }
-                other => add(
-                    out,
-                    self.missing(&who, "job_id", "a non-empty string", other),
-                ),
+                other => add(out, self.missing(&who, "job_id", "a non-empty string", other)),
             }
         }
 
@@ -462,9 +397,7 @@ impl<'a> Rules<'a> {
                     Failure::new(
                         format!("{who}: status is not a job state"),
                         format!("one of {}", list(&all)),
-                        other
-                            .map(value_excerpt)
-                            .unwrap_or_else(|| "(absent)".into()),
+                        other.map(value_excerpt).unwrap_or_else(|| "(absent)".into()),
                     )
                     .at(format!("{STATES_SPEC} machines.{JOB_MACHINE}")),
                 );
@@ -501,10 +434,7 @@ impl<'a> Rules<'a> {
                     );
                 }
             }
-            other => add(
-                out,
-                self.missing(&who, "job_type", "a non-empty string", other),
-            ),
+            other => add(out, self.missing(&who, "job_type", "a non-empty string", other)),
         }
 
         // begin_time and end_time
@@ -557,10 +487,7 @@ impl<'a> Rules<'a> {
                         t
                     }
                     other => {
-                        add(
-                            out,
-                            self.missing(&who, "end_time", "a timestamp or null", Some(other)),
-                        );
+                        add(out, self.missing(&who, "end_time", "a timestamp or null", Some(other)));
                         None
                     }
                 }
@@ -638,13 +565,9 @@ impl<'a> Rules<'a> {
                 other => add(
                     out,
                     Failure::new(
-                        format!(
-                            "{who}: SUCCESS without the created resource's id in entities.{entity}"
-                        ),
+                        format!("{who}: SUCCESS without the created resource's id in entities.{entity}"),
                         format!("a non-empty string at /entities/{entity}"),
-                        other
-                            .map(value_excerpt)
-                            .unwrap_or_else(|| "(absent)".into()),
+                        other.map(value_excerpt).unwrap_or_else(|| "(absent)".into()),
                     )
                     .at(entities_spec.clone()),
                 ),
@@ -689,14 +612,8 @@ impl<'a> Rules<'a> {
             None => format!("{who}: no {field}"),
             Some(_) => format!("{who}: {field} is not {wanted}"),
         };
-        Failure::new(
-            title,
-            wanted.to_owned(),
-            found
-                .map(value_excerpt)
-                .unwrap_or_else(|| "(absent)".into()),
-        )
-        .at(self.field_spec(field))
+        Failure::new(title, wanted.to_owned(), found.map(value_excerpt).unwrap_or_else(|| "(absent)".into()))
+            .at(self.field_spec(field))
     }
 
     fn bad_time(&self, who: &str, field: &str, text: &str) -> Failure {
@@ -711,10 +628,7 @@ impl<'a> Rules<'a> {
 
 /// Whether a job id has the documented shape: 32 lowercase hex characters.
 fn is_job_id_shaped(id: &str) -> bool {
-    id.len() == 32
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    id.len() == 32 && id.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 /// Parses a timestamp leniently: `yyyy-MM-dd[T ]HH:mm:ss[.fraction][Z|±hh:mm]`, as UTC when no
@@ -722,7 +636,8 @@ fn is_job_id_shaped(id: &str) -> bool {
 fn parse_time(text: &str) -> Option<NaiveDateTime> {
     static SHAPE: OnceLock<regex::Regex> = OnceLock::new();
     let shape = SHAPE.get_or_init(|| {
-        regex::Regex::new(r"^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:?\d{2})?$").expect("static regex")
+        regex::Regex::new(r"^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:?\d{2})?$")
+            .expect("static regex")
     });
     let c = shape.captures(text.trim())?;
     let num = |i: usize| c.get(i).and_then(|m| m.as_str().parse::<u32>().ok());
@@ -730,12 +645,7 @@ fn parse_time(text: &str) -> Option<NaiveDateTime> {
     let date = NaiveDate::from_ymd_opt(year, num(2)?, num(3)?)?;
     let nanos = match c.get(7) {
         Some(f) => {
-            let digits: String = f
-                .as_str()
-                .chars()
-                .chain(std::iter::repeat('0'))
-                .take(9)
-                .collect();
+            let digits: String = f.as_str().chars().chain(std::iter::repeat('0')).take(9).collect();
             digits.parse::<u32>().ok()?
         }
         None => 0,
@@ -795,11 +705,7 @@ fn ranges(numbers: &[usize]) -> String {
             i += 1;
             end = numbers[i];
         }
-        parts.push(if start == end {
-            start.to_string()
-        } else {
-            format!("{start}-{end}")
-        });
+        parts.push(if start == end { start.to_string() } else { format!("{start}-{end}") });
         i += 1;
     }
     parts.join(", ")
@@ -815,13 +721,7 @@ mod tests {
     const JOB: &str = "0123456789abcdef0123456789abcdef";
 
     fn submit() -> Exchange {
-        Exchange::fake(
-            "createProtectionGroup",
-            "POST",
-            "/v1/p/server-groups",
-            200,
-            json!({"job_id": JOB}),
-        )
+        Exchange::fake("createProtectionGroup", "POST", "/v1/p/server-groups", 200, json!({"job_id": JOB}))
     }
 
     fn job(status: &str) -> Value {
@@ -839,13 +739,7 @@ mod tests {
     }
 
     fn poll(body: Value) -> Exchange {
-        Exchange::fake(
-            "showJobStatus",
-            "GET",
-            &format!("/v1/p/jobs/{JOB}"),
-            200,
-            body,
-        )
+        Exchange::fake("showJobStatus", "GET", &format!("/v1/p/jobs/{JOB}"), 200, body)
     }
 
     fn evidence<'a>(submit: &'a Exchange, polls: &'a [Exchange]) -> JobEvidence<'a> {
@@ -862,12 +756,7 @@ mod tests {
     #[test]
     fn a_job_that_runs_to_success_passes() {
         let s = submit();
-        let polls = [
-            poll(job("INIT")),
-            poll(job("RUNNING")),
-            poll(job("RUNNING")),
-            poll(job("SUCCESS")),
-        ];
+        let polls = [poll(job("INIT")), poll(job("RUNNING")), poll(job("RUNNING")), poll(job("SUCCESS"))];
         let r = job_protocol(&ctx(), &evidence(&s, &polls));
         assert_eq!(r.outcome, Outcome::Passed, "{}", r.details());
     }
@@ -882,13 +771,7 @@ mod tests {
 
     #[test]
     fn a_submit_answer_without_job_id_fails() {
-        let s = Exchange::fake(
-            "createProtectionGroup",
-            "POST",
-            "/",
-            200,
-            json!({"id": "x"}),
-        );
+        let s = Exchange::fake("createProtectionGroup", "POST", "/", 200, json!({"id": "x"}));
         let polls = [poll(job("SUCCESS"))];
         let r = job_protocol(&ctx(), &evidence(&s, &polls));
         assert_eq!(r.outcome, Outcome::Failed);
@@ -898,23 +781,14 @@ mod tests {
     #[test]
     fn a_job_id_of_another_shape_warns() {
         let id = "8e4fc9a0-0000-dgf00bb";
-        let s = Exchange::fake(
-            "createProtectionGroup",
-            "POST",
-            "/",
-            200,
-            json!({"job_id": id}),
-        );
+        let s = Exchange::fake("createProtectionGroup", "POST", "/", 200, json!({"job_id": id}));
         let mut body = job("SUCCESS");
         body["job_id"] = json!(id);
         let polls = [poll(body)];
         let r = job_protocol(&ctx(), &evidence(&s, &polls));
         assert_eq!(r.outcome, Outcome::Warned, "{}", r.details());
         assert_eq!(r.failures[0].disagreements, vec!["INC-50".to_owned()]);
-        assert_eq!(
-            job_protocol(&strict(), &evidence(&s, &polls)).outcome,
-            Outcome::Failed
-        );
+        assert_eq!(job_protocol(&strict(), &evidence(&s, &polls)).outcome, Outcome::Failed);
     }
 
     #[test]
@@ -952,19 +826,17 @@ mod tests {
         let titles: Vec<&str> = r.failures.iter().map(|f| f.title.as_str()).collect();
         assert_eq!(
             titles,
-            vec!["the job: status is not a job state (polls 1-3)", "the job: job_type deleteProtectionGroupNoCG does not fit the operation (polls 1-3)"]
+            vec![
+                "the job: status is not a job state (polls 1-3)",
+                "the job: job_type deleteProtectionGroupNoCG does not fit the operation (polls 1-3)"
+            ]
         );
     }
 
     #[test]
     fn an_illegal_transition_and_a_change_after_the_end_fail() {
         let s = submit();
-        let polls = [
-            poll(job("RUNNING")),
-            poll(job("INIT")),
-            poll(job("SUCCESS")),
-            poll(job("RUNNING")),
-        ];
+        let polls = [poll(job("RUNNING")), poll(job("INIT")), poll(job("SUCCESS")), poll(job("RUNNING"))];
         let r = job_protocol(&ctx(), &evidence(&s, &polls));
         let titles: Vec<&str> = r.failures.iter().map(|f| f.title.as_str()).collect();
         assert_eq!(
@@ -974,10 +846,7 @@ mod tests {
                 "the job changed after the terminal state SUCCESS: SUCCESS -> RUNNING (poll 4)"
             ]
         );
-        assert_eq!(
-            r.failures[0].expected,
-            "RUNNING followed by one of: FAIL, SUCCESS"
-        );
+        assert_eq!(r.failures[0].expected, "RUNNING followed by one of: FAIL, SUCCESS");
     }
 
     #[test]
@@ -1010,10 +879,7 @@ mod tests {
         let a = parse_time("2019-04-01T12:00:00.000Z").expect("iso");
         assert_eq!(parse_time("2019-04-01 12:00:00"), Some(a));
         assert_eq!(parse_time("2019-04-01T20:00:00.000000+08:00"), Some(a));
-        assert_eq!(
-            parse_time("2019-04-01T12:00:00.1234567891234Z").map(|t| t > a),
-            Some(true)
-        );
+        assert_eq!(parse_time("2019-04-01T12:00:00.1234567891234Z").map(|t| t > a), Some(true));
         assert_eq!(parse_time("2019-02-30 12:00:00"), None);
         assert_eq!(parse_time("2019-04-01T25:00:00Z"), None);
         assert_eq!(parse_time("99999-04-01T12:00:00Z"), None);
@@ -1030,10 +896,7 @@ mod tests {
         let r = job_protocol(&ctx(), &evidence(&s, &polls));
         assert_eq!(r.outcome, Outcome::Failed);
         assert_eq!(r.failures.len(), 2, "{}", r.details());
-        assert_eq!(
-            r.failures[0].title,
-            "the job: FAIL without error_code (poll 1)"
-        );
+        assert_eq!(r.failures[0].title, "the job: FAIL without error_code (poll 1)");
 
         let mut ok = job("SUCCESS");
         ok["error_code"] = json!("");
@@ -1062,10 +925,7 @@ mod tests {
         done["entities"] = json!("g1");
         let polls = [poll(done)];
         let r = job_protocol(&ctx(), &evidence(&s, &polls));
-        assert_eq!(
-            r.failures[0].title,
-            "the job: entities is not an object (poll 1)"
-        );
+        assert_eq!(r.failures[0].title, "the job: entities is not an object (poll 1)");
     }
 
     #[test]
@@ -1118,16 +978,10 @@ mod tests {
     fn an_unfinished_job_fails_with_its_last_status() {
         let s = submit();
         let polls = [poll(job("INIT")), poll(job("RUNNING"))];
-        let ev = JobEvidence {
-            finished: false,
-            ..evidence(&s, &polls)
-        };
+        let ev = JobEvidence { finished: false, ..evidence(&s, &polls) };
         let r = job_protocol(&ctx(), &ev);
         assert_eq!(r.outcome, Outcome::Failed);
-        assert_eq!(
-            r.failures[0].title,
-            "the job did not reach SUCCESS or FAIL within the deadline"
-        );
+        assert_eq!(r.failures[0].title, "the job did not reach SUCCESS or FAIL within the deadline");
         assert_eq!(r.failures[0].actual, "last status RUNNING (poll 2 of 2)");
     }
 
@@ -1136,30 +990,16 @@ mod tests {
         let s = submit();
         let polls = [poll(job("RUNNING"))];
         let r = job_protocol(&ctx(), &evidence(&s, &polls));
-        assert_eq!(
-            r.failures[0].title,
-            "the polls ended without showing SUCCESS or FAIL"
-        );
+        assert_eq!(r.failures[0].title, "the polls ended without showing SUCCESS or FAIL");
     }
 
     #[test]
     fn the_follow_up_must_show_an_expected_state() {
         let s = submit();
         let polls = [poll(job("SUCCESS"))];
-        let good = Exchange::fake(
-            "showProtectionGroup",
-            "GET",
-            "/",
-            200,
-            json!({"server_group": {"status": "available"}}),
-        );
-        let bad = Exchange::fake(
-            "showProtectionGroup",
-            "GET",
-            "/",
-            200,
-            json!({"server_group": {"status": "error"}}),
-        );
+        let good =
+            Exchange::fake("showProtectionGroup", "GET", "/", 200, json!({"server_group": {"status": "available"}}));
+        let bad = Exchange::fake("showProtectionGroup", "GET", "/", 200, json!({"server_group": {"status": "error"}}));
         fn follow(ex: &Exchange) -> FollowUp<'_> {
             FollowUp {
                 exchange: ex,
@@ -1169,33 +1009,18 @@ mod tests {
                 gone_codes: vec![],
             }
         }
-        let ev = JobEvidence {
-            follow_up: Some(follow(&good)),
-            ..evidence(&s, &polls)
-        };
+        let ev = JobEvidence { follow_up: Some(follow(&good)), ..evidence(&s, &polls) };
         assert_eq!(job_protocol(&ctx(), &ev).outcome, Outcome::Passed);
-        let ev = JobEvidence {
-            follow_up: Some(follow(&bad)),
-            ..evidence(&s, &polls)
-        };
+        let ev = JobEvidence { follow_up: Some(follow(&bad)), ..evidence(&s, &polls) };
         let r = job_protocol(&ctx(), &ev);
         assert_eq!(r.outcome, Outcome::Failed);
-        assert_eq!(
-            r.failures[0].title,
-            "after the job ended (SUCCESS) the resource is not in an expected state"
-        );
+        assert_eq!(r.failures[0].title, "after the job ended (SUCCESS) the resource is not in an expected state");
         assert_eq!(r.failures[0].actual, "\"error\"");
     }
 
     #[test]
     fn a_deleted_resource_must_be_gone_after_the_job() {
-        let s = Exchange::fake(
-            "deleteProtectionGroup",
-            "DELETE",
-            "/",
-            200,
-            json!({"job_id": JOB}),
-        );
+        let s = Exchange::fake("deleteProtectionGroup", "DELETE", "/", 200, json!({"job_id": JOB}));
         let mut done = job("SUCCESS");
         done["job_type"] = json!("deleteProtectionGroupNoCG");
         let polls = [poll(done)];
@@ -1206,13 +1031,8 @@ mod tests {
             400,
             json!({"badrequest": {"code": "SDRS.1013", "message": "m"}}),
         );
-        let still = Exchange::fake(
-            "showProtectionGroup",
-            "GET",
-            "/",
-            200,
-            json!({"server_group": {"status": "deleting"}}),
-        );
+        let still =
+            Exchange::fake("showProtectionGroup", "GET", "/", 200, json!({"server_group": {"status": "deleting"}}));
         fn follow(ex: &Exchange) -> FollowUp<'_> {
             FollowUp {
                 exchange: ex,
@@ -1222,30 +1042,13 @@ mod tests {
                 gone_codes: vec!["SDRS.1013".into()],
             }
         }
-        let base = JobEvidence {
-            job_types: vec!["deleteProtectionGroupNoCG".into()],
-            entity: None,
-            ..evidence(&s, &polls)
-        };
-        let ev = JobEvidence {
-            follow_up: Some(follow(&gone)),
-            ..base.clone()
-        };
-        assert_eq!(
-            job_protocol(&ctx(), &ev).outcome,
-            Outcome::Passed,
-            "{}",
-            job_protocol(&ctx(), &ev).details()
-        );
-        let ev = JobEvidence {
-            follow_up: Some(follow(&still)),
-            ..base
-        };
+        let base =
+            JobEvidence { job_types: vec!["deleteProtectionGroupNoCG".into()], entity: None, ..evidence(&s, &polls) };
+        let ev = JobEvidence { follow_up: Some(follow(&gone)), ..base.clone() };
+        assert_eq!(job_protocol(&ctx(), &ev).outcome, Outcome::Passed, "{}", job_protocol(&ctx(), &ev).details());
+        let ev = JobEvidence { follow_up: Some(follow(&still)), ..base };
         let r = job_protocol(&ctx(), &ev);
-        assert_eq!(
-            r.failures[0].title,
-            "after the job ended (SUCCESS) the resource is not gone"
-        );
+        assert_eq!(r.failures[0].title, "after the job ended (SUCCESS) the resource is not gone");
     }
 
     #[test]
@@ -1254,22 +1057,13 @@ mod tests {
         let mut body = job("SUCCESS");
         body["job_type"] = json!("batchCreateProtectedInstances");
         let polls = [poll(body)];
-        let ev = JobEvidence {
-            job_types: vec![],
-            ..evidence(&s, &polls)
-        };
+        let ev = JobEvidence { job_types: vec![], ..evidence(&s, &polls) };
         assert_eq!(job_protocol(&ctx(), &ev).outcome, Outcome::Passed);
         let mut body = job("SUCCESS");
         body["job_type"] = json!("");
         let polls = [poll(body)];
-        let ev = JobEvidence {
-            job_types: vec![],
-            ..evidence(&s, &polls)
-        };
-        assert_eq!(
-            job_protocol(&ctx(), &ev).failures[0].title,
-            "the job: job_type is not a non-empty string (poll 1)"
-        );
+        let ev = JobEvidence { job_types: vec![], ..evidence(&s, &polls) };
+        assert_eq!(job_protocol(&ctx(), &ev).failures[0].title, "the job: job_type is not a non-empty string (poll 1)");
     }
 
     #[test]
@@ -1281,15 +1075,9 @@ mod tests {
             400,
             json!({"error": {"code": "SDRS.0201", "message": "m"}}),
         );
-        assert_eq!(
-            job_protocol(&ctx(), &evidence(&s, &[])).outcome,
-            Outcome::Skipped
-        );
+        assert_eq!(job_protocol(&ctx(), &evidence(&s, &[])).outcome, Outcome::Skipped);
         let s = no_response("createProtectionGroup");
-        assert_eq!(
-            job_protocol(&ctx(), &evidence(&s, &[])).outcome,
-            Outcome::Skipped
-        );
+        assert_eq!(job_protocol(&ctx(), &evidence(&s, &[])).outcome, Outcome::Skipped);
     }
 
     #[test]
@@ -1304,10 +1092,7 @@ mod tests {
         let mut running = job("RUNNING");
         running["error_code"] = json!("SDRS.1011");
         let polls = [poll(running.clone()), poll(running), poll(job("INIT"))];
-        let ev = JobEvidence {
-            finished: false,
-            ..evidence(&s, &polls)
-        };
+        let ev = JobEvidence { finished: false, ..evidence(&s, &polls) };
         let r = job_protocol(&ctx(), &ev);
         insta::assert_snapshot!(crate::checks::test_support::display(&r));
     }

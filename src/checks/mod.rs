@@ -153,7 +153,13 @@ pub struct Failure {
 impl Failure {
     /// A failure without spec reference or disagreement.
     pub fn new(title: impl Into<String>, expected: impl Into<String>, actual: impl Into<String>) -> Failure {
-        Failure { title: title.into(), expected: expected.into(), actual: actual.into(), spec: None, disagreements: Vec::new() }
+        Failure {
+            title: title.into(),
+            expected: expected.into(),
+            actual: actual.into(),
+            spec: None,
+            disagreements: Vec::new(),
+        }
     }
 
     /// Adds the spec reference.
@@ -261,10 +267,7 @@ const EXCERPT_CHARS: usize = 200;
 
 /// `text` on one line, cut to at most `max` characters (the cut marked by `...`).
 fn excerpt(text: &str, max: usize) -> String {
-    let one_line: String = text
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
+    let one_line: String = text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
     if one_line.chars().count() <= max {
         return one_line;
     }
@@ -296,8 +299,7 @@ fn error_code_of(body: &serde_json::Value) -> Option<&str> {
         return Some(code);
     }
     // Wrapped: the single key's object; leniently, any top-level object carrying a string code.
-    obj.values()
-        .find_map(|v| v.as_object()?.get("code")?.as_str())
+    obj.values().find_map(|v| v.as_object()?.get("code")?.as_str())
 }
 
 /// `a, b, c`, or `(none)` for an empty list.
@@ -305,11 +307,7 @@ fn list<T: fmt::Display>(items: &[T]) -> String {
     if items.is_empty() {
         "(none)".to_owned()
     } else {
-        items
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join(", ")
+        items.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
     }
 }
 
@@ -332,9 +330,7 @@ const STATES_SPEC: &str = "specs/states.yaml";
 #[cfg(test)]
 mod test_support {
     use super::CheckContext;
-    use crate::exchange::{
-        Exchange, RequestRecord, ResponseRecord, TransportError, TransportErrorKind,
-    };
+    use crate::exchange::{Exchange, RequestRecord, ResponseRecord, TransportError, TransportErrorKind};
     use crate::spec::{Operation, SchemaSet, Specs};
     use std::sync::OnceLock;
     use std::time::Duration;
@@ -343,26 +339,17 @@ mod test_support {
     pub(super) fn ctx() -> CheckContext<'static> {
         static SCHEMAS: OnceLock<SchemaSet> = OnceLock::new();
         let specs = Specs::embedded();
-        CheckContext {
-            specs,
-            schemas: SCHEMAS.get_or_init(|| SchemaSet::new(specs)),
-            strict: false,
-        }
+        CheckContext { specs, schemas: SCHEMAS.get_or_init(|| SchemaSet::new(specs)), strict: false }
     }
 
     /// The same context with `--strict`.
     pub(super) fn strict() -> CheckContext<'static> {
-        CheckContext {
-            strict: true,
-            ..ctx()
-        }
+        CheckContext { strict: true, ..ctx() }
     }
 
     /// An operation of the embedded specs.
     pub(super) fn op(id: &str) -> &'static Operation {
-        Specs::embedded()
-            .operation(id)
-            .unwrap_or_else(|| panic!("no operation {id}"))
+        Specs::embedded().operation(id).unwrap_or_else(|| panic!("no operation {id}"))
     }
 
     /// The display of every failure, spec line numbers replaced so that snapshots survive spec edits.
@@ -376,36 +363,18 @@ mod test_support {
     pub(super) fn no_response(operation: &str) -> Exchange {
         Exchange {
             operation: operation.to_owned(),
-            request: RequestRecord {
-                method: "GET".into(),
-                path: "/v1/p/x".into(),
-                ..RequestRecord::default()
-            },
-            response: Err(TransportError {
-                kind: TransportErrorKind::Timeout,
-                message: "no answer within 30s".into(),
-            }),
+            request: RequestRecord { method: "GET".into(), path: "/v1/p/x".into(), ..RequestRecord::default() },
+            response: Err(TransportError { kind: TransportErrorKind::Timeout, message: "no answer within 30s".into() }),
             elapsed: Duration::from_secs(30),
         }
     }
 
     /// An exchange with exactly these response headers and body bytes.
-    pub(super) fn raw(
-        operation: &str,
-        status: u16,
-        content_type: Option<&str>,
-        body: &[u8],
-    ) -> Exchange {
-        let headers = content_type
-            .map(|c| vec![("Content-Type".to_owned(), c.to_owned())])
-            .unwrap_or_default();
+    pub(super) fn raw(operation: &str, status: u16, content_type: Option<&str>, body: &[u8]) -> Exchange {
+        let headers = content_type.map(|c| vec![("Content-Type".to_owned(), c.to_owned())]).unwrap_or_default();
         Exchange {
             operation: operation.to_owned(),
-            request: RequestRecord {
-                method: "GET".into(),
-                path: "/v1/p/x".into(),
-                ..RequestRecord::default()
-            },
+            request: RequestRecord { method: "GET".into(), path: "/v1/p/x".into(), ..RequestRecord::default() },
             response: Ok(ResponseRecord::new(status, headers, body.to_vec())),
             elapsed: Duration::ZERO,
         }

@@ -1,9 +1,7 @@
 //! `negative_rejection`: a request made invalid on purpose is refused with the documented status
 //! and error code.
 
-use super::{
-    body_excerpt, error_code_of, list, CheckContext, CheckName, CheckResult, Failure, ERRORS_SPEC,
-};
+use super::{body_excerpt, error_code_of, list, CheckContext, CheckName, CheckResult, Failure, ERRORS_SPEC};
 use crate::exchange::Exchange;
 
 /// The rejection a negative case expects.
@@ -20,19 +18,12 @@ pub struct ExpectedRejection {
 }
 
 /// Judges whether `ex` rejected the invalid input as `expected` says.
-pub fn negative_rejection(
-    ctx: &CheckContext,
-    expected: &ExpectedRejection,
-    ex: &Exchange,
-) -> CheckResult {
+pub fn negative_rejection(ctx: &CheckContext, expected: &ExpectedRejection, ex: &Exchange) -> CheckResult {
     let name = CheckName::NegativeRejection;
     let Some(resp) = ex.ok() else {
         return CheckResult::skipped(name, "no response (judged by status_code)");
     };
-    let spec = match (
-        expected.codes.is_empty(),
-        ctx.specs.operation(&ex.operation),
-    ) {
+    let spec = match (expected.codes.is_empty(), ctx.specs.operation(&ex.operation)) {
         (false, _) => format!("{ERRORS_SPEC} {}", expected.codes.join(", ")),
         (true, Some(op)) => format!("{} ({} responses {})", op.location, op.id, expected.status),
         (true, None) => format!("{} responses {}", ex.operation, expected.status),
@@ -79,10 +70,7 @@ pub fn negative_rejection(
                 ),
                 None => failures.push(
                     Failure::new(
-                        format!(
-                            "the rejection of invalid input ({}) carries no error code",
-                            expected.mutation
-                        ),
+                        format!("the rejection of invalid input ({}) carries no error code", expected.mutation),
                         format!("one of {}", list(&expected.codes)),
                         format!("status {}: {}", resp.status, body_excerpt(resp)),
                     )
@@ -91,10 +79,7 @@ pub fn negative_rejection(
             }
         }
     }
-    let failures = failures
-        .into_iter()
-        .map(|f| f.disputed(&expected.disagreements))
-        .collect();
+    let failures = failures.into_iter().map(|f| f.disputed(&expected.disagreements)).collect();
     CheckResult::from_failures(name, failures, ctx.strict)
 }
 
@@ -115,13 +100,7 @@ mod tests {
     }
 
     fn answer(status: u16, body: Value) -> Exchange {
-        Exchange::fake(
-            "listProtectionGroups",
-            "GET",
-            "/v1/p/server-groups?limit=-1",
-            status,
-            body,
-        )
+        Exchange::fake("listProtectionGroups", "GET", "/v1/p/server-groups?limit=-1", status, body)
     }
 
     #[test]
@@ -129,10 +108,7 @@ mod tests {
         let r = negative_rejection(
             &ctx(),
             &rejection(&["SDRS.0221"], &[]),
-            &answer(
-                400,
-                json!({"badrequest": {"code": "SDRS.0221", "message": "m"}}),
-            ),
+            &answer(400, json!({"badrequest": {"code": "SDRS.0221", "message": "m"}})),
         );
         assert_eq!(r.outcome, Outcome::Passed, "{}", r.details());
     }
@@ -157,10 +133,7 @@ mod tests {
         assert_eq!(r.outcome, Outcome::Failed);
         assert_eq!(r.failures.len(), 1);
         assert_eq!(r.failures[0].title, "invalid input accepted: limit=-1");
-        assert_eq!(
-            r.failures[0].spec.as_deref(),
-            Some("specs/errors.yaml SDRS.0221")
-        );
+        assert_eq!(r.failures[0].spec.as_deref(), Some("specs/errors.yaml SDRS.0221"));
     }
 
     #[test]
@@ -171,10 +144,7 @@ mod tests {
             &answer(500, json!({"error": {"code": "SDRS.0221", "message": "m"}})),
         );
         assert_eq!(r.outcome, Outcome::Failed);
-        assert_eq!(
-            r.failures[0].title,
-            "invalid input (limit=-1) refused with status 500, not 400"
-        );
+        assert_eq!(r.failures[0].title, "invalid input (limit=-1) refused with status 500, not 400");
     }
 
     #[test]
@@ -185,26 +155,15 @@ mod tests {
             &answer(400, json!({"error": {"code": "SDRS.0222", "message": "m"}})),
         );
         assert_eq!(r.outcome, Outcome::Failed);
-        assert_eq!(
-            r.failures[0].title,
-            "invalid input (limit=-1) refused with SDRS.0222"
-        );
+        assert_eq!(r.failures[0].title, "invalid input (limit=-1) refused with SDRS.0222");
     }
 
     #[test]
     fn a_rejection_without_a_code_fails() {
-        let ex = crate::checks::test_support::raw(
-            "listProtectionGroups",
-            400,
-            Some("text/plain"),
-            b"bad request",
-        );
+        let ex = crate::checks::test_support::raw("listProtectionGroups", 400, Some("text/plain"), b"bad request");
         let r = negative_rejection(&ctx(), &rejection(&["SDRS.0221"], &[]), &ex);
         assert_eq!(r.outcome, Outcome::Failed);
-        assert_eq!(
-            r.failures[0].title,
-            "the rejection of invalid input (limit=-1) carries no error code"
-        );
+        assert_eq!(r.failures[0].title, "the rejection of invalid input (limit=-1) carries no error code");
     }
 
     #[test]
@@ -220,11 +179,7 @@ mod tests {
 
     #[test]
     fn no_response_is_skipped() {
-        let r = negative_rejection(
-            &ctx(),
-            &rejection(&[], &[]),
-            &no_response("listProtectionGroups"),
-        );
+        let r = negative_rejection(&ctx(), &rejection(&[], &[]), &no_response("listProtectionGroups"));
         assert_eq!(r.outcome, Outcome::Skipped);
     }
 

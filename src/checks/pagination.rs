@@ -1,9 +1,7 @@
 //! `pagination`: `limit` and `offset` select the right slice of the full list, and `count` is the
 //! total number of matching items, not the size of the page.
 
-use super::{
-    body_excerpt, list, show_pointer, value_excerpt, CheckContext, CheckName, CheckResult, Failure,
-};
+use super::{body_excerpt, list, show_pointer, value_excerpt, CheckContext, CheckName, CheckResult, Failure};
 use crate::exchange::{Exchange, ResponseRecord};
 use serde_json::Value;
 
@@ -68,13 +66,7 @@ pub fn pagination(ctx: &CheckContext, ev: &PaginationEvidence) -> CheckResult {
         None => format!("{}#{LIMIT_PARAMETER}", ctx.specs.sdrs.file),
     };
     let mut failures = Vec::new();
-    let Some(full_items) = items_of(
-        ev.full,
-        "the full list",
-        &ev.items_pointer,
-        &spec,
-        &mut failures,
-    ) else {
+    let Some(full_items) = items_of(ev.full, "the full list", &ev.items_pointer, &spec, &mut failures) else {
         return CheckResult::from_failures(name, failures, ctx.strict);
     };
     failures.extend(filter_failures(full_items, &ev.filters, &spec));
@@ -84,15 +76,8 @@ pub fn pagination(ctx: &CheckContext, ev: &PaginationEvidence) -> CheckResult {
             if count != full_items.len() as u64 {
                 failures.push(
                     Failure::new(
-                        format!(
-                            "the full list counts {count} but holds {} items",
-                            full_items.len()
-                        ),
-                        format!(
-                            "{} at {} (the number of items)",
-                            full_items.len(),
-                            show_pointer(pointer)
-                        ),
+                        format!("the full list counts {count} but holds {} items", full_items.len()),
+                        format!("{} at {} (the number of items)", full_items.len(), show_pointer(pointer)),
                         count.to_string(),
                     )
                     .at(spec.clone())
@@ -105,35 +90,20 @@ pub fn pagination(ctx: &CheckContext, ev: &PaginationEvidence) -> CheckResult {
 
     for page in &ev.pages {
         let label = label(page);
-        let Some(items) = items_of(
-            page.exchange,
-            &label,
-            &ev.items_pointer,
-            &spec,
-            &mut failures,
-        ) else {
+        let Some(items) = items_of(page.exchange, &label, &ev.items_pointer, &spec, &mut failures) else {
             continue;
         };
         let len = full_items.len();
-        let start = page
-            .offset
-            .map_or(0, |o| usize::try_from(o).unwrap_or(usize::MAX))
-            .min(len);
+        let start = page.offset.map_or(0, |o| usize::try_from(o).unwrap_or(usize::MAX)).min(len);
         let end = match page.limit {
-            Some(l) => start
-                .saturating_add(usize::try_from(l).unwrap_or(usize::MAX))
-                .min(len),
+            Some(l) => start.saturating_add(usize::try_from(l).unwrap_or(usize::MAX)).min(len),
             None => len,
         };
         let wanted: Vec<String> = full_items[start..end].iter().map(key_of).collect();
         let got: Vec<String> = items.iter().map(key_of).collect();
         if wanted != got {
             // limit=0 has no single documented outcome (INC-14, INC-15).
-            let disputes = if page.limit == Some(0) {
-                limit_disagreements(ctx)
-            } else {
-                Vec::new()
-            };
+            let disputes = if page.limit == Some(0) { limit_disagreements(ctx) } else { Vec::new() };
             failures.push(
                 Failure::new(
                     format!("{label}: the items are not items {start}..{end} of the full list"),
@@ -150,10 +120,7 @@ pub fn pagination(ctx: &CheckContext, ev: &PaginationEvidence) -> CheckResult {
                     failures.push(
                         Failure::new(
                             format!("{label}: count is {count}, not the total {total}"),
-                            format!(
-                                "{total} at {} (all matching items, not the page size)",
-                                show_pointer(pointer)
-                            ),
+                            format!("{total} at {} (all matching items, not the page size)", show_pointer(pointer)),
                             count.to_string(),
                         )
                         .at(spec.clone())
@@ -169,11 +136,7 @@ pub fn pagination(ctx: &CheckContext, ev: &PaginationEvidence) -> CheckResult {
 /// `page limit=2 offset=1`, for titles.
 fn label(page: &Page) -> String {
     let part = |name: &str, v: Option<u64>| v.map(|v| format!(" {name}={v}")).unwrap_or_default();
-    format!(
-        "page{}{}",
-        part("limit", page.limit),
-        part("offset", page.offset)
-    )
+    format!("page{}{}", part("limit", page.limit), part("offset", page.offset))
 }
 
 /// The items array of a list answer, or failures saying why there is none.
@@ -188,12 +151,8 @@ fn items_of<'e>(
         Ok(resp) => resp,
         Err(e) => {
             failures.push(
-                Failure::new(
-                    format!("{what} got no response"),
-                    "status 200 with the items",
-                    e.message.clone(),
-                )
-                .at(spec),
+                Failure::new(format!("{what} got no response"), "status 200 with the items", e.message.clone())
+                    .at(spec),
             );
             return None;
         }
@@ -216,9 +175,7 @@ fn items_of<'e>(
                 Failure::new(
                     format!("{what} has no items array at {}", show_pointer(pointer)),
                     format!("an array at {}", show_pointer(pointer)),
-                    other
-                        .map(value_excerpt)
-                        .unwrap_or_else(|| body_excerpt(resp)),
+                    other.map(value_excerpt).unwrap_or_else(|| body_excerpt(resp)),
                 )
                 .at(spec),
             );
@@ -228,13 +185,7 @@ fn items_of<'e>(
 }
 
 /// The count of a list answer, or a failure when it is absent or not a non-negative integer.
-fn count_of(
-    resp: &ResponseRecord,
-    what: &str,
-    pointer: &str,
-    spec: &str,
-    failures: &mut Vec<Failure>,
-) -> Option<u64> {
+fn count_of(resp: &ResponseRecord, what: &str, pointer: &str, spec: &str, failures: &mut Vec<Failure>) -> Option<u64> {
     let value = resp.json.as_ref().and_then(|j| j.pointer(pointer));
     match value.and_then(Value::as_u64) {
         Some(c) => Some(c),
@@ -243,9 +194,7 @@ fn count_of(
                 Failure::new(
                     format!("{what} has no integer count at {}", show_pointer(pointer)),
                     format!("a non-negative integer at {}", show_pointer(pointer)),
-                    value
-                        .map(value_excerpt)
-                        .unwrap_or_else(|| "(absent)".to_owned()),
+                    value.map(value_excerpt).unwrap_or_else(|| "(absent)".to_owned()),
                 )
                 .at(spec),
             );
@@ -265,16 +214,8 @@ fn key_of(item: &Value) -> String {
 
 /// Keys for messages: the first twenty, each shortened.
 fn keys_text(keys: &[String]) -> String {
-    let shown: Vec<String> = keys
-        .iter()
-        .take(20)
-        .map(|k| super::excerpt(k, 60))
-        .collect();
-    let more = if keys.len() > 20 {
-        format!(" and {} more", keys.len() - 20)
-    } else {
-        String::new()
-    };
+    let shown: Vec<String> = keys.iter().take(20).map(|k| super::excerpt(k, 60)).collect();
+    let more = if keys.len() > 20 { format!(" and {} more", keys.len() - 20) } else { String::new() };
     format!("{}{more}", list(&shown))
 }
 
@@ -285,12 +226,7 @@ fn limit_disagreements(ctx: &CheckContext) -> Vec<String> {
         .document
         .pointer(&format!("{LIMIT_PARAMETER}/x-sdrs-disagreements"))
         .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_owned)
-                .collect()
-        })
+        .map(|a| a.iter().filter_map(Value::as_str).map(str::to_owned).collect())
         .unwrap_or_default()
 }
 
@@ -331,26 +267,10 @@ mod tests {
         let p3 = listing(&[], json!(4));
         let p4 = listing(&["c", "d"], json!(4));
         let pages = vec![
-            Page {
-                limit: Some(2),
-                offset: Some(1),
-                exchange: &p1,
-            },
-            Page {
-                limit: Some(10),
-                offset: Some(3),
-                exchange: &p2,
-            },
-            Page {
-                limit: Some(2),
-                offset: Some(99),
-                exchange: &p3,
-            },
-            Page {
-                limit: None,
-                offset: Some(2),
-                exchange: &p4,
-            },
+            Page { limit: Some(2), offset: Some(1), exchange: &p1 },
+            Page { limit: Some(10), offset: Some(3), exchange: &p2 },
+            Page { limit: Some(2), offset: Some(99), exchange: &p3 },
+            Page { limit: None, offset: Some(2), exchange: &p4 },
         ];
         let r = pagination(&ctx(), &evidence(&full, pages));
         assert_eq!(r.outcome, Outcome::Passed, "{}", r.details());
@@ -365,24 +285,14 @@ mod tests {
             200,
             json!({"tags": [{"key": "a"}, {"key": "b"}]}),
         );
-        let page = Exchange::fake(
-            "listProtectedInstanceProjectTags",
-            "GET",
-            "/",
-            200,
-            json!({"tags": [{"key": "a"}]}),
-        );
+        let page = Exchange::fake("listProtectedInstanceProjectTags", "GET", "/", 200, json!({"tags": [{"key": "a"}]}));
         let ev = PaginationEvidence {
             items_pointer: "/tags".into(),
             count_pointer: None,
             count_disputed: vec![],
             full: &full,
             filters: Vec::new(),
-            pages: vec![Page {
-                limit: Some(1),
-                offset: Some(1),
-                exchange: &page,
-            }],
+            pages: vec![Page { limit: Some(1), offset: Some(1), exchange: &page }],
         };
         let r = pagination(&ctx(), &ev);
         assert_eq!(r.outcome, Outcome::Failed);
@@ -393,23 +303,10 @@ mod tests {
     fn a_page_with_the_wrong_items_fails() {
         let full = listing(&["a", "b", "c"], json!(3));
         let page = listing(&["a", "b"], json!(3));
-        let r = pagination(
-            &ctx(),
-            &evidence(
-                &full,
-                vec![Page {
-                    limit: Some(2),
-                    offset: Some(1),
-                    exchange: &page,
-                }],
-            ),
-        );
+        let r = pagination(&ctx(), &evidence(&full, vec![Page { limit: Some(2), offset: Some(1), exchange: &page }]));
         assert_eq!(r.outcome, Outcome::Failed);
         assert_eq!(r.failures.len(), 1, "{}", r.details());
-        assert_eq!(
-            r.failures[0].title,
-            "page limit=2 offset=1: the items are not items 1..3 of the full list"
-        );
+        assert_eq!(r.failures[0].title, "page limit=2 offset=1: the items are not items 1..3 of the full list");
         assert_eq!(r.failures[0].expected, "2 items: b, c");
         assert_eq!(r.failures[0].actual, "2 items: a, b");
     }
@@ -418,20 +315,10 @@ mod tests {
     fn a_page_count_equal_to_the_page_size_warns_as_disputed() {
         let full = listing(&["a", "b", "c"], json!(3));
         let page = listing(&["a"], json!(1));
-        let ev = evidence(
-            &full,
-            vec![Page {
-                limit: Some(1),
-                offset: None,
-                exchange: &page,
-            }],
-        );
+        let ev = evidence(&full, vec![Page { limit: Some(1), offset: None, exchange: &page }]);
         let r = pagination(&ctx(), &ev);
         assert_eq!(r.outcome, Outcome::Warned, "{}", r.details());
-        assert_eq!(
-            r.failures[0].title,
-            "page limit=1: count is 1, not the total 3"
-        );
+        assert_eq!(r.failures[0].title, "page limit=1: count is 1, not the total 3");
         assert_eq!(pagination(&strict(), &ev).outcome, Outcome::Failed);
     }
 
@@ -440,10 +327,7 @@ mod tests {
         let full = listing(&["a", "b"], json!(5));
         let r = pagination(&ctx(), &evidence(&full, vec![]));
         assert_eq!(r.outcome, Outcome::Warned, "{}", r.details());
-        assert_eq!(
-            r.failures[0].title,
-            "the full list counts 5 but holds 2 items"
-        );
+        assert_eq!(r.failures[0].title, "the full list counts 5 but holds 2 items");
     }
 
     #[test]
@@ -451,10 +335,7 @@ mod tests {
         let full = listing(&["a"], json!("1"));
         let r = pagination(&ctx(), &evidence(&full, vec![]));
         assert_eq!(r.outcome, Outcome::Failed);
-        assert_eq!(
-            r.failures[0].title,
-            "the full list has no integer count at /count"
-        );
+        assert_eq!(r.failures[0].title, "the full list has no integer count at /count");
     }
 
     #[test]
@@ -469,16 +350,8 @@ mod tests {
         );
         let wrong = listing(&["a"], json!(2));
         let pages = vec![
-            Page {
-                limit: Some(5000),
-                offset: None,
-                exchange: &bad,
-            },
-            Page {
-                limit: Some(1),
-                offset: Some(1),
-                exchange: &wrong,
-            },
+            Page { limit: Some(5000), offset: None, exchange: &bad },
+            Page { limit: Some(1), offset: Some(1), exchange: &wrong },
         ];
         let r = pagination(&ctx(), &evidence(&full, pages));
         assert_eq!(r.failures.len(), 2, "{}", r.details());
@@ -508,22 +381,9 @@ mod tests {
     fn a_limit_of_zero_is_disputed() {
         let full = listing(&["a", "b"], json!(2));
         let page = listing(&["a", "b"], json!(2));
-        let r = pagination(
-            &ctx(),
-            &evidence(
-                &full,
-                vec![Page {
-                    limit: Some(0),
-                    offset: None,
-                    exchange: &page,
-                }],
-            ),
-        );
+        let r = pagination(&ctx(), &evidence(&full, vec![Page { limit: Some(0), offset: None, exchange: &page }]));
         assert_eq!(r.outcome, Outcome::Warned, "{}", r.details());
-        assert_eq!(
-            r.failures[0].disagreements,
-            vec!["INC-14".to_owned(), "INC-15".to_owned()]
-        );
+        assert_eq!(r.failures[0].disagreements, vec!["INC-14".to_owned(), "INC-15".to_owned()]);
     }
 
     #[test]
@@ -532,16 +392,8 @@ mod tests {
         let page = listing(&[], json!(1));
         let page2 = listing(&["a"], json!(1));
         let pages = vec![
-            Page {
-                limit: Some(u64::MAX),
-                offset: Some(u64::MAX),
-                exchange: &page,
-            },
-            Page {
-                limit: Some(u64::MAX),
-                offset: Some(0),
-                exchange: &page2,
-            },
+            Page { limit: Some(u64::MAX), offset: Some(u64::MAX), exchange: &page },
+            Page { limit: Some(u64::MAX), offset: Some(0), exchange: &page2 },
         ];
         let r = pagination(&ctx(), &evidence(&full, pages));
         assert_eq!(r.outcome, Outcome::Passed, "{}", r.details());
@@ -559,17 +411,7 @@ mod tests {
     fn the_failure_display_is_stable() {
         let full = listing(&["a", "b", "c"], json!(3));
         let page = listing(&["a", "b"], json!(2));
-        let r = pagination(
-            &ctx(),
-            &evidence(
-                &full,
-                vec![Page {
-                    limit: Some(2),
-                    offset: Some(1),
-                    exchange: &page,
-                }],
-            ),
-        );
+        let r = pagination(&ctx(), &evidence(&full, vec![Page { limit: Some(2), offset: Some(1), exchange: &page }]));
         insta::assert_snapshot!(crate::checks::test_support::display(&r));
     }
 }

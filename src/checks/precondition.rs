@@ -1,9 +1,7 @@
 //! `precondition`: an action sent while the resource is in a state that forbids it is refused
 //! with the documented status and error code.
 
-use super::{
-    body_excerpt, error_code_of, list, CheckContext, CheckName, CheckResult, Failure, STATES_SPEC,
-};
+use super::{body_excerpt, error_code_of, list, CheckContext, CheckName, CheckResult, Failure, STATES_SPEC};
 use crate::exchange::Exchange;
 
 /// The refusal a case expects: `action` (a `states.yaml` action name) sent from `state`.
@@ -40,10 +38,7 @@ pub fn precondition(ctx: &CheckContext, expected: &ExpectedRefusal, ex: &Exchang
     if resp.is_success() {
         failures.push(
             Failure::new(
-                format!(
-                    "action {} accepted from state {} which forbids it",
-                    expected.action, expected.state
-                ),
+                format!("action {} accepted from state {} which forbids it", expected.action, expected.state),
                 wanted.clone(),
                 format!("status {}: {}", resp.status, body_excerpt(resp)),
             )
@@ -68,10 +63,7 @@ pub fn precondition(ctx: &CheckContext, expected: &ExpectedRefusal, ex: &Exchang
                 Some(code) if expected.codes.iter().any(|c| c == code) => {}
                 Some(code) => failures.push(
                     Failure::new(
-                        format!(
-                            "action {} from state {} refused with {code}",
-                            expected.action, expected.state
-                        ),
+                        format!("action {} from state {} refused with {code}", expected.action, expected.state),
                         format!("one of {}", list(&expected.codes)),
                         format!("{code} with status {}", resp.status),
                     )
@@ -91,10 +83,7 @@ pub fn precondition(ctx: &CheckContext, expected: &ExpectedRefusal, ex: &Exchang
             }
         }
     }
-    let failures = failures
-        .into_iter()
-        .map(|f| f.disputed(&expected.disagreements))
-        .collect();
+    let failures = failures.into_iter().map(|f| f.disputed(&expected.disagreements)).collect();
     CheckResult::from_failures(name, failures, ctx.strict)
 }
 
@@ -116,13 +105,7 @@ mod tests {
     }
 
     fn answer(status: u16, body: Value) -> Exchange {
-        Exchange::fake(
-            "stopProtectionGroup",
-            "POST",
-            "/v1/p/server-groups/g/action",
-            status,
-            body,
-        )
+        Exchange::fake("stopProtectionGroup", "POST", "/v1/p/server-groups/g/action", status, body)
     }
 
     #[test]
@@ -130,33 +113,20 @@ mod tests {
         let r = precondition(
             &ctx(),
             &refusal(&[]),
-            &answer(
-                400,
-                json!({"badrequest": {"code": "SDRS.1019", "message": "m"}}),
-            ),
+            &answer(400, json!({"badrequest": {"code": "SDRS.1019", "message": "m"}})),
         );
         assert_eq!(r.outcome, Outcome::Passed, "{}", r.details());
-        let r = precondition(
-            &ctx(),
-            &refusal(&[]),
-            &answer(400, json!({"error_code": "SDRS.1002", "error_msg": "m"})),
-        );
+        let r = precondition(&ctx(), &refusal(&[]), &answer(400, json!({"error_code": "SDRS.1002", "error_msg": "m"})));
         assert_eq!(r.outcome, Outcome::Passed, "{}", r.details());
     }
 
     #[test]
     fn an_accepted_forbidden_action_fails() {
-        let r = precondition(
-            &ctx(),
-            &refusal(&[]),
-            &answer(200, json!({"job_id": "0123456789abcdef0123456789abcdef"})),
-        );
+        let r =
+            precondition(&ctx(), &refusal(&[]), &answer(200, json!({"job_id": "0123456789abcdef0123456789abcdef"})));
         assert_eq!(r.outcome, Outcome::Failed);
         assert_eq!(r.failures.len(), 1);
-        assert_eq!(
-            r.failures[0].title,
-            "action stop_protection accepted from state available which forbids it"
-        );
+        assert_eq!(r.failures[0].title, "action stop_protection accepted from state available which forbids it");
         let spec = r.failures[0].spec.as_deref().unwrap_or("");
         assert!(spec.starts_with("specs/states.yaml:"), "{spec}");
         assert!(spec.ends_with(" (action stop_protection)"), "{spec}");
@@ -164,30 +134,18 @@ mod tests {
 
     #[test]
     fn another_refusal_status_fails() {
-        let r = precondition(
-            &ctx(),
-            &refusal(&[]),
-            &answer(409, json!({"error": {"code": "SDRS.1002", "message": "m"}})),
-        );
+        let r =
+            precondition(&ctx(), &refusal(&[]), &answer(409, json!({"error": {"code": "SDRS.1002", "message": "m"}})));
         assert_eq!(r.outcome, Outcome::Failed);
-        assert_eq!(
-            r.failures[0].title,
-            "action stop_protection from state available refused with status 409, not 400"
-        );
+        assert_eq!(r.failures[0].title, "action stop_protection from state available refused with status 409, not 400");
     }
 
     #[test]
     fn an_undocumented_code_fails() {
-        let r = precondition(
-            &ctx(),
-            &refusal(&[]),
-            &answer(400, json!({"error": {"code": "SDRS.0201", "message": "m"}})),
-        );
+        let r =
+            precondition(&ctx(), &refusal(&[]), &answer(400, json!({"error": {"code": "SDRS.0201", "message": "m"}})));
         assert_eq!(r.outcome, Outcome::Failed);
-        assert_eq!(
-            r.failures[0].title,
-            "action stop_protection from state available refused with SDRS.0201"
-        );
+        assert_eq!(r.failures[0].title, "action stop_protection from state available refused with SDRS.0201");
     }
 
     #[test]
@@ -202,18 +160,12 @@ mod tests {
         let ex = answer(400, json!({"error": {"code": "SDRS.0201", "message": "m"}}));
         let r = precondition(&ctx(), &refusal(&["INC-09"]), &ex);
         assert_eq!(r.outcome, Outcome::Warned, "{}", r.details());
-        assert_eq!(
-            precondition(&strict(), &refusal(&["INC-09"]), &ex).outcome,
-            Outcome::Failed
-        );
+        assert_eq!(precondition(&strict(), &refusal(&["INC-09"]), &ex).outcome, Outcome::Failed);
     }
 
     #[test]
     fn no_response_is_skipped() {
-        assert_eq!(
-            precondition(&ctx(), &refusal(&[]), &no_response("stopProtectionGroup")).outcome,
-            Outcome::Skipped
-        );
+        assert_eq!(precondition(&ctx(), &refusal(&[]), &no_response("stopProtectionGroup")).outcome, Outcome::Skipped);
     }
 
     #[test]

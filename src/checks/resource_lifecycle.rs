@@ -2,8 +2,8 @@
 //! both.
 
 use super::{
-    body_excerpt, error_code_of, list, show_pointer, value_excerpt, CheckContext, CheckName,
-    CheckResult, Failure, STATES_SPEC,
+    body_excerpt, error_code_of, list, show_pointer, value_excerpt, CheckContext, CheckName, CheckResult, Failure,
+    STATES_SPEC,
 };
 use crate::exchange::{Exchange, ResponseRecord};
 use serde_json::Value;
@@ -48,22 +48,12 @@ pub fn resource_lifecycle(ctx: &CheckContext, ev: &LifecycleEvidence) -> CheckRe
     let name = CheckName::ResourceLifecycle;
     let mut failures = Vec::new();
     match ev {
-        LifecycleEvidence::Created {
-            machine,
-            id,
-            show,
-            show_id_pointer,
-            list,
-            list_items_pointer,
-        } => {
+        LifecycleEvidence::Created { machine, id, show, show_id_pointer, list, list_items_pointer } => {
             let spec = spec_of(ctx, machine, "show");
             match answered(show, "show", machine, id, &spec, &mut failures) {
                 Some(resp) if resp.status != 200 => failures.push(
                     Failure::new(
-                        format!(
-                            "created {machine} {id} is not shown (status {})",
-                            resp.status
-                        ),
+                        format!("created {machine} {id} is not shown (status {})", resp.status),
                         "status 200 with the resource",
                         format!("status {}: {}", resp.status, body_excerpt(resp)),
                     )
@@ -78,9 +68,7 @@ pub fn resource_lifecycle(ctx: &CheckContext, ev: &LifecycleEvidence) -> CheckRe
                                 show_pointer(show_id_pointer)
                             ),
                             format!("\"{id}\" at {}", show_pointer(show_id_pointer)),
-                            other
-                                .map(value_excerpt)
-                                .unwrap_or_else(|| "(absent)".to_owned()),
+                            other.map(value_excerpt).unwrap_or_else(|| "(absent)".to_owned()),
                         )
                         .at(spec),
                     ),
@@ -88,16 +76,12 @@ pub fn resource_lifecycle(ctx: &CheckContext, ev: &LifecycleEvidence) -> CheckRe
                 None => {}
             }
             let spec = spec_of(ctx, machine, "list");
-            if let Some(items) = listed(list, list_items_pointer, machine, id, &spec, &mut failures)
-            {
+            if let Some(items) = listed(list, list_items_pointer, machine, id, &spec, &mut failures) {
                 if !items.iter().any(|item| has_id(item, id)) {
                     failures.push(
                         Failure::new(
                             format!("created {machine} {id} is not listed"),
-                            format!(
-                                "an item with id \"{id}\" at {}",
-                                show_pointer(list_items_pointer)
-                            ),
+                            format!("an item with id \"{id}\" at {}", show_pointer(list_items_pointer)),
                             format!("{} items, ids: {}", items.len(), ids_of(items)),
                         )
                         .at(spec),
@@ -105,23 +89,13 @@ pub fn resource_lifecycle(ctx: &CheckContext, ev: &LifecycleEvidence) -> CheckRe
                 }
             }
         }
-        LifecycleEvidence::Deleted {
-            machine,
-            id,
-            show,
-            gone_codes,
-            list,
-            list_items_pointer,
-        } => {
+        LifecycleEvidence::Deleted { machine, id, show, gone_codes, list, list_items_pointer } => {
             let spec = spec_of(ctx, machine, "show");
             if let Some(resp) = answered(show, "show", machine, id, &spec, &mut failures) {
                 let code = resp.json.as_ref().and_then(error_code_of);
                 let gone = match resp.status {
                     404 => true,
-                    400 => {
-                        gone_codes.is_empty()
-                            || code.is_some_and(|c| gone_codes.iter().any(|g| g == c))
-                    }
+                    400 => gone_codes.is_empty() || code.is_some_and(|c| gone_codes.iter().any(|g| g == c)),
                     _ => false,
                 };
                 if !gone {
@@ -145,8 +119,7 @@ pub fn resource_lifecycle(ctx: &CheckContext, ev: &LifecycleEvidence) -> CheckRe
                 }
             }
             let spec = spec_of(ctx, machine, "list");
-            if let Some(items) = listed(list, list_items_pointer, machine, id, &spec, &mut failures)
-            {
+            if let Some(items) = listed(list, list_items_pointer, machine, id, &spec, &mut failures) {
                 if let Some(item) = items.iter().find(|item| has_id(item, id)) {
                     failures.push(
                         Failure::new(
@@ -214,14 +187,9 @@ fn listed<'e>(
         other => {
             failures.push(
                 Failure::new(
-                    format!(
-                        "the list of {machine} has no items array at {}",
-                        show_pointer(pointer)
-                    ),
+                    format!("the list of {machine} has no items array at {}", show_pointer(pointer)),
                     format!("an array at {}", show_pointer(pointer)),
-                    other
-                        .map(value_excerpt)
-                        .unwrap_or_else(|| body_excerpt(resp)),
+                    other.map(value_excerpt).unwrap_or_else(|| body_excerpt(resp)),
                 )
                 .at(spec),
             );
@@ -241,20 +209,9 @@ fn has_id(item: &Value, id: &str) -> bool {
 
 /// The ids of some items, for messages.
 fn ids_of(items: &[Value]) -> String {
-    let ids: Vec<String> = items
-        .iter()
-        .take(20)
-        .map(|i| {
-            i.get("id")
-                .map(value_excerpt)
-                .unwrap_or_else(|| "(no id)".into())
-        })
-        .collect();
-    let more = if items.len() > 20 {
-        format!(" and {} more", items.len() - 20)
-    } else {
-        String::new()
-    };
+    let ids: Vec<String> =
+        items.iter().take(20).map(|i| i.get("id").map(value_excerpt).unwrap_or_else(|| "(no id)".into())).collect();
+    let more = if items.len() > 20 { format!(" and {} more", items.len() - 20) } else { String::new() };
     format!("{}{more}", list(&ids))
 }
 
@@ -268,13 +225,16 @@ fn list_or_any(codes: &[String]) -> String {
 
 /// The state-machine entry naming the show or list operation of `machine`.
 fn spec_of(ctx: &CheckContext, machine: &str, which: &str) -> String {
-    let op = ctx.specs.states.machines.get(machine).and_then(|m| {
-        if which == "show" {
-            m.show.clone()
-        } else {
-            m.list.clone()
-        }
-    });
+    let op =
+        ctx.specs.states.machines.get(machine).and_then(
+            |m| {
+                if which == "show" {
+                    m.show.clone()
+                } else {
+                    m.list.clone()
+                }
+            },
+        );
     match op {
         Some(op) => format!("{STATES_SPEC} machines.{machine}.{which} ({op})"),
         None => format!("{STATES_SPEC} machines.{machine}"),
@@ -291,13 +251,7 @@ mod tests {
     const ID: &str = "0b3f5a4c-1d2e-4f60-8a7b-9c0d1e2f3a4b";
 
     fn show(status: u16, body: Value) -> Exchange {
-        Exchange::fake(
-            "showProtectionGroup",
-            "GET",
-            "/v1/p/server-groups/g",
-            status,
-            body,
-        )
+        Exchange::fake("showProtectionGroup", "GET", "/v1/p/server-groups/g", status, body)
     }
 
     fn listing(ids: &[&str]) -> Exchange {
@@ -335,31 +289,19 @@ mod tests {
 
     #[test]
     fn a_created_resource_that_is_shown_and_listed_passes() {
-        let (s, l) = (
-            show(200, json!({"server_group": {"id": ID}})),
-            listing(&["other", ID]),
-        );
+        let (s, l) = (show(200, json!({"server_group": {"id": ID}})), listing(&["other", ID]));
         let r = resource_lifecycle(&ctx(), &created(&s, &l));
         assert_eq!(r.outcome, Outcome::Passed, "{}", r.details());
     }
 
     #[test]
     fn a_created_resource_that_is_not_shown_or_listed_fails_twice() {
-        let (s, l) = (
-            show(400, json!({"error": {"code": "SDRS.1013", "message": "m"}})),
-            listing(&["other"]),
-        );
+        let (s, l) = (show(400, json!({"error": {"code": "SDRS.1013", "message": "m"}})), listing(&["other"]));
         let r = resource_lifecycle(&ctx(), &created(&s, &l));
         assert_eq!(r.outcome, Outcome::Failed);
         assert_eq!(r.failures.len(), 2, "{}", r.details());
-        assert_eq!(
-            r.failures[0].title,
-            format!("created server_group {ID} is not shown (status 400)")
-        );
-        assert_eq!(
-            r.failures[1].title,
-            format!("created server_group {ID} is not listed")
-        );
+        assert_eq!(r.failures[0].title, format!("created server_group {ID} is not shown (status 400)"));
+        assert_eq!(r.failures[1].title, format!("created server_group {ID} is not listed"));
         assert_eq!(
             r.failures[1].spec.as_deref(),
             Some("specs/states.yaml machines.server_group.list (listProtectionGroups)")
@@ -368,10 +310,7 @@ mod tests {
 
     #[test]
     fn a_show_answer_with_another_id_fails() {
-        let (s, l) = (
-            show(200, json!({"server_group": {"id": "someone-else"}})),
-            listing(&[ID]),
-        );
+        let (s, l) = (show(200, json!({"server_group": {"id": "someone-else"}})), listing(&[ID]));
         let r = resource_lifecycle(&ctx(), &created(&s, &l));
         assert_eq!(r.failures.len(), 1, "{}", r.details());
         assert_eq!(r.failures[0].actual, "\"someone-else\"");
@@ -380,79 +319,37 @@ mod tests {
     #[test]
     fn a_list_without_an_items_array_fails() {
         let s = show(200, json!({"server_group": {"id": ID}}));
-        let l = Exchange::fake(
-            "listProtectionGroups",
-            "GET",
-            "/",
-            200,
-            json!({"server_groups": {"id": ID}}),
-        );
+        let l = Exchange::fake("listProtectionGroups", "GET", "/", 200, json!({"server_groups": {"id": ID}}));
         let r = resource_lifecycle(&ctx(), &created(&s, &l));
-        assert_eq!(
-            r.failures[0].title,
-            "the list of server_group has no items array at /server_groups"
-        );
+        assert_eq!(r.failures[0].title, "the list of server_group has no items array at /server_groups");
     }
 
     #[test]
     fn a_deleted_resource_answering_400_with_a_gone_code_or_any_404_passes() {
         let l = listing(&["other"]);
-        let s = show(
-            400,
-            json!({"badrequest": {"code": "SDRS.1013", "message": "m"}}),
-        );
-        assert_eq!(
-            resource_lifecycle(&ctx(), &deleted(&s, &l)).outcome,
-            Outcome::Passed
-        );
-        let s = show(
-            404,
-            json!({"itemNotFound": {"code": "SDRS.9999", "message": "m"}}),
-        );
-        assert_eq!(
-            resource_lifecycle(&ctx(), &deleted(&s, &l)).outcome,
-            Outcome::Passed
-        );
+        let s = show(400, json!({"badrequest": {"code": "SDRS.1013", "message": "m"}}));
+        assert_eq!(resource_lifecycle(&ctx(), &deleted(&s, &l)).outcome, Outcome::Passed);
+        let s = show(404, json!({"itemNotFound": {"code": "SDRS.9999", "message": "m"}}));
+        assert_eq!(resource_lifecycle(&ctx(), &deleted(&s, &l)).outcome, Outcome::Passed);
         let s = show(404, json!(null));
-        assert_eq!(
-            resource_lifecycle(&ctx(), &deleted(&s, &l)).outcome,
-            Outcome::Passed
-        );
+        assert_eq!(resource_lifecycle(&ctx(), &deleted(&s, &l)).outcome, Outcome::Passed);
     }
 
     #[test]
     fn a_deleted_resource_still_shown_and_listed_fails_twice() {
-        let (s, l) = (
-            show(
-                200,
-                json!({"server_group": {"id": ID, "status": "deleting"}}),
-            ),
-            listing(&[ID]),
-        );
+        let (s, l) = (show(200, json!({"server_group": {"id": ID, "status": "deleting"}})), listing(&[ID]));
         let r = resource_lifecycle(&ctx(), &deleted(&s, &l));
         assert_eq!(r.failures.len(), 2, "{}", r.details());
-        assert_eq!(
-            r.failures[0].title,
-            format!("deleted server_group {ID} is still shown")
-        );
-        assert_eq!(
-            r.failures[1].title,
-            format!("deleted server_group {ID} is still listed")
-        );
+        assert_eq!(r.failures[0].title, format!("deleted server_group {ID} is still shown"));
+        assert_eq!(r.failures[1].title, format!("deleted server_group {ID} is still listed"));
     }
 
     #[test]
     fn a_deleted_resource_answering_400_with_another_code_fails() {
-        let (s, l) = (
-            show(400, json!({"error": {"code": "SDRS.0207", "message": "m"}})),
-            listing(&[]),
-        );
+        let (s, l) = (show(400, json!({"error": {"code": "SDRS.0207", "message": "m"}})), listing(&[]));
         let r = resource_lifecycle(&ctx(), &deleted(&s, &l));
         assert_eq!(r.outcome, Outcome::Failed);
-        assert_eq!(
-            r.failures[0].title,
-            format!("deleted server_group {ID}: show answered 400 SDRS.0207")
-        );
+        assert_eq!(r.failures[0].title, format!("deleted server_group {ID}: show answered 400 SDRS.0207"));
     }
 
     #[test]
@@ -466,13 +363,7 @@ mod tests {
 
     #[test]
     fn the_failure_display_is_stable() {
-        let (s, l) = (
-            show(
-                200,
-                json!({"server_group": {"id": ID, "status": "deleting"}}),
-            ),
-            listing(&[ID]),
-        );
+        let (s, l) = (show(200, json!({"server_group": {"id": ID, "status": "deleting"}})), listing(&[ID]));
         let r = resource_lifecycle(&ctx(), &deleted(&s, &l));
         insta::assert_snapshot!(crate::checks::test_support::display(&r));
     }

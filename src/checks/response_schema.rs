@@ -2,10 +2,7 @@
 //! status received. A violation met under a schema node that records a disagreement of the
 //! source documents (`x-sdrs-disagreements`) only warns.
 
-use super::{
-    body_excerpt, excerpt, show_pointer, value_excerpt, CheckContext, CheckName, CheckResult,
-    Failure,
-};
+use super::{body_excerpt, excerpt, show_pointer, value_excerpt, CheckContext, CheckName, CheckResult, Failure};
 use crate::exchange::Exchange;
 use crate::spec::Operation;
 use serde_json::Value;
@@ -25,28 +22,16 @@ pub fn response_schema(ctx: &CheckContext, op: &Operation, ex: &Exchange) -> Che
     let Some(documented) = op.responses.get(&resp.status) else {
         return CheckResult::skipped(
             name,
-            format!(
-                "status {} is not documented for {} (judged by status_code)",
-                resp.status, op.id
-            ),
+            format!("status {} is not documented for {} (judged by status_code)", resp.status, op.id),
         );
     };
     let Some(pointer) = documented.schema_pointer.as_deref() else {
-        return CheckResult::skipped(
-            name,
-            format!(
-                "status {} of {} documents no body schema",
-                resp.status, op.id
-            ),
-        );
+        return CheckResult::skipped(name, format!("status {} of {} documents no body schema", resp.status, op.id));
     };
     let file = &op.location.file;
     let Some(json) = resp.json.as_ref() else {
         let failure = Failure::new(
-            format!(
-                "the status {} body is not JSON, so it cannot fit its schema",
-                resp.status
-            ),
+            format!("the status {} body is not JSON, so it cannot fit its schema", resp.status),
             "a JSON body that fits the documented schema",
             body_excerpt(resp),
         )
@@ -62,22 +47,14 @@ pub fn response_schema(ctx: &CheckContext, op: &Operation, ex: &Exchange) -> Che
     let failures = violations
         .into_iter()
         .map(|v| {
-            let schema_at = if v.schema_path.is_empty() {
-                pointer.to_owned()
-            } else {
-                v.schema_path.clone()
-            };
+            let schema_at = if v.schema_path.is_empty() { pointer.to_owned() } else { v.schema_path.clone() };
             let actual = match json.pointer(&v.instance_path) {
                 Some(value) => value_excerpt(value),
                 None => "(absent)".to_owned(),
             };
             let disputes = disagreements_along(cache.document(), pointer, &v.instance_path);
             Failure::new(
-                format!(
-                    "{}: {}",
-                    show_pointer(&v.instance_path),
-                    excerpt(&v.message, MESSAGE_CHARS)
-                ),
+                format!("{}: {}", show_pointer(&v.instance_path), excerpt(&v.message, MESSAGE_CHARS)),
                 format!("the `{}` rule of the schema at {schema_at}", v.keyword),
                 actual,
             )
@@ -114,11 +91,7 @@ fn disagreements_along(document: &Value, schema_pointer: &str, instance_path: &s
 
 /// The unescaped segments of a JSON pointer.
 fn segments(pointer: &str) -> Vec<String> {
-    pointer
-        .split('/')
-        .skip(1)
-        .map(|s| s.replace("~1", "/").replace("~0", "~"))
-        .collect()
+    pointer.split('/').skip(1).map(|s| s.replace("~1", "/").replace("~0", "~")).collect()
 }
 
 /// The subschemas that apply to the member `segment` of an instance `node` describes.
@@ -130,11 +103,7 @@ fn children<'a>(node: &'a Value, segment: &str) -> Vec<&'a Value> {
         out.push(a);
     }
     if let Ok(index) = segment.parse::<usize>() {
-        match node
-            .get("prefixItems")
-            .and_then(Value::as_array)
-            .and_then(|p| p.get(index))
-        {
+        match node.get("prefixItems").and_then(Value::as_array).and_then(|p| p.get(index)) {
             Some(p) => out.push(p),
             None => {
                 if let Some(items) = node.get("items").filter(|i| i.is_object()) {
@@ -158,11 +127,8 @@ fn expand<'a>(document: &'a Value, nodes: Vec<&'a Value>) -> Vec<&'a Value> {
             continue;
         }
         out.push(node);
-        if let Some(target) = node
-            .get("$ref")
-            .and_then(Value::as_str)
-            .and_then(|r| r.strip_prefix('#'))
-            .and_then(|p| document.pointer(p))
+        if let Some(target) =
+            node.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix('#')).and_then(|p| document.pointer(p))
         {
             queue.push(target);
         }
@@ -178,12 +144,8 @@ fn expand<'a>(document: &'a Value, nodes: Vec<&'a Value>) -> Vec<&'a Value> {
 /// Appends the disagreements the nodes record, without duplicates.
 fn collect(nodes: &[&Value], out: &mut Vec<String>) {
     for node in nodes {
-        for d in node
-            .get("x-sdrs-disagreements")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(Value::as_str)
+        for d in
+            node.get("x-sdrs-disagreements").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str)
         {
             if !out.iter().any(|o| o == d) {
                 out.push(d.to_owned());
@@ -267,38 +229,19 @@ mod tests {
         let r = response_schema(&ctx(), op("showJobStatus"), &ex);
         assert_eq!(r.outcome, Outcome::Failed, "{}", r.details());
         assert_eq!(r.failures.len(), 2, "{}", r.details());
-        let status = r
-            .failures
-            .iter()
-            .find(|f| f.title.starts_with("/status: "))
-            .expect("status failure");
-        assert_eq!(
-            status.spec.as_deref(),
-            Some("specs/sdrs-v1.openapi.yaml#/components/schemas/JobStatus/enum")
-        );
+        let status = r.failures.iter().find(|f| f.title.starts_with("/status: ")).expect("status failure");
+        assert_eq!(status.spec.as_deref(), Some("specs/sdrs-v1.openapi.yaml#/components/schemas/JobStatus/enum"));
         assert_eq!(status.actual, "\"DONE\"");
         assert!(status.disagreements.is_empty());
-        assert!(r
-            .failures
-            .iter()
-            .any(|f| f.title.starts_with("/entities: ")));
+        assert!(r.failures.iter().any(|f| f.title.starts_with("/entities: ")));
     }
 
     #[test]
     fn a_missing_required_property_names_the_object() {
-        let ex = Exchange::fake(
-            "createProtectionGroup",
-            "POST",
-            "/v1/p/server-groups",
-            200,
-            json!({"id": "x"}),
-        );
+        let ex = Exchange::fake("createProtectionGroup", "POST", "/v1/p/server-groups", 200, json!({"id": "x"}));
         let r = response_schema(&ctx(), op("createProtectionGroup"), &ex);
         assert_eq!(r.outcome, Outcome::Failed);
-        assert_eq!(
-            r.failures[0].title,
-            "(root): \"job_id\" is a required property"
-        );
+        assert_eq!(r.failures[0].title, "(root): \"job_id\" is a required property");
         assert_eq!(
             r.failures[0].expected,
             "the `required` rule of the schema at /components/schemas/AsyncJobResponse/required"
@@ -326,15 +269,8 @@ mod tests {
 
     #[test]
     fn the_walk_goes_through_refs_items_and_branches() {
-        let doc = ctx()
-            .schemas
-            .for_operation(op("showJobStatus"))
-            .document()
-            .clone();
-        let pointer = op("showJobStatus").responses[&200]
-            .schema_pointer
-            .clone()
-            .expect("schema");
+        let doc = ctx().schemas.for_operation(op("showJobStatus")).document().clone();
+        let pointer = op("showJobStatus").responses[&200].schema_pointer.clone().expect("schema");
         // sub_jobs items are Jobs again: their job_id carries INC-50.
         let d = disagreements_along(&doc, &pointer, "/entities/sub_jobs/0/job_id");
         assert_eq!(d, vec!["INC-50".to_owned()]);
@@ -342,10 +278,7 @@ mod tests {
         let d = disagreements_along(&doc, &pointer, "/end_time");
         assert_eq!(d, vec!["INC-43".to_owned()]);
         // An error body: the wrapped form's additionalProperties lead to ErrorDetail.
-        let pointer = op("showJobStatus").responses[&400]
-            .schema_pointer
-            .clone()
-            .expect("schema");
+        let pointer = op("showJobStatus").responses[&400].schema_pointer.clone().expect("schema");
         // The envelope's own tag (INC-34, on the root) says both shapes exist, not that a field is disputed.
         let d = disagreements_along(&doc, &pointer, "/error/code");
         assert!(d.is_empty(), "{d:?}");
@@ -356,30 +289,16 @@ mod tests {
 
     #[test]
     fn a_body_that_is_not_json_fails() {
-        let ex = raw(
-            "showProtectionGroup",
-            200,
-            Some("application/json"),
-            b"{\"server_group\":",
-        );
+        let ex = raw("showProtectionGroup", 200, Some("application/json"), b"{\"server_group\":");
         let r = response_schema(&ctx(), op("showProtectionGroup"), &ex);
         assert_eq!(r.outcome, Outcome::Failed);
-        assert_eq!(
-            r.failures[0].title,
-            "the status 200 body is not JSON, so it cannot fit its schema"
-        );
+        assert_eq!(r.failures[0].title, "the status 200 body is not JSON, so it cannot fit its schema");
     }
 
     #[test]
     fn huge_and_oddly_typed_bodies_do_not_panic() {
         let body = json!({"server_groups": (0..2000).map(|i| json!({"id": i})).collect::<Vec<_>>(), "count": 1e308});
-        let ex = Exchange::fake(
-            "listProtectionGroups",
-            "GET",
-            "/v1/p/server-groups",
-            200,
-            body,
-        );
+        let ex = Exchange::fake("listProtectionGroups", "GET", "/v1/p/server-groups", 200, body);
         let r = response_schema(&ctx(), op("listProtectionGroups"), &ex);
         assert_eq!(r.outcome, Outcome::Failed);
         assert!(r.failures.len() > 2000);
@@ -391,45 +310,17 @@ mod tests {
 
     #[test]
     fn undocumented_statuses_bodiless_statuses_and_no_response_are_skipped() {
-        let ex = Exchange::fake(
-            "showProtectionGroup",
-            "GET",
-            "/v1/p/server-groups/g",
-            418,
-            json!({}),
-        );
-        assert_eq!(
-            response_schema(&ctx(), op("showProtectionGroup"), &ex).outcome,
-            Outcome::Skipped
-        );
-        let ex = Exchange::fake(
-            "deleteFailureJob",
-            "DELETE",
-            "/v1/p/task-center/failure-jobs/j",
-            204,
-            json!(null),
-        );
-        assert_eq!(
-            response_schema(&ctx(), op("deleteFailureJob"), &ex).outcome,
-            Outcome::Skipped
-        );
-        let r = response_schema(
-            &ctx(),
-            op("showProtectionGroup"),
-            &no_response("showProtectionGroup"),
-        );
+        let ex = Exchange::fake("showProtectionGroup", "GET", "/v1/p/server-groups/g", 418, json!({}));
+        assert_eq!(response_schema(&ctx(), op("showProtectionGroup"), &ex).outcome, Outcome::Skipped);
+        let ex = Exchange::fake("deleteFailureJob", "DELETE", "/v1/p/task-center/failure-jobs/j", 204, json!(null));
+        assert_eq!(response_schema(&ctx(), op("deleteFailureJob"), &ex).outcome, Outcome::Skipped);
+        let r = response_schema(&ctx(), op("showProtectionGroup"), &no_response("showProtectionGroup"));
         assert_eq!(r.outcome, Outcome::Skipped);
     }
 
     #[test]
     fn an_error_body_of_no_documented_shape_fails() {
-        let ex = Exchange::fake(
-            "showProtectionGroup",
-            "GET",
-            "/v1/p/server-groups/g",
-            400,
-            json!({"message": "bad"}),
-        );
+        let ex = Exchange::fake("showProtectionGroup", "GET", "/v1/p/server-groups/g", 400, json!({"message": "bad"}));
         let r = response_schema(&ctx(), op("showProtectionGroup"), &ex);
         assert_eq!(r.outcome, Outcome::Failed, "{}", r.details());
     }

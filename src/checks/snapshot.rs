@@ -31,12 +31,7 @@ pub fn snapshot(
     let mut diffs = Vec::new();
     match mode {
         SnapshotMode::Exact => diff(stored, actual, String::new(), &mut diffs),
-        SnapshotMode::Shape => diff_shapes(
-            &shape_of(stored),
-            &shape_of(actual),
-            String::new(),
-            &mut diffs,
-        ),
+        SnapshotMode::Shape => diff_shapes(&shape_of(stored), &shape_of(actual), String::new(), &mut diffs),
     }
     let total = diffs.len();
     let spec = format!("snapshot {name}");
@@ -44,18 +39,12 @@ pub fn snapshot(
         .into_iter()
         .take(MAX_DIFFERENCES)
         .map(|d| {
-            let pointer = if d.pointer.is_empty() {
-                "(root)".to_owned()
-            } else {
-                d.pointer
-            };
+            let pointer = if d.pointer.is_empty() { "(root)".to_owned() } else { d.pointer };
             Failure::new(format!("{pointer}: {}", d.what), d.expected, d.actual).at(spec.clone())
         })
         .collect();
     if total > MAX_DIFFERENCES {
-        failures.push(
-            Failure::new(format!("... and {} more", total - MAX_DIFFERENCES), "", "").at(spec),
-        );
+        failures.push(Failure::new(format!("... and {} more", total - MAX_DIFFERENCES), "", "").at(spec));
     }
     CheckResult::from_failures(check, failures, ctx.strict)
 }
@@ -74,11 +63,7 @@ pub fn shape_of(v: &Value) -> Value {
         Value::Object(map) => {
             let mut keys: Vec<&String> = map.keys().collect();
             keys.sort();
-            Value::Object(
-                keys.into_iter()
-                    .map(|k| (k.clone(), shape_of(&map[k])))
-                    .collect::<Map<String, Value>>(),
-            )
+            Value::Object(keys.into_iter().map(|k| (k.clone(), shape_of(&map[k]))).collect::<Map<String, Value>>())
         }
         Value::Array(items) => {
             let mut shapes: Vec<(String, Value)> = items
@@ -103,19 +88,8 @@ struct Difference {
     actual: String,
 }
 
-fn push(
-    out: &mut Vec<Difference>,
-    pointer: &str,
-    what: &'static str,
-    expected: String,
-    actual: String,
-) {
-    out.push(Difference {
-        pointer: pointer.to_owned(),
-        what,
-        expected,
-        actual,
-    });
+fn push(out: &mut Vec<Difference>, pointer: &str, what: &'static str, expected: String, actual: String) {
+    out.push(Difference { pointer: pointer.to_owned(), what, expected, actual });
 }
 
 fn escape(key: &str) -> String {
@@ -150,32 +124,14 @@ fn diff(stored: &Value, actual: &Value, pointer: String, out: &mut Vec<Differenc
                 diff(sv, av, format!("{pointer}/{i}"), out);
             }
             for (i, sv) in s.iter().enumerate().skip(a.len()) {
-                push(
-                    out,
-                    &format!("{pointer}/{i}"),
-                    "missing",
-                    value_excerpt(sv),
-                    "(absent)".into(),
-                );
+                push(out, &format!("{pointer}/{i}"), "missing", value_excerpt(sv), "(absent)".into());
             }
             for (i, av) in a.iter().enumerate().skip(s.len()) {
-                push(
-                    out,
-                    &format!("{pointer}/{i}"),
-                    "not in the snapshot",
-                    "(absent)".into(),
-                    value_excerpt(av),
-                );
+                push(out, &format!("{pointer}/{i}"), "not in the snapshot", "(absent)".into(), value_excerpt(av));
             }
         }
         (s, a) if s == a => {}
-        (s, a) => push(
-            out,
-            &pointer,
-            "differs from the snapshot",
-            value_excerpt(s),
-            value_excerpt(a),
-        ),
+        (s, a) => push(out, &pointer, "differs from the snapshot", value_excerpt(s), value_excerpt(a)),
     }
 }
 
@@ -209,32 +165,14 @@ fn diff_shapes(stored: &Value, actual: &Value, pointer: String, out: &mut Vec<Di
         (Value::Array(s), Value::Array(a)) => {
             let p = format!("{pointer}/*");
             for sv in s.iter().filter(|sv| !a.contains(sv)) {
-                push(
-                    out,
-                    &p,
-                    "item shape missing",
-                    value_excerpt(sv),
-                    "(absent)".into(),
-                );
+                push(out, &p, "item shape missing", value_excerpt(sv), "(absent)".into());
             }
             for av in a.iter().filter(|av| !s.contains(av)) {
-                push(
-                    out,
-                    &p,
-                    "item shape not in the snapshot",
-                    "(absent)".into(),
-                    value_excerpt(av),
-                );
+                push(out, &p, "item shape not in the snapshot", "(absent)".into(), value_excerpt(av));
             }
         }
         (s, a) if s == a => {}
-        (s, a) => push(
-            out,
-            &pointer,
-            "has another type than in the snapshot",
-            value_excerpt(s),
-            value_excerpt(a),
-        ),
+        (s, a) => push(out, &pointer, "has another type than in the snapshot", value_excerpt(s), value_excerpt(a)),
     }
 }
 
@@ -248,13 +186,7 @@ mod tests {
     #[test]
     fn an_equal_payload_passes() {
         let v = json!({"server_group": {"id": "<server_group_id:1>", "status": "available", "tags": [1, 2]}});
-        let r = snapshot(
-            &ctx(),
-            "show_protection_group",
-            SnapshotMode::Exact,
-            &v,
-            Some(&v.clone()),
-        );
+        let r = snapshot(&ctx(), "show_protection_group", SnapshotMode::Exact, &v, Some(&v.clone()));
         assert_eq!(r.outcome, Outcome::Passed, "{}", r.details());
     }
 
@@ -262,10 +194,7 @@ mod tests {
     fn key_order_does_not_matter() {
         let a = json!({"a": 1, "b": 2});
         let b = json!({"b": 2, "a": 1});
-        assert_eq!(
-            snapshot(&ctx(), "x", SnapshotMode::Exact, &a, Some(&b)).outcome,
-            Outcome::Passed
-        );
+        assert_eq!(snapshot(&ctx(), "x", SnapshotMode::Exact, &a, Some(&b)).outcome, Outcome::Passed);
     }
 
     #[test]
@@ -302,26 +231,14 @@ mod tests {
 
     #[test]
     fn a_different_root_type_is_one_failure() {
-        let r = snapshot(
-            &ctx(),
-            "x",
-            SnapshotMode::Exact,
-            &json!([1]),
-            Some(&json!({"a": 1})),
-        );
+        let r = snapshot(&ctx(), "x", SnapshotMode::Exact, &json!([1]), Some(&json!({"a": 1})));
         assert_eq!(r.failures.len(), 1);
         assert_eq!(r.failures[0].title, "(root): differs from the snapshot");
     }
 
     #[test]
     fn no_recorded_snapshot_is_skipped() {
-        let r = snapshot(
-            &ctx(),
-            "show_protection_group",
-            SnapshotMode::Exact,
-            &json!({}),
-            None,
-        );
+        let r = snapshot(&ctx(), "show_protection_group", SnapshotMode::Exact, &json!({}), None);
         assert_eq!(r.outcome, Outcome::Skipped);
         assert_eq!(r.message, "no snapshot recorded for show_protection_group");
     }
@@ -329,10 +246,7 @@ mod tests {
     #[test]
     fn the_shape_keeps_keys_and_names_leaf_types() {
         let v = json!({"b": [1, 2.5, "x", {"k": null}, {"k": true}, 3], "a": false});
-        assert_eq!(
-            shape_of(&v),
-            json!({"a": "boolean", "b": ["number", "string", {"k": "boolean"}, {"k": "null"}]})
-        );
+        assert_eq!(shape_of(&v), json!({"a": "boolean", "b": ["number", "string", {"k": "boolean"}, {"k": "null"}]}));
         assert_eq!(shape_of(&json!([])), json!([]));
     }
 
@@ -364,23 +278,14 @@ mod tests {
         let actual = json!({"items": [{"id": "a"}, {"id": null}]});
         let r = snapshot(&ctx(), "x", SnapshotMode::Shape, &actual, Some(&stored));
         assert_eq!(r.failures.len(), 1, "{}", r.details());
-        assert_eq!(
-            r.failures[0].title,
-            "/items/*: item shape not in the snapshot"
-        );
+        assert_eq!(r.failures[0].title, "/items/*: item shape not in the snapshot");
     }
 
     #[test]
     fn the_failure_display_is_stable() {
         let stored = json!({"items": [{"id": "a", "n": 1}], "count": 1});
         let actual = json!({"items": [{"id": 5, "extra": true}], "count": "1"});
-        let r = snapshot(
-            &ctx(),
-            "list_protection_groups",
-            SnapshotMode::Shape,
-            &actual,
-            Some(&stored),
-        );
+        let r = snapshot(&ctx(), "list_protection_groups", SnapshotMode::Shape, &actual, Some(&stored));
         insta::assert_snapshot!(crate::checks::test_support::display(&r));
     }
 }

@@ -5,29 +5,15 @@ use super::{list, CheckContext, CheckName, CheckResult, Failure, STATES_SPEC};
 use crate::spec::Machine;
 
 /// Judges the statuses `observed` (in order) of the resource `resource_id` of `machine`.
-pub fn state_transition(
-    ctx: &CheckContext,
-    machine: &str,
-    resource_id: &str,
-    observed: &[String],
-) -> CheckResult {
+pub fn state_transition(ctx: &CheckContext, machine: &str, resource_id: &str, observed: &[String]) -> CheckResult {
     let name = CheckName::StateTransition;
     if observed.is_empty() {
-        return CheckResult::skipped(
-            name,
-            format!("no status of {machine} {resource_id} was observed"),
-        );
+        return CheckResult::skipped(name, format!("no status of {machine} {resource_id} was observed"));
     }
     let states = &ctx.specs.states;
     let Some(m) = states.machines.get(machine) else {
         let known: Vec<&String> = states.machines.keys().collect();
-        return CheckResult::skipped(
-            name,
-            format!(
-                "unknown state machine `{machine}` (known: {})",
-                list(&known)
-            ),
-        );
+        return CheckResult::skipped(name, format!("unknown state machine `{machine}` (known: {})", list(&known)));
     };
     let spec = format!("{STATES_SPEC} machines.{machine}");
     let mut failures = Vec::new();
@@ -84,21 +70,11 @@ pub fn state_transition(
             continue;
         }
         judged.push((from, to));
-        let occurrences = runs
-            .windows(2)
-            .filter(|p| p[0].1 == from && p[1].1 == to)
-            .count();
-        let times = if occurrences > 1 {
-            format!(", {occurrences} times")
-        } else {
-            String::new()
-        };
+        let occurrences = runs.windows(2).filter(|p| p[0].1 == from && p[1].1 == to).count();
+        let times = if occurrences > 1 { format!(", {occurrences} times") } else { String::new() };
         // A state named only in A.1 has no documented transitions: the verdict is disputed.
         let mut disputes: Vec<String> = Vec::new();
-        for info in [from_info, to_info]
-            .into_iter()
-            .filter(|s| s.named_only_in.is_some())
-        {
+        for info in [from_info, to_info].into_iter().filter(|s| s.named_only_in.is_some()) {
             for d in &info.disagreements {
                 if !disputes.contains(d) {
                     disputes.push(d.clone());
@@ -109,11 +85,7 @@ pub fn state_transition(
             Failure::new(
                 format!("illegal transition {from} -> {to} of {machine} {resource_id}"),
                 successors_text(ctx, machine, m, from),
-                format!(
-                    "{from} -> {to} (observations {} and {}{times})",
-                    i + 1,
-                    j + 1
-                ),
+                format!("{from} -> {to} (observations {} and {}{times})", i + 1, j + 1),
             )
             .at(spec.clone())
             .disputed(&disputes),
@@ -149,81 +121,41 @@ mod tests {
 
     #[test]
     fn a_documented_lifecycle_passes() {
-        let observed = seq(&[
-            "creating",
-            "creating",
-            "available",
-            "starting",
-            "protected",
-            "failing-over",
-            "failed-over",
-        ]);
+        let observed =
+            seq(&["creating", "creating", "available", "starting", "protected", "failing-over", "failed-over"]);
         let r = state_transition(&ctx(), "server_group", "g1", &observed);
         assert_eq!(r.outcome, Outcome::Passed, "{}", r.details());
     }
 
     #[test]
     fn a_skipped_transitional_state_passes() {
-        let r = state_transition(
-            &ctx(),
-            "server_group",
-            "g1",
-            &seq(&["available", "protected"]),
-        );
+        let r = state_transition(&ctx(), "server_group", "g1", &seq(&["available", "protected"]));
         assert_eq!(r.outcome, Outcome::Passed, "{}", r.details());
     }
 
     #[test]
     fn an_illegal_transition_fails_with_the_allowed_successors() {
-        let r = state_transition(
-            &ctx(),
-            "server_group",
-            "g1",
-            &seq(&["available", "available", "failed-over"]),
-        );
+        let r = state_transition(&ctx(), "server_group", "g1", &seq(&["available", "available", "failed-over"]));
         assert_eq!(r.outcome, Outcome::Failed);
         let f = &r.failures[0];
-        assert_eq!(
-            f.title,
-            "illegal transition available -> failed-over of server_group g1"
-        );
-        assert!(
-            f.expected.starts_with("available followed by one of: "),
-            "{}",
-            f.expected
-        );
+        assert_eq!(f.title, "illegal transition available -> failed-over of server_group g1");
+        assert!(f.expected.starts_with("available followed by one of: "), "{}", f.expected);
         assert!(f.expected.contains("starting"), "{}", f.expected);
         assert_eq!(f.actual, "available -> failed-over (observations 1 and 3)");
-        assert_eq!(
-            f.spec.as_deref(),
-            Some("specs/states.yaml machines.server_group")
-        );
+        assert_eq!(f.spec.as_deref(), Some("specs/states.yaml machines.server_group"));
     }
 
     #[test]
     fn a_change_after_a_terminal_job_state_fails() {
-        let r = state_transition(
-            &ctx(),
-            "job",
-            "j1",
-            &seq(&["INIT", "SUCCESS", "RUNNING", "SUCCESS"]),
-        );
+        let r = state_transition(&ctx(), "job", "j1", &seq(&["INIT", "SUCCESS", "RUNNING", "SUCCESS"]));
         assert_eq!(r.outcome, Outcome::Failed);
         assert_eq!(r.failures.len(), 1, "{}", r.details());
-        assert_eq!(
-            r.failures[0].expected,
-            "no change after the terminal state SUCCESS"
-        );
+        assert_eq!(r.failures[0].expected, "no change after the terminal state SUCCESS");
     }
 
     #[test]
     fn an_unknown_status_fails_once() {
-        let r = state_transition(
-            &ctx(),
-            "dr_drill",
-            "d1",
-            &seq(&["creating", "ready", "ready", "available"]),
-        );
+        let r = state_transition(&ctx(), "dr_drill", "d1", &seq(&["creating", "ready", "ready", "available"]));
         assert_eq!(r.outcome, Outcome::Failed);
         assert_eq!(r.failures.len(), 1, "{}", r.details());
         assert_eq!(r.failures[0].title, "unknown status `ready` of dr_drill d1");
@@ -231,43 +163,23 @@ mod tests {
 
     #[test]
     fn a_state_named_only_in_a1_warns_with_its_inc_ids() {
-        let r = state_transition(
-            &ctx(),
-            "server_group",
-            "g1",
-            &seq(&["failed-over", "failed-over-back"]),
-        );
+        let r = state_transition(&ctx(), "server_group", "g1", &seq(&["failed-over", "failed-over-back"]));
         assert_eq!(r.outcome, Outcome::Warned, "{}", r.details());
-        assert!(r
-            .failures
-            .iter()
-            .all(|f| f.disagreements.contains(&"INC-07".to_owned())));
+        assert!(r.failures.iter().all(|f| f.disagreements.contains(&"INC-07".to_owned())));
         let r = state_transition(&strict(), "server_group", "g1", &seq(&["failed-over-back"]));
         assert_eq!(r.outcome, Outcome::Failed);
     }
 
     #[test]
     fn a_repeated_illegal_transition_is_reported_once_with_its_count() {
-        let r = state_transition(
-            &ctx(),
-            "dr_drill",
-            "d1",
-            &seq(&["available", "creating", "available", "creating"]),
-        );
+        let r = state_transition(&ctx(), "dr_drill", "d1", &seq(&["available", "creating", "available", "creating"]));
         assert_eq!(r.failures.len(), 1, "{}", r.details());
-        assert!(
-            r.failures[0].actual.ends_with(", 2 times)"),
-            "{}",
-            r.failures[0].actual
-        );
+        assert!(r.failures[0].actual.ends_with(", 2 times)"), "{}", r.failures[0].actual);
     }
 
     #[test]
     fn nothing_observed_or_an_unknown_machine_is_skipped() {
-        assert_eq!(
-            state_transition(&ctx(), "server_group", "g1", &[]).outcome,
-            Outcome::Skipped
-        );
+        assert_eq!(state_transition(&ctx(), "server_group", "g1", &[]).outcome, Outcome::Skipped);
         let r = state_transition(&ctx(), "volume", "v1", &seq(&["available"]));
         assert_eq!(r.outcome, Outcome::Skipped);
         assert!(r.message.contains("server_group"));

@@ -8,27 +8,15 @@ use crate::spec::Operation;
 /// Judges the status of `ex` against the statuses the case expects and those `op` documents.
 ///
 /// An empty `expected` means "any documented status": only the documentation rule applies.
-pub fn status_code(
-    ctx: &CheckContext,
-    op: &Operation,
-    expected: &[u16],
-    ex: &Exchange,
-) -> CheckResult {
+pub fn status_code(ctx: &CheckContext, op: &Operation, expected: &[u16], ex: &Exchange) -> CheckResult {
     let name = CheckName::StatusCode;
     let documented: Vec<u16> = op.responses.keys().copied().collect();
     let resp = match &ex.response {
         Ok(resp) => resp,
         Err(e) => {
-            let wanted = if expected.is_empty() {
-                list(&documented)
-            } else {
-                list(expected)
-            };
+            let wanted = if expected.is_empty() { list(&documented) } else { list(expected) };
             let failure = Failure::new(
-                format!(
-                    "no response to {} {}: {}",
-                    ex.request.method, ex.request.path, e.message
-                ),
+                format!("no response to {} {}: {}", ex.request.method, ex.request.path, e.message),
                 format!("an HTTP answer with status {wanted}"),
                 format!("{:?} error: {}", e.kind, e.message),
             )
@@ -40,11 +28,7 @@ pub fn status_code(
     if !expected.is_empty() && !expected.contains(&resp.status) {
         failures.push(
             Failure::new(
-                format!(
-                    "status {} where {} was expected",
-                    resp.status,
-                    list(expected)
-                ),
+                format!("status {} where {} was expected", resp.status, list(expected)),
                 format!("status {}", list(expected)),
                 format!("status {}: {}", resp.status, body_excerpt(resp)),
             )
@@ -73,13 +57,8 @@ mod tests {
 
     #[test]
     fn an_expected_and_documented_status_passes() {
-        let ex = Exchange::fake(
-            "showProtectionGroup",
-            "GET",
-            "/v1/p/server-groups/g",
-            200,
-            json!({"server_group": {}}),
-        );
+        let ex =
+            Exchange::fake("showProtectionGroup", "GET", "/v1/p/server-groups/g", 200, json!({"server_group": {}}));
         let r = status_code(&ctx(), op("showProtectionGroup"), &[200], &ex);
         assert_eq!(r.outcome, Outcome::Passed, "{}", r.details());
     }
@@ -99,51 +78,25 @@ mod tests {
         assert_eq!(r.failures.len(), 1);
         let f = &r.failures[0];
         assert_eq!(f.title, "status 400 where 200 was expected");
-        assert!(
-            f.actual.starts_with("status 400: {\"error\""),
-            "{}",
-            f.actual
-        );
+        assert!(f.actual.starts_with("status 400: {\"error\""), "{}", f.actual);
         let body = f.actual.trim_start_matches("status 400: ");
         assert!(body.chars().count() <= 200, "{}", body.chars().count());
-        assert!(f
-            .spec
-            .as_deref()
-            .is_some_and(|s| s.starts_with("specs/sdrs-v1.openapi.yaml:")));
+        assert!(f.spec.as_deref().is_some_and(|s| s.starts_with("specs/sdrs-v1.openapi.yaml:")));
     }
 
     #[test]
     fn an_undocumented_status_fails_even_when_expected() {
-        let ex = Exchange::fake(
-            "showProtectionGroup",
-            "GET",
-            "/v1/p/server-groups/g",
-            418,
-            json!({"teapot": true}),
-        );
+        let ex = Exchange::fake("showProtectionGroup", "GET", "/v1/p/server-groups/g", 418, json!({"teapot": true}));
         let r = status_code(&ctx(), op("showProtectionGroup"), &[200, 418], &ex);
         assert_eq!(r.outcome, Outcome::Failed);
         assert_eq!(r.failures.len(), 1);
-        assert_eq!(
-            r.failures[0].title,
-            "undocumented status 418 for showProtectionGroup"
-        );
-        assert!(
-            r.failures[0].expected.contains("200, 400, 401"),
-            "{}",
-            r.failures[0].expected
-        );
+        assert_eq!(r.failures[0].title, "undocumented status 418 for showProtectionGroup");
+        assert!(r.failures[0].expected.contains("200, 400, 401"), "{}", r.failures[0].expected);
     }
 
     #[test]
     fn an_unexpected_undocumented_status_reports_both_violations() {
-        let ex = Exchange::fake(
-            "showProtectionGroup",
-            "GET",
-            "/v1/p/server-groups/g",
-            202,
-            json!(null),
-        );
+        let ex = Exchange::fake("showProtectionGroup", "GET", "/v1/p/server-groups/g", 202, json!(null));
         let r = status_code(&ctx(), op("showProtectionGroup"), &[200], &ex);
         assert_eq!(r.failures.len(), 2);
         assert!(r.failures[0].actual.ends_with("(empty body)"));
@@ -160,13 +113,7 @@ mod tests {
 
     #[test]
     fn an_empty_expectation_checks_only_the_documentation() {
-        let ex = Exchange::fake(
-            "deleteFailureJob",
-            "DELETE",
-            "/v1/p/task-center/failure-jobs/j",
-            204,
-            json!(null),
-        );
+        let ex = Exchange::fake("deleteFailureJob", "DELETE", "/v1/p/task-center/failure-jobs/j", 204, json!(null));
         let r = status_code(&ctx(), op("deleteFailureJob"), &[], &ex);
         assert_eq!(r.outcome, Outcome::Passed, "{}", r.details());
     }
@@ -185,20 +132,9 @@ mod tests {
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines[0], "status 404 where 200 was expected");
         assert_eq!(lines[1], "  expected: status 200");
-        assert_eq!(
-            lines[2],
-            r#"  actual:   status 404: {"itemNotFound":{"code":"SDRS.1013","message":"gone"}}"#
-        );
-        assert!(
-            lines[3].starts_with("  spec:     specs/sdrs-v1.openapi.yaml:"),
-            "{}",
-            lines[3]
-        );
-        assert!(
-            lines[3].ends_with(" (showProtectionGroup responses)"),
-            "{}",
-            lines[3]
-        );
+        assert_eq!(lines[2], r#"  actual:   status 404: {"itemNotFound":{"code":"SDRS.1013","message":"gone"}}"#);
+        assert!(lines[3].starts_with("  spec:     specs/sdrs-v1.openapi.yaml:"), "{}", lines[3]);
+        assert!(lines[3].ends_with(" (showProtectionGroup responses)"), "{}", lines[3]);
     }
 
     #[test]

@@ -26,7 +26,8 @@ pub struct Baseline {
 impl Baseline {
     /// Reads a baseline (YAML).
     pub fn load(path: &Path) -> Result<Baseline, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read baseline {}: {e}", path.display()))?;
+        let text =
+            std::fs::read_to_string(path).map_err(|e| format!("cannot read baseline {}: {e}", path.display()))?;
         serde_yaml_ng::from_str(&text).map_err(|e| {
             let line = e.location().map(|l| l.line()).unwrap_or(0);
             format!("{}:{line}: invalid baseline: {e}", path.display())
@@ -37,7 +38,8 @@ impl Baseline {
     pub fn save(&self, path: &Path) -> Result<(), String> {
         let text = serde_yaml_ng::to_string(self).map_err(|e| e.to_string())?;
         let header = "# Cases expected to fail against this target, with the reason. Written by --write-baseline.\n";
-        std::fs::write(path, format!("{header}{text}")).map_err(|e| format!("cannot write baseline {}: {e}", path.display()))
+        std::fs::write(path, format!("{header}{text}"))
+            .map_err(|e| format!("cannot write baseline {}: {e}", path.display()))
     }
 
     /// The current failures of a report.
@@ -51,7 +53,12 @@ impl Baseline {
                 reason: c
                     .baseline
                     .clone()
-                    .or_else(|| c.checks.iter().find(|k| k.outcome == crate::checks::Outcome::Failed).map(|k| format!("{}: {}", k.name, k.title())))
+                    .or_else(|| {
+                        c.checks
+                            .iter()
+                            .find(|k| k.outcome == crate::checks::Outcome::Failed)
+                            .map(|k| format!("{}: {}", k.name, k.title()))
+                    })
                     .or_else(|| c.reason.clone())
                     .unwrap_or_default(),
             })
@@ -96,8 +103,16 @@ mod tests {
 
     #[test]
     fn a_listed_failure_becomes_expected_and_a_listed_pass_gets_a_note() {
-        let mut report = RunReport { cases: vec![case("a", CaseOutcome::Failed), case("b", CaseOutcome::Passed), case("c", CaseOutcome::Failed)], ..RunReport::default() };
-        let b = Baseline { expected_failures: vec![Expected { id: "a".into(), reason: "known".into() }, Expected { id: "b".into(), reason: "old".into() }] };
+        let mut report = RunReport {
+            cases: vec![case("a", CaseOutcome::Failed), case("b", CaseOutcome::Passed), case("c", CaseOutcome::Failed)],
+            ..RunReport::default()
+        };
+        let b = Baseline {
+            expected_failures: vec![
+                Expected { id: "a".into(), reason: "known".into() },
+                Expected { id: "b".into(), reason: "old".into() },
+            ],
+        };
         b.apply(&mut report);
         assert_eq!(report.cases[0].outcome, CaseOutcome::ExpectedFail);
         assert!(report.cases[1].baseline.as_deref().unwrap().contains("remove"));

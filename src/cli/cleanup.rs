@@ -12,7 +12,8 @@ pub(super) async fn cleanup(args: CleanupArgs) -> Result<i32, CliError> {
     let entries = Ledger::read(&path).map_err(CliError::new)?;
     let left = outstanding(&entries);
     let prefixes: Vec<String> = {
-        let mut p: Vec<String> = entries.iter().filter(|e| e.event == "intent" && !e.prefix.is_empty()).map(|e| e.prefix.clone()).collect();
+        let mut p: Vec<String> =
+            entries.iter().filter(|e| e.event == "intent" && !e.prefix.is_empty()).map(|e| e.prefix.clone()).collect();
         p.sort();
         p.dedup();
         p
@@ -22,7 +23,12 @@ pub(super) async fn cleanup(args: CleanupArgs) -> Result<i32, CliError> {
         return Ok(exit::OK);
     }
     let recorded = entries.iter().rev().find(|e| !e.endpoint.is_empty());
-    let url = args.target.endpoint.clone().or_else(|| recorded.map(|e| e.endpoint.clone())).ok_or_else(|| CliError::new("no endpoint: give --endpoint"))?;
+    let url = args
+        .target
+        .endpoint
+        .clone()
+        .or_else(|| recorded.map(|e| e.endpoint.clone()))
+        .ok_or_else(|| CliError::new("no endpoint: give --endpoint"))?;
     let project_id = args
         .target
         .project_id
@@ -47,7 +53,8 @@ pub(super) async fn cleanup(args: CleanupArgs) -> Result<i32, CliError> {
     };
     let runner = Runner::new(config).await.map_err(|e| CliError::new(e.to_string()))?;
     runner.preflight().await.map_err(|e| CliError::new(e.to_string()))?;
-    let jobs: Vec<String> = entries.iter().filter(|e| e.event == "job" && !e.job_id.is_empty()).map(|e| e.job_id.clone()).collect();
+    let jobs: Vec<String> =
+        entries.iter().filter(|e| e.event == "job" && !e.job_id.is_empty()).map(|e| e.job_id.clone()).collect();
     let notes = runner.cleanup_ledger(&left, &prefixes, &jobs).await;
     for n in &notes {
         eprintln!("could not delete {n}");

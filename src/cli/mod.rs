@@ -4,8 +4,8 @@
 mod args;
 mod baseline;
 mod cleanup;
-mod matrix;
 pub mod exit;
+mod matrix;
 
 pub use args::Cli;
 
@@ -50,14 +50,21 @@ pub fn main_with(cli: Cli) -> Result<i32, CliError> {
 fn auth_of(t: &TargetArgs) -> Result<Auth, CliError> {
     match (&t.token, &t.ak, &t.sk) {
         (_, Some(ak), Some(sk)) => Ok(Auth::AkSk { access_key: Secret::new(ak), secret_key: Secret::new(sk) }),
-        (_, Some(_), None) | (_, None, Some(_)) => Err(CliError::new("--ak and --sk go together (or HW_ACCESS_KEY and HW_SECRET_KEY)")),
+        (_, Some(_), None) | (_, None, Some(_)) => {
+            Err(CliError::new("--ak and --sk go together (or HW_ACCESS_KEY and HW_SECRET_KEY)"))
+        }
         (Some(token), None, None) => Ok(Auth::Token(Secret::new(token))),
-        (None, None, None) => Err(CliError::new("no credentials: give --token, or --ak and --sk (or HW_AUTH_TOKEN, HW_ACCESS_KEY, HW_SECRET_KEY)")),
+        (None, None, None) => Err(CliError::new(
+            "no credentials: give --token, or --ak and --sk (or HW_AUTH_TOKEN, HW_ACCESS_KEY, HW_SECRET_KEY)",
+        )),
     }
 }
 
 fn is_loopback(url: &str) -> bool {
-    reqwest::Url::parse(url).ok().and_then(|u| u.host_str().map(str::to_owned)).is_some_and(|h| h == "127.0.0.1" || h == "localhost" || h == "[::1]")
+    reqwest::Url::parse(url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_owned))
+        .is_some_and(|h| h == "127.0.0.1" || h == "localhost" || h == "[::1]")
 }
 
 /// Builds the target configuration from flags, environment and profile.
@@ -70,18 +77,22 @@ pub fn target_config(t: &TargetArgs, faults: &[String]) -> Result<Option<TargetC
         return Ok(None);
     }
     if !faults.is_empty() {
-        return Err(CliError::new("--fault applies to the embedded emulator only (use `serve --fault` for another process)"));
+        return Err(CliError::new(
+            "--fault applies to the embedded emulator only (use `serve --fault` for another process)",
+        ));
     }
     let (profile, profile_name) = match &t.profile {
         Some(name) => (Profile::resolve(name).map_err(|e| CliError::new(e.to_string()))?, Some(name.clone())),
         None => (Profile::emulator_default(), None),
     };
-    let url = t.endpoint.clone().or(profile.endpoint.clone()).ok_or_else(|| CliError::new("no endpoint: give --endpoint or put `endpoint` in the profile"))?;
-    let project_id = t
-        .project_id
+    let url = t
+        .endpoint
         .clone()
-        .or(profile.project_id.clone())
-        .ok_or_else(|| CliError::new("no project id: give --project-id (or HW_PROJECT_ID) or put `project_id` in the profile"))?;
+        .or(profile.endpoint.clone())
+        .ok_or_else(|| CliError::new("no endpoint: give --endpoint or put `endpoint` in the profile"))?;
+    let project_id = t.project_id.clone().or(profile.project_id.clone()).ok_or_else(|| {
+        CliError::new("no project id: give --project-id (or HW_PROJECT_ID) or put `project_id` in the profile")
+    })?;
     Ok(Some(TargetConfig::Endpoint {
         url,
         project_id,
@@ -151,7 +162,8 @@ async fn run(args: RunArgs) -> Result<i32, CliError> {
     let bar = interactive.then(|| {
         let pb = indicatif::ProgressBar::new(runner.cases().len() as u64);
         pb.set_style(
-            indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} cases, {msg}").unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} cases, {msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
         );
         pb
     });
@@ -224,7 +236,9 @@ fn print_faults_caught(args: &RunArgs, report: &RunReport) {
 }
 
 fn write_reports(args: &RunArgs, report: &RunReport) -> Result<(), CliError> {
-    let io = |what: &str, p: &std::path::Path, e: std::io::Error| CliError::new(format!("cannot write the {what} report {}: {e}", p.display()));
+    let io = |what: &str, p: &std::path::Path, e: std::io::Error| {
+        CliError::new(format!("cannot write the {what} report {}: {e}", p.display()))
+    };
     if let Some(p) = &args.json {
         report::write_json(report, p).map_err(|e| io("JSON", p, e))?;
     }
@@ -279,7 +293,8 @@ async fn list(args: args::ListArgs) -> Result<i32, CliError> {
         if !args.select.filters.is_empty() && !args.select.filters.iter().any(|f| crate::cases::matches(&c, f)) {
             continue;
         }
-        let mut skip = c.skip.clone().or_else(|| pool_check.impossible(&c.needs).map(|w| format!("missing prerequisite: {w}")));
+        let mut skip =
+            c.skip.clone().or_else(|| pool_check.impossible(&c.needs).map(|w| format!("missing prerequisite: {w}")));
         if skip.is_none() && args.select.mode == ModeArg::Readonly && !c.is_read_only(specs) {
             skip = Some("readonly mode sends only GET requests".into());
         }

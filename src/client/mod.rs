@@ -44,7 +44,9 @@ impl Auth {
         match self {
             Auth::None => Vec::new(),
             Auth::Token(t) => vec![t.expose().to_owned()],
-            Auth::AkSk { access_key, secret_key } => vec![access_key.expose().to_owned(), secret_key.expose().to_owned()],
+            Auth::AkSk { access_key, secret_key } => {
+                vec![access_key.expose().to_owned(), secret_key.expose().to_owned()]
+            }
         }
     }
 }
@@ -132,9 +134,13 @@ pub fn encode(s: &str) -> String {
 impl Client {
     /// A client for `target`.
     pub fn new(target: Target, options: ClientOptions) -> Result<Client, ClientError> {
-        let url = reqwest::Url::parse(&target.base_url).map_err(|e| ClientError::Endpoint(target.base_url.clone(), e.to_string()))?;
+        let url = reqwest::Url::parse(&target.base_url)
+            .map_err(|e| ClientError::Endpoint(target.base_url.clone(), e.to_string()))?;
         if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-            return Err(ClientError::Endpoint(target.base_url.clone(), "expected http:// or https:// with a host".into()));
+            return Err(ClientError::Endpoint(
+                target.base_url.clone(),
+                "expected http:// or https:// with a host".into(),
+            ));
         }
         let loopback = matches!(url.host_str(), Some("127.0.0.1") | Some("localhost") | Some("[::1]") | Some("::1"));
         let mut builder = reqwest::Client::builder()
@@ -197,15 +203,18 @@ impl Client {
         self.pace().await;
         let encoded_path: String =
             req.path.split('/').map(|seg| encode(&percent_decode(seg))).collect::<Vec<_>>().join("/");
-        let query: String = req.query.iter().map(|(k, v)| format!("{}={}", encode(k), encode(v))).collect::<Vec<_>>().join("&");
+        let query: String =
+            req.query.iter().map(|(k, v)| format!("{}={}", encode(k), encode(v))).collect::<Vec<_>>().join("&");
         let path_and_query = if query.is_empty() { encoded_path.clone() } else { format!("{encoded_path}?{query}") };
         let url = format!("{}{}", self.target.base_url, path_and_query);
         let host = reqwest::Url::parse(&url)
             .ok()
-            .and_then(|u| u.host_str().map(|h| match u.port() {
-                Some(p) => format!("{h}:{p}"),
-                None => h.to_owned(),
-            }))
+            .and_then(|u| {
+                u.host_str().map(|h| match u.port() {
+                    Some(p) => format!("{h}:{p}"),
+                    None => h.to_owned(),
+                })
+            })
             .unwrap_or_default();
         let mut headers: Vec<(String, String)> = Vec::new();
         if req.body.is_some() {
@@ -221,7 +230,11 @@ impl Client {
                 recorded.push(("X-Auth-Token".into(), "<redacted>".into()));
             }
             (Auth::AkSk { access_key, secret_key }, creds) => {
-                let sk = if creds == Credentials::Default { secret_key.expose().to_owned() } else { format!("{}-wrong", secret_key.expose()) };
+                let sk = if creds == Credentials::Default {
+                    secret_key.expose().to_owned()
+                } else {
+                    format!("{}-wrong", secret_key.expose())
+                };
                 let date = chrono::Utc::now().format("%Y%m%dT%H%M%SZ").to_string();
                 let mut signed = headers.clone();
                 signed.push(("Host".into(), host.clone()));
@@ -238,7 +251,8 @@ impl Client {
                 headers.push(("X-Sdk-Date".into(), date.clone()));
                 headers.push(("Authorization".into(), authorization));
                 recorded.push(("X-Sdk-Date".into(), date));
-                recorded.push(("Authorization".into(), "SDK-HMAC-SHA256 Access=<redacted>, Signature=<redacted>".into()));
+                recorded
+                    .push(("Authorization".into(), "SDK-HMAC-SHA256 Access=<redacted>, Signature=<redacted>".into()));
             }
             (_, _) => {
                 headers.push(("X-Auth-Token".into(), "invalid-token".into()));
@@ -278,7 +292,9 @@ impl Client {
         };
         let elapsed = started.elapsed();
         match &response {
-            Ok(r) => tracing::debug!(operation = %req.operation, status = r.status, ?elapsed, body = %truncate(&r.body_text(), 2000), "response"),
+            Ok(r) => {
+                tracing::debug!(operation = %req.operation, status = r.status, ?elapsed, body = %truncate(&r.body_text(), 2000), "response")
+            }
             Err(e) => tracing::debug!(operation = %req.operation, error = %e, ?elapsed, "no response"),
         }
         Exchange { operation: req.operation.clone(), request: record, response, elapsed }

@@ -28,7 +28,13 @@ impl RetryPolicy {
     }
 
     /// The delay before the next attempt, or `None` to stop.
-    pub fn delay(&self, attempt: u32, method: &str, exchange: &Exchange, retry_after: Option<Duration>) -> Option<Duration> {
+    pub fn delay(
+        &self,
+        attempt: u32,
+        method: &str,
+        exchange: &Exchange,
+        retry_after: Option<Duration>,
+    ) -> Option<Duration> {
         if attempt >= self.max_retries {
             return None;
         }

@@ -15,17 +15,11 @@ impl ConsoleReporter {
         match case.outcome {
             CaseOutcome::Failed => Some(match case.first_failed_check() {
                 Some(check) => format!("FAIL {} [{}] {}", case.id, check.name, check.title()),
-                None => format!(
-                    "FAIL {} {}",
-                    case.id,
-                    first_line(case.reason.as_deref().unwrap_or("failed"))
-                ),
+                None => format!("FAIL {} {}", case.id, first_line(case.reason.as_deref().unwrap_or("failed"))),
             }),
-            CaseOutcome::Error => Some(format!(
-                "ERROR {} {}",
-                case.id,
-                first_line(case.reason.as_deref().unwrap_or("harness error"))
-            )),
+            CaseOutcome::Error => {
+                Some(format!("ERROR {} {}", case.id, first_line(case.reason.as_deref().unwrap_or("harness error"))))
+            }
             _ => None,
         }
     }
@@ -45,20 +39,8 @@ impl ConsoleReporter {
             }] += 1;
         }
         if !operations.is_empty() {
-            let rows = operations
-                .into_iter()
-                .map(|(op, counts)| (op.to_string(), counts.to_vec()));
-            out.push_str(&table(
-                &[
-                    "operation",
-                    "passed",
-                    "failed",
-                    "warned",
-                    "skipped",
-                    "expected-fail",
-                ],
-                rows,
-            ));
+            let rows = operations.into_iter().map(|(op, counts)| (op.to_string(), counts.to_vec()));
+            out.push_str(&table(&["operation", "passed", "failed", "warned", "skipped", "expected-fail"], rows));
             out.push('\n');
         }
         let mut checks: BTreeMap<CheckName, [usize; 4]> = BTreeMap::new();
@@ -72,13 +54,8 @@ impl ConsoleReporter {
         }
         if !checks.is_empty() {
             // CheckName orders as CheckName::ALL, so the map is already in report order.
-            let rows = checks
-                .into_iter()
-                .map(|(name, counts)| (name.to_string(), counts.to_vec()));
-            out.push_str(&table(
-                &["check", "passed", "failed", "warned", "skipped"],
-                rows,
-            ));
+            let rows = checks.into_iter().map(|(name, counts)| (name.to_string(), counts.to_vec()));
+            out.push_str(&table(&["check", "passed", "failed", "warned", "skipped"], rows));
             out.push('\n');
         }
         out.push_str(&totals(report));
@@ -102,9 +79,8 @@ fn totals(report: &RunReport) -> String {
 
 /// A text table: the first column left-aligned, the counts right-aligned.
 fn table(header: &[&str], rows: impl Iterator<Item = (String, Vec<usize>)>) -> String {
-    let rows: Vec<(String, Vec<String>)> = rows
-        .map(|(name, counts)| (name, counts.iter().map(ToString::to_string).collect()))
-        .collect();
+    let rows: Vec<(String, Vec<String>)> =
+        rows.map(|(name, counts)| (name, counts.iter().map(ToString::to_string).collect())).collect();
     let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
     for (name, counts) in &rows {
         widths[0] = widths[0].max(name.len());
@@ -134,11 +110,7 @@ mod tests {
     #[test]
     fn a_failed_case_prints_its_first_failing_check_and_title() {
         let report = sample();
-        let lines: Vec<_> = report
-            .cases
-            .iter()
-            .filter_map(ConsoleReporter::case_line)
-            .collect();
+        let lines: Vec<_> = report.cases.iter().filter_map(ConsoleReporter::case_line).collect();
         assert_eq!(
             lines,
             [
@@ -150,19 +122,8 @@ mod tests {
 
     #[test]
     fn passing_warned_skipped_and_expected_cases_print_no_line() {
-        for outcome in [
-            CaseOutcome::Passed,
-            CaseOutcome::Warned,
-            CaseOutcome::Skipped,
-            CaseOutcome::ExpectedFail,
-        ] {
-            let c = case(
-                "a",
-                "f",
-                "op",
-                outcome,
-                vec![check(CheckName::StatusCode, Outcome::Failed, "x")],
-            );
+        for outcome in [CaseOutcome::Passed, CaseOutcome::Warned, CaseOutcome::Skipped, CaseOutcome::ExpectedFail] {
+            let c = case("a", "f", "op", outcome, vec![check(CheckName::StatusCode, Outcome::Failed, "x")]);
             assert_eq!(ConsoleReporter::case_line(&c), None);
         }
     }
@@ -171,10 +132,7 @@ mod tests {
     fn a_failed_case_without_a_failing_check_prints_its_reason() {
         let mut c = case("a.b", "f", "op", CaseOutcome::Failed, vec![]);
         c.reason = Some("cleanup left resources\nsecond line".to_string());
-        assert_eq!(
-            ConsoleReporter::case_line(&c).unwrap(),
-            "FAIL a.b cleanup left resources"
-        );
+        assert_eq!(ConsoleReporter::case_line(&c).unwrap(), "FAIL a.b cleanup left resources");
     }
 
     #[test]

@@ -31,12 +31,7 @@ mod tests {
     use serde_json::Value;
 
     fn keys(value: &Value) -> Vec<&str> {
-        value
-            .as_object()
-            .expect("an object")
-            .keys()
-            .map(String::as_str)
-            .collect()
+        value.as_object().expect("an object").keys().map(String::as_str).collect()
     }
 
     #[test]
@@ -48,34 +43,14 @@ mod tests {
     #[test]
     fn the_top_level_and_summary_keys_are_the_guides_in_order() {
         let value: Value = serde_json::from_str(&to_json(&sample())).unwrap();
-        assert_eq!(
-            keys(&value),
-            ["format_version", "summary", "target", "cases"]
-        );
+        assert_eq!(keys(&value), ["format_version", "summary", "target", "cases"]);
         assert_eq!(
             keys(&value["summary"]),
-            [
-                "total",
-                "passed",
-                "failed",
-                "warned",
-                "skipped",
-                "expected_fail",
-                "duration_ms"
-            ]
+            ["total", "passed", "failed", "warned", "skipped", "expected_fail", "duration_ms"]
         );
         assert_eq!(
             keys(&value["target"]),
-            [
-                "kind",
-                "endpoint",
-                "project_id",
-                "region",
-                "auth",
-                "mode",
-                "strict",
-                "run_id"
-            ]
+            ["kind", "endpoint", "project_id", "region", "auth", "mode", "strict", "run_id"]
         );
     }
 
@@ -83,22 +58,11 @@ mod tests {
     fn cases_and_checks_carry_exactly_the_documented_keys() {
         let value: Value = serde_json::from_str(&to_json(&sample())).unwrap();
         let cases = value["cases"].as_array().unwrap();
-        let base = [
-            "id",
-            "operation",
-            "family",
-            "kind",
-            "outcome",
-            "duration_ms",
-            "checks",
-        ];
+        let base = ["id", "operation", "family", "kind", "outcome", "duration_ms", "checks"];
         assert_eq!(keys(&cases[0]), base);
         assert_eq!(keys(&cases[3]), [&base[..], &["baseline"]].concat());
         assert_eq!(keys(&cases[4]), [&base[..], &["reason"]].concat());
-        assert_eq!(
-            keys(&cases[0]["checks"][0]),
-            ["name", "outcome", "message", "step"]
-        );
+        assert_eq!(keys(&cases[0]["checks"][0]), ["name", "outcome", "message", "step"]);
     }
 
     #[test]
@@ -116,9 +80,6 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("report.json");
         write_json(&sample(), &path).unwrap();
-        assert_eq!(
-            std::fs::read_to_string(&path).unwrap(),
-            to_json(&sample()) + "\n"
-        );
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), to_json(&sample()) + "\n");
     }
 }

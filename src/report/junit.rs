@@ -19,10 +19,7 @@ pub fn to_junit(report: &RunReport) -> String {
     junit.set_time(Duration::from_millis(report.summary.duration_ms));
     let mut families: BTreeMap<&str, Vec<&CaseReport>> = BTreeMap::new();
     for case in &report.cases {
-        families
-            .entry(case.family_or_other())
-            .or_default()
-            .push(case);
+        families.entry(case.family_or_other()).or_default().push(case);
     }
     for (family, cases) in families {
         let mut suite = TestSuite::new(family);
@@ -34,9 +31,7 @@ pub fn to_junit(report: &RunReport) -> String {
             ("target.strict", if t.strict { "true" } else { "false" }),
             ("target.run_id", t.run_id.as_str()),
         ]);
-        suite.set_time(Duration::from_millis(
-            cases.iter().map(|c| c.duration_ms).sum(),
-        ));
+        suite.set_time(Duration::from_millis(cases.iter().map(|c| c.duration_ms).sum()));
         suite.add_test_cases(cases.into_iter().map(test_case));
         junit.add_test_suite(suite);
     }
@@ -54,17 +49,11 @@ fn test_case(case: &CaseReport) -> TestCase {
     let mut out = None;
     let status = match case.outcome {
         CaseOutcome::Passed => {
-            out = case
-                .baseline
-                .as_ref()
-                .map(|note| format!("baseline: {note}\n"));
+            out = case.baseline.as_ref().map(|note| format!("baseline: {note}\n"));
             TestCaseStatus::success()
         }
         CaseOutcome::Warned => {
-            out = Some(format!(
-                "warnings (documents disagree):\n{}",
-                verdicts(case, &[Outcome::Warned])
-            ));
+            out = Some(format!("warnings (documents disagree):\n{}", verdicts(case, &[Outcome::Warned])));
             TestCaseStatus::success()
         }
         CaseOutcome::ExpectedFail => {
@@ -94,10 +83,7 @@ fn test_case(case: &CaseReport) -> TestCase {
             let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
             status.set_message(first_line(reason));
             status.set_type("harness-error");
-            status.set_description(format!(
-                "{reason}\n{}",
-                verdicts(case, &[Outcome::Failed, Outcome::Warned])
-            ));
+            status.set_description(format!("{reason}\n{}", verdicts(case, &[Outcome::Failed, Outcome::Warned])));
             status
         }
         CaseOutcome::Skipped => {
@@ -111,11 +97,7 @@ fn test_case(case: &CaseReport) -> TestCase {
         }
     };
     let mut test = TestCase::new(case.id.as_str(), status);
-    test.set_classname(format!(
-        "sdrs.{}.{}",
-        case.family_or_other(),
-        case.operation
-    ));
+    test.set_classname(format!("sdrs.{}.{}", case.family_or_other(), case.operation));
     test.set_time(Duration::from_millis(case.duration_ms));
     if !case.kind.is_empty() {
         test.add_property(("kind", case.kind.as_str()));
@@ -130,17 +112,8 @@ fn test_case(case: &CaseReport) -> TestCase {
 fn verdicts(case: &CaseReport, outcomes: &[Outcome]) -> String {
     let mut text = String::new();
     for check in case.checks.iter().filter(|c| outcomes.contains(&c.outcome)) {
-        let step = if check.step.is_empty() {
-            String::new()
-        } else {
-            format!(" [{}]", check.step)
-        };
-        text.push_str(&format!(
-            "{} ({}){step}: {}\n",
-            check.name,
-            check.outcome.as_str(),
-            check.message
-        ));
+        let step = if check.step.is_empty() { String::new() } else { format!(" [{}]", check.step) };
+        text.push_str(&format!("{} ({}){step}: {}\n", check.name, check.outcome.as_str(), check.message));
     }
     text
 }
@@ -156,12 +129,7 @@ mod tests {
     }
 
     fn find<'a>(junit: &'a Report, id: &str) -> &'a TestCase {
-        junit
-            .test_suites
-            .iter()
-            .flat_map(|s| &s.test_cases)
-            .find(|t| t.name.as_str() == id)
-            .unwrap()
+        junit.test_suites.iter().flat_map(|s| &s.test_cases).find(|t| t.name.as_str() == id).unwrap()
     }
 
     #[test]
@@ -180,21 +148,10 @@ mod tests {
     fn there_is_one_suite_per_family_with_other_for_cases_without_one() {
         let junit = parsed(&sample());
         let names: Vec<_> = junit.test_suites.iter().map(|s| s.name.as_str()).collect();
-        assert_eq!(
-            names,
-            [
-                "other",
-                "protected_instance",
-                "protection_group",
-                "replication"
-            ]
-        );
+        assert_eq!(names, ["other", "protected_instance", "protection_group", "replication"]);
         assert_eq!(junit.test_suites[2].tests, 3);
         let case = find(&junit, "api_versions.list");
-        assert_eq!(
-            case.classname.as_deref(),
-            Some("sdrs.other.list_api_versions")
-        );
+        assert_eq!(case.classname.as_deref(), Some("sdrs.other.list_api_versions"));
         assert_eq!(case.time, Some(Duration::from_millis(1250)));
     }
 
@@ -202,26 +159,14 @@ mod tests {
     fn a_failed_case_names_its_first_failing_check_and_lists_every_bad_verdict() {
         let junit = parsed(&sample());
         let case = find(&junit, "protection_group.create.negative.name_too_long");
-        let TestCaseStatus::NonSuccess {
-            kind,
-            message,
-            ty,
-            description,
-            ..
-        } = &case.status
-        else {
+        let TestCaseStatus::NonSuccess { kind, message, ty, description, .. } = &case.status else {
             panic!("expected a failure, got {:?}", case.status);
         };
         assert_eq!(*kind, NonSuccessKind::Failure);
-        assert_eq!(
-            message.as_deref(),
-            Some("status_code: unexpected status 200")
-        );
+        assert_eq!(message.as_deref(), Some("status_code: unexpected status 200"));
         assert_eq!(ty.as_deref(), Some("status_code"));
         let description = description.as_deref().unwrap();
-        assert!(
-            description.contains("status_code (failed): unexpected status 200\n  expected: 400")
-        );
+        assert!(description.contains("status_code (failed): unexpected status 200\n  expected: 400"));
         assert!(description.contains("negative_rejection (failed): invalid input accepted"));
         assert!(description.contains("response_schema (warned): field `server_type` missing"));
         assert!(!description.contains("error_body"));
@@ -244,10 +189,7 @@ mod tests {
         let warned = find(&junit, "protection_group.show.positive");
         assert!(matches!(warned.status, TestCaseStatus::Success { .. }));
         let out = warned.system_out.as_deref().unwrap();
-        assert!(
-            out.starts_with("warnings (documents disagree):\nresponse_schema (warned)"),
-            "{out}"
-        );
+        assert!(out.starts_with("warnings (documents disagree):\nresponse_schema (warned)"), "{out}");
         let expected = find(&junit, "protected_instance.create.positive");
         assert!(matches!(expected.status, TestCaseStatus::Success { .. }));
         let out = expected.system_out.as_deref().unwrap();
@@ -258,38 +200,22 @@ mod tests {
     #[test]
     fn markup_in_messages_is_escaped() {
         let mut report = RunReport::default();
-        let bad = check(
-            CheckName::ErrorBody,
-            Outcome::Failed,
-            "body <b>\"x\" & 'y'</b>]]>",
-        );
-        report
-            .cases
-            .push(case("a.b", "f", "op", CaseOutcome::Failed, vec![bad]));
+        let bad = check(CheckName::ErrorBody, Outcome::Failed, "body <b>\"x\" & 'y'</b>]]>");
+        report.cases.push(case("a.b", "f", "op", CaseOutcome::Failed, vec![bad]));
         report.summarize(1);
         let xml = to_junit(&report);
         assert!(!xml.contains("<b>"), "{xml}");
         let junit = parsed(&report);
-        let TestCaseStatus::NonSuccess { message, .. } = &junit.test_suites[0].test_cases[0].status
-        else {
+        let TestCaseStatus::NonSuccess { message, .. } = &junit.test_suites[0].test_cases[0].status else {
             panic!("expected a failure");
         };
-        assert_eq!(
-            message.as_deref(),
-            Some("error_body: body <b>\"x\" & 'y'</b>]]>")
-        );
+        assert_eq!(message.as_deref(), Some("error_body: body <b>\"x\" & 'y'</b>]]>"));
     }
 
     #[test]
     fn a_minimal_report_matches_its_snapshot() {
         let mut report = RunReport::default();
-        report.cases.push(case(
-            "pg.list",
-            "protection_group",
-            "list_protection_groups",
-            CaseOutcome::Passed,
-            vec![],
-        ));
+        report.cases.push(case("pg.list", "protection_group", "list_protection_groups", CaseOutcome::Passed, vec![]));
         report.summarize(1250);
         let expected = r#"<?xml version="1.0" encoding="UTF-8"?>
 <testsuites name="sdrs-conformance" tests="1" skipped="0" failures="0" errors="0" time="1.250">

@@ -13,25 +13,9 @@ pub fn to_markdown(report: &RunReport) -> String {
     target(&mut md, report);
     summary(&mut md, report);
     matrix(&mut md, report);
-    bullets(
-        &mut md,
-        "Failures",
-        report,
-        |c| c.outcome.is_failure(),
-        &[Outcome::Failed],
-    );
-    bullets(
-        &mut md,
-        "Warnings (documents disagree)",
-        report,
-        has_warning,
-        &[Outcome::Warned],
-    );
-    if report
-        .cases
-        .iter()
-        .any(|c| c.outcome == CaseOutcome::ExpectedFail)
-    {
+    bullets(&mut md, "Failures", report, |c| c.outcome.is_failure(), &[Outcome::Failed]);
+    bullets(&mut md, "Warnings (documents disagree)", report, has_warning, &[Outcome::Warned]);
+    if report.cases.iter().any(|c| c.outcome == CaseOutcome::ExpectedFail) {
         bullets(
             &mut md,
             "Expected failures (baseline)",
@@ -50,12 +34,7 @@ pub fn write_markdown(report: &RunReport, path: &Path) -> std::io::Result<()> {
 
 /// The aggregated verdict of one check over the cases of one operation.
 fn cell(cases: &[&CaseReport], check: CheckName) -> &'static str {
-    let verdicts = || {
-        cases
-            .iter()
-            .flat_map(|c| &c.checks)
-            .filter(|v| v.name == check)
-    };
+    let verdicts = || cases.iter().flat_map(|c| &c.checks).filter(|v| v.name == check);
     if verdicts().any(|v| v.outcome == Outcome::Failed) {
         "fail"
     } else if verdicts().any(|v| v.outcome == Outcome::Warned) {
@@ -116,9 +95,7 @@ fn matrix(md: &mut String, report: &RunReport) {
     md.push_str("## Matrix\n\n");
     let mut rows: BTreeMap<(&str, &str), Vec<&CaseReport>> = BTreeMap::new();
     for case in &report.cases {
-        rows.entry((case.family_or_other(), &case.operation))
-            .or_default()
-            .push(case);
+        rows.entry((case.family_or_other(), &case.operation)).or_default().push(case);
     }
     if rows.is_empty() {
         md.push_str("No case was run.\n\n");
@@ -126,13 +103,7 @@ fn matrix(md: &mut String, report: &RunReport) {
     }
     let columns: Vec<CheckName> = CheckName::ALL
         .into_iter()
-        .filter(|name| {
-            report
-                .cases
-                .iter()
-                .flat_map(|c| &c.checks)
-                .any(|v| v.name == *name)
-        })
+        .filter(|name| report.cases.iter().flat_map(|c| &c.checks).any(|v| v.name == *name))
         .collect();
     md.push_str("| family | operation |");
     for name in &columns {
@@ -156,10 +127,7 @@ fn matrix(md: &mut String, report: &RunReport) {
 
 /// Whether a case counts as passed in the matrix, as in the score.
 fn counts_as_passed(outcome: CaseOutcome) -> bool {
-    matches!(
-        outcome,
-        CaseOutcome::Passed | CaseOutcome::Warned | CaseOutcome::ExpectedFail
-    )
+    matches!(outcome, CaseOutcome::Passed | CaseOutcome::Warned | CaseOutcome::ExpectedFail)
 }
 
 /// A section with one bullet per selected case, listing its verdicts of the given outcomes.
@@ -181,25 +149,13 @@ fn bullets(
             .map(|v| format!("`{}`: {}", v.name, v.title()))
             .collect();
         if parts.is_empty() || case.outcome == CaseOutcome::Error {
-            parts.insert(
-                0,
-                format!(
-                    "{}: {}",
-                    case.outcome.as_str(),
-                    first_line(case.reason.as_deref().unwrap_or("-"))
-                ),
-            );
+            parts
+                .insert(0, format!("{}: {}", case.outcome.as_str(), first_line(case.reason.as_deref().unwrap_or("-"))));
         }
         if let (CaseOutcome::ExpectedFail, Some(note)) = (case.outcome, &case.baseline) {
             parts.insert(0, format!("baseline: {note}"));
         }
-        let _ = writeln!(
-            md,
-            "- `{}` ({}): {}",
-            case.id,
-            case.operation,
-            parts.join("; ")
-        );
+        let _ = writeln!(md, "- `{}` ({}): {}", case.id, case.operation, parts.join("; "));
     }
     md.push_str(if any { "\n" } else { "None.\n\n" });
 }
@@ -262,34 +218,10 @@ mod tests {
     #[test]
     fn a_cell_prefers_fail_then_warn_then_pass_and_ignores_skipped_verdicts() {
         let v = |o| check(CheckName::StatusCode, o, "x");
-        let a = case(
-            "a",
-            "f",
-            "op",
-            CaseOutcome::Passed,
-            vec![v(Outcome::Passed), v(Outcome::Skipped)],
-        );
-        let b = case(
-            "b",
-            "f",
-            "op",
-            CaseOutcome::Warned,
-            vec![v(Outcome::Warned)],
-        );
-        let c = case(
-            "c",
-            "f",
-            "op",
-            CaseOutcome::Failed,
-            vec![v(Outcome::Failed)],
-        );
-        let s = case(
-            "s",
-            "f",
-            "op",
-            CaseOutcome::Skipped,
-            vec![v(Outcome::Skipped)],
-        );
+        let a = case("a", "f", "op", CaseOutcome::Passed, vec![v(Outcome::Passed), v(Outcome::Skipped)]);
+        let b = case("b", "f", "op", CaseOutcome::Warned, vec![v(Outcome::Warned)]);
+        let c = case("c", "f", "op", CaseOutcome::Failed, vec![v(Outcome::Failed)]);
+        let s = case("s", "f", "op", CaseOutcome::Skipped, vec![v(Outcome::Skipped)]);
         assert_eq!(cell(&[&a, &b, &c], CheckName::StatusCode), "fail");
         assert_eq!(cell(&[&a, &b], CheckName::StatusCode), "warn");
         assert_eq!(cell(&[&a, &s], CheckName::StatusCode), "pass");
@@ -309,9 +241,7 @@ mod tests {
     #[test]
     fn pipes_in_names_do_not_break_the_table() {
         let mut report = RunReport::default();
-        report
-            .cases
-            .push(case("a", "f|g", "op", CaseOutcome::Passed, vec![]));
+        report.cases.push(case("a", "f|g", "op", CaseOutcome::Passed, vec![]));
         assert!(to_markdown(&report).contains("| f\\|g | op |"));
     }
 }

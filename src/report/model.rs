@@ -189,11 +189,7 @@ pub struct RunReport {
 impl RunReport {
     /// Recomputes the summary from the cases.
     pub fn summarize(&mut self, duration_ms: u64) {
-        let mut s = Summary {
-            total: self.cases.len(),
-            duration_ms,
-            ..Summary::default()
-        };
+        let mut s = Summary { total: self.cases.len(), duration_ms, ..Summary::default() };
         for c in &self.cases {
             match c.outcome {
                 CaseOutcome::Passed => s.passed += 1,

@@ -23,35 +23,25 @@ static EMBEDDED_ID: LazyLock<Regex> = LazyLock::new(|| {
         .unwrap()
 });
 /// A whole-string timestamp in one of the documented forms.
-static TIMESTAMP: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z?$").unwrap()
-});
+static TIMESTAMP: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z?$").unwrap());
 /// A timestamp inside a longer text.
-static EMBEDDED_TIMESTAMP: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z?").unwrap()
-});
+static EMBEDDED_TIMESTAMP: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z?").unwrap());
 /// A loopback address with its port (the emulator's port changes every run).
-static LOOPBACK_PORT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(127\.0\.0\.1|localhost|0\.0\.0\.0|\[::1\]):\d{1,5}\b").unwrap()
-});
+static LOOPBACK_PORT: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\b(127\.0\.0\.1|localhost|0\.0\.0\.0|\[::1\]):\d{1,5}\b").unwrap());
 /// The signature of an `SDK-HMAC-SHA256` Authorization value.
-static SIGNATURE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r#"(?i)\b(signature=)[^\s,"&;]+"#).unwrap());
+static SIGNATURE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r#"(?i)\b(signature=)[^\s,"&;]+"#).unwrap());
 /// The access key of an `SDK-HMAC-SHA256` Authorization value.
-static ACCESS: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r#"(?i)(SDK-HMAC-SHA256\s+Access=)[^\s,"]+"#).unwrap());
+static ACCESS: LazyLock<Regex> = LazyLock::new(|| Regex::new(r#"(?i)(SDK-HMAC-SHA256\s+Access=)[^\s,"]+"#).unwrap());
 /// A token header value, as a header line, a JSON member or a debugged tuple.
 static TOKEN_HEADER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"(?i)(x-(?:auth|subject|security)-token(?:\s*[:=]\s*"?|"\s*[:=,]\s*"))[^"\s,})]+"#)
-        .unwrap()
+    Regex::new(r#"(?i)(x-(?:auth|subject|security)-token(?:\s*[:=]\s*"?|"\s*[:=,]\s*"))[^"\s,})]+"#).unwrap()
 });
 
 /// Percent-encoding that keeps RFC 3986 unreserved characters, as most URL encoders do.
-const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
+const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
 
 /// Replaces IDs, timestamps and the run prefix in JSON values and texts, keeping identity: the
 /// same ID always becomes the same placeholder (`<server_group_id:1>`) within one redactor.
@@ -83,10 +73,7 @@ impl Redactor {
 
     /// A redactor that also replaces this run prefix by `<run>` inside strings.
     pub fn with_prefix(prefix: &str) -> Self {
-        Redactor {
-            prefix: (!prefix.is_empty()).then(|| prefix.to_string()),
-            ..Self::default()
-        }
+        Redactor { prefix: (!prefix.is_empty()).then(|| prefix.to_string()), ..Self::default() }
     }
 
     /// The value with IDs, timestamps, the run prefix and loopback ports replaced.
@@ -111,12 +98,7 @@ impl Redactor {
                 }
                 Value::Object(out)
             }
-            Value::Array(items) => Value::Array(
-                items
-                    .iter()
-                    .map(|item| self.walk(item, key, owner))
-                    .collect(),
-            ),
+            Value::Array(items) => Value::Array(items.iter().map(|item| self.walk(item, key, owner)).collect()),
             Value::String(s) => Value::String(self.redact_string(s, key, owner)),
             other => other.clone(),
         }
@@ -158,9 +140,7 @@ impl Redactor {
             None => s.to_string(),
         };
         let text = LOOPBACK_PORT.replace_all(&text, "$1:<port>");
-        EMBEDDED_ID
-            .replace_all(&text, |c: &Captures| self.placeholder("id", &c[0]))
-            .into_owned()
+        EMBEDDED_ID.replace_all(&text, |c: &Captures| self.placeholder("id", &c[0])).into_owned()
     }
 
     /// The placeholder of `id`, numbered on first sight.
@@ -258,26 +238,13 @@ pub fn scrub_report(report: &mut RunReport, secrets: &[&str]) {
     let scrubber = Scrubber::new(secrets);
     let scrub = |s: &mut String| *s = scrubber.scrub(s);
     let t = &mut report.target;
-    for s in [
-        &mut t.kind,
-        &mut t.endpoint,
-        &mut t.project_id,
-        &mut t.auth,
-        &mut t.mode,
-        &mut t.run_id,
-    ] {
+    for s in [&mut t.kind, &mut t.endpoint, &mut t.project_id, &mut t.auth, &mut t.mode, &mut t.run_id] {
         scrub(s);
     }
-    t.region
-        .iter_mut()
-        .chain(t.profile.iter_mut())
-        .for_each(scrub);
+    t.region.iter_mut().chain(t.profile.iter_mut()).for_each(scrub);
     for case in &mut report.cases {
         scrub(&mut case.id);
-        case.reason
-            .iter_mut()
-            .chain(case.baseline.iter_mut())
-            .for_each(scrub);
+        case.reason.iter_mut().chain(case.baseline.iter_mut()).for_each(scrub);
         for check in &mut case.checks {
             scrub(&mut check.message);
             scrub(&mut check.step);
@@ -361,17 +328,11 @@ mod tests {
     fn placeholders_are_numbered_in_order_of_first_appearance() {
         let body = json!({"b_id": PI, "a_id": PG, "list": [PG, PI]});
         let redacted = Redactor::new().redact_value(&body);
-        assert_eq!(
-            redacted,
-            json!({"b_id": "<b_id:1>", "a_id": "<a_id:2>", "list": ["<a_id:2>", "<b_id:1>"]})
-        );
+        assert_eq!(redacted, json!({"b_id": "<b_id:1>", "a_id": "<a_id:2>", "list": ["<a_id:2>", "<b_id:1>"]}));
         // Identity lasts across values of one redactor, and a new redactor starts again.
         let mut redactor = Redactor::new();
         redactor.redact_value(&json!({"job_id": JOB}));
-        assert_eq!(
-            redactor.redact_value(&json!([JOB.to_uppercase(), PG])),
-            json!(["<job_id:1>", "<id:2>"])
-        );
+        assert_eq!(redactor.redact_value(&json!([JOB.to_uppercase(), PG])), json!(["<job_id:1>", "<id:2>"]));
     }
 
     #[test]
@@ -421,9 +382,7 @@ mod tests {
         let mut redactor = Redactor::with_prefix("run9");
         redactor.redact_value(&json!({"server_group": {"id": PG}}));
         assert_eq!(
-            redactor.redact_text(&format!(
-                "group {PG} of run9-a failed at 2024-01-02 03:04:05 on localhost:8080"
-            )),
+            redactor.redact_text(&format!("group {PG} of run9-a failed at 2024-01-02 03:04:05 on localhost:8080")),
             "group <server_group_id:1> of <run>-a failed at <timestamp> on localhost:<port>"
         );
     }
@@ -432,21 +391,14 @@ mod tests {
     fn secrets_and_their_percent_encoded_forms_are_scrubbed() {
         let sk = "SK/secret+Value=42";
         let ak = "AKIDEXAMPLE0001";
-        let text =
-            format!("sk={sk} q=SK%2Fsecret%2BValue%3D42 lower=SK%2fsecret%2bValue%3d42 ak={ak}");
+        let text = format!("sk={sk} q=SK%2Fsecret%2BValue%3D42 lower=SK%2fsecret%2bValue%3d42 ak={ak}");
         let scrubbed = scrub_secrets(&text, &[sk, ak, ""]);
-        assert_eq!(
-            scrubbed,
-            "sk=<redacted> q=<redacted> lower=<redacted> ak=<redacted>"
-        );
+        assert_eq!(scrubbed, "sk=<redacted> q=<redacted> lower=<redacted> ak=<redacted>");
     }
 
     #[test]
     fn a_secret_inside_another_leaves_no_piece_behind() {
-        assert_eq!(
-            scrub_secrets("xx-tok-123-yy tok", &["tok", "tok-123"]),
-            "xx-<redacted>-yy <redacted>"
-        );
+        assert_eq!(scrub_secrets("xx-tok-123-yy tok", &["tok", "tok-123"]), "xx-<redacted>-yy <redacted>");
         assert_eq!(scrub_secrets("nothing here", &[]), "nothing here");
     }
 
@@ -474,9 +426,7 @@ missing X-Auth-Token, got 401"
     #[test]
     fn scrubbing_a_report_reaches_every_message_and_reason() {
         let mut report = crate::report::testdata::sample();
-        report.cases[1].checks[0]
-            .message
-            .push_str(" token=TOPSECRET");
+        report.cases[1].checks[0].message.push_str(" token=TOPSECRET");
         report.cases[5].reason = Some("refused: TOPSECRET".to_string());
         scrub_report(&mut report, &["TOPSECRET"]);
         let json = crate::report::to_json(&report);

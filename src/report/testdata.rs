@@ -5,12 +5,7 @@ use crate::checks::{CheckName, Outcome};
 
 /// A verdict.
 pub(crate) fn check(name: CheckName, outcome: Outcome, message: &str) -> CheckReport {
-    CheckReport {
-        name,
-        outcome,
-        message: message.to_string(),
-        step: String::new(),
-    }
+    CheckReport { name, outcome, message: message.to_string(), step: String::new() }
 }
 
 /// A case with the given verdicts.
@@ -44,22 +39,10 @@ pub(crate) fn sample() -> RunReport {
         "create_protection_group",
         CaseOutcome::Failed,
         vec![
-            check(
-                StatusCode,
-                Failed,
-                "unexpected status 200\n  expected: 400\n  actual:   200",
-            ),
+            check(StatusCode, Failed, "unexpected status 200\n  expected: 400\n  actual:   200"),
             check(ErrorBody, Skipped, "no error body"),
-            check(
-                NegativeRejection,
-                Failed,
-                "invalid input accepted\n  expected: 400 SDRS.0002",
-            ),
-            check(
-                ResponseSchema,
-                Warned,
-                "field `server_type` missing\n  disputed: INC-3",
-            ),
+            check(NegativeRejection, Failed, "invalid input accepted\n  expected: 400 SDRS.0002"),
+            check(ResponseSchema, Warned, "field `server_type` missing\n  disputed: INC-3"),
         ],
     );
     failed.kind = "negative".to_string();
@@ -70,29 +53,14 @@ pub(crate) fn sample() -> RunReport {
         CaseOutcome::ExpectedFail,
         vec![
             check(StatusCode, Passed, ""),
-            check(
-                JobProtocol,
-                Failed,
-                "job never finished\n  expected: SUCCESS or FAIL",
-            ),
+            check(JobProtocol, Failed, "job never finished\n  expected: SUCCESS or FAIL"),
         ],
     );
     expected.baseline = Some("emulator lacks async jobs (#12)".to_string());
-    let mut skipped = case(
-        "replication.delete.precondition",
-        "replication",
-        "delete_replication",
-        CaseOutcome::Skipped,
-        vec![],
-    );
+    let mut skipped =
+        case("replication.delete.precondition", "replication", "delete_replication", CaseOutcome::Skipped, vec![]);
     skipped.reason = Some("readonly mode sends only GETs".to_string());
-    let mut error = case(
-        "api_versions.list",
-        "",
-        "list_api_versions",
-        CaseOutcome::Error,
-        vec![],
-    );
+    let mut error = case("api_versions.list", "", "list_api_versions", CaseOutcome::Error, vec![]);
     error.reason = Some("connection reset by peer\n  while reading the body".to_string());
     let mut report = RunReport {
         format_version: FORMAT_VERSION,
@@ -113,11 +81,7 @@ pub(crate) fn sample() -> RunReport {
                 "protection_group",
                 "create_protection_group",
                 CaseOutcome::Passed,
-                vec![
-                    check(StatusCode, Passed, ""),
-                    check(ResponseSchema, Passed, ""),
-                    check(JobProtocol, Passed, ""),
-                ],
+                vec![check(StatusCode, Passed, ""), check(ResponseSchema, Passed, ""), check(JobProtocol, Passed, "")],
             ),
             failed,
             case(
@@ -127,11 +91,7 @@ pub(crate) fn sample() -> RunReport {
                 CaseOutcome::Warned,
                 vec![
                     check(StatusCode, Passed, ""),
-                    check(
-                        ResponseSchema,
-                        Warned,
-                        "field `server_type` missing\n  disputed: INC-3",
-                    ),
+                    check(ResponseSchema, Warned, "field `server_type` missing\n  disputed: INC-3"),
                 ],
             ),
             expected,

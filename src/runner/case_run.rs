@@ -7,7 +7,9 @@ use super::select::select;
 use super::teardown::Registry;
 use super::Runner;
 use crate::cases::template::{render_str, render_value, Vars};
-use crate::cases::{Case, Credentials, JobOutcome, Judge, PaginateStep, RequestStep, Step, WaitJobStep, WaitStatusStep};
+use crate::cases::{
+    Case, Credentials, JobOutcome, Judge, PaginateStep, RequestStep, Step, WaitJobStep, WaitStatusStep,
+};
 use crate::checks::{self, CheckContext, CheckName, CheckResult, Outcome};
 use crate::client::Outgoing;
 use crate::exchange::Exchange;
@@ -118,7 +120,10 @@ impl<'r> CaseRun<'r> {
         let mut rest = op.path.as_str();
         while let Some(start) = rest.find('{') {
             path.push_str(&rest[..start]);
-            let end = rest[start..].find('}').map(|e| start + e).ok_or_else(|| Stop(format!("bad path template {}", op.path)))?;
+            let end = rest[start..]
+                .find('}')
+                .map(|e| start + e)
+                .ok_or_else(|| Stop(format!("bad path template {}", op.path)))?;
             let name = &rest[start + 1..end];
             let value = if name == "project_id" {
                 self.runner.project_id().to_owned()
@@ -138,10 +143,13 @@ impl<'r> CaseRun<'r> {
         let mut query = Vec::new();
         for (k, v) in &step.query {
             let v = render_value(v, &self.vars).map_err(|e| Stop(e.to_string()))?;
-            query.push((k.clone(), match v {
-                Value::String(s) => s,
-                other => other.to_string(),
-            }));
+            query.push((
+                k.clone(),
+                match v {
+                    Value::String(s) => s,
+                    other => other.to_string(),
+                },
+            ));
         }
         let body = match (&step.raw_body, &step.body) {
             (Some(raw), _) => Some(render_str(raw, &self.vars).map_err(|e| Stop(e.to_string()))?.into_bytes()),
@@ -153,12 +161,16 @@ impl<'r> CaseRun<'r> {
             (None, None) => None,
         };
         let method = step.method_override.clone().unwrap_or_else(|| op.method.clone());
-        Ok((Outgoing { operation: op.id.clone(), method, path, query, body, credentials: step.credentials }, path_values))
+        Ok((
+            Outgoing { operation: op.id.clone(), method, path, query, body, credentials: step.credentials },
+            path_values,
+        ))
     }
 
     async fn request(&mut self, label: &str, step: &RequestStep) -> Result<(), Stop> {
         let specs = self.runner.specs;
-        let op = specs.operation(&step.operation).ok_or_else(|| Stop(format!("unknown operation {}", step.operation)))?;
+        let op =
+            specs.operation(&step.operation).ok_or_else(|| Stop(format!("unknown operation {}", step.operation)))?;
         let (out, rendered) = self.render_request(step, op)?;
         let actions: Vec<&Action> = specs.states.actions_of(&op.id).collect();
         let before = self.acted_id(op, &actions, &rendered, None).and_then(|id| self.observations.last(&id));
@@ -222,7 +234,10 @@ impl<'r> CaseRun<'r> {
         let verdict = match &step.expect.judge {
             Judge::StatusCode => {
                 let mut r = checks::status_code(&ctx, op, &expected, ex);
-                if r.outcome == Outcome::Failed && !disputed.is_empty() && ex.status().is_some_and(|s| !(200..300).contains(&s)) {
+                if r.outcome == Outcome::Failed
+                    && !disputed.is_empty()
+                    && ex.status().is_some_and(|s| !(200..300).contains(&s))
+                {
                     r = soften(r, disputed, ctx.strict);
                 }
                 r
@@ -256,7 +271,8 @@ impl<'r> CaseRun<'r> {
         self.push(label, content);
         self.push(label, schema);
         if ex.status().is_some_and(|s| s >= 400) {
-            let codes = if matches!(step.expect.judge, Judge::StatusCode) { step.expect.codes.clone() } else { Vec::new() };
+            let codes =
+                if matches!(step.expect.judge, Judge::StatusCode) { step.expect.codes.clone() } else { Vec::new() };
             let mut r = checks::error_body(&ctx, op, &codes, ex);
             if r.outcome == Outcome::Failed && !disputed.is_empty() {
                 r = soften(r, disputed, ctx.strict);
@@ -291,14 +307,23 @@ impl<'r> CaseRun<'r> {
         self.push(label, result);
     }
 
-    fn expect_fields(&mut self, label: &str, fields: &std::collections::BTreeMap<String, Value>, json: &Value) -> Result<(), Stop> {
+    fn expect_fields(
+        &mut self,
+        label: &str,
+        fields: &std::collections::BTreeMap<String, Value>,
+        json: &Value,
+    ) -> Result<(), Stop> {
         let mut failures = Vec::new();
         for (pointer, want) in fields {
             let pointer = render_str(pointer, &self.vars).map_err(|e| Stop(e.to_string()))?;
             let want = render_value(want, &self.vars).map_err(|e| Stop(e.to_string()))?;
             let got = select(json, &pointer).cloned().unwrap_or(Value::Null);
             if got != want {
-                failures.push(checks::Failure::new(format!("{pointer} does not show what the scenario did"), want.to_string(), got.to_string()));
+                failures.push(checks::Failure::new(
+                    format!("{pointer} does not show what the scenario did"),
+                    want.to_string(),
+                    got.to_string(),
+                ));
             }
         }
         let r = CheckResult::from_failures(CheckName::ResourceLifecycle, failures, self.runner.config.strict);
@@ -307,7 +332,13 @@ impl<'r> CaseRun<'r> {
     }
 
     /// The id of the resource an action acts on.
-    fn acted_id(&self, op: &Operation, actions: &[&Action], rendered: &Vars, entities: Option<&Value>) -> Option<String> {
+    fn acted_id(
+        &self,
+        op: &Operation,
+        actions: &[&Action],
+        rendered: &Vars,
+        entities: Option<&Value>,
+    ) -> Option<String> {
         let action = actions.first()?;
         let k = kind(&action.machine)?;
         if let Some(Value::String(id)) = rendered.get(k.param) {
@@ -335,10 +366,19 @@ impl<'r> CaseRun<'r> {
         rendered: &Vars,
         before: Option<String>,
     ) -> Result<(), Stop> {
-        let spec = step.job.clone().unwrap_or(crate::cases::JobSpec { outcome: JobOutcome::NoWait, ..Default::default() });
-        let Some(job_id) = submit.json().and_then(|j| j.get("job_id")).and_then(Value::as_str).map(str::to_owned) else {
+        let spec =
+            step.job.clone().unwrap_or(crate::cases::JobSpec { outcome: JobOutcome::NoWait, ..Default::default() });
+        let Some(job_id) = submit.json().and_then(|j| j.get("job_id")).and_then(Value::as_str).map(str::to_owned)
+        else {
             let ctx = self.ctx();
-            let ev = checks::JobEvidence { submit, job_types: Vec::new(), entity: None, polls: &[], finished: false, follow_up: None };
+            let ev = checks::JobEvidence {
+                submit,
+                job_types: Vec::new(),
+                entity: None,
+                polls: &[],
+                finished: false,
+                follow_up: None,
+            };
             let r = checks::job_protocol(&ctx, &ev);
             self.push(label, r);
             return if step.setup { Err(Stop("the asynchronous write returned no job_id".into())) } else { Ok(()) };
@@ -391,7 +431,9 @@ impl<'r> CaseRun<'r> {
         let mut expect_gone = false;
         let mut kind_used: Option<&Kind> = None;
         if let (Some(action), Some(id), Some(status)) = (action, acted.as_ref(), status.as_deref()) {
-            if let (Some(k), Some(machine)) = (kind(&action.machine), self.runner.specs.states.machines.get(&action.machine)) {
+            if let (Some(k), Some(machine)) =
+                (kind(&action.machine), self.runner.specs.states.machines.get(&action.machine))
+            {
                 let target: &Target = if status == "SUCCESS" { &action.success } else { &action.failure };
                 expect_gone = matches!(target, Target::Gone);
                 expected_states = target.resolve(machine, before.as_deref());
@@ -431,7 +473,14 @@ impl<'r> CaseRun<'r> {
             (_, Some(aj)) => aj.job_type.iter().chain(aj.alt_job_types.iter()).cloned().collect(),
             _ => Vec::new(),
         };
-        let entity = if creates { op.async_job.as_ref().and_then(|a| a.entity.clone()).filter(|_| action.is_some_and(|a| a.job_type.is_some())) } else { None };
+        let entity = if creates {
+            op.async_job
+                .as_ref()
+                .and_then(|a| a.entity.clone())
+                .filter(|_| action.is_some_and(|a| a.job_type.is_some()))
+        } else {
+            None
+        };
         let ctx = self.ctx();
         let follow_up = match (&follow_exchange, kind_used) {
             (Some(ex), Some(k)) => Some(checks::FollowUp {
@@ -443,7 +492,14 @@ impl<'r> CaseRun<'r> {
             }),
             _ => None,
         };
-        let ev = checks::JobEvidence { submit, job_types, entity, polls: &polled.polls, finished: polled.finished, follow_up };
+        let ev = checks::JobEvidence {
+            submit,
+            job_types,
+            entity,
+            polls: &polled.polls,
+            finished: polled.finished,
+            follow_up,
+        };
         let mut r = checks::job_protocol(&ctx, &ev);
         let wanted = spec.outcome;
         let mismatch = match (wanted, status.as_deref()) {
@@ -455,10 +511,20 @@ impl<'r> CaseRun<'r> {
             let reason = polled
                 .last
                 .as_ref()
-                .map(|j| format!("{} {}", j.get("error_code").unwrap_or(&Value::Null), j.get("fail_reason").unwrap_or(&Value::Null)))
+                .map(|j| {
+                    format!(
+                        "{} {}",
+                        j.get("error_code").unwrap_or(&Value::Null),
+                        j.get("fail_reason").unwrap_or(&Value::Null)
+                    )
+                })
                 .unwrap_or_default();
             let mut failures = r.failures.clone();
-            failures.push(checks::Failure::new(why, format!("{wanted:?}"), format!("{} {reason}", status.as_deref().unwrap_or("?"))));
+            failures.push(checks::Failure::new(
+                why,
+                format!("{wanted:?}"),
+                format!("{} {reason}", status.as_deref().unwrap_or("?")),
+            ));
             r = CheckResult::from_failures(CheckName::JobProtocol, failures, ctx.strict);
         }
         self.push(label, r);
@@ -524,7 +590,8 @@ impl<'r> CaseRun<'r> {
                 None => return,
             },
         };
-        let query = if k.machine == "replication_pair" { Vec::new() } else { vec![("limit".to_owned(), "1000".to_owned())] };
+        let query =
+            if k.machine == "replication_pair" { Vec::new() } else { vec![("limit".to_owned(), "1000".to_owned())] };
         let Some(list) = self.list(k, query).await else { return };
         if let Some(j) = list.json() {
             if list.status() == Some(200) {
@@ -590,7 +657,11 @@ impl<'r> CaseRun<'r> {
         let mut polls = 0u32;
         loop {
             let ex = self.show(k, &id).await.ok_or_else(|| Stop("no show operation".into()))?;
-            let status = ex.json().and_then(|j| j.pointer(&format!("/{}/status", k.one))).and_then(Value::as_str).map(str::to_owned);
+            let status = ex
+                .json()
+                .and_then(|j| j.pointer(&format!("/{}/status", k.one)))
+                .and_then(Value::as_str)
+                .map(str::to_owned);
             if let Some(j) = ex.json() {
                 self.observe(&j.clone());
             }
@@ -605,7 +676,10 @@ impl<'r> CaseRun<'r> {
                 let _ = self.runner.poll_job(&job, Some(std::time::Duration::ZERO)).await;
             }
             if std::time::Instant::now() >= deadline || self.runner.config.max_polls.is_some_and(|m| polls >= m) {
-                return Err(Stop(format!("{} {id} stayed {:?}, expected one of {:?} ({label})", k.machine, status, w.status)));
+                return Err(Stop(format!(
+                    "{} {id} stayed {:?}, expected one of {:?} ({label})",
+                    k.machine, status, w.status
+                )));
             }
             if !pause.is_zero() {
                 tokio::time::sleep(pause).await;
@@ -615,7 +689,11 @@ impl<'r> CaseRun<'r> {
     }
 
     async fn paginate(&mut self, label: &str, p: &PaginateStep) -> Result<(), Stop> {
-        let op = self.runner.specs.operation(&p.operation).ok_or_else(|| Stop(format!("unknown operation {}", p.operation)))?;
+        let op = self
+            .runner
+            .specs
+            .operation(&p.operation)
+            .ok_or_else(|| Stop(format!("unknown operation {}", p.operation)))?;
         let mut base = Vec::new();
         for (k, v) in &p.query {
             let v = render_value(v, &self.vars).map_err(|e| Stop(e.to_string()))?;
@@ -654,12 +732,15 @@ impl<'r> CaseRun<'r> {
             .and_then(|ptr| self.runner.specs.sdrs.document.pointer(ptr))
             .map(|_| "/count".to_owned())
             .filter(|_| op.id != "listProtectedInstancesByTags");
-        let count_disputed: Vec<String> = op.disagreements.iter().filter(|d| ["INC-54", "INC-18"].contains(&d.as_str())).cloned().collect();
+        let count_disputed: Vec<String> =
+            op.disagreements.iter().filter(|d| ["INC-54", "INC-18"].contains(&d.as_str())).cloned().collect();
         let ctx = self.ctx();
         let filters: Vec<(String, String, bool)> = base
             .iter()
             .filter_map(|(k, v)| match k.as_str() {
-                "server_group_id" | "status" | "drill_vpc_id" | "protected_instance_id" => Some((k.clone(), v.clone(), false)),
+                "server_group_id" | "status" | "drill_vpc_id" | "protected_instance_id" => {
+                    Some((k.clone(), v.clone(), false))
+                }
                 "name" => Some((k.clone(), v.clone(), true)),
                 _ => None,
             })

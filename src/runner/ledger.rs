@@ -84,7 +84,9 @@ impl Ledger {
         text.lines()
             .enumerate()
             .filter(|(_, l)| !l.trim().is_empty())
-            .map(|(i, l)| serde_json::from_str(l).map_err(|e| format!("{}:{}: malformed ledger line: {e}", path.display(), i + 1)))
+            .map(|(i, l)| {
+                serde_json::from_str(l).map_err(|e| format!("{}:{}: malformed ledger line: {e}", path.display(), i + 1))
+            })
             .collect()
     }
 

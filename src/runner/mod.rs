@@ -108,7 +108,11 @@ impl Runner {
                 }
                 let project = emu_config.project_id.clone();
                 let emulator = Emulator::start(emu_config).await.map_err(|e| RunError::Emulator(e.to_string()))?;
-                let target = Target { base_url: emulator.uri(), project_id: project.clone(), auth: Auth::Token(Secret::new(token)) };
+                let target = Target {
+                    base_url: emulator.uri(),
+                    project_id: project.clone(),
+                    auth: Auth::Token(Secret::new(token)),
+                };
                 let info = TargetInfo {
                     kind: "embedded-emulator".into(),
                     endpoint: emulator.uri(),
@@ -137,12 +141,8 @@ impl Runner {
         info.run_id = run_id.clone();
         let secrets = target.auth.secrets();
         let scrubber = crate::report::Scrubber::new(&secrets.iter().map(String::as_str).collect::<Vec<_>>());
-        let options = ClientOptions {
-            timeout: config.timeout,
-            retry: config.retry.clone(),
-            concurrency: 64,
-            rps: config.rps,
-        };
+        let options =
+            ClientOptions { timeout: config.timeout, retry: config.retry.clone(), concurrency: 64, rps: config.rps };
         let client = Client::new(target, options).map_err(|e| RunError::Config(e.to_string()))?;
         let scenarios = match &config.cases_dir {
             Some(dir) if dir.is_dir() => cases::scenario::load_dir(dir, specs)?,
@@ -163,10 +163,14 @@ impl Runner {
             }
         }
         let ledger = match &config.ledger {
-            Some(path) => Some(ledger::Ledger::open(path).map_err(|e| RunError::Config(format!("cannot open the ledger {}: {e}", path.display())))?),
+            Some(path) => Some(
+                ledger::Ledger::open(path)
+                    .map_err(|e| RunError::Config(format!("cannot open the ledger {}: {e}", path.display())))?,
+            ),
             None => None,
         };
-        let snapshot_mode = if emulator.is_some() { crate::checks::SnapshotMode::Exact } else { crate::checks::SnapshotMode::Shape };
+        let snapshot_mode =
+            if emulator.is_some() { crate::checks::SnapshotMode::Exact } else { crate::checks::SnapshotMode::Shape };
         Ok(Runner {
             specs,
             schemas: SchemaSet::new(specs),
@@ -225,11 +229,18 @@ impl Runner {
 
     /// Sends the preflight request (`GET /`); an unreachable target stops the run.
     pub async fn preflight(&self) -> Result<(), RunError> {
-        let req = Outgoing { operation: "listApiVersions".into(), method: "GET".into(), path: "/".into(), ..Outgoing::default() };
+        let req = Outgoing {
+            operation: "listApiVersions".into(),
+            method: "GET".into(),
+            path: "/".into(),
+            ..Outgoing::default()
+        };
         let ex = self.client.send(&req).await;
         match &ex.response {
             Ok(_) => Ok(()),
-            Err(e) => Err(RunError::Unreachable { url: self.client.target().base_url.clone(), reason: e.message.clone() }),
+            Err(e) => {
+                Err(RunError::Unreachable { url: self.client.target().base_url.clone(), reason: e.message.clone() })
+            }
         }
     }
 
@@ -237,7 +248,8 @@ impl Runner {
     fn base_vars(&self, case_id: &str) -> Vars {
         let p = &self.profile.prerequisites;
         let mut v = Vars::new();
-        let hash = case_id.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
+        let hash =
+            case_id.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
         v.insert("run_prefix".into(), json!(format!("sct-{}", self.run_id)));
         v.insert("prefix".into(), json!(format!("sct-{}-{:06x}", self.run_id, hash & 0xff_ffff)));
         v.insert("project_id".into(), json!(self.project_id()));
@@ -372,7 +384,14 @@ impl Runner {
                         .results
                         .iter()
                         .find(|r| r.outcome == crate::checks::Outcome::Failed)
-                        .map(|r| format!("{} failed in step `{}`: {}", r.name, r.step, r.message.lines().next().unwrap_or("")))
+                        .map(|r| {
+                            format!(
+                                "{} failed in step `{}`: {}",
+                                r.name,
+                                r.step,
+                                r.message.lines().next().unwrap_or("")
+                            )
+                        })
                         .unwrap_or_default()),
                     _ => Ok(run.vars.clone()),
                 };

@@ -43,11 +43,17 @@ impl Observations {
 fn collect(v: &Value, machine: Option<&'static str>, out: &mut Vec<(&'static str, String, String)>) {
     match v {
         Value::Object(map) => {
-            if let (Some(m), Some(Value::String(id)), Some(Value::String(status))) = (machine, map.get("id"), map.get("status")) {
+            if let (Some(m), Some(Value::String(id)), Some(Value::String(status))) =
+                (machine, map.get("id"), map.get("status"))
+            {
                 out.push((m, id.clone(), status.clone()));
             }
             for (k, child) in map {
-                let m = kind_of_key(k).map(|k| k.machine).or(if k == "resource_detail" { Some("protected_instance") } else { None });
+                let m = kind_of_key(k).map(|k| k.machine).or(if k == "resource_detail" {
+                    Some("protected_instance")
+                } else {
+                    None
+                });
                 if m.is_some() {
                     collect(child, m, out);
                 } else if matches!(child, Value::Array(_) | Value::Object(_)) && k == "resources" {

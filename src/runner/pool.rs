@@ -71,7 +71,11 @@ impl Pool {
         let servers = p.servers.iter().filter(|s| !needs.shutoff || s.status.eq_ignore_ascii_case("SHUTOFF")).count();
         let spare = p.servers.iter().filter(|s| s.spare_nic.is_some()).count();
         if needs.servers > servers {
-            return Some(format!("needs {} {}server(s), the profile lists {servers}", needs.servers, if needs.shutoff { "SHUTOFF " } else { "" }));
+            return Some(format!(
+                "needs {} {}server(s), the profile lists {servers}",
+                needs.servers,
+                if needs.shutoff { "SHUTOFF " } else { "" }
+            ));
         }
         if needs.spare_nics > spare {
             return Some(format!("needs {} server(s) with a spare NIC, the profile lists {spare}", needs.spare_nics));
@@ -91,7 +95,9 @@ impl Pool {
                 _ => &p.failing.drill_vpcs,
             };
             if !map.contains_key(job_type) {
-                return Some(format!("needs a {kind} object that makes {job_type} fail; the target provides none (emulators only)"));
+                return Some(format!(
+                    "needs a {kind} object that makes {job_type} fail; the target provides none (emulators only)"
+                ));
             }
         }
         None
@@ -112,7 +118,14 @@ impl Pool {
         let mut free = self.free.lock().expect("pool poisoned");
         let fits = |s: &ServerPrereq| !needs.shutoff || s.status.eq_ignore_ascii_case("SHUTOFF");
         let spare_ok = |s: &ServerPrereq| s.spare_nic.as_ref().is_some_and(|n| free.spare_nics.contains(n));
-        let spare_idx: Vec<usize> = free.servers.iter().enumerate().filter(|(_, s)| spare_ok(s)).map(|(i, _)| i).take(needs.spare_nics).collect();
+        let spare_idx: Vec<usize> = free
+            .servers
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| spare_ok(s))
+            .map(|(i, _)| i)
+            .take(needs.spare_nics)
+            .collect();
         let plain_idx: Vec<usize> = free
             .servers
             .iter()
@@ -204,7 +217,12 @@ mod tests {
     fn taken_items_are_exclusive_until_given_back() {
         let profile = Profile::emulator_default();
         let pool = Pool::new(&profile.prerequisites);
-        let needs = Needs { servers: 2, volumes: 1, failing: vec!["servers:startProtectionGroupNoCG".into()], ..Needs::default() };
+        let needs = Needs {
+            servers: 2,
+            volumes: 1,
+            failing: vec!["servers:startProtectionGroupNoCG".into()],
+            ..Needs::default()
+        };
         let a = pool.try_take(&needs).expect("first lease");
         assert!(pool.try_take(&needs).is_none(), "the failing server is exclusive");
         let s0 = a.vars["server.0"].clone();

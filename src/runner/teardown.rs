@@ -71,8 +71,11 @@ impl Runner {
                 for k in KINDS.iter().filter(|k| k.machine != "server_group") {
                     let query = vec![("server_group_id".to_owned(), group.clone())];
                     if let Some(ex) = self.list_kind(k, query).await {
-                        for item in ex.json().and_then(|j| j.get(k.many)).and_then(Value::as_array).into_iter().flatten() {
-                            let named = item.get("name").and_then(Value::as_str).is_some_and(|n| n.starts_with(&prefix));
+                        for item in
+                            ex.json().and_then(|j| j.get(k.many)).and_then(Value::as_array).into_iter().flatten()
+                        {
+                            let named =
+                                item.get("name").and_then(Value::as_str).is_some_and(|n| n.starts_with(&prefix));
                             if let (true, Some(id)) = (named, item.get("id").and_then(Value::as_str)) {
                                 registry.add(k.machine, id);
                             }
@@ -96,13 +99,20 @@ impl Runner {
     async fn list_kind(&self, k: &Kind, query: Vec<(String, String)>) -> Option<crate::exchange::Exchange> {
         let op = self.specs.operation(k.list)?;
         let path = op.path.replace("{project_id}", self.project_id());
-        Some(self.client.send(&Outgoing { operation: op.id.clone(), method: "GET".into(), path, query, ..Outgoing::default() }).await)
+        Some(
+            self.client
+                .send(&Outgoing { operation: op.id.clone(), method: "GET".into(), path, query, ..Outgoing::default() })
+                .await,
+        )
     }
 
     async fn show_kind(&self, k: &Kind, id: &str) -> Option<Value> {
         let op = self.specs.operation(k.show)?;
         let path = op.path.replace("{project_id}", self.project_id()).replace(&format!("{{{}}}", k.param), id);
-        let ex = self.client.send(&Outgoing { operation: op.id.clone(), method: "GET".into(), path, ..Outgoing::default() }).await;
+        let ex = self
+            .client
+            .send(&Outgoing { operation: op.id.clone(), method: "GET".into(), path, ..Outgoing::default() })
+            .await;
         if ex.status() != Some(200) {
             return None;
         }
@@ -138,13 +148,21 @@ impl Runner {
         // A resource still moving (a job a crash left running) is waited for before deletion.
         let transitional = |v: &Value| {
             let status = v.get("status").and_then(Value::as_str).unwrap_or("");
-            self.specs.states.machines.get(k.machine).and_then(|m| m.states.get(status)).is_some_and(|s| s.kind == crate::spec::StateKind::Transitional)
+            self.specs
+                .states
+                .machines
+                .get(k.machine)
+                .and_then(|m| m.states.get(status))
+                .is_some_and(|s| s.kind == crate::spec::StateKind::Transitional)
         };
         let mut waited = 0u32;
         while transitional(&current) {
             waited += 1;
             if waited > self.config.max_polls.unwrap_or(u32::MAX).min(600) {
-                return Err(format!("still {} after {waited} reads", current.get("status").and_then(Value::as_str).unwrap_or("?")));
+                return Err(format!(
+                    "still {} after {waited} reads",
+                    current.get("status").and_then(Value::as_str).unwrap_or("?")
+                ));
             }
             if !self.config.poll_interval.is_zero() {
                 tokio::time::sleep(self.config.poll_interval).await;
@@ -165,8 +183,12 @@ impl Runner {
                     }
                 }
                 let path = format!("/v1/{project}/protected-instances/{id}");
-                self.write_and_wait("deleteProtectedInstance", path, Some(json!({"delete_target_server": true, "delete_target_eip": true})))
-                    .await
+                self.write_and_wait(
+                    "deleteProtectedInstance",
+                    path,
+                    Some(json!({"delete_target_server": true, "delete_target_eip": true})),
+                )
+                .await
             }
             "replication_pair" => {
                 for att in current.get("attachment").and_then(Value::as_array).into_iter().flatten() {
@@ -177,8 +199,12 @@ impl Runner {
                 }
                 let group = current.get("server_group_id").cloned().unwrap_or(Value::Null);
                 let path = format!("/v1/{project}/replications/{id}");
-                self.write_and_wait("deleteReplicationPair", path, Some(json!({"replication": {"server_group_id": group, "delete_target_volume": true}})))
-                    .await
+                self.write_and_wait(
+                    "deleteReplicationPair",
+                    path,
+                    Some(json!({"replication": {"server_group_id": group, "delete_target_volume": true}})),
+                )
+                .await
             }
             "server_group" => {
                 if current.get("status").and_then(Value::as_str) == Some("protected") {
@@ -194,7 +220,6 @@ impl Runner {
         }
     }
 }
-
 
 impl Runner {
     /// Deletes resources a ledger names (and the groups named with a recorded prefix).

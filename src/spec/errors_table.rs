@@ -61,10 +61,16 @@ impl ErrorTable {
         for (i, row) in raw.codes.into_iter().enumerate() {
             let location = finder.locate(&["codes", &format!("#{i}")]);
             if !shape.is_match(&row.code) {
-                problems.push(SpecProblem { location: location.clone(), message: format!("code `{}` is not shaped SDRS.NNNN", row.code) });
+                problems.push(SpecProblem {
+                    location: location.clone(),
+                    message: format!("code `{}` is not shaped SDRS.NNNN", row.code),
+                });
             }
             if !(400..600).contains(&row.status) {
-                problems.push(SpecProblem { location: location.clone(), message: format!("code {} has status {}, not an error status", row.code, row.status) });
+                problems.push(SpecProblem {
+                    location: location.clone(),
+                    message: format!("code {} has status {}, not an error status", row.code, row.status),
+                });
             }
             if let Some(&first) = table.by_code.get(&row.code) {
                 problems.push(SpecProblem {

@@ -87,7 +87,10 @@ impl<'a> LineFinder<'a> {
                 continue;
             }
             let key = body.split(':').next().unwrap_or("").trim().trim_matches(|c| c == '\'' || c == '"');
-            if key == segment || body.starts_with(&format!("'{segment}':")) || body.starts_with(&format!("\"{segment}\":")) {
+            if key == segment
+                || body.starts_with(&format!("'{segment}':"))
+                || body.starts_with(&format!("\"{segment}\":"))
+            {
                 return Some((idx, key_indent));
             }
         }

@@ -179,7 +179,8 @@ impl ApiSpec {
                 let pointer = format!("/paths/{}/{}", escape(path), method);
                 let location = finder.locate(&["paths", path, method]);
                 let shared = item.get("parameters").and_then(Value::as_array).cloned().unwrap_or_default();
-                let ctx = OpContext { document: &document, path, method, pointer: &pointer, location, problems, shared };
+                let ctx =
+                    OpContext { document: &document, path, method, pointer: &pointer, location, problems, shared };
                 ctx.expand(op, &mut operations);
             }
         }
@@ -215,9 +216,8 @@ impl OpContext<'_> {
         }
         let parameters = self.parameters(op);
         let (responses, success_status) = self.responses(op, &id);
-        let request_pointer = op.get("requestBody").map(|_| {
-            format!("{}/requestBody/content/application~1json/schema", self.pointer)
-        });
+        let request_pointer =
+            op.get("requestBody").map(|_| format!("{}/requestBody/content/application~1json/schema", self.pointer));
         let request_required = op.pointer("/requestBody/required").and_then(Value::as_bool).unwrap_or(false);
         let base = Operation {
             id: id.clone(),
@@ -305,7 +305,10 @@ impl OpContext<'_> {
                 "path" => ParamLocation::Path,
                 "query" => ParamLocation::Query,
                 other => {
-                    self.problem(format!("parameter `{}` is in `{other}`, only path and query are supported", str_of(p, "name")));
+                    self.problem(format!(
+                        "parameter `{}` is in `{other}`, only path and query are supported",
+                        str_of(p, "name")
+                    ));
                     continue;
                 }
             };
@@ -361,8 +364,9 @@ impl OpContext<'_> {
                 },
                 None => (raw, format!("{}/responses/{}", self.pointer, status)),
             };
-            let schema_pointer =
-                resp.pointer("/content/application~1json/schema").map(|_| format!("{base_pointer}/content/application~1json/schema"));
+            let schema_pointer = resp
+                .pointer("/content/application~1json/schema")
+                .map(|_| format!("{base_pointer}/content/application~1json/schema"));
             out.insert(code, ResponseSpec { schema_pointer });
         }
         let success = out.keys().copied().find(|s| (200..300).contains(s)).unwrap_or_else(|| {

@@ -8,8 +8,16 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 /// Characters escaped in a URI fragment.
-const FRAGMENT: &percent_encoding::AsciiSet =
-    &percent_encoding::CONTROLS.add(b' ').add(b'"').add(b'<').add(b'>').add(b'`').add(b'{').add(b'}').add(b'%').add(b'#');
+const FRAGMENT: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'<')
+    .add(b'>')
+    .add(b'`')
+    .add(b'{')
+    .add(b'}')
+    .add(b'%')
+    .add(b'#');
 
 /// Base URI under which the document is registered.
 const BASE: &str = "https://sdrs-conformance.invalid/spec.json";
@@ -110,7 +118,10 @@ impl SchemaSet {
     /// Caches for every document of `specs`.
     pub fn new(specs: &super::Specs) -> SchemaSet {
         SchemaSet {
-            caches: [&specs.sdrs, &specs.dws].iter().map(|api| (api.file.clone(), SchemaCache::new(&api.document))).collect(),
+            caches: [&specs.sdrs, &specs.dws]
+                .iter()
+                .map(|api| (api.file.clone(), SchemaCache::new(&api.document)))
+                .collect(),
         }
     }
 

@@ -61,7 +61,10 @@ pub struct Machine {
 impl Machine {
     /// Stable states, the targets of `restore`.
     pub fn stable_states(&self) -> impl Iterator<Item = &str> {
-        self.states.iter().filter(|(_, s)| s.kind == StateKind::Stable && s.named_only_in.is_none()).map(|(n, _)| n.as_str())
+        self.states
+            .iter()
+            .filter(|(_, s)| s.kind == StateKind::Stable && s.named_only_in.is_none())
+            .map(|(n, _)| n.as_str())
     }
 }
 
@@ -351,8 +354,7 @@ impl StateModel {
             let sources: Vec<Option<&str>> =
                 if from.is_empty() { vec![None] } else { from.iter().map(|s| Some(s.as_str())).collect() };
             for src in sources {
-                let ends: Vec<String> =
-                    success.resolve(m, src).into_iter().chain(failure.resolve(m, src)).collect();
+                let ends: Vec<String> = success.resolve(m, src).into_iter().chain(failure.resolve(m, src)).collect();
                 for end in &ends {
                     set.insert((transitional.to_owned(), end.clone()));
                     if let Some(s) = src {

@@ -41,7 +41,10 @@ fn dangling_refs(api: &ApiSpec, problems: &mut Vec<SpecProblem>) {
                         let segments: Vec<String> = pointer.split('/').skip(1).map(unescape).collect();
                         let path: Vec<&str> = segments.iter().map(String::as_str).collect();
                         let text_loc = locate_in_file(api, &path);
-                        problems.push(SpecProblem { location: text_loc, message: format!("dangling $ref `{r}` at {pointer}") });
+                        problems.push(SpecProblem {
+                            location: text_loc,
+                            message: format!("dangling $ref `{r}` at {pointer}"),
+                        });
                     }
                 }
                 for (k, v) in map {
@@ -72,7 +75,10 @@ fn duplicate_operation_ids(api: &ApiSpec, problems: &mut Vec<SpecProblem>) {
     let mut seen = BTreeSet::new();
     for op in &api.operations {
         if !op.id.is_empty() && !seen.insert(op.id.as_str()) {
-            problems.push(SpecProblem { location: op.location.clone(), message: format!("duplicate operationId {}", op.id) });
+            problems.push(SpecProblem {
+                location: op.location.clone(),
+                message: format!("duplicate operationId {}", op.id),
+            });
         }
     }
 }
@@ -104,7 +110,10 @@ fn check_states(specs: &Specs, problems: &mut Vec<SpecProblem>) {
         if specs.operation(&action.operation).is_none() {
             problems.push(SpecProblem {
                 location: action.location.clone(),
-                message: format!("action {} is triggered by operation {}, which the OpenAPI files lack", action.name, action.operation),
+                message: format!(
+                    "action {} is triggered by operation {}, which the OpenAPI files lack",
+                    action.name, action.operation
+                ),
             });
         }
         if let Some(jt) = &action.job_type {

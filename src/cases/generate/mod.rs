@@ -6,7 +6,7 @@ mod negative;
 mod precondition;
 pub mod recipes;
 
-use super::model::{Case, CaseKind, Credentials, Expect, Judge, Needs, Step, StatusSet};
+use super::model::{Case, CaseKind, Credentials, Expect, Judge, Needs, StatusSet, Step};
 use crate::spec::{Operation, Specs};
 use recipes::{recipe, Recipe, FIXTURE};
 use serde_json::json;
@@ -32,7 +32,11 @@ pub fn generate(specs: &Specs) -> Vec<Case> {
 }
 
 fn case(op: &Operation, kind: CaseKind, detail: &str, rec: &Recipe, steps: Vec<Step>, needs: Needs) -> Case {
-    let id = if detail.is_empty() { format!("{}/{}", op.id, kind.as_str()) } else { format!("{}/{}/{detail}", op.id, kind.as_str()) };
+    let id = if detail.is_empty() {
+        format!("{}/{}", op.id, kind.as_str())
+    } else {
+        format!("{}/{}/{detail}", op.id, kind.as_str())
+    };
     Case {
         id,
         operation: op.id.clone(),
@@ -75,7 +79,9 @@ fn positive(op: &Operation, rec: &Recipe) -> Case {
 fn dummy_ids(step: &mut super::model::RequestStep) {
     fn walk(v: &mut serde_json::Value) {
         match v {
-            serde_json::Value::String(s) if s.contains("${") && !s.starts_with("${prefix}") && !s.starts_with("${az.") => {
+            serde_json::Value::String(s)
+                if s.contains("${") && !s.starts_with("${prefix}") && !s.starts_with("${az.") =>
+            {
                 *s = UNKNOWN_ID.to_owned()
             }
             serde_json::Value::Array(a) => a.iter_mut().for_each(walk),
@@ -177,7 +183,8 @@ fn not_found_rule(op: &Operation, param: &str) -> Option<NotFoundRule> {
 /// An undocumented method on the operation's path must be answered 405, as every page documents.
 fn method_not_allowed(op: &Operation, rec: &Recipe) -> Vec<Case> {
     let first_variant = op.shared_id.is_none() || !op.id.ends_with("Group") || op.id == "startProtectionGroup";
-    let first_tag_variant = op.shared_id.as_deref() != Some("protectedInstanceTagsAction") || op.id.starts_with("batchCreate");
+    let first_tag_variant =
+        op.shared_id.as_deref() != Some("protectedInstanceTagsAction") || op.id.starts_with("batchCreate");
     if !op.responses.contains_key(&405) || !first_variant || !first_tag_variant {
         return Vec::new();
     }
@@ -187,7 +194,8 @@ fn method_not_allowed(op: &Operation, rec: &Recipe) -> Vec<Case> {
     step.method_override = Some("PATCH".into());
     step.body = None;
     step.expect = Expect { status: Some(StatusSet::One(405)), ..Expect::default() };
-    let mut c = case(op, CaseKind::Negative, "method-not-allowed", rec, vec![Step::Request(Box::new(step))], Needs::default());
+    let mut c =
+        case(op, CaseKind::Negative, "method-not-allowed", rec, vec![Step::Request(Box::new(step))], Needs::default());
     c.fixture = None;
     c.skip = None;
     c.description = format!("{} {}: an undocumented method is answered 405", op.method, op.path);
@@ -251,9 +259,23 @@ fn pagination_recipe(op: &Operation) -> Option<(Recipe, super::model::PaginateSt
         }
         _ => return None,
     };
-    let pages = vec![(Some(1), Some(0)), (Some(1), Some(1)), (Some(2), Some(1)), (None, Some(1)), (Some(1000), Some(1000))];
-    let step = super::model::PaginateStep { name: "read the list in pages".into(), operation: op.id.clone(), query, pages, min_items };
-    let rec = Recipe { builder: b, uses_fixture: false, test: super::build::request("", &op.id), snapshot: false, skip: None, tags: Vec::new() };
+    let pages =
+        vec![(Some(1), Some(0)), (Some(1), Some(1)), (Some(2), Some(1)), (None, Some(1)), (Some(1000), Some(1000))];
+    let step = super::model::PaginateStep {
+        name: "read the list in pages".into(),
+        operation: op.id.clone(),
+        query,
+        pages,
+        min_items,
+    };
+    let rec = Recipe {
+        builder: b,
+        uses_fixture: false,
+        test: super::build::request("", &op.id),
+        snapshot: false,
+        skip: None,
+        tags: Vec::new(),
+    };
     Some((rec, step))
 }
 
@@ -284,7 +306,9 @@ mod tests {
         for op in specs.operations() {
             assert!(cases.iter().any(|c| c.operation == op.id && c.kind == CaseKind::Positive), "{}", op.id);
             assert!(
-                cases.iter().any(|c| c.operation == op.id && c.kind != CaseKind::Positive && c.kind != CaseKind::Pagination),
+                cases
+                    .iter()
+                    .any(|c| c.operation == op.id && c.kind != CaseKind::Positive && c.kind != CaseKind::Pagination),
                 "{} has no negative case",
                 op.id
             );

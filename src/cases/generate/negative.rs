@@ -31,7 +31,8 @@ pub fn cases(specs: &Specs, op: &Operation, rec: &Recipe) -> Vec<Case> {
     if rec.skip.is_some() {
         return Vec::new();
     }
-    let document = if specs.sdrs.operations.iter().any(|o| o.id == op.id) { &specs.sdrs.document } else { &specs.dws.document };
+    let document =
+        if specs.sdrs.operations.iter().any(|o| o.id == op.id) { &specs.sdrs.document } else { &specs.dws.document };
     let mut mutations = Vec::new();
     if let (Some(pointer), Some(body)) = (&op.request_pointer, &rec.test.body) {
         if let Some(schema) = document.pointer(pointer) {
@@ -166,7 +167,8 @@ fn code_for(chain: &[&Value], rule: &str, inherited: &[String]) -> Vec<String> {
 fn disagreements_of(chain: &[&Value]) -> Vec<String> {
     let mut out = Vec::new();
     for s in chain {
-        for d in s.get("x-sdrs-disagreements").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str) {
+        for d in s.get("x-sdrs-disagreements").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str)
+        {
             if !out.iter().any(|o: &String| o == d) {
                 out.push(d.to_owned());
             }
@@ -175,7 +177,14 @@ fn disagreements_of(chain: &[&Value]) -> Vec<String> {
     out
 }
 
-fn walk(document: &Value, schema: &Value, value: Option<&Value>, path: &mut Vec<String>, inherited: &[String], out: &mut Vec<Mutation>) {
+fn walk(
+    document: &Value,
+    schema: &Value,
+    value: Option<&Value>,
+    path: &mut Vec<String>,
+    inherited: &[String],
+    out: &mut Vec<Mutation>,
+) {
     let chain = resolved(document, schema);
     let here = path.join(".");
     let disputed = disagreements_of(&chain);
@@ -192,44 +201,96 @@ fn walk(document: &Value, schema: &Value, value: Option<&Value>, path: &mut Vec<
     if !path.is_empty() {
         if let Some(max) = keyword(&chain, "maxLength").and_then(Value::as_u64) {
             let long = "a".repeat(max as usize + 1);
-            push("too-long", format!("{here} of {} characters (at most {max})", max + 1), Edit::Body(path.clone(), Some(json!(long))), code_for(&chain, "maxLength", inherited));
+            push(
+                "too-long",
+                format!("{here} of {} characters (at most {max})", max + 1),
+                Edit::Body(path.clone(), Some(json!(long))),
+                code_for(&chain, "maxLength", inherited),
+            );
         }
         if keyword(&chain, "minLength").and_then(Value::as_u64).unwrap_or(0) > 0 {
-            push("empty", format!("an empty {here}"), Edit::Body(path.clone(), Some(json!(""))), code_for(&chain, "minLength", inherited));
+            push(
+                "empty",
+                format!("an empty {here}"),
+                Edit::Body(path.clone(), Some(json!(""))),
+                code_for(&chain, "minLength", inherited),
+            );
         }
         if let Some(pattern) = keyword(&chain, "pattern").and_then(Value::as_str) {
             let max = keyword(&chain, "maxLength").and_then(Value::as_u64).unwrap_or(64) as usize;
             if let Some(bad) = violating_sample(pattern, max) {
-                push("bad-characters", format!("{here} = {bad:?}, outside the allowed characters"), Edit::Body(path.clone(), Some(json!(bad))), code_for(&chain, "pattern", inherited));
+                push(
+                    "bad-characters",
+                    format!("{here} = {bad:?}, outside the allowed characters"),
+                    Edit::Body(path.clone(), Some(json!(bad))),
+                    code_for(&chain, "pattern", inherited),
+                );
             }
         }
         if keyword(&chain, "enum").is_some() && ty != "boolean" {
-            push("not-in-enum", format!("{here} outside its enumeration"), Edit::Body(path.clone(), Some(json!("bogus-value"))), code_for(&chain, "enum", inherited));
+            push(
+                "not-in-enum",
+                format!("{here} outside its enumeration"),
+                Edit::Body(path.clone(), Some(json!("bogus-value"))),
+                code_for(&chain, "enum", inherited),
+            );
         }
         if ty == "integer" || ty == "number" {
             if let Some(min) = keyword(&chain, "minimum").and_then(Value::as_i64) {
-                push("below-minimum", format!("{here} = {} (minimum {min})", min - 1), Edit::Body(path.clone(), Some(json!(min - 1))), code_for(&chain, "minimum", inherited));
+                push(
+                    "below-minimum",
+                    format!("{here} = {} (minimum {min})", min - 1),
+                    Edit::Body(path.clone(), Some(json!(min - 1))),
+                    code_for(&chain, "minimum", inherited),
+                );
             }
             if let Some(max) = keyword(&chain, "maximum").and_then(Value::as_i64) {
-                push("above-maximum", format!("{here} = {} (maximum {max})", max + 1), Edit::Body(path.clone(), Some(json!(max + 1))), code_for(&chain, "maximum", inherited));
+                push(
+                    "above-maximum",
+                    format!("{here} = {} (maximum {max})", max + 1),
+                    Edit::Body(path.clone(), Some(json!(max + 1))),
+                    code_for(&chain, "maximum", inherited),
+                );
             }
-            push("wrong-type", format!("{here} as a string"), Edit::Body(path.clone(), Some(json!("not-a-number"))), code_for(&chain, "type", inherited));
+            push(
+                "wrong-type",
+                format!("{here} as a string"),
+                Edit::Body(path.clone(), Some(json!("not-a-number"))),
+                code_for(&chain, "type", inherited),
+            );
         }
         if ty == "string" && value.is_some() {
-            push("wrong-type", format!("{here} as a number"), Edit::Body(path.clone(), Some(json!(12345))), code_for(&chain, "type", inherited));
+            push(
+                "wrong-type",
+                format!("{here} as a number"),
+                Edit::Body(path.clone(), Some(json!(12345))),
+                code_for(&chain, "type", inherited),
+            );
         }
     }
     if ty == "array" {
         if let Some(max) = keyword(&chain, "maxItems").and_then(Value::as_u64) {
             if let Some(item) = value.and_then(Value::as_array).and_then(|a| a.first()) {
                 let items: Vec<Value> = (0..=max).map(|n| distinct(item, n)).collect();
-                push("too-many-items", format!("{here} with {} items (at most {max})", max + 1), Edit::Body(path.clone(), Some(Value::Array(items))), code_for(&chain, "maxItems", inherited));
+                push(
+                    "too-many-items",
+                    format!("{here} with {} items (at most {max})", max + 1),
+                    Edit::Body(path.clone(), Some(Value::Array(items))),
+                    code_for(&chain, "maxItems", inherited),
+                );
             }
         }
         if keyword(&chain, "minItems").and_then(Value::as_u64).unwrap_or(0) > 0 {
-            push("no-items", format!("an empty {here}"), Edit::Body(path.clone(), Some(json!([]))), code_for(&chain, "minItems", inherited));
+            push(
+                "no-items",
+                format!("an empty {here}"),
+                Edit::Body(path.clone(), Some(json!([]))),
+                code_for(&chain, "minItems", inherited),
+            );
         }
-        if let (Some(items_schema), Some(first)) = (keyword(&chain, "items"), value.and_then(Value::as_array).and_then(|a| a.first())) {
+        if let (Some(items_schema), Some(first)) =
+            (keyword(&chain, "items"), value.and_then(Value::as_array).and_then(|a| a.first()))
+        {
             path.push("0".into());
             walk(document, items_schema, Some(first), path, inherited, out);
             path.pop();
@@ -288,7 +349,13 @@ fn distinct(item: &Value, n: u64) -> Value {
             let mut m = m.clone();
             for key in ["key", "id", "server_id"] {
                 if let Some(Value::String(s)) = m.get(key) {
-                    let v = if key == "key" { format!("k{n}") } else if n == 0 { s.clone() } else { format!("{s}-{n}") };
+                    let v = if key == "key" {
+                        format!("k{n}")
+                    } else if n == 0 {
+                        s.clone()
+                    } else {
+                        format!("{s}-{n}")
+                    };
                     m.insert(key.to_owned(), json!(v));
                 }
             }

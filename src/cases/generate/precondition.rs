@@ -94,7 +94,8 @@ fn build_case(
         ..Expect::default()
     };
     // A wrongly accepted action still leaves a job: the runner follows it to clean up.
-    step.job = Some(crate::cases::model::JobSpec { outcome: crate::cases::model::JobOutcome::Any, ..Default::default() });
+    step.job =
+        Some(crate::cases::model::JobSpec { outcome: crate::cases::model::JobOutcome::Any, ..Default::default() });
     let mut steps = reached.builder.steps.clone();
     steps.push(Step::Request(Box::new(step)));
     Case {
@@ -132,7 +133,9 @@ fn action_request(operation: &str, r: &Reached, target: &Res) -> Option<RequestS
             s.body = Some(json!({"delete_target_server": true, "delete_target_eip": true}));
         }
         "batchDeleteProtectedInstances" => {
-            s.body = Some(json!({"protected_instances": [{"id": target.id()}], "delete_target_server": true, "delete_target_eip": true}));
+            s.body = Some(
+                json!({"protected_instances": [{"id": target.id()}], "delete_target_server": true, "delete_target_eip": true}),
+            );
         }
         "addProtectedInstanceNic" => {
             s.path = path(&[("protected_instance_id", &target.id())]);
@@ -175,19 +178,27 @@ fn create_request(operation: &str, r: &mut Reached, g: &Res) -> Option<RequestSt
     match operation {
         "createProtectedInstance" => {
             let server = b.server(false);
-            s.body = Some(json!({"protected_instance": {"server_group_id": g.id(), "server_id": server, "name": "${prefix}-late-i"}}));
+            s.body = Some(
+                json!({"protected_instance": {"server_group_id": g.id(), "server_id": server, "name": "${prefix}-late-i"}}),
+            );
         }
         "batchCreateProtectedInstances" => {
             let server = b.server(false);
-            s.body = Some(json!({"protected_instances": {"name_prefix": "${prefix}-late", "server_group_id": g.id(), "servers": [{"server_id": server}]}}));
+            s.body = Some(
+                json!({"protected_instances": {"name_prefix": "${prefix}-late", "server_group_id": g.id(), "servers": [{"server_id": server}]}}),
+            );
         }
         "createReplicationPair" => {
             let volume = b.volume();
-            s.body = Some(json!({"replication": {"server_group_id": g.id(), "volume_id": volume, "name": "${prefix}-late-p"}}));
+            s.body = Some(
+                json!({"replication": {"server_group_id": g.id(), "volume_id": volume, "name": "${prefix}-late-p"}}),
+            );
         }
         "createDrDrill" => {
             let vpc = b.drill_vpc();
-            s.body = Some(json!({"disaster_recovery_drill": {"server_group_id": g.id(), "name": "${prefix}-late-d", "drill_vpc_id": vpc}}));
+            s.body = Some(
+                json!({"disaster_recovery_drill": {"server_group_id": g.id(), "name": "${prefix}-late-d", "drill_vpc_id": vpc}}),
+            );
         }
         _ => return None,
     }
@@ -217,15 +228,20 @@ fn member_requirements(op: &crate::spec::Operation, actions: &[&Action]) -> Vec<
         };
         let mut step = request("", &op.id);
         step.path = path(&[("server_group_id", &g.id())]);
-        let reached = Reached {
-            builder: b,
-            group: g,
-            instance: None,
-            pair: None,
-            drill: None,
-            states: BTreeMap::new(),
-        };
-        let mut c = build_case(op, &action.name, "server_group", "available", reached, step, 400, req.codes.clone(), req.disagreements.clone(), "");
+        let reached =
+            Reached { builder: b, group: g, instance: None, pair: None, drill: None, states: BTreeMap::new() };
+        let mut c = build_case(
+            op,
+            &action.name,
+            "server_group",
+            "available",
+            reached,
+            step,
+            400,
+            req.codes.clone(),
+            req.disagreements.clone(),
+            "",
+        );
         c.id = format!("{}/precondition/{slug}", op.id);
         c.description = format!("{} is refused while the group is not empty: {}", op.id, req.what);
         if let Some(Step::Request(r)) = c.steps.last_mut() {

@@ -69,7 +69,9 @@ pub fn fixture() -> Builder {
         b.push(read);
     }
     // Expose the ids under stable names.
-    for (from, to) in [(&g.var, "fixture.group"), (&p.var, "fixture.pair"), (&i.var, "fixture.instance"), (&d.var, "fixture.drill")] {
+    for (from, to) in
+        [(&g.var, "fixture.group"), (&p.var, "fixture.pair"), (&i.var, "fixture.instance"), (&d.var, "fixture.drill")]
+    {
         b.steps.iter_mut().for_each(|s| {
             if let crate::cases::model::Step::Request(r) = s {
                 if let Some(job) = r.job.as_mut() {
@@ -141,7 +143,9 @@ pub fn recipe(operation: &str) -> Recipe {
             r.query.insert("server_group_id".into(), json!(fx_group));
             simple(r, true, true)
         }
-        "showProtectedInstance" => simple(get("show the instance", operation, &[("protected_instance_id", fx_instance)]), true, true),
+        "showProtectedInstance" => {
+            simple(get("show the instance", operation, &[("protected_instance_id", fx_instance)]), true, true)
+        }
         "updateProtectedInstanceName" => {
             let mut r = get("rename the instance", operation, &[("protected_instance_id", fx_instance)]);
             r.body = Some(json!({"protected_instance": {"name": "${fixture.instance_name}"}}));
@@ -243,7 +247,9 @@ pub fn recipe(operation: &str) -> Recipe {
             r.query.insert("server_group_id".into(), json!(fx_group));
             simple(r, true, true)
         }
-        "showReplicationPair" => simple(get("show the pair", operation, &[("replication_id", "${fixture.pair}")]), true, true),
+        "showReplicationPair" => {
+            simple(get("show the pair", operation, &[("replication_id", "${fixture.pair}")]), true, true)
+        }
         "updateReplicationPairName" => {
             let mut r = get("rename the pair", operation, &[("replication_id", "${fixture.pair}")]);
             r.body = Some(json!({"replication": {"name": "${fixture.pair_name}"}}));
@@ -281,7 +287,9 @@ pub fn recipe(operation: &str) -> Recipe {
             r.query.insert("server_group_id".into(), json!(fx_group));
             simple(r, true, true)
         }
-        "showDrDrill" => simple(get("show the drill", operation, &[("disaster_recovery_drill_id", "${fixture.drill}")]), true, true),
+        "showDrDrill" => {
+            simple(get("show the drill", operation, &[("disaster_recovery_drill_id", "${fixture.drill}")]), true, true)
+        }
         "updateDrDrillName" => {
             let mut r = get("rename the drill", operation, &[("disaster_recovery_drill_id", "${fixture.drill}")]);
             r.body = Some(json!({"disaster_recovery_drill": {"name": "${fixture.drill_name}"}}));
@@ -296,9 +304,13 @@ pub fn recipe(operation: &str) -> Recipe {
             }));
             simple(r, true, true)
         }
-        "batchCreateProtectedInstanceTags" | "batchDeleteProtectedInstanceTags" | "createProtectedInstanceTag"
+        "batchCreateProtectedInstanceTags"
+        | "batchDeleteProtectedInstanceTags"
+        | "createProtectedInstanceTag"
         | "deleteProtectedInstanceTag" => tag_write(operation),
-        "listProtectedInstanceTags" => simple(get("list the instance's tags", operation, &[("protected_instance_id", fx_instance)]), true, true),
+        "listProtectedInstanceTags" => {
+            simple(get("list the instance's tags", operation, &[("protected_instance_id", fx_instance)]), true, true)
+        }
         "listProtectedInstanceProjectTags" => simple(request("list the project's tags", operation), true, false),
         "listFailureJobs" | "deleteFailureJob" | "deleteServerGroupFailureJobs" => failure_jobs(operation),
         "deleteAllFailureJobs" => {
@@ -311,7 +323,11 @@ pub fn recipe(operation: &str) -> Recipe {
         }
         "showQuotas" => simple(request("show quotas", operation), false, false),
         "startDisasterRecovery" => {
-            let mut rec = simple(get("start disaster recovery", operation, &[("disaster_recovery_id", "${unknown_id}")]), false, false);
+            let mut rec = simple(
+                get("start disaster recovery", operation, &[("disaster_recovery_id", "${unknown_id}")]),
+                false,
+                false,
+            );
             rec.skip = Some("no operation in the seeds creates a DWS disaster-recovery resource (INC-05)".into());
             rec
         }
@@ -357,7 +373,8 @@ fn tag_write(operation: &str) -> Recipe {
     match operation {
         "batchCreateProtectedInstanceTags" => {
             r.name = "add two tags".into();
-            r.body = Some(json!({"action": "create", "tags": [{"key": "k1", "value": "v1"}, {"key": "k2", "value": ""}]}));
+            r.body =
+                Some(json!({"action": "create", "tags": [{"key": "k1", "value": "v1"}, {"key": "k2", "value": ""}]}));
         }
         "batchDeleteProtectedInstanceTags" => {
             r.name = "delete a tag by key and an absent one".into();

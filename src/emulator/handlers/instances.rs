@@ -533,7 +533,11 @@ pub fn detach(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     let job_type = "detachReplicationPairNew";
     let mut job = Job::new(state, job_type, "protected_instance_id", &instance.id);
     job.failure = jobs::unless_retry(&pair.status, "error-detaching", || {
-        jobs::injected_failure(state, job_type, &[Involved::Volume(&pair.volume_id), Involved::Server(&instance.source_server)])
+        jobs::injected_failure(
+            state,
+            job_type,
+            &[Involved::Volume(&pair.volume_id), Involved::Server(&instance.source_server)],
+        )
     });
     job.changes.push(Change::new(Kind::Pair, &pair.id, "detaching", Outcome::Restore, Outcome::To("error-detaching")));
     job.effects.push(Effect::Detach { pair_id: pair.id.clone() });
