@@ -411,3 +411,38 @@ mod tests {
         assert_eq!(error_code_of(&serde_json::json!([1])), None);
     }
 }
+
+/// The items array of a list answer, or a failure saying why there is none to look at.
+fn list_items<'e>(
+    resp: &'e crate::exchange::ResponseRecord,
+    what: &str,
+    pointer: &str,
+    spec: &str,
+    failures: &mut Vec<Failure>,
+) -> Option<&'e Vec<serde_json::Value>> {
+    if resp.status != 200 {
+        failures.push(
+            Failure::new(
+                format!("{what} answered {}", resp.status),
+                "status 200 with the items",
+                format!("status {}: {}", resp.status, body_excerpt(resp)),
+            )
+            .at(spec),
+        );
+        return None;
+    }
+    match resp.json.as_ref().and_then(|j| j.pointer(pointer)) {
+        Some(serde_json::Value::Array(items)) => Some(items),
+        other => {
+            failures.push(
+                Failure::new(
+                    format!("{what} has no items array at {}", show_pointer(pointer)),
+                    format!("an array at {}", show_pointer(pointer)),
+                    other.map(value_excerpt).unwrap_or_else(|| body_excerpt(resp)),
+                )
+                .at(spec),
+            );
+            None
+        }
+    }
+}

@@ -1,7 +1,7 @@
 //! `pagination`: `limit` and `offset` select the right slice of the full list, and `count` is the
 //! total number of matching items, not the size of the page.
 
-use super::{body_excerpt, list, show_pointer, value_excerpt, CheckContext, CheckName, CheckResult, Failure};
+use super::{list, show_pointer, value_excerpt, CheckContext, CheckName, CheckResult, Failure};
 use crate::exchange::{Exchange, ResponseRecord};
 use serde_json::Value;
 
@@ -157,31 +157,7 @@ fn items_of<'e>(
             return None;
         }
     };
-    if resp.status != 200 {
-        failures.push(
-            Failure::new(
-                format!("{what} answered {}", resp.status),
-                "status 200 with the items",
-                format!("status {}: {}", resp.status, body_excerpt(resp)),
-            )
-            .at(spec),
-        );
-        return None;
-    }
-    match resp.json.as_ref().and_then(|j| j.pointer(pointer)) {
-        Some(Value::Array(items)) => Some(items),
-        other => {
-            failures.push(
-                Failure::new(
-                    format!("{what} has no items array at {}", show_pointer(pointer)),
-                    format!("an array at {}", show_pointer(pointer)),
-                    other.map(value_excerpt).unwrap_or_else(|| body_excerpt(resp)),
-                )
-                .at(spec),
-            );
-            None
-        }
-    }
+    super::list_items(resp, what, pointer, spec, failures)
 }
 
 /// The count of a list answer, or a failure when it is absent or not a non-negative integer.

@@ -171,31 +171,7 @@ fn listed<'e>(
     failures: &mut Vec<Failure>,
 ) -> Option<&'e Vec<Value>> {
     let resp = answered(ex, "list", machine, id, spec, failures)?;
-    if resp.status != 200 {
-        failures.push(
-            Failure::new(
-                format!("the list of {machine} answered {}", resp.status),
-                "status 200 with the items",
-                format!("status {}: {}", resp.status, body_excerpt(resp)),
-            )
-            .at(spec),
-        );
-        return None;
-    }
-    match resp.json.as_ref().and_then(|j| j.pointer(pointer)) {
-        Some(Value::Array(items)) => Some(items),
-        other => {
-            failures.push(
-                Failure::new(
-                    format!("the list of {machine} has no items array at {}", show_pointer(pointer)),
-                    format!("an array at {}", show_pointer(pointer)),
-                    other.map(value_excerpt).unwrap_or_else(|| body_excerpt(resp)),
-                )
-                .at(spec),
-            );
-            None
-        }
-    }
+    super::list_items(resp, &format!("the list of {machine}"), pointer, spec, failures)
 }
 
 /// Whether a list item is the resource `id`.

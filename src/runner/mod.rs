@@ -284,17 +284,8 @@ impl Runner {
     /// Runs one case and also returns the redacted payloads it snapshots.
     pub async fn run_case_with_payloads(&self, case: &Case) -> (CaseReport, Vec<(String, serde_json::Value)>) {
         let started = Instant::now();
-        let mut report = CaseReport {
-            id: case.id.clone(),
-            operation: case.operation.clone(),
-            family: case.family.clone(),
-            kind: case.kind.as_str().into(),
-            outcome: CaseOutcome::Skipped,
-            duration_ms: 0,
-            checks: Vec::new(),
-            reason: case.skip.clone(),
-            baseline: None,
-        };
+        let mut report = self.skipped_report(case, case.skip.as_deref().unwrap_or(""));
+        report.reason = case.skip.clone();
         if case.skip.is_some() {
             return (report, Vec::new());
         }
