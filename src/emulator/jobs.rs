@@ -128,6 +128,8 @@ pub struct Job {
     pub with_sub_jobs: bool,
     pub sub_jobs: Vec<SubJob>,
     pub begin: i64,
+    /// Emulator time of the last poll (or of the submission).
+    pub last_poll: i64,
     pub end: Option<i64>,
     pub failure: Option<Failure>,
     pub changes: Vec<Change>,
@@ -150,6 +152,7 @@ impl Job {
             with_sub_jobs: false,
             sub_jobs: Vec::new(),
             begin: state.now(),
+            last_poll: state.now(),
             end: None,
             failure: None,
             changes: Vec::new(),
@@ -505,9 +508,21 @@ fn finish(state: &mut State, index: usize) {
     job.end = Some(now);
 }
 
-/// Applies the clock to every unfinished job (`JobPacing::AfterMillis`).
+/// Emulator time (one millisecond per request) after which an unpolled job finishes by itself
+/// under `JobPacing::PerPoll`, as a real one would: a client that crashed mid-job must be able to
+/// clean up.
+pub const ABANDONED_AFTER_MS: i64 = 500;
+
+/// Applies the clock to every unfinished job: `AfterMillis` pacing, and abandoned `PerPoll` jobs.
 pub fn tick(state: &mut State) {
     let JobPacing::AfterMillis(delay) = state.pacing else {
+        let now = state.now();
+        for index in 0..state.jobs.len() {
+            let job = &state.jobs[index];
+            if job.end.is_none() && now - job.last_poll > ABANDONED_AFTER_MS && !state.faulty(Fault::JobNeverEnds) {
+                finish(state, index);
+            }
+        }
         return;
     };
     let now = state.now();
@@ -542,6 +557,7 @@ pub fn poll(state: &mut State, index: usize) {
     if state.pacing != JobPacing::PerPoll {
         return;
     }
+    state.jobs[index].last_poll = state.now();
     match state.jobs[index].status {
         "INIT" => state.jobs[index].status = "RUNNING",
         "RUNNING" if regresses(state, index) => {
