@@ -1,8 +1,8 @@
 //! The official Huawei Cloud Python SDK (`huaweicloudsdksdrs`) drives the reference emulator.
 //!
-//! The emulator runs in-process on a loopback port with an AK/SK key pair, so every request of
-//! the SDK is signature-checked; `tests/interop/sdk_lifecycle.py` then runs list and show calls of
-//! every family and a whole protection-group lifecycle through the SDK, and fails on any call the
+//! `sdrs-conformance serve` runs as a child process on a loopback port with an AK/SK key pair, so
+//! every request of the SDK is signature-checked; `tests/interop/sdk_lifecycle.py` then runs list
+//! and show calls of every family and a whole protection-group lifecycle through the SDK, and fails on any call the
 //! SDK cannot deserialize (see the script's header for what exactly it checks).
 //!
 //! Needs `python3` with the packages of `.ci/requirements.txt` (`.ci/run` installs them). Without
@@ -15,7 +15,7 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use sdrs_conformance::emulator::{Emulator, EmulatorConfig, KeyPair, World};
+use sdrs_conformance::emulator::{EmulatorConfig, World};
 
 /// Recognisable test credentials; the emulator verifies the SDK's signatures with them.
 const ACCESS_KEY: &str = "SDRSINTEROPTESTAK000";
@@ -124,18 +124,48 @@ fn unavailable(reason: &str) {
     );
 }
 
+/// `serve` as a child process, killed when dropped.
+struct Served(std::process::Child);
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts `sdrs-conformance serve` with the key pair and returns it with its base URL.
+fn serve(project_id: &str) -> (Served, String) {
+    use std::io::BufRead;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sdrs-conformance"))
+        .args(["serve", "--port", "0", "--project-id", project_id])
+        .env("HW_ACCESS_KEY", ACCESS_KEY)
+        .env("HW_SECRET_KEY", SECRET_KEY)
+        .env_remove("HW_AUTH_TOKEN")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("serve starts");
+    let stdout = child.stdout.take().expect("piped stdout");
+    let served = Served(child);
+    let mut line = String::new();
+    std::io::BufReader::new(stdout).read_line(&mut line).expect("serve prints its address");
+    let url = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line of serve: {line:?}"))
+        .to_owned();
+    (served, url)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_official_python_sdk_drives_a_protection_group_lifecycle() {
-    let config = EmulatorConfig {
-        key_pair: Some(KeyPair { access_key: ACCESS_KEY.to_string(), secret_key: SECRET_KEY.to_string() }),
-        ..EmulatorConfig::default()
-    };
+    let config = EmulatorConfig::default();
     let world = config.world.clone();
     let project_id = config.project_id.clone();
     let ids = pick_world_ids(&world);
-    let emulator = Emulator::start(config).await.expect("the emulator starts");
-    let endpoint = emulator.uri();
-
+    let (emulator, endpoint) = serve(&project_id);
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop/sdk_lifecycle.py");
     assert!(script.is_file(), "missing {}", script.display());
     let python = std::env::var("SDRS_INTEROP_PYTHON").unwrap_or_else(|_| "python3".to_string());
@@ -177,7 +207,7 @@ async fn the_official_python_sdk_drives_a_protection_group_lifecycle() {
     })
     .await
     .expect("the SDK script thread");
-    drop(emulator);
+    drop(emulator); // stops `serve`
 
     let (status, stdout, stderr) = match outcome {
         Ok(outcome) => outcome,
