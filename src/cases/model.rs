@@ -414,15 +414,14 @@ pub struct Case {
 impl Case {
     /// Whether the case sends only GET requests (kept by `--mode readonly`).
     pub fn is_read_only(&self, specs: &crate::spec::Specs) -> bool {
-        // The shared fixture is built by writes.
-        self.fixture.is_none()
-            && self.steps.iter().all(|s| match s {
-                Step::Request(r) => {
-                    let method =
-                        r.method_override.clone().or_else(|| specs.operation(&r.operation).map(|op| op.method.clone()));
-                    method.as_deref() == Some("GET")
-                }
-                Step::WaitJob(_) | Step::WaitStatus(_) | Step::Paginate(_) => true,
-            })
+        // In readonly mode the shared fixture is discovered among existing resources, not built.
+        self.steps.iter().all(|s| match s {
+            Step::Request(r) => {
+                let method =
+                    r.method_override.clone().or_else(|| specs.operation(&r.operation).map(|op| op.method.clone()));
+                method.as_deref() == Some("GET")
+            }
+            Step::WaitJob(_) | Step::WaitStatus(_) | Step::Paginate(_) => true,
+        })
     }
 }

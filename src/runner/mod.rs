@@ -300,7 +300,14 @@ impl Runner {
         let mut vars = self.base_vars(&case.id);
         if case.fixture.is_some() {
             match self.fixture_vars().await {
-                Ok(fx) => vars.extend(fx),
+                Ok(fx) => {
+                    if let Some(missing) = missing_fixture_var(case, &fx) {
+                        report.reason =
+                            Some(format!("readonly mode: the account holds no existing resource for `{missing}`"));
+                        return (report, Vec::new());
+                    }
+                    vars.extend(fx)
+                }
                 Err(e) => {
                     report.outcome = CaseOutcome::Error;
                     report.reason = Some(format!("the shared fixture could not be built: {e}"));
@@ -343,10 +350,13 @@ impl Runner {
         }
     }
 
-    /// The shared fixture's variables, building it on first use.
+    /// The shared fixture's variables, building it on first use (discovering it in readonly mode).
     async fn fixture_vars(&self) -> Result<Vars, String> {
         self.fixture
             .get_or_init(|| async {
+                if self.config.mode == Mode::ReadOnly {
+                    return Ok(self.discover_fixture().await);
+                }
                 let built = cases::generate::recipes::fixture();
                 let fixture_case = Case {
                     id: "fixture/base".into(),
@@ -391,6 +401,65 @@ impl Runner {
             })
             .await
             .clone()
+    }
+
+    /// Readonly mode: the shared fixture's variables taken from existing resources (a group, with
+    /// an instance, a pair and a drill where the account has them).
+    async fn discover_fixture(&self) -> Vars {
+        let mut vars = Vars::new();
+        let get = |path: String, query: Vec<(String, String)>| Outgoing {
+            operation: "discover".into(),
+            method: "GET".into(),
+            path,
+            query,
+            ..Outgoing::default()
+        };
+        let p = self.project_id().to_owned();
+        let groups =
+            self.client.send(&get(format!("/v1/{p}/server-groups"), vec![("limit".into(), "50".into())])).await;
+        let ids: Vec<(String, String)> = groups
+            .json()
+            .and_then(|j| j.get("server_groups"))
+            .and_then(serde_json::Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|g| Some((g.get("id")?.as_str()?.to_owned(), g.get("name")?.as_str()?.to_owned())))
+            .collect();
+        // Prefer a group that holds an instance: more reads can run against it.
+        for (index, (group, name)) in ids.iter().enumerate() {
+            let q = vec![("server_group_id".to_owned(), group.clone())];
+            let instances = self.client.send(&get(format!("/v1/{p}/protected-instances"), q.clone())).await;
+            let first = |ex: &crate::exchange::Exchange, key: &str| {
+                ex.json()
+                    .and_then(|j| j.get(key))
+                    .and_then(serde_json::Value::as_array)
+                    .and_then(|a| a.first())
+                    .cloned()
+            };
+            let instance = first(&instances, "protected_instances");
+            if instance.is_none() && index + 1 < ids.len().min(10) {
+                continue;
+            }
+            vars.insert("fixture.group".into(), json!(group));
+            vars.insert("fixture.group_name".into(), json!(name));
+            let mut take = |item: Option<serde_json::Value>, id_var: &str, name_var: &str| {
+                if let Some(item) = item {
+                    if let Some(id) = item.get("id") {
+                        vars.insert(id_var.into(), id.clone());
+                    }
+                    if let Some(n) = item.get("name") {
+                        vars.insert(name_var.into(), n.clone());
+                    }
+                }
+            };
+            take(instance, "fixture.instance", "fixture.instance_name");
+            let pairs = self.client.send(&get(format!("/v1/{p}/replications"), q.clone())).await;
+            take(first(&pairs, "replications"), "fixture.pair", "fixture.pair_name");
+            let drills = self.client.send(&get(format!("/v1/{p}/disaster-recovery-drills"), q)).await;
+            take(first(&drills, "disaster_recovery_drills"), "fixture.drill", "fixture.drill_name");
+            break;
+        }
+        vars
     }
 
     /// Runs every case with `--jobs` concurrency, calling `on_event` as cases start and end.
@@ -495,6 +564,19 @@ impl Runner {
     pub(crate) fn count_created(&self, machine: &str) {
         *self.created.lock().expect("poisoned").entry(machine.to_owned()).or_insert(0) += 1;
     }
+}
+
+/// The first `${fixture.*}` variable a case reads that `fixture` lacks.
+fn missing_fixture_var(case: &Case, fixture: &Vars) -> Option<String> {
+    let mut names = Vec::new();
+    for step in &case.steps {
+        if let cases::Step::Request(r) = step {
+            for v in r.path.values().chain(r.query.values()).chain(r.body.iter()) {
+                cases::template::names_in(v, &mut names);
+            }
+        }
+    }
+    names.into_iter().find(|n| n.starts_with("fixture.") && !fixture.contains_key(n))
 }
 
 /// Runs the whole configured suite: the `run` command without its reporters.
