@@ -7,6 +7,7 @@ mod model;
 pub mod prereq;
 pub mod reach;
 pub mod scenario;
+pub mod share;
 pub mod template;
 
 pub use model::{

@@ -129,6 +129,10 @@ pub struct RunArgs {
     /// Snapshot directory.
     #[arg(long, default_value = "snapshots")]
     pub snapshots: PathBuf,
+    /// Negative cases read the shared fixture instead of creating their own resources (the default
+    /// against remote endpoints).
+    #[arg(long)]
+    pub share_fixtures: bool,
     /// Print a line per case.
     #[arg(long, short)]
     pub verbose: bool,

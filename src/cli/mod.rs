@@ -134,12 +134,14 @@ fn run_config(args: &RunArgs) -> Result<RunConfig, CliError> {
                 config.case_timeout = Duration::from_secs(3600);
                 config.retry = RetryPolicy::default();
                 config.ledger = Some(args.ledger.clone().unwrap_or_else(crate::runner::ledger::Ledger::default_path));
+                config.share_fixtures = true;
             }
             if let Some(l) = &args.ledger {
                 config.ledger = Some(l.clone());
             }
         }
     }
+    config.share_fixtures |= args.share_fixtures;
     if let Some(j) = args.job_timeout {
         config.job_deadline = Duration::from_secs(j);
     }

@@ -85,6 +85,8 @@ pub struct RunConfig {
     pub snapshots_dir: PathBuf,
     /// Cleanup ledger, for real endpoints.
     pub ledger: Option<PathBuf>,
+    /// Negative cases read the shared fixture instead of building their own (real regions).
+    pub share_fixtures: bool,
     /// Stop starting cases once a case failed this check (fault hunting).
     pub stop_on_check: Option<crate::checks::CheckName>,
 }
@@ -109,6 +111,7 @@ impl RunConfig {
             cases_dir: Some(PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/cases"))),
             snapshots_dir: PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/snapshots")),
             ledger: None,
+            share_fixtures: false,
             stop_on_check: None,
         }
     }

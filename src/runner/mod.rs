@@ -150,6 +150,13 @@ impl Runner {
         };
         let pool = Pool::new(&profile.prerequisites);
         let mut all = cases::all(specs, scenarios);
+        if config.share_fixtures {
+            for c in &mut all {
+                if let Some(shared) = cases::share::onto_fixture(c) {
+                    *c = shared;
+                }
+            }
+        }
         all.retain(|c| config.filters.is_empty() || config.filters.iter().any(|f| cases::matches(c, f)));
         for c in &mut all {
             if c.skip.is_none() {

@@ -118,3 +118,41 @@ fn a_case_whose_check_failed_is_never_reported_passed() {
     assert!(wrong.is_empty(), "{} case(s) hide failed checks:\n{}\n{out}", wrong.len(), wrong.join("\n"));
     out.expect_code(1);
 }
+
+#[test]
+fn negative_cases_on_the_shared_fixture_pass_and_create_fewer_resources() {
+    let serve = Serve::start(&[]);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let json = |name: &str| dir.path().join(name);
+    let created = |path: &std::path::Path| -> u64 {
+        let report: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(path).expect("report")).expect("json");
+        report["created_resources"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|e| e[0] == "server_group")
+            .map(|e| e[1].as_u64().unwrap_or(0))
+            .sum()
+    };
+    let mut totals_seen = Vec::new();
+    for (flag, file) in [(None, "own.json"), (Some("--share-fixtures"), "shared.json")] {
+        let path = json(file);
+        let mut args = vec!["run", "--endpoint", &serve.url, "--project-id", PROJECT, "--filter", "negative"];
+        let p = path.to_str().expect("utf-8 path");
+        args.extend(["--json", p]);
+        args.extend(flag);
+        let out = run_cli(&args, &[("HW_AUTH_TOKEN", "e2e-token-0123456789")], Duration::from_secs(600));
+        let t = totals(&out);
+        assert_eq!(t.failed, 0, "{} case(s) failed:\n{}\n{out}", t.failed, failure_lines(&out).join("\n"));
+        out.expect_code(0);
+        totals_seen.push(created(&path));
+    }
+    drop(serve);
+    assert!(
+        totals_seen[1] * 2 < totals_seen[0],
+        "groups created: own setups {}, shared fixture {}",
+        totals_seen[0],
+        totals_seen[1]
+    );
+}
