@@ -10,7 +10,6 @@ mod observe;
 mod pool;
 pub mod resources;
 mod select;
-mod shared_setup;
 mod snapshots;
 mod teardown;
 
@@ -80,7 +79,6 @@ pub struct Runner {
     ledger: Option<ledger::Ledger>,
     exclusive: tokio::sync::RwLock<()>,
     scrubber: crate::report::Scrubber,
-    setups: std::collections::HashMap<String, Arc<shared_setup::SharedSetup>>,
     _emulator: Option<Emulator>,
 }
 
@@ -178,7 +176,6 @@ impl Runner {
             ),
             None => None,
         };
-        let setups = if config.share_fixtures { shared_setup::plan(&mut all) } else { Default::default() };
         let snapshot_mode =
             if emulator.is_some() { crate::checks::SnapshotMode::Exact } else { crate::checks::SnapshotMode::Shape };
         Ok(Runner {
@@ -199,7 +196,6 @@ impl Runner {
             ledger,
             exclusive: tokio::sync::RwLock::new(()),
             scrubber,
-            setups,
             config,
             _emulator: emulator,
         })
@@ -326,36 +322,16 @@ impl Runner {
                 }
             }
         }
-        let shared = shared_setup::key_of(case).and_then(|k| self.setups.get(&k).cloned());
-        let single;
-        let (mut run, lease) = match &shared {
-            Some(setup) => {
-                single = shared_setup::last_step_only(case);
-                match self.run_on_shared_setup(case, &single, setup, vars).await {
-                    Ok(run) => (run, None),
-                    Err(e) => {
-                        report.outcome = CaseOutcome::Error;
-                        report.reason = Some(e);
-                        return (report, Vec::new());
-                    }
-                }
-            }
-            None => {
-                let lease = self.pool.take(&case.needs).await;
-                vars.extend(lease.vars.clone());
-                let mut run = CaseRun::new(self, case, vars);
-                let timed_out = tokio::time::timeout(self.config.case_timeout, run.execute()).await.is_err();
-                if timed_out {
-                    run.harness_error(format!("the case did not finish within {:?}", self.config.case_timeout));
-                }
-                (run, Some(lease))
-            }
-        };
+        let lease = self.pool.take(&case.needs).await;
+        vars.extend(lease.vars.clone());
+        let mut run = CaseRun::new(self, case, vars);
+        let timed_out = tokio::time::timeout(self.config.case_timeout, run.execute()).await.is_err();
+        if timed_out {
+            run.harness_error(format!("the case did not finish within {:?}", self.config.case_timeout));
+        }
         run.finish_observations();
         let left = run.teardown().await;
-        if let Some(lease) = lease {
-            self.pool.give_back(lease);
-        }
+        self.pool.give_back(lease);
         report.outcome = run.outcome();
         report.checks = std::mem::take(&mut run.results);
         report.reason = run.error.clone().or(report.reason);
@@ -586,10 +562,6 @@ impl Runner {
 
     /// Tears down the shared fixture (call once, after the last case).
     pub async fn finish(&self) {
-        // Shared setups whose cases a deadline cut short.
-        for setup in self.setups.values() {
-            self.release(setup).await;
-        }
         let registry = self.fixture_registry.lock().expect("poisoned").take();
         if let Some(registry) = registry {
             self.teardown_registry(registry, &self.base_vars("fixture/base")).await;

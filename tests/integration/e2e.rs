@@ -120,7 +120,7 @@ fn a_case_whose_check_failed_is_never_reported_passed() {
 }
 
 #[test]
-fn shared_fixtures_and_setups_pass_and_create_far_fewer_resources() {
+fn negative_cases_on_the_shared_fixture_pass_and_create_fewer_resources() {
     let serve = Serve::start(&[]);
     let dir = tempfile::tempdir().expect("temp dir");
     let json = |name: &str| dir.path().join(name);
@@ -138,7 +138,7 @@ fn shared_fixtures_and_setups_pass_and_create_far_fewer_resources() {
     let mut totals_seen = Vec::new();
     for (flag, file) in [(None, "own.json"), (Some("--share-fixtures"), "shared.json")] {
         let path = json(file);
-        let mut args = vec!["run", "--endpoint", &serve.url, "--project-id", PROJECT];
+        let mut args = vec!["run", "--endpoint", &serve.url, "--project-id", PROJECT, "--filter", "negative"];
         let p = path.to_str().expect("utf-8 path");
         args.extend(["--json", p]);
         args.extend(flag);
