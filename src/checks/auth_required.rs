@@ -1,6 +1,6 @@
 //! `auth_required`: a request with missing or bad credentials is refused with 401.
 
-use super::{body_excerpt, CheckContext, CheckName, CheckResult, Failure};
+use super::{status_excerpt, CheckContext, CheckName, CheckResult, Failure};
 use crate::exchange::Exchange;
 
 /// Judges whether `ex`, sent with the `credentials` described ("none", "invalid token",
@@ -20,16 +20,12 @@ pub fn auth_required(ctx: &CheckContext, credentials: &str, ex: &Exchange) -> Ch
     let failure = if resp.status == 401 {
         None
     } else if resp.is_success() {
-        Some(Failure::new(
-            format!("request with {credentials} accepted"),
-            "status 401",
-            format!("status {}: {}", resp.status, body_excerpt(resp)),
-        ))
+        Some(Failure::new(format!("request with {credentials} accepted"), "status 401", status_excerpt(resp)))
     } else {
         Some(Failure::new(
             format!("request with {credentials} answered {}, not 401", resp.status),
             "status 401",
-            format!("status {}: {}", resp.status, body_excerpt(resp)),
+            status_excerpt(resp),
         ))
     };
     CheckResult::from_failures(name, failure.into_iter().map(|f| f.at(spec.clone())).collect(), ctx.strict)

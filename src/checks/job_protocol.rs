@@ -4,7 +4,8 @@
 //! is then in the state (or gone) the action promises.
 
 use super::{
-    body_excerpt, error_code_of, list, value_excerpt, CheckContext, CheckName, CheckResult, Failure, STATES_SPEC,
+    body_excerpt, error_code_of, list, status_excerpt, value_excerpt, CheckContext, CheckName, CheckResult, Failure,
+    STATES_SPEC,
 };
 use crate::exchange::Exchange;
 use chrono::{NaiveDate, NaiveDateTime, TimeDelta};
@@ -150,7 +151,7 @@ pub fn job_protocol(ctx: &CheckContext, ev: &JobEvidence) -> CheckResult {
                 Failure::new(
                     format!("a poll of the job answered {}", resp.status),
                     "status 200 with the job",
-                    format!("status {}: {}", resp.status, body_excerpt(resp)),
+                    status_excerpt(resp),
                 )
                 .at(spec),
                 Some(n),
@@ -283,7 +284,7 @@ fn check_follow_up(follow: &FollowUp, ended: &str, out: &mut Findings) {
                 Failure::new(
                     format!("after the job ended ({ended}) the resource is not gone"),
                     format!("status 400 or 404 with {codes}"),
-                    format!("status {}: {}", resp.status, body_excerpt(resp)),
+                    status_excerpt(resp),
                 )
                 .at(spec),
                 None,
@@ -296,7 +297,7 @@ fn check_follow_up(follow: &FollowUp, ended: &str, out: &mut Findings) {
             Failure::new(
                 format!("after the job ended ({ended}) the resource answered {}", resp.status),
                 "status 200 with the resource",
-                format!("status {}: {}", resp.status, body_excerpt(resp)),
+                status_excerpt(resp),
             )
             .at(spec),
             None,

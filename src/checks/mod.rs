@@ -286,6 +286,11 @@ fn body_excerpt(resp: &crate::exchange::ResponseRecord) -> String {
     }
 }
 
+/// `status N: <body excerpt>`, the `actual` line of every wrong-status failure.
+fn status_excerpt(resp: &crate::exchange::ResponseRecord) -> String {
+    format!("status {}: {}", resp.status, body_excerpt(resp))
+}
+
 /// A JSON value for messages, cut to a short excerpt.
 fn value_excerpt(value: &serde_json::Value) -> String {
     excerpt(&value.to_string(), EXCERPT_CHARS)
@@ -422,12 +427,8 @@ fn list_items<'e>(
 ) -> Option<&'e Vec<serde_json::Value>> {
     if resp.status != 200 {
         failures.push(
-            Failure::new(
-                format!("{what} answered {}", resp.status),
-                "status 200 with the items",
-                format!("status {}: {}", resp.status, body_excerpt(resp)),
-            )
-            .at(spec),
+            Failure::new(format!("{what} answered {}", resp.status), "status 200 with the items", status_excerpt(resp))
+                .at(spec),
         );
         return None;
     }

@@ -1,7 +1,7 @@
 //! `negative_rejection`: a request made invalid on purpose is refused with the documented status
 //! and error code.
 
-use super::{body_excerpt, error_code_of, list, CheckContext, CheckName, CheckResult, Failure, ERRORS_SPEC};
+use super::{error_code_of, list, status_excerpt, CheckContext, CheckName, CheckResult, Failure, ERRORS_SPEC};
 use crate::exchange::Exchange;
 
 /// The rejection a negative case expects.
@@ -39,7 +39,7 @@ pub fn negative_rejection(ctx: &CheckContext, expected: &ExpectedRejection, ex: 
             Failure::new(
                 format!("invalid input accepted: {}", expected.mutation),
                 wanted.clone(),
-                format!("status {}: {}", resp.status, body_excerpt(resp)),
+                status_excerpt(resp),
             )
             .at(spec.clone()),
         );
@@ -52,7 +52,7 @@ pub fn negative_rejection(ctx: &CheckContext, expected: &ExpectedRejection, ex: 
                         expected.mutation, resp.status, expected.status
                     ),
                     wanted.clone(),
-                    format!("status {}: {}", resp.status, body_excerpt(resp)),
+                    status_excerpt(resp),
                 )
                 .at(spec.clone()),
             );
@@ -72,7 +72,7 @@ pub fn negative_rejection(ctx: &CheckContext, expected: &ExpectedRejection, ex: 
                     Failure::new(
                         format!("the rejection of invalid input ({}) carries no error code", expected.mutation),
                         format!("one of {}", list(&expected.codes)),
-                        format!("status {}: {}", resp.status, body_excerpt(resp)),
+                        status_excerpt(resp),
                     )
                     .at(spec.clone()),
                 ),

@@ -1,7 +1,7 @@
 //! `precondition`: an action sent while the resource is in a state that forbids it is refused
 //! with the documented status and error code.
 
-use super::{body_excerpt, error_code_of, list, CheckContext, CheckName, CheckResult, Failure, STATES_SPEC};
+use super::{error_code_of, list, status_excerpt, CheckContext, CheckName, CheckResult, Failure, STATES_SPEC};
 use crate::exchange::Exchange;
 
 /// The refusal a case expects: `action` (a `states.yaml` action name) sent from `state`.
@@ -40,7 +40,7 @@ pub fn precondition(ctx: &CheckContext, expected: &ExpectedRefusal, ex: &Exchang
             Failure::new(
                 format!("action {} accepted from state {} which forbids it", expected.action, expected.state),
                 wanted.clone(),
-                format!("status {}: {}", resp.status, body_excerpt(resp)),
+                status_excerpt(resp),
             )
             .at(spec.clone()),
         );
@@ -53,7 +53,7 @@ pub fn precondition(ctx: &CheckContext, expected: &ExpectedRefusal, ex: &Exchang
                         expected.action, expected.state, resp.status, expected.status
                     ),
                     wanted.clone(),
-                    format!("status {}: {}", resp.status, body_excerpt(resp)),
+                    status_excerpt(resp),
                 )
                 .at(spec.clone()),
             );
@@ -76,7 +76,7 @@ pub fn precondition(ctx: &CheckContext, expected: &ExpectedRefusal, ex: &Exchang
                             expected.action, expected.state
                         ),
                         format!("one of {}", list(&expected.codes)),
-                        format!("status {}: {}", resp.status, body_excerpt(resp)),
+                        status_excerpt(resp),
                     )
                     .at(spec.clone()),
                 ),

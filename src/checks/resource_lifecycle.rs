@@ -2,7 +2,7 @@
 //! both.
 
 use super::{
-    body_excerpt, error_code_of, list, show_pointer, value_excerpt, CheckContext, CheckName, CheckResult, Failure,
+    error_code_of, list, show_pointer, status_excerpt, value_excerpt, CheckContext, CheckName, CheckResult, Failure,
     STATES_SPEC,
 };
 use crate::exchange::{Exchange, ResponseRecord};
@@ -55,7 +55,7 @@ pub fn resource_lifecycle(ctx: &CheckContext, ev: &LifecycleEvidence) -> CheckRe
                     Failure::new(
                         format!("created {machine} {id} is not shown (status {})", resp.status),
                         "status 200 with the resource",
-                        format!("status {}: {}", resp.status, body_excerpt(resp)),
+                        status_excerpt(resp),
                     )
                     .at(spec),
                 ),
@@ -112,7 +112,7 @@ pub fn resource_lifecycle(ctx: &CheckContext, ev: &LifecycleEvidence) -> CheckRe
                         Failure::new(
                             title,
                             format!("status 404, or 400 with {}", list_or_any(gone_codes)),
-                            format!("status {}: {}", resp.status, body_excerpt(resp)),
+                            status_excerpt(resp),
                         )
                         .at(spec),
                     );

@@ -1,7 +1,7 @@
 //! `status_code`: the answer has the status the case expects, and that status is documented
 //! for the operation.
 
-use super::{body_excerpt, list, CheckContext, CheckName, CheckResult, Failure};
+use super::{list, status_excerpt, CheckContext, CheckName, CheckResult, Failure};
 use crate::exchange::Exchange;
 use crate::spec::Operation;
 
@@ -30,7 +30,7 @@ pub fn status_code(ctx: &CheckContext, op: &Operation, expected: &[u16], ex: &Ex
             Failure::new(
                 format!("status {} where {} was expected", resp.status, list(expected)),
                 format!("status {}", list(expected)),
-                format!("status {}: {}", resp.status, body_excerpt(resp)),
+                status_excerpt(resp),
             )
             .at(format!("{} ({} responses)", op.location, op.id)),
         );
@@ -40,7 +40,7 @@ pub fn status_code(ctx: &CheckContext, op: &Operation, expected: &[u16], ex: &Ex
             Failure::new(
                 format!("undocumented status {} for {}", resp.status, op.id),
                 format!("one of the documented statuses {}", list(&documented)),
-                format!("status {}: {}", resp.status, body_excerpt(resp)),
+                status_excerpt(resp),
             )
             .at(format!("{} ({} responses)", op.location, op.id)),
         );

@@ -4,7 +4,7 @@
 
 use crate::cases::build::{group_action_body, job, path, request, Res};
 use crate::cases::model::{Case, CaseKind, Expect, Judge, RequestStep, StatusSet, Step};
-use crate::cases::reach::{reach, reachable, Reached};
+use crate::cases::reach::{reach, Reached};
 use crate::spec::{Action, Specs};
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -23,8 +23,9 @@ pub fn cases(specs: &Specs) -> Vec<Case> {
         if let Some(first) = acting.first() {
             let machine = first.machine.as_str();
             let allowed: Vec<&str> = acting.iter().flat_map(|a| a.from.iter().map(String::as_str)).collect();
-            for state in reachable(machine) {
-                if allowed.contains(state) {
+            for state in specs.states.machines.get(machine).into_iter().flat_map(|m| m.states.keys()) {
+                let state = state.as_str();
+                if allowed.contains(&state) {
                     continue;
                 }
                 let Some(r) = reach(machine, state) else { continue };
@@ -45,7 +46,8 @@ pub fn cases(specs: &Specs) -> Vec<Case> {
         out.extend(member_requirements(op, &actions));
         for a in actions.iter().filter(|a| a.creates) {
             for parent in a.parents.iter().filter(|p| p.machine == "server_group") {
-                for state in reachable("server_group") {
+                for state in specs.states.machines.get("server_group").into_iter().flat_map(|m| m.states.keys()) {
+                    let state = state.as_str();
                     if parent.states.iter().any(|s| s == state) {
                         continue;
                     }
