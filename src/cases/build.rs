@@ -206,6 +206,21 @@ impl Builder {
         self.push(step);
     }
 
+    /// Expands pair `p` by 10 GB over its current size (volumes keep growing across cases, so a
+    /// fixed size would soon stop being larger).
+    pub fn expand(&mut self, p: &Res, outcome: JobOutcome) {
+        let size_var = format!("{}_size", p.var);
+        let mut size = request(&format!("read the size of {}", p.var), "showReplicationPair");
+        size.path = path(&[("replication_id", &p.id())]);
+        size.capture.insert(size_var.clone(), "/replication/record_metadata/volume_size".into());
+        self.push(size);
+        let mut step = request(&format!("expand {} by 10 GB", p.var), "expandReplicationPair");
+        step.path = path(&[("replication_id", &p.id())]);
+        step.body = Some(json!({"extend-replication": {"new_size": format!("${{{size_var}+10}}")}}));
+        step.job = job(outcome, &[]);
+        self.push(step);
+    }
+
     /// Runs a protection-group action (`start-server-group`, `stop-server-group`...).
     pub fn group_action(&mut self, g: &Res, key: &str, outcome: JobOutcome) {
         let operation = group_action_operation(key);

@@ -231,11 +231,7 @@ fn pair_in(state: &str) -> Option<Reached> {
                 (volume_fail(&mut b, "expandReplicationPairNew"), JobOutcome::Fail)
             };
             let p = b.pair_with(&g, &v, JobOutcome::Success);
-            let mut ext = request("expand the pair", "expandReplicationPair");
-            ext.path = path(&[("replication_id", &p.id())]);
-            ext.body = Some(json!({"extend-replication": {"new_size": 100}}));
-            ext.job = super::build::job(how, &[]);
-            b.push(ext);
+            b.expand(&p, how);
             p
         }
         "attaching" | "error-attaching" => {

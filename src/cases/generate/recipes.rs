@@ -259,13 +259,9 @@ pub fn recipe(operation: &str) -> Recipe {
             let mut b = Builder::new();
             let g = b.group();
             let p = b.pair(&g);
-            let mut size = get("read the pair's size", "showReplicationPair", &[("replication_id", &p.id())]);
-            size.capture.insert("size".into(), "/replication/record_metadata/volume_size".into());
-            b.push(size);
-            let mut r = get("expand the pair by 10 GB", operation, &[("replication_id", &p.id())]);
-            r.body = Some(json!({"extend-replication": {"new_size": "${size+10}"}}));
-            r.job = job(JobOutcome::Success, &[]);
-            with(b, r, true)
+            b.expand(&p, JobOutcome::Success);
+            let test = b.take_last();
+            with(b, test, true)
         }
         "createDrDrill" => {
             let mut b = Builder::new();
