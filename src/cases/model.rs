@@ -74,6 +74,20 @@ impl Needs {
         self.volumes += other.volumes;
         self.drill_vpcs += other.drill_vpcs;
         self.spare_nics += other.spare_nics;
+        self.add_failing(other);
+    }
+
+    /// Widens these needs to cover another case's too (cases that use the same resources).
+    pub fn widen(&mut self, other: &Needs) {
+        self.servers = self.servers.max(other.servers);
+        self.shutoff |= other.shutoff;
+        self.volumes = self.volumes.max(other.volumes);
+        self.drill_vpcs = self.drill_vpcs.max(other.drill_vpcs);
+        self.spare_nics = self.spare_nics.max(other.spare_nics);
+        self.add_failing(other);
+    }
+
+    fn add_failing(&mut self, other: &Needs) {
         for f in &other.failing {
             if !self.failing.contains(f) {
                 self.failing.push(f.clone());
@@ -251,6 +265,22 @@ pub struct RequestStep {
     /// Snapshot the response body under this name (`true`: the case id).
     #[serde(default)]
     pub snapshot: Option<Value>,
+    /// Send only while a resource still shows a state; otherwise the case is skipped.
+    #[serde(default)]
+    pub only_while: Option<StateGuard>,
+}
+
+/// A state a resource must still show when a request is sent: transitional states end by
+/// themselves on real regions, sometimes before the request that needs them.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StateGuard {
+    /// Machine name (server_group, protected_instance, replication_pair, dr_drill).
+    pub resource: String,
+    /// Id template.
+    pub id: String,
+    /// The state it must show.
+    pub status: String,
 }
 
 /// Poll a job until it ends.

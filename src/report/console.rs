@@ -58,6 +58,10 @@ impl ConsoleReporter {
             out.push_str(&table(&["check", "passed", "failed", "warned", "skipped"], rows));
             out.push('\n');
         }
+        if !report.created_resources.is_empty() {
+            let kinds: Vec<String> = report.created_resources.iter().map(|(kind, n)| format!("{kind} {n}")).collect();
+            out.push_str(&format!("resources created: {}\n", kinds.join(", ")));
+        }
         out.push_str(&totals(report));
         out
     }
@@ -154,6 +158,16 @@ negative_rejection       0       1       0        0
 
 1 passed, 2 failed, 1 warned, 1 skipped, 1 expected-fail (7.4s)";
         assert_eq!(ConsoleReporter::summary(&sample()), expected);
+    }
+
+    #[test]
+    fn resources_the_run_created_are_counted_above_the_totals() {
+        let report = RunReport {
+            created_resources: vec![("replication_pair".into(), 3), ("server_group".into(), 2)],
+            ..RunReport::default()
+        };
+        let summary = ConsoleReporter::summary(&report);
+        assert_eq!(summary.lines().rev().nth(1), Some("resources created: replication_pair 3, server_group 2"));
     }
 
     #[test]

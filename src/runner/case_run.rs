@@ -8,7 +8,7 @@ use super::teardown::Registry;
 use super::Runner;
 use crate::cases::template::{render_str, render_value, Vars};
 use crate::cases::{
-    Case, Credentials, JobOutcome, Judge, PaginateStep, RequestStep, Step, WaitJobStep, WaitStatusStep,
+    Case, Credentials, JobOutcome, Judge, PaginateStep, RequestStep, StateGuard, Step, WaitJobStep, WaitStatusStep,
 };
 use crate::checks::{self, CheckContext, CheckName, CheckResult, Outcome};
 use crate::client::Outgoing;
@@ -28,6 +28,8 @@ pub struct CaseRun<'r> {
     pub results: Vec<CheckReport>,
     /// Why the harness could not judge, if it could not.
     pub error: Option<String>,
+    /// Why the case did not run to its end although nothing went wrong (a state it needed ended).
+    pub skipped: Option<String>,
     /// What the case created.
     pub registry: Registry,
     /// Resources whose statuses the case saw.
@@ -52,6 +54,7 @@ impl<'r> CaseRun<'r> {
             vars,
             results: Vec::new(),
             error: None,
+            skipped: None,
             registry: Registry::default(),
             touched: BTreeSet::new(),
             observations: super::observe::Observations::default(),
@@ -90,6 +93,8 @@ impl<'r> CaseRun<'r> {
             CaseOutcome::Failed
         } else if self.error.is_some() {
             CaseOutcome::Error
+        } else if self.skipped.is_some() {
+            CaseOutcome::Skipped
         } else if self.results.iter().any(|r| r.outcome == Outcome::Warned) {
             CaseOutcome::Warned
         } else {
@@ -108,7 +113,9 @@ impl<'r> CaseRun<'r> {
                 Step::Paginate(p) => self.paginate(&label, p).await,
             };
             if let Err(Stop(why)) = outcome {
-                self.harness_error(format!("{label}: {why}"));
+                if self.skipped.is_none() {
+                    self.harness_error(format!("{label}: {why}"));
+                }
                 return;
             }
         }
@@ -172,6 +179,9 @@ impl<'r> CaseRun<'r> {
         let op =
             specs.operation(&step.operation).ok_or_else(|| Stop(format!("unknown operation {}", step.operation)))?;
         let (out, rendered) = self.render_request(step, op)?;
+        if let Some(guard) = &step.only_while {
+            self.still_in_state(guard).await?;
+        }
         let actions: Vec<&Action> = specs.states.actions_of(&op.id).collect();
         let before = self.acted_id(op, &actions, &rendered, None).and_then(|id| self.observations.last(&id));
         if self.runner.ledger_enabled() && actions.iter().any(|a| a.creates) {
@@ -218,6 +228,33 @@ impl<'r> CaseRun<'r> {
             self.snapshot(label, &name, json);
         }
         Ok(())
+    }
+
+    /// Reads the guarded resource; when it no longer shows the state, the case is skipped.
+    async fn still_in_state(&mut self, guard: &StateGuard) -> Result<(), Stop> {
+        let k = kind(&guard.resource).ok_or_else(|| Stop(format!("unknown resource kind {}", guard.resource)))?;
+        let id = render_str(&guard.id, &self.vars).map_err(|e| Stop(e.to_string()))?;
+        let shown = self.show(k, &id).await.ok_or_else(|| Stop(format!("no show operation for {}", k.machine)))?;
+        let status = match shown.ok() {
+            Some(resp) if resp.is_success() => {
+                if let Some(json) = &resp.json {
+                    self.observe(json);
+                }
+                resp.json.as_ref().and_then(find_status).map(str::to_owned)
+            }
+            Some(resp) if (400..500).contains(&resp.status) => None,
+            _ => return Err(Stop(format!("cannot read the {} {id}: {}", k.machine, transport(&shown)))),
+        };
+        if status.as_deref() == Some(guard.status.as_str()) {
+            return Ok(());
+        }
+        let now = status.map_or_else(|| "gone".to_owned(), |s| format!("`{s}`"));
+        self.skipped = Some(format!(
+            "the {} left `{}` by itself before the request could be sent (now {now})",
+            k.machine.replace('_', " "),
+            guard.status
+        ));
+        Err(Stop(String::new()))
     }
 
     fn status_expected(&self, step: &RequestStep, op: &Operation, status: u16) -> bool {

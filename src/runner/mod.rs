@@ -10,6 +10,7 @@ mod observe;
 mod pool;
 pub mod resources;
 mod select;
+mod shared_setup;
 mod snapshots;
 mod teardown;
 
@@ -52,6 +53,12 @@ pub enum RunError {
     /// A scenario file is invalid.
     #[error(transparent)]
     Scenario(#[from] cases::scenario::ScenarioError),
+}
+
+/// A case's hold on the exclusive lock: shared with other cases, or alone.
+enum Turn<'a> {
+    Shared(#[allow(dead_code)] tokio::sync::RwLockReadGuard<'a, ()>),
+    Alone(#[allow(dead_code)] tokio::sync::RwLockWriteGuard<'a, ()>),
 }
 
 /// The shared fixture: its variables, or why it could not be built.
@@ -290,51 +297,94 @@ impl Runner {
 
     /// Runs one case and also returns the redacted payloads it snapshots.
     pub async fn run_case_with_payloads(&self, case: &Case) -> (CaseReport, Vec<(String, serde_json::Value)>) {
+        self.run_case_until(case, None).await
+    }
+
+    /// Runs one case, cutting its steps short at the run deadline (its teardown still runs).
+    async fn run_case_until(
+        &self,
+        case: &Case,
+        deadline: Option<Instant>,
+    ) -> (CaseReport, Vec<(String, serde_json::Value)>) {
         let started = Instant::now();
-        let mut report = self.skipped_report(case, case.skip.as_deref().unwrap_or(""));
-        report.reason = case.skip.clone();
         if case.skip.is_some() {
-            return (report, Vec::new());
+            return (self.skipped_report(case, case.skip.as_deref().unwrap_or("")), Vec::new());
         }
-        // Exclusive cases (quota accounting) run while no other case does.
-        let _shared;
-        let _alone;
+        let _turn = self.take_turn(case).await;
+        let mut vars = match self.case_vars(case).await {
+            Ok(vars) => vars,
+            Err(report) => return (*report, Vec::new()),
+        };
+        let lease = self.pool.take(&case.needs).await;
+        vars.extend(lease.vars.clone());
+        let mut run = CaseRun::new(self, case, vars);
+        self.execute_bounded(&mut run, deadline).await;
+        let concluded = self.conclude(case, run, started).await;
+        self.pool.give_back(lease);
+        concluded
+    }
+
+    /// Waits for the case's turn: exclusive cases (quota accounting) run while no other case does.
+    async fn take_turn(&self, case: &Case) -> Turn<'_> {
         if case.exclusive {
-            _alone = self.exclusive.write().await;
+            Turn::Alone(self.exclusive.write().await)
         } else {
-            _shared = self.exclusive.read().await;
+            Turn::Shared(self.exclusive.read().await)
         }
+    }
+
+    /// The variables a case starts with (the shared fixture's included), or its report when it
+    /// cannot start.
+    async fn case_vars(&self, case: &Case) -> Result<Vars, Box<CaseReport>> {
         let mut vars = self.base_vars(&case.id);
         if case.fixture.is_some() {
             match self.fixture_vars().await {
                 Ok(fx) => {
                     if let Some(missing) = missing_fixture_var(case, &fx) {
-                        report.reason =
-                            Some(format!("readonly mode: the account holds no existing resource for `{missing}`"));
-                        return (report, Vec::new());
+                        let why = format!("readonly mode: the account holds no existing resource for `{missing}`");
+                        return Err(Box::new(self.skipped_report(case, &why)));
                     }
                     vars.extend(fx)
                 }
                 Err(e) => {
+                    let mut report = self.skipped_report(case, &format!("the shared fixture could not be built: {e}"));
                     report.outcome = CaseOutcome::Error;
-                    report.reason = Some(format!("the shared fixture could not be built: {e}"));
-                    return (report, Vec::new());
+                    return Err(Box::new(report));
                 }
             }
         }
-        let lease = self.pool.take(&case.needs).await;
-        vars.extend(lease.vars.clone());
-        let mut run = CaseRun::new(self, case, vars);
-        let timed_out = tokio::time::timeout(self.config.case_timeout, run.execute()).await.is_err();
-        if timed_out {
-            run.harness_error(format!("the case did not finish within {:?}", self.config.case_timeout));
+        Ok(vars)
+    }
+
+    /// Runs a case's steps within the case timeout and the run deadline.
+    async fn execute_bounded(&self, run: &mut CaseRun<'_>, deadline: Option<Instant>) {
+        let case_end = Instant::now() + self.config.case_timeout;
+        let (end, by_deadline) = match deadline {
+            Some(d) if d < case_end => (d, true),
+            _ => (case_end, false),
+        };
+        if tokio::time::timeout_at(end.into(), run.execute()).await.is_err() {
+            run.harness_error(if by_deadline {
+                "the run deadline cut this case short".to_owned()
+            } else {
+                format!("the case did not finish within {:?}", self.config.case_timeout)
+            });
         }
+    }
+
+    /// Ends a case run: judges the statuses it saw, deletes what it created, and reports it.
+    async fn conclude(
+        &self,
+        case: &Case,
+        mut run: CaseRun<'_>,
+        started: Instant,
+    ) -> (CaseReport, Vec<(String, serde_json::Value)>) {
         run.finish_observations();
         let left = run.teardown().await;
-        self.pool.give_back(lease);
+        let mut report = self.skipped_report(case, "");
         report.outcome = run.outcome();
         report.checks = std::mem::take(&mut run.results);
-        report.reason = run.error.clone().or(report.reason);
+        report.reason = run.error.clone().or_else(|| run.skipped.clone());
         if !left.is_empty() {
             let note = format!("teardown left behind: {}", left.join("; "));
             report.reason = Some(match report.reason.take() {
@@ -479,44 +529,41 @@ impl Runner {
         let deadline = self.config.deadline.map(|d| started + d);
         let caught = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let mut handles = Vec::new();
-        for (index, case) in self.cases.iter().enumerate() {
+        for unit in shared_setup::plan(&self.cases, self.config.share_fixtures) {
             let me = Arc::clone(self);
             let sem = Arc::clone(&semaphore);
             let tx = tx.clone();
-            let _ = case;
             let caught = Arc::clone(&caught);
             handles.push(tokio::spawn(async move {
                 let _permit = sem.acquire_owned().await.expect("semaphore never closed");
-                let case = &me.cases[index];
-                if caught.load(std::sync::atomic::Ordering::SeqCst) {
-                    let r = me.skipped_report(case, "not run: the check under hunt already failed");
-                    let _ = tx.send(RunEvent::CaseFinished(Box::new(r)));
-                    return;
-                }
-                if deadline.is_some_and(|d| Instant::now() >= d) {
-                    let mut r = me.skipped_report(case, "the run deadline was reached before this case started");
-                    r.outcome = CaseOutcome::Skipped;
-                    let _ = tx.send(RunEvent::CaseFinished(Box::new(r)));
-                    return;
-                }
-                let _ = tx.send(RunEvent::CaseStarted { id: case.id.clone(), operation: case.operation.clone() });
-                let report = match deadline {
-                    Some(d) => match tokio::time::timeout_at(d.into(), me.run_case(case)).await {
-                        Ok(r) => r,
-                        Err(_) => {
-                            let mut r = me.skipped_report(case, "the run deadline cut this case short");
-                            r.outcome = CaseOutcome::Error;
-                            r
-                        }
-                    },
-                    None => me.run_case(case).await,
-                };
-                if let Some(check) = me.config.stop_on_check {
-                    if report.checks.iter().any(|c| c.name == check && c.outcome == crate::checks::Outcome::Failed) {
-                        caught.store(true, std::sync::atomic::Ordering::SeqCst);
+                let cases: Vec<&Case> = unit.iter().map(|&i| &me.cases[i]).collect();
+                let may_start = |case: &Case| {
+                    if caught.load(std::sync::atomic::Ordering::SeqCst) {
+                        return Err("not run: the check under hunt already failed".to_owned());
                     }
+                    if deadline.is_some_and(|d| Instant::now() >= d) {
+                        return Err("the run deadline was reached before this case started".to_owned());
+                    }
+                    let _ = tx.send(RunEvent::CaseStarted { id: case.id.clone(), operation: case.operation.clone() });
+                    Ok(())
+                };
+                let finished = |(report, _): shared_setup::Concluded| {
+                    if let Some(check) = me.config.stop_on_check {
+                        if report.checks.iter().any(|c| c.name == check && c.outcome == crate::checks::Outcome::Failed)
+                        {
+                            caught.store(true, std::sync::atomic::Ordering::SeqCst);
+                        }
+                    }
+                    let _ = tx.send(RunEvent::CaseFinished(Box::new(report)));
+                };
+                if let [case] = cases[..] {
+                    match may_start(case) {
+                        Ok(()) => finished(me.run_case_until(case, deadline).await),
+                        Err(why) => finished((me.skipped_report(case, &why), Vec::new())),
+                    }
+                } else {
+                    me.run_unit(&cases, deadline, may_start, finished).await;
                 }
-                let _ = tx.send(RunEvent::CaseFinished(Box::new(report)));
             }));
         }
         drop(tx);

@@ -119,40 +119,97 @@ fn a_case_whose_check_failed_is_never_reported_passed() {
     out.expect_code(1);
 }
 
+/// Protection groups a run reports it created (its JSON report at `path`).
+fn groups_created(path: &std::path::Path) -> u64 {
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("report")).expect("json");
+    report["created_resources"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|e| e[0] == "server_group")
+        .map(|e| e[1].as_u64().unwrap_or(0))
+        .sum()
+}
+
+/// `run --endpoint` against `serve` with `extra` arguments; its output and JSON report.
+fn run_against(serve: &Serve, extra: &[&str], report: &std::path::Path) -> (Output, serde_json::Value) {
+    let mut args = vec!["run", "--endpoint", &serve.url, "--project-id", PROJECT, "--json"];
+    args.push(report.to_str().expect("utf-8 path"));
+    args.extend_from_slice(extra);
+    let out = run_cli(&args, &[("HW_AUTH_TOKEN", "e2e-token-0123456789")], Duration::from_secs(600));
+    let json = std::fs::read_to_string(report)
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or_else(|| panic!("no JSON report\n{out}"));
+    (out, json)
+}
+
 #[test]
-fn negative_cases_on_the_shared_fixture_pass_and_create_fewer_resources() {
+fn shared_fixtures_and_setups_pass_and_create_far_fewer_resources() {
     let serve = Serve::start(&[]);
     let dir = tempfile::tempdir().expect("temp dir");
-    let json = |name: &str| dir.path().join(name);
-    let created = |path: &std::path::Path| -> u64 {
-        let report: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(path).expect("report")).expect("json");
-        report["created_resources"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter(|e| e[0] == "server_group")
-            .map(|e| e[1].as_u64().unwrap_or(0))
-            .sum()
-    };
-    let mut totals_seen = Vec::new();
-    for (flag, file) in [(None, "own.json"), (Some("--share-fixtures"), "shared.json")] {
-        let path = json(file);
-        let mut args = vec!["run", "--endpoint", &serve.url, "--project-id", PROJECT, "--filter", "negative"];
-        let p = path.to_str().expect("utf-8 path");
-        args.extend(["--json", p]);
-        args.extend(flag);
-        let out = run_cli(&args, &[("HW_AUTH_TOKEN", "e2e-token-0123456789")], Duration::from_secs(600));
+    let mut groups = Vec::new();
+    for (extra, file) in [(&[][..], "own.json"), (&["--share-fixtures"][..], "shared.json")] {
+        let path = dir.path().join(file);
+        let (out, report) = run_against(&serve, extra, &path);
         let t = totals(&out);
         assert_eq!(t.failed, 0, "{} case(s) failed:\n{}\n{out}", t.failed, failure_lines(&out).join("\n"));
         out.expect_code(0);
-        totals_seen.push(created(&path));
+        let preconditions: Vec<&serde_json::Value> =
+            report["cases"].as_array().expect("cases").iter().filter(|c| c["kind"] == "precondition").collect();
+        assert!(preconditions.len() > 200, "{} precondition cases", preconditions.len());
+        let not_passed: Vec<&str> =
+            preconditions.iter().filter(|c| c["outcome"] != "passed").filter_map(|c| c["id"].as_str()).collect();
+        assert!(not_passed.is_empty(), "precondition cases not passed with {extra:?}: {not_passed:?}");
+        assert!(out.stdout.contains("resources created: "), "the console does not count created resources\n{out}");
+        groups.push(groups_created(&path));
     }
     drop(serve);
-    assert!(
-        totals_seen[1] * 2 < totals_seen[0],
-        "groups created: own setups {}, shared fixture {}",
-        totals_seen[0],
-        totals_seen[1]
-    );
+    assert!(groups[1] * 3 < groups[0], "groups created: own setups {}, shared {}", groups[0], groups[1]);
+}
+
+#[test]
+fn transitional_states_that_end_before_the_action_skip_their_cases_saying_so() {
+    // With jobs that end one emulator millisecond after they begin, every state a running job
+    // holds is gone before the refused action can be sent: exactly what a fast real region does.
+    let serve = Serve::start(&["--job-delay-ms", "1"]);
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (extra, file) in [(&[][..], "own.json"), (&["--share-fixtures"][..], "shared.json")] {
+        let mut args = vec!["--filter", "precondition"];
+        args.extend_from_slice(extra);
+        let (out, report) = run_against(&serve, &args, &dir.path().join(file));
+        out.expect_code(0);
+        let cases = report["cases"].as_array().expect("cases");
+        let skipped: Vec<&serde_json::Value> = cases.iter().filter(|c| c["outcome"] == "skipped").collect();
+        assert!(skipped.len() > 100, "{} skipped with {extra:?}\n{out}", skipped.len());
+        for c in &skipped {
+            let reason = c["reason"].as_str().unwrap_or("");
+            assert!(reason.contains("by itself before the request could be sent"), "{}: {reason}", c["id"]);
+        }
+        let settled = cases.iter().find(|c| c["id"] == "stopProtectionGroup/precondition/failed-over");
+        assert_eq!(settled.map(|c| &c["outcome"]), Some(&serde_json::json!("passed")), "{extra:?}");
+    }
+}
+
+#[test]
+fn an_action_wrongly_accepted_on_a_shared_setup_gets_the_next_case_a_fresh_one() {
+    // Failover, reverse and stop tried from `available` share one group. Under the fault, the
+    // failover is accepted and the group fails over: reverse and stop must get a fresh group.
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (fault, groups) in [(None, 1), (Some("action-from-forbidden-state"), 2)] {
+        let serve = Serve::start(&fault.map(|f| vec!["--fault", f]).unwrap_or_default());
+        let path = dir.path().join("r.json");
+        let (out, report) = run_against(&serve, &["--filter", "precondition/available", "--share-fixtures"], &path);
+        let outcome = |id: &str| {
+            report["cases"].as_array().expect("cases").iter().find(|c| c["id"] == id).map(|c| c["outcome"].clone())
+        };
+        let failover = if fault.is_some() { "failed" } else { "passed" };
+        let id = "failoverProtectionGroup/precondition/available";
+        assert_eq!(outcome(id), Some(serde_json::json!(failover)), "{fault:?}\n{out}");
+        for id in ["reverseProtectionGroup/precondition/available", "stopProtectionGroup/precondition/available"] {
+            assert_eq!(outcome(id), Some(serde_json::json!("passed")), "{id} {fault:?}\n{out}");
+        }
+        assert_eq!(groups_created(&path), groups, "groups created under {fault:?}\n{out}");
+    }
 }

@@ -3,7 +3,7 @@
 //! documented refusal.
 
 use crate::cases::build::{group_action_body, job, path, request, Res};
-use crate::cases::model::{Case, CaseKind, Expect, Judge, RequestStep, StatusSet, Step};
+use crate::cases::model::{Case, CaseKind, Expect, JobOutcome, Judge, RequestStep, StateGuard, StatusSet, Step};
 use crate::cases::reach::{reach, Reached};
 use crate::spec::{Action, Specs};
 use serde_json::json;
@@ -96,8 +96,20 @@ fn build_case(
         ..Expect::default()
     };
     // A wrongly accepted action still leaves a job: the runner follows it to clean up.
-    step.job =
-        Some(crate::cases::model::JobSpec { outcome: crate::cases::model::JobOutcome::Any, ..Default::default() });
+    step.job = Some(crate::cases::model::JobSpec { outcome: JobOutcome::Any, ..Default::default() });
+    // A state held by a job left running ends by itself on a real region: send the action only
+    // while the resource still shows it.
+    let job_left_running = reached.builder.steps.iter().any(|s| match s {
+        Step::Request(r) => r.job.as_ref().is_some_and(|j| j.outcome == JobOutcome::NoWait),
+        _ => false,
+    });
+    if job_left_running {
+        step.only_while = reached.resource(machine).map(|r| StateGuard {
+            resource: machine.to_owned(),
+            id: r.id(),
+            status: state.to_owned(),
+        });
+    }
     let mut steps = reached.builder.steps.clone();
     steps.push(Step::Request(Box::new(step)));
     Case {
@@ -253,4 +265,29 @@ fn member_requirements(op: &crate::spec::Operation, actions: &[&Action]) -> Vec<
         out.push(c);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn guard_of(cases: &[Case], id: &str) -> Option<StateGuard> {
+        let case = cases.iter().find(|c| c.id == id).unwrap_or_else(|| panic!("no case {id}"));
+        match case.steps.last() {
+            Some(Step::Request(r)) => r.only_while.clone(),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn actions_tried_while_a_job_runs_are_sent_only_while_the_state_lasts() {
+        let cases = cases(Specs::embedded());
+        let guard = guard_of(&cases, "startProtectionGroup/precondition/creating").expect("a guard");
+        assert_eq!((guard.resource.as_str(), guard.status.as_str()), ("server_group", "creating"));
+        let guard = guard_of(&cases, "createReplicationPair/precondition/group-deleting").expect("a guard");
+        assert_eq!((guard.resource.as_str(), guard.status.as_str()), ("server_group", "deleting"));
+        let guard = guard_of(&cases, "expandReplicationPair/precondition/attaching").expect("a guard");
+        assert_eq!(guard.resource, "replication_pair");
+        assert_eq!(guard_of(&cases, "stopProtectionGroup/precondition/failed-over"), None, "a settled state");
+    }
 }

@@ -1,0 +1,219 @@
+//! Shared setups for real regions: precondition cases tried from the same state (same setup
+//! steps, same prerequisites) run as one unit that builds the state once, tries each case's
+//! action on it in turn, and deletes it after the last one. A refused action changes nothing,
+//! so the next case finds the state it needs; an action the target wrongly accepted spoils the
+//! state, and the next case gets a fresh one.
+//!
+//! A unit holds its prerequisites only while it runs its own cases one after another, so no
+//! case ever waits for something held by a case that is itself waiting for its turn.
+
+use super::pool::Lease;
+use super::teardown::Registry;
+use super::{CaseRun, Runner};
+use crate::cases::template::Vars;
+use crate::cases::{Case, CaseKind, Needs};
+use crate::report::{CaseOutcome, CaseReport, CheckReport};
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+/// Indices of cases that run together, in order; most units hold one case.
+pub(crate) type Unit = Vec<usize>;
+
+/// What a case reports, with the payloads it snapshots.
+pub(crate) type Concluded = (CaseReport, Vec<(String, serde_json::Value)>);
+
+/// The key of a case whose setup can be shared, if it can: its setup steps (cases of one key
+/// differ at most in what their last step adds to the needs, e.g. a volume for a late pair).
+pub(crate) fn key_of(case: &Case) -> Option<String> {
+    if case.kind != CaseKind::Precondition || case.skip.is_some() || case.exclusive || case.fixture.is_some() {
+        return None;
+    }
+    let (_, setup) = case.steps.split_last()?;
+    if setup.is_empty() {
+        return None;
+    }
+    Some(format!("{setup:?}"))
+}
+
+/// Splits the cases into units: with `share`, cases of one shareable setup form one unit (in id
+/// order); every other case is a unit of its own.
+pub(crate) fn plan(cases: &[Case], share: bool) -> Vec<Unit> {
+    let mut units: Vec<Unit> = Vec::new();
+    let mut by_key: BTreeMap<String, usize> = BTreeMap::new();
+    for (index, case) in cases.iter().enumerate() {
+        match key_of(case).filter(|_| share) {
+            Some(key) => match by_key.get(&key) {
+                Some(&unit) => units[unit].push(index),
+                None => {
+                    by_key.insert(key, units.len());
+                    units.push(vec![index]);
+                }
+            },
+            None => units.push(vec![index]),
+        }
+    }
+    units
+}
+
+/// A setup built and held for the cases of one unit.
+pub(crate) struct Built {
+    lease: Lease,
+    registry: Registry,
+    vars: Vars,
+    /// Verdicts on the setup's own requests, reported with the next case that runs on it.
+    verdicts: Vec<CheckReport>,
+}
+
+impl Runner {
+    /// Builds the setup of `case` (its steps but the last) holding `needs`; an error says why
+    /// it could not.
+    pub(crate) async fn build_setup(
+        &self,
+        case: &Case,
+        needs: &Needs,
+        deadline: Option<Instant>,
+    ) -> Result<Built, String> {
+        let mut vars = self.base_vars(&case.id);
+        let lease = self.pool.take(needs).await;
+        vars.extend(lease.vars.clone());
+        let mut only_setup = case.clone();
+        only_setup.steps.pop();
+        let mut run = CaseRun::new(self, &only_setup, vars);
+        self.execute_bounded(&mut run, deadline).await;
+        run.finish_observations();
+        let registry = std::mem::take(&mut run.registry);
+        let built = Built { lease, registry, vars: run.vars.clone(), verdicts: std::mem::take(&mut run.results) };
+        match run.error.take() {
+            None => Ok(built),
+            Some(e) => {
+                self.release(built).await;
+                Err(e)
+            }
+        }
+    }
+
+    /// Runs the last step of `case` on a built setup, with the case's own name prefix.
+    pub(crate) async fn run_on_setup(&self, case: &Case, built: &mut Built, deadline: Option<Instant>) -> Concluded {
+        let started = Instant::now();
+        let mut vars = self.base_vars(&case.id);
+        let prefix = vars.get("prefix").cloned();
+        vars.extend(built.vars.clone());
+        if let Some(p) = prefix {
+            vars.insert("prefix".into(), p);
+        }
+        let mut last = case.clone();
+        last.steps = case.steps.last().cloned().into_iter().collect();
+        let mut run = CaseRun::new(self, &last, vars);
+        run.results = std::mem::take(&mut built.verdicts);
+        self.execute_bounded(&mut run, deadline).await;
+        let (mut report, payloads) = self.conclude(case, run, started).await;
+        report.id = case.id.clone();
+        (report, payloads)
+    }
+
+    /// Deletes a setup and gives its prerequisites back.
+    pub(crate) async fn release(&self, built: Built) {
+        let left = self.teardown_registry(built.registry, &built.vars).await;
+        if !left.is_empty() {
+            tracing::warn!(?left, "a shared setup left resources behind");
+        }
+        self.pool.give_back(built.lease);
+    }
+
+    /// Runs the cases of one unit in order on one setup, rebuilding it after a case that may
+    /// have changed it; `start` is asked before each case whether it may run (or why not).
+    pub(crate) async fn run_unit(
+        &self,
+        cases: &[&Case],
+        deadline: Option<Instant>,
+        mut start: impl FnMut(&Case) -> Result<(), String>,
+        mut finish: impl FnMut(Concluded),
+    ) {
+        let _turn = self.take_turn(cases[0]).await;
+        let mut needs = Needs::default();
+        cases.iter().for_each(|c| needs.widen(&c.needs));
+        let mut held: Option<Built> = None;
+        // Set when the state ended by itself on two setups in a row: later cases would only
+        // build more resources to lose it again.
+        let mut state_keeps_ending: Option<String> = None;
+        for case in cases {
+            if let Err(why) = start(case) {
+                finish((self.skipped_report(case, &why), Vec::new()));
+                continue;
+            }
+            if let Some(why) = &state_keeps_ending {
+                finish((self.skipped_report(case, why), Vec::new()));
+                continue;
+            }
+            // A transitional state that ended by itself before the action gets one fresh setup.
+            for attempt in 0..2 {
+                let built = match held.as_mut() {
+                    Some(built) => built,
+                    None => match self.build_setup(case, &needs, deadline).await {
+                        Ok(built) => held.insert(built),
+                        Err(e) => {
+                            let mut report = self.skipped_report(case, &format!("the shared setup failed: {e}"));
+                            report.outcome = CaseOutcome::Error;
+                            finish((report, Vec::new()));
+                            break;
+                        }
+                    },
+                };
+                let concluded = self.run_on_setup(case, built, deadline).await;
+                let outcome = concluded.0.outcome;
+                let retry = outcome == CaseOutcome::Skipped && attempt == 0;
+                if outcome == CaseOutcome::Skipped && !retry {
+                    state_keeps_ending = concluded.0.reason.clone();
+                }
+                if !retry {
+                    finish(concluded);
+                }
+                // The state is gone or may have changed (an action the target should have refused).
+                if matches!(outcome, CaseOutcome::Failed | CaseOutcome::Error | CaseOutcome::Skipped) {
+                    if let Some(built) = held.take() {
+                        self.release(built).await;
+                    }
+                }
+                if !retry {
+                    break;
+                }
+            }
+        }
+        if let Some(built) = held.take() {
+            self.release(built).await;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn precondition_cases_of_one_state_share_a_unit_and_others_stay_alone() {
+        let cases = crate::cases::all(crate::spec::Specs::embedded(), Vec::new());
+        let alone = plan(&cases, false);
+        assert!(alone.iter().all(|u| u.len() == 1));
+        assert_eq!(alone.len(), cases.len());
+        let shared = plan(&cases, true);
+        assert_eq!(shared.iter().map(Vec::len).sum::<usize>(), cases.len(), "every case runs once");
+        assert!(shared.len() + 200 < cases.len(), "{} units for {} cases", shared.len(), cases.len());
+        for unit in shared.iter().filter(|u| u.len() > 1) {
+            let keys: Vec<Option<String>> = unit.iter().map(|&i| key_of(&cases[i])).collect();
+            assert!(keys[0].is_some() && keys.iter().all(|k| *k == keys[0]), "{unit:?}");
+        }
+    }
+
+    #[test]
+    fn only_precondition_cases_with_a_setup_are_shared() {
+        let cases = crate::cases::all(crate::spec::Specs::embedded(), Vec::new());
+        let by_id = |id: &str| cases.iter().find(|c| c.id == id).unwrap_or_else(|| panic!("no case {id}"));
+        let failed_over = key_of(by_id("stopProtectionGroup/precondition/failed-over"));
+        assert!(failed_over.is_some());
+        assert_eq!(failed_over, key_of(by_id("createReplicationPair/precondition/group-failed-over")));
+        assert_ne!(failed_over, key_of(by_id("stopProtectionGroup/precondition/available")));
+        let creating = key_of(by_id("startProtectionGroup/precondition/creating"));
+        assert!(creating.is_some() && creating != failed_over);
+        assert_eq!(key_of(by_id("createProtectionGroup/positive")), None);
+    }
+}
