@@ -18,3 +18,5 @@ mod ledger;
 mod robustness;
 #[path = "integration/secrets.rs"]
 mod secrets;
+#[path = "integration/sharing.rs"]
+mod sharing;

@@ -315,7 +315,10 @@ impl Runner {
             Ok(vars) => vars,
             Err(report) => return (*report, Vec::new()),
         };
-        let lease = self.pool.take(&case.needs).await;
+        let lease = match self.pool.take(&case.needs).await {
+            Ok(lease) => lease,
+            Err(why) => return (self.skipped_report(case, &format!("missing prerequisite: {why}")), Vec::new()),
+        };
         vars.extend(lease.vars.clone());
         let mut run = CaseRun::new(self, case, vars);
         self.execute_bounded(&mut run, deadline).await;
@@ -430,10 +433,11 @@ impl Runner {
                     source: None,
                 };
                 // The fixture holds its prerequisites until the run ends.
-                let lease = self.pool.take(&fixture_case.needs).await;
+                let lease =
+                    self.pool.take(&fixture_case.needs).await.map_err(|why| format!("missing prerequisite: {why}"))?;
                 let mut vars = self.base_vars(&fixture_case.id);
                 vars.extend(lease.vars.clone());
-                std::mem::forget(lease);
+                self.pool.keep(lease);
                 let mut run = CaseRun::new(self, &fixture_case, vars);
                 run.execute().await;
                 let state = match (&run.error, run.outcome()) {
@@ -556,14 +560,7 @@ impl Runner {
                     }
                     let _ = tx.send(RunEvent::CaseFinished(Box::new(report)));
                 };
-                if let [case] = cases[..] {
-                    match may_start(case) {
-                        Ok(()) => finished(me.run_case_until(case, deadline).await),
-                        Err(why) => finished((me.skipped_report(case, &why), Vec::new())),
-                    }
-                } else {
-                    me.run_unit(&cases, deadline, may_start, finished).await;
-                }
+                me.run_unit(&cases, deadline, may_start, finished).await;
             }));
         }
         drop(tx);

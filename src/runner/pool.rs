@@ -35,6 +35,8 @@ struct Free {
 pub struct Pool {
     prereq: Prerequisites,
     free: Mutex<Free>,
+    /// What a lease kept for the whole run (the shared fixture) holds.
+    kept: Mutex<Lease>,
     returned: Notify,
 }
 
@@ -61,6 +63,7 @@ impl Pool {
                 spare_nics: prereq.servers.iter().filter_map(|s| s.spare_nic.clone()).collect(),
             }),
             prereq: prereq.clone(),
+            kept: Mutex::new(Lease::default()),
             returned: Notify::new(),
         }
     }
@@ -103,15 +106,66 @@ impl Pool {
         None
     }
 
-    /// Takes everything `needs` asks for, waiting while others hold it.
-    pub async fn take(&self, needs: &Needs) -> Lease {
+    /// Why `needs` can no longer be met in this run, if so: what the profile lacks, what a kept
+    /// lease holds for good, or spare NICs already used up.
+    pub fn unreachable(&self, needs: &Needs) -> Option<String> {
+        if let Some(why) = self.impossible(needs) {
+            return Some(why);
+        }
+        let kept = self.kept.lock().expect("pool poisoned");
+        let fits = |s: &&ServerPrereq| !needs.shutoff || s.status.eq_ignore_ascii_case("SHUTOFF");
+        let servers = self.prereq.servers.iter().filter(fits).filter(|s| !kept.servers.contains(&s.id)).count();
+        let held = "the shared fixture holds the others for the whole run";
+        if needs.servers > servers {
+            return Some(format!("needs {} server(s), {servers} left free: {held}", needs.servers));
+        }
+        let volumes = self.prereq.volumes.len() - kept.volumes.len();
+        if needs.volumes > volumes {
+            return Some(format!("needs {} volume(s), {volumes} left free: {held}", needs.volumes));
+        }
+        let drill_vpcs = self.prereq.drill_vpcs.len() - kept.drill_vpcs.len();
+        if needs.drill_vpcs > drill_vpcs {
+            return Some(format!("needs {} drill VPC(s), {drill_vpcs} left free: {held}", needs.drill_vpcs));
+        }
+        if let Some(f) = needs.failing.iter().find(|f| kept.failing.contains(f)) {
+            return Some(format!("needs the failing object {f}: {held}"));
+        }
+        drop(kept);
+        let spare = self.free.lock().expect("pool poisoned").spare_nics.len();
+        if needs.spare_nics > spare {
+            return Some(format!(
+                "needs {} server(s) with a spare NIC, {spare} left: earlier cases used the others up",
+                needs.spare_nics
+            ));
+        }
+        None
+    }
+
+    /// Takes everything `needs` asks for, waiting while others hold it; an error says why it
+    /// never can.
+    pub async fn take(&self, needs: &Needs) -> Result<Lease, String> {
         loop {
             let notified = self.returned.notified();
             if let Some(lease) = self.try_take(needs) {
-                return lease;
+                return Ok(lease);
+            }
+            if let Some(why) = self.unreachable(needs) {
+                return Err(why);
             }
             notified.await;
         }
+    }
+
+    /// Keeps a lease for the rest of the run: its items are never given back.
+    pub fn keep(&self, lease: Lease) {
+        let mut kept = self.kept.lock().expect("pool poisoned");
+        kept.servers.extend(lease.servers);
+        kept.volumes.extend(lease.volumes);
+        kept.drill_vpcs.extend(lease.drill_vpcs);
+        kept.failing.extend(lease.failing);
+        drop(kept);
+        // Cases waiting for what is now kept must learn that they wait in vain.
+        self.returned.notify_waiters();
     }
 
     fn try_take(&self, needs: &Needs) -> Option<Lease> {
@@ -240,6 +294,22 @@ mod tests {
         let a = pool.try_take(&needs).expect("eight spare nics");
         pool.give_back(a);
         assert!(pool.try_take(&Needs { spare_nics: 1, ..Needs::default() }).is_none());
+    }
+
+    #[tokio::test]
+    async fn needs_that_can_no_longer_be_met_are_refused_instead_of_waited_for() {
+        let profile = Profile::emulator_default();
+        let pool = Pool::new(&profile.prerequisites);
+        let spare = profile.prerequisites.servers.iter().filter(|s| s.spare_nic.is_some()).count();
+        let used = pool.take(&Needs { spare_nics: spare, ..Needs::default() }).await.expect("every spare NIC");
+        pool.give_back(used);
+        let why = pool.take(&Needs { spare_nics: 1, ..Needs::default() }).await.expect_err("none left");
+        assert!(why.contains("used the others up"), "{why}");
+        let all = profile.prerequisites.volumes.len();
+        let fixture = pool.take(&Needs { volumes: 1, ..Needs::default() }).await.expect("one volume");
+        let waiting = pool.take(&Needs { volumes: all, ..Needs::default() });
+        let (why, ()) = tokio::join!(waiting, async { pool.keep(fixture) });
+        assert!(why.expect_err("one volume is kept").contains("shared fixture"));
     }
 
     #[test]

@@ -1,8 +1,8 @@
-//! Shared setups for real regions: precondition cases tried from the same state (same setup
-//! steps, same prerequisites) run as one unit that builds the state once, tries each case's
-//! action on it in turn, and deletes it after the last one. A refused action changes nothing,
-//! so the next case finds the state it needs; an action the target wrongly accepted spoils the
-//! state, and the next case gets a fresh one.
+//! Shared setups for real regions: cases whose last request the target must refuse (negative,
+//! not-found and precondition cases) and whose setups are the same run as one unit that builds
+//! the setup once, sends each case's request on it in turn, and deletes it after the last one.
+//! A refused request changes nothing, so the next case finds the state it needs; a request the
+//! target wrongly accepted may have changed it, and the next case gets a fresh setup.
 //!
 //! A unit holds its prerequisites only while it runs its own cases one after another, so no
 //! case ever waits for something held by a case that is itself waiting for its turn.
@@ -25,7 +25,9 @@ pub(crate) type Concluded = (CaseReport, Vec<(String, serde_json::Value)>);
 /// The key of a case whose setup can be shared, if it can: its setup steps (cases of one key
 /// differ at most in what their last step adds to the needs, e.g. a volume for a late pair).
 pub(crate) fn key_of(case: &Case) -> Option<String> {
-    if case.kind != CaseKind::Precondition || case.skip.is_some() || case.exclusive || case.fixture.is_some() {
+    // Their last request is refused, which changes nothing: the setup stays as they need it.
+    let refused = matches!(case.kind, CaseKind::Precondition | CaseKind::Negative | CaseKind::NotFound);
+    if !refused || case.skip.is_some() || case.exclusive || case.fixture.is_some() {
         return None;
     }
     let (_, setup) = case.steps.split_last()?;
@@ -55,6 +57,14 @@ pub(crate) fn plan(cases: &[Case], share: bool) -> Vec<Unit> {
     units
 }
 
+/// Why a shared setup could not be built.
+pub(crate) enum SetupError {
+    /// The target cannot give what it needs.
+    Missing(String),
+    /// One of its steps failed.
+    Failed(String),
+}
+
 /// A setup built and held for the cases of one unit.
 pub(crate) struct Built {
     lease: Lease,
@@ -72,9 +82,9 @@ impl Runner {
         case: &Case,
         needs: &Needs,
         deadline: Option<Instant>,
-    ) -> Result<Built, String> {
+    ) -> Result<Built, SetupError> {
         let mut vars = self.base_vars(&case.id);
-        let lease = self.pool.take(needs).await;
+        let lease = self.pool.take(needs).await.map_err(SetupError::Missing)?;
         vars.extend(lease.vars.clone());
         let mut only_setup = case.clone();
         only_setup.steps.pop();
@@ -87,7 +97,7 @@ impl Runner {
             None => Ok(built),
             Some(e) => {
                 self.release(built).await;
-                Err(e)
+                Err(SetupError::Failed(e))
             }
         }
     }
@@ -121,7 +131,8 @@ impl Runner {
     }
 
     /// Runs the cases of one unit in order on one setup, rebuilding it after a case that may
-    /// have changed it; `start` is asked before each case whether it may run (or why not).
+    /// have changed it (a unit of one case runs it whole); `start` is asked before each case
+    /// whether it may run (or why not), `finish` gets each report.
     pub(crate) async fn run_unit(
         &self,
         cases: &[&Case],
@@ -129,14 +140,32 @@ impl Runner {
         mut start: impl FnMut(&Case) -> Result<(), String>,
         mut finish: impl FnMut(Concluded),
     ) {
-        let _turn = self.take_turn(cases[0]).await;
+        let mut cases = cases.to_vec();
+        cases.retain(|case| match self.pool.unreachable(&case.needs) {
+            Some(why) => {
+                finish((self.skipped_report(case, &format!("missing prerequisite: {why}")), Vec::new()));
+                false
+            }
+            None => true,
+        });
         let mut needs = Needs::default();
         cases.iter().for_each(|c| needs.widen(&c.needs));
+        // A lone case, or cases that together need more than the target can give: each runs whole.
+        if cases.len() <= 1 || self.pool.unreachable(&needs).is_some() {
+            for &case in &cases {
+                match start(case) {
+                    Ok(()) => finish(self.run_case_until(case, deadline).await),
+                    Err(why) => finish((self.skipped_report(case, &why), Vec::new())),
+                }
+            }
+            return;
+        }
+        let _turn = self.take_turn(cases[0]).await;
         let mut held: Option<Built> = None;
         // Set when the state ended by itself on two setups in a row: later cases would only
         // build more resources to lose it again.
         let mut state_keeps_ending: Option<String> = None;
-        for case in cases {
+        for &case in &cases {
             if let Err(why) = start(case) {
                 finish((self.skipped_report(case, &why), Vec::new()));
                 continue;
@@ -151,7 +180,11 @@ impl Runner {
                     Some(built) => built,
                     None => match self.build_setup(case, &needs, deadline).await {
                         Ok(built) => held.insert(built),
-                        Err(e) => {
+                        Err(SetupError::Missing(why)) => {
+                            finish((self.skipped_report(case, &format!("missing prerequisite: {why}")), Vec::new()));
+                            break;
+                        }
+                        Err(SetupError::Failed(e)) => {
                             let mut report = self.skipped_report(case, &format!("the shared setup failed: {e}"));
                             report.outcome = CaseOutcome::Error;
                             finish((report, Vec::new()));
