@@ -307,7 +307,8 @@ mod tests {
         assert!(why.contains("used the others up"), "{why}");
         let all = profile.prerequisites.volumes.len();
         let fixture = pool.take(&Needs { volumes: 1, ..Needs::default() }).await.expect("one volume");
-        let waiting = pool.take(&Needs { volumes: all, ..Needs::default() });
+        let every_volume = Needs { volumes: all, ..Needs::default() };
+        let waiting = pool.take(&every_volume);
         let (why, ()) = tokio::join!(waiting, async { pool.keep(fixture) });
         assert!(why.expect_err("one volume is kept").contains("shared fixture"));
     }
