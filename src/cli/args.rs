@@ -129,8 +129,8 @@ pub struct RunArgs {
     /// Snapshot directory.
     #[arg(long, default_value = "snapshots")]
     pub snapshots: PathBuf,
-    /// Negative cases read the shared fixture instead of creating their own resources (the default
-    /// against remote endpoints).
+    /// Share resources as against a real region (the default for remote endpoints): negative cases
+    /// read the shared fixture, cases refused from the same setup share one.
     #[arg(long)]
     pub share_fixtures: bool,
     /// Print a line per case.

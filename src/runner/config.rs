@@ -85,7 +85,7 @@ pub struct RunConfig {
     pub snapshots_dir: PathBuf,
     /// Cleanup ledger, for real endpoints.
     pub ledger: Option<PathBuf>,
-    /// Negative cases read the shared fixture instead of building their own (real regions).
+    /// Negative cases read the shared fixture and refused cases of one setup share it (real regions).
     pub share_fixtures: bool,
     /// Stop starting cases once a case failed this check (fault hunting).
     pub stop_on_check: Option<crate::checks::CheckName>,
