@@ -156,7 +156,9 @@ async fn run(args: RunArgs) -> Result<i32, CliError> {
         _ => None,
     };
     let remote = matches!(&config.target, TargetConfig::Endpoint { url, .. } if !is_loopback(url));
+    let ledger = config.ledger.clone();
     let runner = Arc::new(Runner::new(config).await.map_err(|e| CliError::new(e.to_string()))?);
+    let on_ctrl_c = tokio::spawn(stop_on_ctrl_c(Arc::clone(&runner), ledger));
     let secrets: Vec<String> = runner.secrets().to_vec();
     let scrub = move |s: &str| report::scrub_secrets(s, &secrets.iter().map(String::as_str).collect::<Vec<_>>());
     runner.preflight().await.map_err(|e| CliError::new(e.to_string()))?;
@@ -212,10 +214,35 @@ async fn run(args: RunArgs) -> Result<i32, CliError> {
             println!("baseline written to {}", path.display());
         }
     }
+    on_ctrl_c.abort();
     write_reports(&args, &report)?;
     print_faults_caught(&args, &report);
     println!("{}", scrub(&ConsoleReporter::summary(&report)));
+    if runner.interrupted() {
+        return Err(CliError::new("interrupted: the run stopped early; what it created was deleted"));
+    }
     Ok(if report.summary.failed > 0 { exit::FAILED } else { exit::OK })
+}
+
+/// The first Ctrl-C stops the run and lets it delete what it created; a second one leaves at
+/// once, pointing at `cleanup`.
+async fn stop_on_ctrl_c(runner: Arc<Runner>, ledger: Option<std::path::PathBuf>) {
+    if tokio::signal::ctrl_c().await.is_err() {
+        return;
+    }
+    eprintln!("interrupted: stopping the cases in flight and deleting what they created (Ctrl-C again to leave now)");
+    runner.interrupt();
+    if tokio::signal::ctrl_c().await.is_err() {
+        return;
+    }
+    match ledger {
+        Some(path) => eprintln!(
+            "interrupted twice: leaving now; `sdrs-conformance cleanup --ledger {}` deletes what is left",
+            path.display()
+        ),
+        None => eprintln!("interrupted twice: leaving now; resources this run created may be left"),
+    }
+    std::process::exit(exit::ERROR);
 }
 
 fn print_faults_caught(args: &RunArgs, report: &RunReport) {

@@ -428,14 +428,15 @@ impl<'r> CaseRun<'r> {
             self.registry.pending.push(job_id);
             return Ok(());
         }
-        let polled = self.runner.poll_job(&job_id, spec.timeout.map(std::time::Duration::from_secs)).await;
-        for p in &polled.polls {
-            if let Some(j) = p.json() {
-                let _ = j;
-            }
+        // Until its entities are known, a creation's job is pending: a case cut short while it
+        // runs still deletes what it makes.
+        if creates {
+            self.registry.pending.push(job_id.clone());
         }
+        let polled = self.runner.poll_job(&job_id, spec.timeout.map(std::time::Duration::from_secs)).await;
         if creates {
             self.register_entities(polled.entities());
+            self.registry.pending.retain(|j| *j != job_id);
         }
         let job_type = polled.last.as_ref().and_then(|j| j.get("job_type")).and_then(Value::as_str).map(str::to_owned);
         let action = job_type

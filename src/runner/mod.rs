@@ -61,6 +61,37 @@ enum Turn<'a> {
     Alone(#[allow(dead_code)] tokio::sync::RwLockWriteGuard<'a, ()>),
 }
 
+/// What a case cut short by an interruption reports.
+const INTERRUPTED: &str = "interrupted: the run was stopped while this case ran";
+
+/// A run-wide stop signal that cases in flight can wait for.
+#[derive(Default)]
+struct Interruption {
+    raised: std::sync::atomic::AtomicBool,
+    notify: tokio::sync::Notify,
+}
+
+impl Interruption {
+    fn raise(&self) {
+        self.raised.store(true, std::sync::atomic::Ordering::SeqCst);
+        self.notify.notify_waiters();
+    }
+
+    fn raised(&self) -> bool {
+        self.raised.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    async fn wait(&self) {
+        loop {
+            let notified = self.notify.notified();
+            if self.raised() {
+                return;
+            }
+            notified.await;
+        }
+    }
+}
+
 /// The shared fixture: its variables, or why it could not be built.
 type FixtureState = Result<Vars, String>;
 
@@ -86,6 +117,7 @@ pub struct Runner {
     ledger: Option<ledger::Ledger>,
     exclusive: tokio::sync::RwLock<()>,
     scrubber: crate::report::Scrubber,
+    interruption: Interruption,
     _emulator: Option<Emulator>,
 }
 
@@ -203,6 +235,7 @@ impl Runner {
             ledger,
             exclusive: tokio::sync::RwLock::new(()),
             scrubber,
+            interruption: Interruption::default(),
             config,
             _emulator: emulator,
         })
@@ -359,20 +392,37 @@ impl Runner {
         Ok(vars)
     }
 
-    /// Runs a case's steps within the case timeout and the run deadline.
+    /// Runs a case's steps within the case timeout and the run deadline, unless the run is
+    /// interrupted first (its teardown runs in every case).
     async fn execute_bounded(&self, run: &mut CaseRun<'_>, deadline: Option<Instant>) {
         let case_end = Instant::now() + self.config.case_timeout;
         let (end, by_deadline) = match deadline {
             Some(d) if d < case_end => (d, true),
             _ => (case_end, false),
         };
-        if tokio::time::timeout_at(end.into(), run.execute()).await.is_err() {
-            run.harness_error(if by_deadline {
-                "the run deadline cut this case short".to_owned()
-            } else {
-                format!("the case did not finish within {:?}", self.config.case_timeout)
-            });
+        let cut_short = tokio::select! {
+            finished = tokio::time::timeout_at(end.into(), run.execute()) => match finished {
+                Ok(()) => None,
+                Err(_) if by_deadline => Some("the run deadline cut this case short".to_owned()),
+                Err(_) => Some(format!("the case did not finish within {:?}", self.config.case_timeout)),
+            },
+            () = self.interruption.wait() => Some(INTERRUPTED.to_owned()),
+        };
+        if let Some(why) = cut_short {
+            run.harness_error(why);
+            run.registry.cut_short = true;
         }
+    }
+
+    /// Stops the run: no case starts any more, cases in flight stop at once, and what they
+    /// created is deleted (Ctrl-C).
+    pub fn interrupt(&self) {
+        self.interruption.raise();
+    }
+
+    /// Whether the run was interrupted.
+    pub fn interrupted(&self) -> bool {
+        self.interruption.raised()
     }
 
     /// Ends a case run: judges the statuses it saw, deletes what it created, and reports it.
@@ -542,6 +592,9 @@ impl Runner {
                 let _permit = sem.acquire_owned().await.expect("semaphore never closed");
                 let cases: Vec<&Case> = unit.iter().map(|&i| &me.cases[i]).collect();
                 let may_start = |case: &Case| {
+                    if me.interrupted() {
+                        return Err("not run: the run was interrupted".to_owned());
+                    }
                     if caught.load(std::sync::atomic::Ordering::SeqCst) {
                         return Err("not run: the check under hunt already failed".to_owned());
                     }

@@ -15,6 +15,8 @@ pub struct Registry {
     pub created: Vec<(String, String)>,
     /// Jobs the case did not wait for.
     pub pending: Vec<String>,
+    /// The case was cut short: a creation may have been sent whose answer it never read.
+    pub cut_short: bool,
 }
 
 impl Registry {
@@ -52,6 +54,11 @@ impl Runner {
             return notes;
         }
         let prefix = vars.get("prefix").and_then(Value::as_str).unwrap_or("").to_owned();
+        if registry.cut_short && !prefix.is_empty() {
+            for id in self.groups_named(&prefix).await {
+                registry.add("server_group", &id);
+            }
+        }
         for job in std::mem::take(&mut registry.pending) {
             let polled = self.poll_job(&job, None).await;
             if let Some(e) = polled.entities().and_then(Value::as_object) {
@@ -94,6 +101,21 @@ impl Runner {
             }
         }
         notes
+    }
+
+    /// Ids of the protection groups whose name starts with `prefix`.
+    async fn groups_named(&self, prefix: &str) -> Vec<String> {
+        let groups = super::resources::kind("server_group").expect("server_group kind");
+        let query = vec![("name".to_owned(), prefix.to_owned()), ("limit".to_owned(), "1000".to_owned())];
+        let Some(ex) = self.list_kind(groups, query).await else { return Vec::new() };
+        ex.json()
+            .and_then(|j| j.get(groups.many))
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter(|g| g.get("name").and_then(Value::as_str).is_some_and(|n| n.starts_with(prefix)))
+            .filter_map(|g| g.get("id").and_then(Value::as_str).map(str::to_owned))
+            .collect()
     }
 
     async fn list_kind(&self, k: &Kind, query: Vec<(String, String)>) -> Option<crate::exchange::Exchange> {
@@ -235,16 +257,9 @@ impl Runner {
         for (machine, id, _, _) in outstanding {
             registry.add(machine, id);
         }
-        let groups = super::resources::kind("server_group").expect("server_group kind");
         for prefix in prefixes {
-            let query = vec![("name".to_owned(), prefix.clone()), ("limit".to_owned(), "1000".to_owned())];
-            if let Some(ex) = self.list_kind(groups, query).await {
-                for g in ex.json().and_then(|j| j.get(groups.many)).and_then(Value::as_array).into_iter().flatten() {
-                    let ours = g.get("name").and_then(Value::as_str).is_some_and(|n| n.starts_with(prefix.as_str()));
-                    if let (true, Some(id)) = (ours, g.get("id").and_then(Value::as_str)) {
-                        registry.add("server_group", id);
-                    }
-                }
+            for id in self.groups_named(prefix).await {
+                registry.add("server_group", &id);
             }
         }
         let mut notes = Vec::new();

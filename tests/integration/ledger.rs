@@ -173,3 +173,58 @@ fn a_run_killed_while_its_creation_job_runs_is_cleaned_up_once_the_job_ends() {
     assert!(creating.iter().any(|l| l.contains("creating")), "the kill did not land mid-job: {creating:?}");
     cleanup_removes_everything_but_the_users_group(&serve, &api, &ledger);
 }
+
+/// Sends SIGINT (what Ctrl-C sends) to a child.
+fn interrupt(proc: &Proc) {
+    let status = std::process::Command::new("kill").args(["-INT", &proc.id().to_string()]).status().expect("kill");
+    assert!(status.success(), "kill -INT failed");
+}
+
+#[test]
+fn ctrl_c_stops_the_run_which_deletes_what_it_created_and_exits_2() {
+    // Jobs that take 50 requests of the emulator clock keep the run going for a minute, so the
+    // interruption lands while most cases have yet to start.
+    let serve = Serve::start(&["--job-delay-ms", "50"]);
+    let api = Api::new(&serve.url, TOKEN);
+    create_user_group(&api);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ledger = dir.path().join("ledger.jsonl");
+    let report = dir.path().join("report.json");
+    let mut cmd = command(&[
+        "run",
+        "--endpoint",
+        &serve.url,
+        "--project-id",
+        PROJECT,
+        "--ledger",
+        ledger.to_str().expect("utf-8 path"),
+        "--json",
+        report.to_str().expect("utf-8 path"),
+        "--verbose",
+        "--jobs",
+        "2",
+        "--filter",
+        "precondition",
+    ]);
+    cmd.env("HW_AUTH_TOKEN", TOKEN);
+    let mut run = Proc::spawn("run (to be interrupted)", cmd);
+    for n in 1..=5 {
+        run.wait_for_line(Duration::from_secs(120), &format!("case line {n}"), is_case_line);
+    }
+    interrupt(&run);
+    let out = run.finish(Duration::from_secs(120));
+    out.expect_code(2);
+    assert!(out.stderr.contains("interrupted"), "{out}");
+    let left = harness_leftovers(&api);
+    assert!(left.is_empty(), "the interrupted run left {} resource(s):\n{}\n{out}", left.len(), left.join("\n"));
+    assert!(api.names("server-groups", "server_groups").iter().any(|n| n == USER_GROUP), "{out}");
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).expect("a report after Ctrl-C")).expect("json");
+    let not_run = report["cases"]
+        .as_array()
+        .expect("cases")
+        .iter()
+        .filter(|c| c["reason"].as_str().is_some_and(|r| r.contains("interrupted")))
+        .count();
+    assert!(not_run > 100, "{not_run} cases say the run was interrupted\n{out}");
+}
