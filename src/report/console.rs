@@ -58,9 +58,8 @@ impl ConsoleReporter {
             out.push_str(&table(&["check", "passed", "failed", "warned", "skipped"], rows));
             out.push('\n');
         }
-        if !report.created_resources.is_empty() {
-            let kinds: Vec<String> = report.created_resources.iter().map(|(kind, n)| format!("{kind} {n}")).collect();
-            out.push_str(&format!("resources created: {}\n", kinds.join(", ")));
+        if let Some(created) = report.created_line() {
+            out.push_str(&format!("resources created: {created}\n"));
         }
         out.push_str(&totals(report));
         out

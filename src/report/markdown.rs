@@ -62,6 +62,9 @@ fn target(md: &mut String, report: &RunReport) {
     }
     let strict = if t.strict { "yes" } else { "no" };
     let _ = writeln!(md, "- Mode: {}, strict: {strict}, auth: {}", t.mode, t.auth);
+    if let Some(created) = report.created_line() {
+        let _ = writeln!(md, "- Resources created: {created}");
+    }
     let _ = writeln!(md, "- Run id: `{}`\n", t.run_id);
 }
 
@@ -236,6 +239,13 @@ mod tests {
         assert!(md.contains("No case was run."), "{md}");
         assert!(md.contains("## Failures\n\nNone.\n"), "{md}");
         assert!(!md.contains("Expected failures"), "{md}");
+    }
+
+    #[test]
+    fn the_resources_a_run_created_are_listed_with_the_target() {
+        assert!(!to_markdown(&RunReport::default()).contains("Resources created"));
+        let report = RunReport { created_resources: vec![("server_group".into(), 4)], ..RunReport::default() };
+        assert!(to_markdown(&report).contains("- Resources created: server_group 4\n"));
     }
 
     #[test]

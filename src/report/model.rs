@@ -187,6 +187,12 @@ pub struct RunReport {
 }
 
 impl RunReport {
+    /// `server_group 3, replication_pair 2`: what the run created, when it created anything.
+    pub fn created_line(&self) -> Option<String> {
+        let kinds: Vec<String> = self.created_resources.iter().map(|(kind, n)| format!("{kind} {n}")).collect();
+        (!kinds.is_empty()).then(|| kinds.join(", "))
+    }
+
     /// Recomputes the summary from the cases.
     pub fn summarize(&mut self, duration_ms: u64) {
         let mut s = Summary { total: self.cases.len(), duration_ms, ..Summary::default() };
