@@ -30,6 +30,8 @@ pub struct CaseRun<'r> {
     pub error: Option<String>,
     /// Why the case did not run to its end although nothing went wrong (a state it needed ended).
     pub skipped: Option<String>,
+    /// The status of the last answer to one of the case's requests (none: no answer).
+    pub last_status: Option<u16>,
     /// What the case created.
     pub registry: Registry,
     /// Resources whose statuses the case saw.
@@ -55,6 +57,7 @@ impl<'r> CaseRun<'r> {
             results: Vec::new(),
             error: None,
             skipped: None,
+            last_status: None,
             registry: Registry::default(),
             touched: BTreeSet::new(),
             observations: super::observe::Observations::default(),
@@ -188,6 +191,7 @@ impl<'r> CaseRun<'r> {
             self.runner.ledger_intent(&self.case.id, &op.id, &self.vars);
         }
         let ex = self.runner.client.send(&out).await;
+        self.last_status = ex.status();
         self.judge(label, step, op, &ex);
         let Some(resp) = ex.ok() else {
             return if step.setup { Err(Stop(format!("no answer: {}", transport(&ex)))) } else { Ok(()) };

@@ -57,6 +57,18 @@ pub(crate) fn plan(cases: &[Case], share: bool) -> Vec<Unit> {
     units
 }
 
+/// What became of a shared setup after a case's request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Aftermath {
+    /// The request was refused: the setup is as it was.
+    Intact,
+    /// The request was accepted, failed on the server or got no answer: the next case gets a
+    /// fresh setup.
+    MayHaveChanged,
+    /// The transitional state the case needed ended by itself before the request.
+    StateGone,
+}
+
 /// Why a shared setup could not be built.
 pub(crate) enum SetupError {
     /// The target cannot give what it needs.
@@ -102,8 +114,14 @@ impl Runner {
         }
     }
 
-    /// Runs the last step of `case` on a built setup, with the case's own name prefix.
-    pub(crate) async fn run_on_setup(&self, case: &Case, built: &mut Built, deadline: Option<Instant>) -> Concluded {
+    /// Runs the last step of `case` on a built setup, with the case's own name prefix; says
+    /// what became of the setup.
+    pub(crate) async fn run_on_setup(
+        &self,
+        case: &Case,
+        built: &mut Built,
+        deadline: Option<Instant>,
+    ) -> (Concluded, Aftermath) {
         let started = Instant::now();
         let mut vars = self.base_vars(&case.id);
         let prefix = vars.get("prefix").cloned();
@@ -116,9 +134,15 @@ impl Runner {
         let mut run = CaseRun::new(self, &last, vars);
         run.results = std::mem::take(&mut built.verdicts);
         self.execute_bounded(&mut run, deadline).await;
-        let (mut report, payloads) = self.conclude(case, run, started).await;
-        report.id = case.id.clone();
-        (report, payloads)
+        let aftermath = if run.skipped.is_some() {
+            Aftermath::StateGone
+        } else if run.error.is_some() || !matches!(run.last_status, Some(400..=499)) {
+            // Accepted, a server error, or no answer: the request may have changed something.
+            Aftermath::MayHaveChanged
+        } else {
+            Aftermath::Intact
+        };
+        (self.conclude(case, run, started).await, aftermath)
     }
 
     /// Deletes a setup and gives its prerequisites back.
@@ -192,17 +216,15 @@ impl Runner {
                         }
                     },
                 };
-                let concluded = self.run_on_setup(case, built, deadline).await;
-                let outcome = concluded.0.outcome;
-                let retry = outcome == CaseOutcome::Skipped && attempt == 0;
-                if outcome == CaseOutcome::Skipped && !retry {
+                let (concluded, aftermath) = self.run_on_setup(case, built, deadline).await;
+                let retry = aftermath == Aftermath::StateGone && attempt == 0;
+                if aftermath == Aftermath::StateGone && !retry {
                     state_keeps_ending = concluded.0.reason.clone();
                 }
                 if !retry {
                     finish(concluded);
                 }
-                // The state is gone or may have changed (an action the target should have refused).
-                if matches!(outcome, CaseOutcome::Failed | CaseOutcome::Error | CaseOutcome::Skipped) {
+                if aftermath != Aftermath::Intact {
                     if let Some(built) = held.take() {
                         self.release(built).await;
                     }

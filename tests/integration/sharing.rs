@@ -166,3 +166,22 @@ fn a_small_profile_runs_the_whole_suite_on_few_resources_without_waiting_forever
     let groups = groups_created(&path);
     assert!(groups <= 80, "{groups} protection groups created for {} passed cases", t.passed);
 }
+
+#[test]
+fn a_setup_whose_answers_break_the_contract_is_reported_once_and_still_shared() {
+    // Finished jobs end before they begin: the setup's own jobs fail `job_protocol`. That is
+    // reported with the first case of the unit; the refusals that follow leave the setup intact,
+    // so the unit still builds one group.
+    let serve = Serve::start(&["--fault", "job-end-before-begin"]);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("r.json");
+    let args =
+        ["--filter", "precondition/failed-over", "--filter", "precondition/group-failed-over", "--share-fixtures"];
+    let (out, report) = run_against(&serve, &args, &path);
+    let cases = report["cases"].as_array().expect("cases");
+    let failed: Vec<&str> =
+        cases.iter().filter(|c| c["outcome"] == "failed").filter_map(|c| c["id"].as_str()).collect();
+    assert_eq!(failed.len(), 1, "{failed:?}\n{out}");
+    assert!(cases.len() > 8, "{} cases\n{out}", cases.len());
+    assert_eq!(groups_created(&path), 1, "{out}");
+}
