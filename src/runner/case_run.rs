@@ -32,6 +32,8 @@ pub struct CaseRun<'r> {
     pub skipped: Option<String>,
     /// The status of the last answer to one of the case's requests (none: no answer).
     pub last_status: Option<u16>,
+    /// Spare NICs named by a write the target accepted: they may be gone.
+    pub used_nics: BTreeSet<String>,
     /// What the case created.
     pub registry: Registry,
     /// Resources whose statuses the case saw.
@@ -58,6 +60,7 @@ impl<'r> CaseRun<'r> {
             error: None,
             skipped: None,
             last_status: None,
+            used_nics: BTreeSet::new(),
             registry: Registry::default(),
             touched: BTreeSet::new(),
             observations: super::observe::Observations::default(),
@@ -201,6 +204,9 @@ impl<'r> CaseRun<'r> {
                 self.observe(json);
             }
         }
+        if resp.is_success() && out.method != "GET" {
+            self.note_used_nics(&out);
+        }
         if step.setup && !self.status_expected(step, op, resp.status) {
             return Err(Stop(format!("setup request answered {} ({})", resp.status, excerpt(&resp.body_text()))));
         }
@@ -232,6 +238,17 @@ impl<'r> CaseRun<'r> {
             self.snapshot(label, &name, json);
         }
         Ok(())
+    }
+
+    /// Records the spare NICs an accepted write named, in its path or body.
+    fn note_used_nics(&mut self, out: &Outgoing) {
+        let body = out.body.as_deref().map(String::from_utf8_lossy).unwrap_or_default();
+        for (name, value) in &self.vars {
+            let Some(nic) = value.as_str().filter(|_| name.starts_with("spare_nic.")) else { continue };
+            if out.path.contains(nic) || body.contains(nic) {
+                self.used_nics.insert(nic.to_owned());
+            }
+        }
     }
 
     /// Reads the guarded resource; when it no longer shows the state, the case is skipped.

@@ -348,13 +348,14 @@ impl Runner {
             Ok(vars) => vars,
             Err(report) => return (*report, Vec::new()),
         };
-        let lease = match self.pool.take(&case.needs).await {
+        let mut lease = match self.pool.take(&case.needs).await {
             Ok(lease) => lease,
             Err(why) => return (self.skipped_report(case, &format!("missing prerequisite: {why}")), Vec::new()),
         };
         vars.extend(lease.vars.clone());
         let mut run = CaseRun::new(self, case, vars);
         self.execute_bounded(&mut run, deadline).await;
+        lease.used_up(&run.used_nics);
         let concluded = self.conclude(case, run, started).await;
         self.pool.give_back(lease);
         concluded

@@ -1,6 +1,6 @@
 //! Exclusive use of prerequisites: a case takes the servers, volumes, drill VPCs and failing
-//! objects it needs, all at once, and gives them back when it ends. Servers with a spare NIC
-//! lose that NIC once it has been deleted.
+//! objects it needs, all at once, and gives them back when it ends. A spare NIC comes back
+//! only when no accepted request named it (one that deleted it is gone for good).
 
 use crate::cases::prereq::{Prerequisites, ServerPrereq};
 use crate::cases::template::Vars;
@@ -17,8 +17,24 @@ pub struct Lease {
     volumes: Vec<String>,
     drill_vpcs: Vec<String>,
     failing: Vec<String>,
+    spare_nics: Vec<String>,
+    used_nics: Vec<String>,
     /// Variables binding the taken items.
     pub vars: Vars,
+}
+
+impl Lease {
+    /// Marks the spare NICs of this lease that are gone (an accepted request named them).
+    pub fn used_up(&mut self, nics: &BTreeSet<String>) {
+        let (gone, kept) = self.spare_nics.drain(..).partition(|n| nics.contains(n));
+        self.used_nics.extend::<Vec<String>>(gone);
+        self.spare_nics = kept;
+    }
+
+    /// The spare NICs this lease holds.
+    pub fn spare_nics(&self) -> &[String] {
+        &self.spare_nics
+    }
 }
 
 #[derive(Debug)]
@@ -28,6 +44,8 @@ struct Free {
     drill_vpcs: Vec<String>,
     failing: BTreeSet<String>,
     spare_nics: BTreeSet<String>,
+    /// Spare NICs that are gone for good.
+    used_nics: BTreeSet<String>,
 }
 
 /// The shared pool.
@@ -61,6 +79,7 @@ impl Pool {
                 drill_vpcs: prereq.drill_vpcs.clone(),
                 failing,
                 spare_nics: prereq.servers.iter().filter_map(|s| s.spare_nic.clone()).collect(),
+                used_nics: BTreeSet::new(),
             }),
             prereq: prereq.clone(),
             kept: Mutex::new(Lease::default()),
@@ -131,7 +150,8 @@ impl Pool {
             return Some(format!("needs the failing object {f}: {held}"));
         }
         drop(kept);
-        let spare = self.free.lock().expect("pool poisoned").spare_nics.len();
+        let total = self.prereq.servers.iter().filter(|s| s.spare_nic.is_some()).count();
+        let spare = total - self.free.lock().expect("pool poisoned").used_nics.len();
         if needs.spare_nics > spare {
             return Some(format!(
                 "needs {} server(s) with a spare NIC, {spare} left: earlier cases used the others up",
@@ -208,6 +228,7 @@ impl Pool {
                 free.spare_nics.remove(&nic);
                 lease.vars.insert(format!("spare_server.{n_spare}"), json!(s.id));
                 lease.vars.insert(format!("spare_nic.{n_spare}"), json!(nic));
+                lease.spare_nics.push(nic);
                 n_spare += 1;
             } else {
                 lease.vars.insert(format!("server.{n_plain}"), json!(s.id));
@@ -257,6 +278,8 @@ impl Pool {
         free.volumes.extend(lease.volumes);
         free.drill_vpcs.extend(lease.drill_vpcs);
         free.failing.extend(lease.failing);
+        free.spare_nics.extend(lease.spare_nics);
+        free.used_nics.extend(lease.used_nics);
         drop(free);
         self.returned.notify_waiters();
     }
@@ -287,13 +310,18 @@ mod tests {
     }
 
     #[test]
-    fn a_spare_nic_is_used_once() {
+    fn a_spare_nic_comes_back_unless_it_was_used_up() {
         let profile = Profile::emulator_default();
         let pool = Pool::new(&profile.prerequisites);
         let needs = Needs { spare_nics: 8, ..Needs::default() };
         let a = pool.try_take(&needs).expect("eight spare nics");
         pool.give_back(a);
-        assert!(pool.try_take(&Needs { spare_nics: 1, ..Needs::default() }).is_none());
+        let mut b = pool.try_take(&needs).expect("all eight came back");
+        let gone: BTreeSet<String> = b.spare_nics()[..1].iter().cloned().collect();
+        b.used_up(&gone);
+        pool.give_back(b);
+        assert!(pool.try_take(&needs).is_none(), "one was used up");
+        assert!(pool.try_take(&Needs { spare_nics: 7, ..Needs::default() }).is_some());
     }
 
     #[tokio::test]
@@ -301,7 +329,9 @@ mod tests {
         let profile = Profile::emulator_default();
         let pool = Pool::new(&profile.prerequisites);
         let spare = profile.prerequisites.servers.iter().filter(|s| s.spare_nic.is_some()).count();
-        let used = pool.take(&Needs { spare_nics: spare, ..Needs::default() }).await.expect("every spare NIC");
+        let mut used = pool.take(&Needs { spare_nics: spare, ..Needs::default() }).await.expect("every spare NIC");
+        let gone: BTreeSet<String> = used.spare_nics().iter().cloned().collect();
+        used.used_up(&gone);
         pool.give_back(used);
         let why = pool.take(&Needs { spare_nics: 1, ..Needs::default() }).await.expect_err("none left");
         assert!(why.contains("used the others up"), "{why}");

@@ -37,8 +37,8 @@ pub(crate) fn key_of(case: &Case) -> Option<String> {
     Some(format!("{setup:?}"))
 }
 
-/// Splits the cases into units: with `share`, cases of one shareable setup form one unit (in id
-/// order); every other case is a unit of its own.
+/// Splits the cases into units, in the order they should start: with `share`, cases of one
+/// shareable setup form one unit (in id order); every other case is a unit of its own.
 pub(crate) fn plan(cases: &[Case], share: bool) -> Vec<Unit> {
     let mut units: Vec<Unit> = Vec::new();
     let mut by_key: BTreeMap<String, usize> = BTreeMap::new();
@@ -54,6 +54,11 @@ pub(crate) fn plan(cases: &[Case], share: bool) -> Vec<Unit> {
             None => units.push(vec![index]),
         }
     }
+    // Spare NICs are used up by the cases that delete them: the cases that only need one to be
+    // refused go first, so that a profile with few spare NICs still runs them.
+    let refused_on_a_spare_nic =
+        |unit: &Unit| unit.iter().all(|&i| key_of(&cases[i]).is_some() && cases[i].needs.spare_nics > 0);
+    units.sort_by_key(|unit| !(share && refused_on_a_spare_nic(unit)));
     units
 }
 
@@ -96,13 +101,14 @@ impl Runner {
         deadline: Option<Instant>,
     ) -> Result<Built, SetupError> {
         let mut vars = self.base_vars(&case.id);
-        let lease = self.pool.take(needs).await.map_err(SetupError::Missing)?;
+        let mut lease = self.pool.take(needs).await.map_err(SetupError::Missing)?;
         vars.extend(lease.vars.clone());
         let mut only_setup = case.clone();
         only_setup.steps.pop();
         let mut run = CaseRun::new(self, &only_setup, vars);
         self.execute_bounded(&mut run, deadline).await;
         run.finish_observations();
+        lease.used_up(&run.used_nics);
         let registry = std::mem::take(&mut run.registry);
         let built = Built { lease, registry, vars: run.vars.clone(), verdicts: std::mem::take(&mut run.results) };
         match run.error.take() {
@@ -134,6 +140,7 @@ impl Runner {
         let mut run = CaseRun::new(self, &last, vars);
         run.results = std::mem::take(&mut built.verdicts);
         self.execute_bounded(&mut run, deadline).await;
+        built.lease.used_up(&run.used_nics);
         let aftermath = if run.skipped.is_some() {
             Aftermath::StateGone
         } else if run.error.is_some() || !matches!(run.last_status, Some(400..=499)) {

@@ -163,6 +163,15 @@ fn a_small_profile_runs_the_whole_suite_on_few_resources_without_waiting_forever
     // that need them again are skipped, saying so, instead of waiting for them forever.
     assert!(reasons.iter().any(|r| r.contains("the shared fixture holds")), "{reasons:?}");
     assert!(reasons.iter().any(|r| r.contains("used the others up")), "{reasons:?}");
+    // Cases that only need the spare NIC to be refused run before the ones that delete it.
+    let nic_refusals: Vec<&serde_json::Value> = report["cases"]
+        .as_array()
+        .expect("cases")
+        .iter()
+        .filter(|c| c["id"].as_str().is_some_and(|id| id.starts_with("deleteProtectedInstanceNic/n")))
+        .collect();
+    assert!(nic_refusals.len() >= 4, "{nic_refusals:?}");
+    assert!(nic_refusals.iter().all(|c| c["outcome"] == "passed"), "{nic_refusals:?}");
     let groups = groups_created(&path);
     assert!(groups <= 80, "{groups} protection groups created for {} passed cases", t.passed);
 }
