@@ -193,16 +193,19 @@ impl Runner {
         }
         let _turn = self.take_turn(cases[0]).await;
         let mut held: Option<Built> = None;
-        // Set when the state ended by itself on two setups in a row: later cases would only
-        // build more resources to lose it again.
-        let mut state_keeps_ending: Option<String> = None;
+        // Set when the setup cannot be had (it failed, or the target lacks what it needs), or
+        // when the state ended by itself on two setups in a row: later cases get the same report
+        // instead of building more resources to no end.
+        let mut given_up: Option<(CaseOutcome, String)> = None;
         for &case in &cases {
             if let Err(why) = start(case) {
                 finish((self.skipped_report(case, &why), Vec::new()));
                 continue;
             }
-            if let Some(why) = &state_keeps_ending {
-                finish((self.skipped_report(case, why), Vec::new()));
+            if let Some((outcome, why)) = &given_up {
+                let mut report = self.skipped_report(case, why);
+                report.outcome = *outcome;
+                finish((report, Vec::new()));
                 continue;
             }
             // A transitional state that ended by itself before the action gets one fresh setup.
@@ -211,14 +214,17 @@ impl Runner {
                     Some(built) => built,
                     None => match self.build_setup(case, &needs, deadline).await {
                         Ok(built) => held.insert(built),
-                        Err(SetupError::Missing(why)) => {
-                            finish((self.skipped_report(case, &format!("missing prerequisite: {why}")), Vec::new()));
-                            break;
-                        }
-                        Err(SetupError::Failed(e)) => {
-                            let mut report = self.skipped_report(case, &format!("the shared setup failed: {e}"));
-                            report.outcome = CaseOutcome::Error;
+                        Err(e) => {
+                            let (outcome, why) = match e {
+                                SetupError::Missing(why) => {
+                                    (CaseOutcome::Skipped, format!("missing prerequisite: {why}"))
+                                }
+                                SetupError::Failed(e) => (CaseOutcome::Error, format!("the shared setup failed: {e}")),
+                            };
+                            let mut report = self.skipped_report(case, &why);
+                            report.outcome = outcome;
                             finish((report, Vec::new()));
+                            given_up = Some((outcome, why));
                             break;
                         }
                     },
@@ -226,7 +232,7 @@ impl Runner {
                 let (concluded, aftermath) = self.run_on_setup(case, built, deadline).await;
                 let retry = aftermath == Aftermath::StateGone && attempt == 0;
                 if aftermath == Aftermath::StateGone && !retry {
-                    state_keeps_ending = concluded.0.reason.clone();
+                    given_up = concluded.0.reason.clone().map(|why| (CaseOutcome::Skipped, why));
                 }
                 if !retry {
                     finish(concluded);

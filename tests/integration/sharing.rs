@@ -194,3 +194,34 @@ fn a_setup_whose_answers_break_the_contract_is_reported_once_and_still_shared() 
     assert!(cases.len() > 8, "{} cases\n{out}", cases.len());
     assert_eq!(groups_created(&path), 1, "{out}");
 }
+
+#[test]
+fn a_shared_setup_that_cannot_be_built_is_tried_once_for_its_whole_unit() {
+    // Jobs never end: the setup's first creation hits the 1 s job deadline. Every case of the
+    // unit is an error saying so, and the unit does not try again for each of them.
+    let serve = Serve::start(&["--fault", "job-never-ends"]);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let ledger = dir.path().join("ledger.jsonl");
+    let args = [
+        "--filter",
+        "precondition/failed-over",
+        "--filter",
+        "precondition/group-failed-over",
+        "--share-fixtures",
+        "--job-timeout",
+        "1",
+        "--ledger",
+        ledger.to_str().expect("utf-8 path"),
+    ];
+    let (out, report) = run_against(&serve, &args, &dir.path().join("r.json"));
+    out.expect_code(1);
+    let cases = report["cases"].as_array().expect("cases");
+    assert!(cases.len() > 8, "{out}");
+    for c in cases {
+        assert_eq!(c["outcome"], "error", "{c}");
+        assert!(c["reason"].as_str().is_some_and(|r| r.starts_with("the shared setup failed: ")), "{c}");
+    }
+    let text = std::fs::read_to_string(&ledger).expect("ledger");
+    let intents = text.lines().filter(|l| l.contains("\"intent\"")).count();
+    assert_eq!(intents, 1, "creations attempted:\n{text}");
+}
