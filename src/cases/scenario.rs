@@ -116,3 +116,53 @@ pub fn load_dir(dir: &Path, specs: &Specs) -> Result<Vec<Case>, ScenarioError> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parsed(text: &str) -> Result<Case, ScenarioError> {
+        parse(text, "cases/probe.yaml", Specs::embedded())
+    }
+
+    #[test]
+    fn every_shipped_scenario_loads() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("cases");
+        let cases = load_dir(&dir, Specs::embedded()).expect("the shipped scenarios load");
+        assert!(cases.len() >= 9, "{} scenarios", cases.len());
+        assert!(cases.iter().all(|c| c.id.starts_with("scenario/") && !c.operation.is_empty()));
+    }
+
+    #[test]
+    fn a_request_may_be_sent_only_while_a_state_lasts() {
+        let case = parsed(
+            "steps:\n  - request:\n      operation: startProtectionGroup\n      path: {server_group_id: \"${g}\"}\n      \
+             only_while: {resource: server_group, id: \"${g}\", status: creating}\n",
+        )
+        .expect("parses");
+        let Step::Request(r) = &case.steps[0] else { panic!("a request step") };
+        let guard = r.only_while.as_ref().expect("a guard");
+        assert_eq!((guard.resource.as_str(), guard.status.as_str()), ("server_group", "creating"));
+        assert_eq!(case.id, "scenario/probe");
+        assert_eq!(case.operation, "startProtectionGroup");
+    }
+
+    #[test]
+    fn malformed_yaml_and_unknown_keys_name_the_file_and_line() {
+        let err = parsed("steps:\n  - request: [unclosed\n").unwrap_err().to_string();
+        assert!(err.starts_with("cases/probe.yaml:"), "{err}");
+        let err = parsed("steps:\n  - request:\n      operation: listProtectionGroups\n      retries: 3\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("cases/probe.yaml:4:") && err.contains("retries"), "{err}");
+    }
+
+    #[test]
+    fn unknown_operations_and_empty_flows_are_refused() {
+        let err = parsed("steps:\n  - request: {operation: listProtectionGroup}\n").unwrap_err().to_string();
+        assert!(err.contains("unknown operation `listProtectionGroup`"), "{err}");
+        assert!(err.contains("did you mean"), "{err}");
+        let err = parsed("steps: []\n").unwrap_err().to_string();
+        assert!(err.contains("at least one step"), "{err}");
+    }
+}

@@ -150,3 +150,17 @@ fn run_with_an_unknown_profile_exits_2_naming_it() {
     assert!(out.stderr.contains("does-not-exist"), "{out}");
     assert!(!out.stdout.contains(" passed, "), "{out}");
 }
+
+#[test]
+fn run_with_a_broken_scenario_file_exits_2_naming_its_file_and_line() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("broken.yaml");
+    std::fs::write(&file, "steps:\n  - request:\n      operation: listProtectionGroups\n      retries: 3\n")
+        .expect("scenario");
+    let out = run_cli(&["run", "--cases", dir.path().to_str().expect("utf-8 path")], &[], QUICK);
+    out.expect_code(2);
+    let located = format!("{}:4:", file.display());
+    assert!(out.stderr.contains(&located), "no `{located}` in the message\n{out}");
+    assert!(out.stderr.contains("retries"), "{out}");
+    assert!(!out.stdout.contains(" passed, "), "{out}");
+}
