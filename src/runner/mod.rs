@@ -490,7 +490,7 @@ impl Runner {
                 vars.extend(lease.vars.clone());
                 self.pool.keep(lease);
                 let mut run = CaseRun::new(self, &fixture_case, vars);
-                run.execute().await;
+                self.execute_bounded(&mut run, None).await;
                 let state = match (&run.error, run.outcome()) {
                     (Some(e), _) => Err(e.clone()),
                     (None, CaseOutcome::Failed) => Err(run

@@ -164,3 +164,18 @@ fn run_with_a_broken_scenario_file_exits_2_naming_its_file_and_line() {
     assert!(out.stderr.contains("retries"), "{out}");
     assert!(!out.stdout.contains(" passed, "), "{out}");
 }
+
+#[test]
+fn run_with_a_malformed_profile_exits_2_naming_its_file_and_line() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("staging.yaml");
+    std::fs::write(&file, "name: staging\nprerequisites:\n  servers: [{id: a, status: ACTIVE\n").expect("profile");
+    let out = run_cli(
+        &["run", "--profile", file.to_str().expect("utf-8 path"), "--endpoint", "http://127.0.0.1:9"],
+        &[("HW_AUTH_TOKEN", "profile-token-123")],
+        QUICK,
+    );
+    out.expect_code(2);
+    assert!(out.stderr.contains(&format!("{}:", file.display())), "the message does not name the file\n{out}");
+    assert!(!out.stdout.contains(" passed, "), "{out}");
+}
