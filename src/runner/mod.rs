@@ -384,9 +384,8 @@ impl Runner {
                     vars.extend(fx)
                 }
                 Err(e) => {
-                    let mut report = self.skipped_report(case, &format!("the shared fixture could not be built: {e}"));
-                    report.outcome = CaseOutcome::Error;
-                    return Err(Box::new(report));
+                    let why = format!("the shared fixture could not be built: {e}");
+                    return Err(Box::new(self.unrun_report(case, CaseOutcome::Error, &why)));
                 }
             }
         }
@@ -642,6 +641,11 @@ impl Runner {
         crate::report::scrub_report(&mut report, &secrets);
         on_event(RunEvent::RunFinished(Box::new(report.clone())));
         report
+    }
+
+    /// The report of a case that did not run, skipped or (when the harness is at fault) an error.
+    fn unrun_report(&self, case: &Case, outcome: CaseOutcome, reason: &str) -> CaseReport {
+        CaseReport { outcome, ..self.skipped_report(case, reason) }
     }
 
     fn skipped_report(&self, case: &Case, reason: &str) -> CaseReport {

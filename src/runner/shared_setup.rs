@@ -203,9 +203,7 @@ impl Runner {
                 continue;
             }
             if let Some((outcome, why)) = &given_up {
-                let mut report = self.skipped_report(case, why);
-                report.outcome = *outcome;
-                finish((report, Vec::new()));
+                finish((self.unrun_report(case, *outcome, why), Vec::new()));
                 continue;
             }
             // A transitional state that ended by itself before the action gets one fresh setup.
@@ -221,9 +219,7 @@ impl Runner {
                                 }
                                 SetupError::Failed(e) => (CaseOutcome::Error, format!("the shared setup failed: {e}")),
                             };
-                            let mut report = self.skipped_report(case, &why);
-                            report.outcome = outcome;
-                            finish((report, Vec::new()));
+                            finish((self.unrun_report(case, outcome, &why), Vec::new()));
                             given_up = Some((outcome, why));
                             break;
                         }
