@@ -2,6 +2,8 @@
 //! the embedded emulator with that fault switched on, stopping once the fault's target check has
 //! failed, and passes iff a case failed and the target check failed in at least one case.
 //! `fault/none` runs the whole suite against the conforming emulator: no case may fail or error.
+//! The `[shared]` trials do the same with resources shared as against a real region, for the
+//! faults whose cases then run on shared setups (refusals from states and of invalid input).
 //!
 //! A fault that no case of the suite catches through its target check is a known gap: its trial
 //! is ignored (and named `fault/<name> [known gap]`) only while docs/fault-matrix.md lists it,
@@ -18,6 +20,9 @@ use std::sync::Arc;
 
 const MATRIX: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/fault-matrix.md");
 
+/// Checks whose cases run on shared setups when resources are shared.
+const SHARED_TARGETS: [&str; 2] = ["precondition", "negative_rejection"];
+
 fn main() {
     let args = Arguments::from_args();
     let runtime = Arc::new(tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime"));
@@ -25,19 +30,27 @@ fn main() {
     let gaps = known_gaps(&matrix);
 
     let mut trials = Vec::new();
-    {
+    for shared in [false, true] {
         let runtime = Arc::clone(&runtime);
-        trials.push(Trial::test("fault/none", move || no_fault(&runtime)));
+        let name = if shared { "fault/none [shared]" } else { "fault/none" };
+        trials.push(Trial::test(name, move || no_fault(&runtime, shared)));
     }
     let mut faults = Fault::ALL.to_vec();
     faults.sort_by_key(|f| f.name());
     for fault in faults {
-        let runtime = Arc::clone(&runtime);
         let gap = gaps.contains_key(fault.name());
         let name = if gap { format!("fault/{fault} [known gap]") } else { format!("fault/{fault}") };
+        let own = Arc::clone(&runtime);
         trials.push(
-            Trial::test(name, move || caught(&runtime, fault)).with_kind(fault.target_check()).with_ignored_flag(gap),
+            Trial::test(name, move || caught(&own, fault, false))
+                .with_kind(fault.target_check())
+                .with_ignored_flag(gap),
         );
+        if SHARED_TARGETS.contains(&fault.target_check()) && !gap {
+            let shared = Arc::clone(&runtime);
+            let name = format!("fault/{fault} [shared]");
+            trials.push(Trial::test(name, move || caught(&shared, fault, true)).with_kind(fault.target_check()));
+        }
     }
     trials.push(Trial::test("fault-matrix/known-gaps-name-faults", move || {
         let unknown: Vec<&String> = gaps.keys().filter(|g| Fault::parse(g).is_err()).collect();
@@ -73,8 +86,9 @@ fn known_gaps(markdown: &str) -> BTreeMap<String, String> {
     gaps
 }
 
-fn config(faults: Vec<String>) -> RunConfig {
+fn config(faults: Vec<String>, shared: bool) -> RunConfig {
     let mut config = RunConfig::embedded();
+    config.share_fixtures = shared;
     config.jobs = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
     config.target = TargetConfig::Embedded { faults };
     config
@@ -106,10 +120,10 @@ fn count(report: &RunReport, outcome: CaseOutcome) -> usize {
     report.cases.iter().filter(|c| c.outcome == outcome).count()
 }
 
-fn caught(runtime: &tokio::runtime::Runtime, fault: Fault) -> Result<(), Failed> {
+fn caught(runtime: &tokio::runtime::Runtime, fault: Fault, shared: bool) -> Result<(), Failed> {
     let target = CheckName::parse(fault.target_check())
         .ok_or_else(|| format!("{fault} targets `{}`, not a check", fault.target_check()))?;
-    let mut config = config(vec![fault.name().to_owned()]);
+    let mut config = config(vec![fault.name().to_owned()], shared);
     config.stop_on_check = Some(target);
     let report = runtime
         .block_on(runner::run(config, |_| {}))
@@ -131,9 +145,10 @@ fn caught(runtime: &tokio::runtime::Runtime, fault: Fault) -> Result<(), Failed>
     .into())
 }
 
-fn no_fault(runtime: &tokio::runtime::Runtime) -> Result<(), Failed> {
-    let report =
-        runtime.block_on(runner::run(config(Vec::new()), |_| {})).map_err(|e| format!("the run could not run: {e}"))?;
+fn no_fault(runtime: &tokio::runtime::Runtime, shared: bool) -> Result<(), Failed> {
+    let report = runtime
+        .block_on(runner::run(config(Vec::new(), shared), |_| {}))
+        .map_err(|e| format!("the run could not run: {e}"))?;
     let bad: Vec<_> = report.cases.iter().filter(|c| c.outcome.is_failure()).collect();
     if bad.is_empty() {
         return Ok(());
