@@ -73,6 +73,12 @@ pub fn name_within(value: &str, max_bytes: usize) -> ApiResult<()> {
     }
 }
 
+/// The new name an update request carries: `{wrapper: {"name": …}}`.
+pub fn new_name(bytes: &[u8], wrapper: &str) -> ApiResult<String> {
+    let body = body(bytes, true)?;
+    name(object(&body, wrapper, "SDRS.0201")?)
+}
+
 /// A required resource name of at most 64 bytes (SDRS.0202).
 pub fn name(map: &Object) -> ApiResult<String> {
     let value = string(map, "name", "SDRS.0202")?;

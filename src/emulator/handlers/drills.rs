@@ -153,9 +153,7 @@ pub fn show(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
 /// PUT /v1/{project_id}/disaster-recovery-drills/{disaster_recovery_drill_id}
 pub fn update(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     existing(state, ctx.param(0))?;
-    let body = validate::body(ctx.body, true)?;
-    let spec = validate::object(&body, "disaster_recovery_drill", "SDRS.0201")?;
-    let name = validate::name(spec)?;
+    let name = validate::new_name(ctx.body, "disaster_recovery_drill")?;
     let now = state.now();
     let drill = state.drill_mut(ctx.param(0)).expect("checked above");
     drill.name = name;

@@ -196,9 +196,7 @@ pub fn show(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
 /// PUT /v1/{project_id}/server-groups/{server_group_id}
 pub fn update(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     existing_group(state, ctx.param(0))?;
-    let body = validate::body(ctx.body, true)?;
-    let sg = validate::object(&body, "server_group", "SDRS.0201")?;
-    let name = validate::name(sg)?;
+    let name = validate::new_name(ctx.body, "server_group")?;
     let now = state.now();
     let group = state.group_mut(ctx.param(0)).expect("checked above");
     group.name = name;

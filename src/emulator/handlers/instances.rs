@@ -352,9 +352,7 @@ pub fn show(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
 /// PUT /v1/{project_id}/protected-instances/{protected_instance_id}
 pub fn update(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     existing_instance(state, ctx.param(0))?;
-    let body = validate::body(ctx.body, true)?;
-    let pi = validate::object(&body, "protected_instance", "SDRS.0201")?;
-    let name = validate::name(pi)?;
+    let name = validate::new_name(ctx.body, "protected_instance")?;
     let now = state.now();
     let instance = state.instance_mut(ctx.param(0)).expect("checked above");
     instance.name = name;

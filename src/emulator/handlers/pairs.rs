@@ -204,9 +204,7 @@ pub fn show(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
 /// PUT /v1/{project_id}/replications/{replication_id}
 pub fn update(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     existing_pair(state, ctx.param(0))?;
-    let body = validate::body(ctx.body, true)?;
-    let spec = validate::object(&body, "replication", "SDRS.0201")?;
-    let name = validate::name(spec)?;
+    let name = validate::new_name(ctx.body, "replication")?;
     let now = state.now();
     let pair = state.pair_mut(ctx.param(0)).expect("checked above");
     pair.name = name;
