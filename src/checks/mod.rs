@@ -11,6 +11,7 @@ mod job_protocol;
 mod negative_rejection;
 mod pagination;
 mod precondition;
+mod refusal;
 mod resource_lifecycle;
 mod response_schema;
 mod snapshot;

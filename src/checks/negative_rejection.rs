@@ -1,7 +1,8 @@
 //! `negative_rejection`: a request made invalid on purpose is refused with the documented status
 //! and error code.
 
-use super::{error_code_of, list, status_excerpt, CheckContext, CheckName, CheckResult, Failure, ERRORS_SPEC};
+use super::refusal::{refusal_failures, RefusalWording};
+use super::{CheckContext, CheckName, CheckResult, ERRORS_SPEC};
 use crate::exchange::Exchange;
 
 /// The rejection a negative case expects.
@@ -28,59 +29,26 @@ pub fn negative_rejection(ctx: &CheckContext, expected: &ExpectedRejection, ex: 
         (true, Some(op)) => format!("{} ({} responses {})", op.location, op.id, expected.status),
         (true, None) => format!("{} responses {}", ex.operation, expected.status),
     };
-    let wanted = if expected.codes.is_empty() {
-        format!("status {}", expected.status)
-    } else {
-        format!("status {} with {}", expected.status, list(&expected.codes))
-    };
-    let mut failures = Vec::new();
-    if resp.is_success() {
-        failures.push(
-            Failure::new(
-                format!("invalid input accepted: {}", expected.mutation),
-                wanted.clone(),
-                status_excerpt(resp),
-            )
-            .at(spec.clone()),
-        );
-    } else {
-        if resp.status != expected.status {
-            failures.push(
-                Failure::new(
-                    format!(
-                        "invalid input ({}) refused with status {}, not {}",
-                        expected.mutation, resp.status, expected.status
-                    ),
-                    wanted.clone(),
-                    status_excerpt(resp),
-                )
-                .at(spec.clone()),
-            );
-        }
-        if !expected.codes.is_empty() {
-            match resp.json.as_ref().and_then(error_code_of) {
-                Some(code) if expected.codes.iter().any(|c| c == code) => {}
-                Some(code) => failures.push(
-                    Failure::new(
-                        format!("invalid input ({}) refused with {code}", expected.mutation),
-                        format!("one of {}", list(&expected.codes)),
-                        format!("{code} with status {}", resp.status),
-                    )
-                    .at(spec.clone()),
-                ),
-                None => failures.push(
-                    Failure::new(
-                        format!("the rejection of invalid input ({}) carries no error code", expected.mutation),
-                        format!("one of {}", list(&expected.codes)),
-                        status_excerpt(resp),
-                    )
-                    .at(spec.clone()),
-                ),
-            }
-        }
-    }
-    let failures = failures.into_iter().map(|f| f.disputed(&expected.disagreements)).collect();
+    let failures = refusal_failures(resp, expected.status, &expected.codes, &expected.disagreements, &spec, expected);
     CheckResult::from_failures(name, failures, ctx.strict)
+}
+
+impl RefusalWording for ExpectedRejection {
+    fn accepted(&self) -> String {
+        format!("invalid input accepted: {}", self.mutation)
+    }
+
+    fn wrong_status(&self, got: u16, wanted: u16) -> String {
+        format!("invalid input ({}) refused with status {got}, not {wanted}", self.mutation)
+    }
+
+    fn wrong_code(&self, code: &str) -> String {
+        format!("invalid input ({}) refused with {code}", self.mutation)
+    }
+
+    fn no_code(&self) -> String {
+        format!("the rejection of invalid input ({}) carries no error code", self.mutation)
+    }
 }
 
 #[cfg(test)]

@@ -1,7 +1,8 @@
 //! `precondition`: an action sent while the resource is in a state that forbids it is refused
 //! with the documented status and error code.
 
-use super::{error_code_of, list, status_excerpt, CheckContext, CheckName, CheckResult, Failure, STATES_SPEC};
+use super::refusal::{refusal_failures, RefusalWording};
+use super::{CheckContext, CheckName, CheckResult, STATES_SPEC};
 use crate::exchange::Exchange;
 
 /// The refusal a case expects: `action` (a `states.yaml` action name) sent from `state`.
@@ -29,62 +30,26 @@ pub fn precondition(ctx: &CheckContext, expected: &ExpectedRefusal, ex: &Exchang
         Some(action) => format!("{} (action {})", action.location, action.name),
         None => format!("{STATES_SPEC} action {}", expected.action),
     };
-    let wanted = if expected.codes.is_empty() {
-        format!("status {}", expected.status)
-    } else {
-        format!("status {} with {}", expected.status, list(&expected.codes))
-    };
-    let mut failures = Vec::new();
-    if resp.is_success() {
-        failures.push(
-            Failure::new(
-                format!("action {} accepted from state {} which forbids it", expected.action, expected.state),
-                wanted.clone(),
-                status_excerpt(resp),
-            )
-            .at(spec.clone()),
-        );
-    } else {
-        if resp.status != expected.status {
-            failures.push(
-                Failure::new(
-                    format!(
-                        "action {} from state {} refused with status {}, not {}",
-                        expected.action, expected.state, resp.status, expected.status
-                    ),
-                    wanted.clone(),
-                    status_excerpt(resp),
-                )
-                .at(spec.clone()),
-            );
-        }
-        if !expected.codes.is_empty() {
-            match resp.json.as_ref().and_then(error_code_of) {
-                Some(code) if expected.codes.iter().any(|c| c == code) => {}
-                Some(code) => failures.push(
-                    Failure::new(
-                        format!("action {} from state {} refused with {code}", expected.action, expected.state),
-                        format!("one of {}", list(&expected.codes)),
-                        format!("{code} with status {}", resp.status),
-                    )
-                    .at(spec.clone()),
-                ),
-                None => failures.push(
-                    Failure::new(
-                        format!(
-                            "the refusal of {} from state {} carries no error code",
-                            expected.action, expected.state
-                        ),
-                        format!("one of {}", list(&expected.codes)),
-                        status_excerpt(resp),
-                    )
-                    .at(spec.clone()),
-                ),
-            }
-        }
-    }
-    let failures = failures.into_iter().map(|f| f.disputed(&expected.disagreements)).collect();
+    let failures = refusal_failures(resp, expected.status, &expected.codes, &expected.disagreements, &spec, expected);
     CheckResult::from_failures(name, failures, ctx.strict)
+}
+
+impl RefusalWording for ExpectedRefusal {
+    fn accepted(&self) -> String {
+        format!("action {} accepted from state {} which forbids it", self.action, self.state)
+    }
+
+    fn wrong_status(&self, got: u16, wanted: u16) -> String {
+        format!("action {} from state {} refused with status {got}, not {wanted}", self.action, self.state)
+    }
+
+    fn wrong_code(&self, code: &str) -> String {
+        format!("action {} from state {} refused with {code}", self.action, self.state)
+    }
+
+    fn no_code(&self) -> String {
+        format!("the refusal of {} from state {} carries no error code", self.action, self.state)
+    }
 }
 
 #[cfg(test)]
