@@ -598,13 +598,8 @@ pub fn add_nic(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     }
     let ip = ip.unwrap_or_else(|| free_ip(state, &group.source_vpc_id, &subnet_id));
     let nic = Nic { id: state.uuid(), subnet_id, ip_address: ip, primary: false };
-    let job_type = "addNicNew";
-    let mut job = Job::new(state, job_type, "protected_instance_id", &instance.id);
-    job.failure = jobs::injected_failure(state, job_type, &[Involved::Server(&instance.source_server)]);
-    job.changes.push(Change::new(Kind::Instance, &instance.id, "nic-creating", Outcome::Restore, Outcome::Restore));
-    job.effects.push(Effect::AddNic { instance_id: instance.id.clone(), nic });
-    job.reports.push(report(&instance.id, &instance.group_id, "createFail", None));
-    Ok(Reply::job(jobs::submit(state, job)))
+    let effect = Effect::AddNic { instance_id: instance.id.clone(), nic };
+    Ok(nic_job(state, &instance, "addNicNew", "nic-creating", effect, "createFail"))
 }
 
 /// POST /v1/{project_id}/protected-instances/{protected_instance_id}/nic/delete
@@ -617,13 +612,26 @@ pub fn delete_nic(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     if nic.primary {
         return Err(ApiError::Sdrs("SDRS.1311"));
     }
-    let job_type = "deleteNicNew";
+    let effect = Effect::DeleteNic { instance_id: instance.id.clone(), nic_id };
+    Ok(nic_job(state, &instance, "deleteNicNew", "nic-deleting", effect, "deleteFail"))
+}
+
+/// Submits a NIC job: the instance shows `transitional` meanwhile and returns to its state
+/// either way; a failure is recorded in the task center as `failure_kind`.
+fn nic_job(
+    state: &mut State,
+    instance: &Instance,
+    job_type: &'static str,
+    transitional: &'static str,
+    effect: Effect,
+    failure_kind: &'static str,
+) -> Reply {
     let mut job = Job::new(state, job_type, "protected_instance_id", &instance.id);
     job.failure = jobs::injected_failure(state, job_type, &[Involved::Server(&instance.source_server)]);
-    job.changes.push(Change::new(Kind::Instance, &instance.id, "nic-deleting", Outcome::Restore, Outcome::Restore));
-    job.effects.push(Effect::DeleteNic { instance_id: instance.id.clone(), nic_id });
-    job.reports.push(report(&instance.id, &instance.group_id, "deleteFail", None));
-    Ok(Reply::job(jobs::submit(state, job)))
+    job.changes.push(Change::new(Kind::Instance, &instance.id, transitional, Outcome::Restore, Outcome::Restore));
+    job.effects.push(effect);
+    job.reports.push(report(&instance.id, &instance.group_id, failure_kind, None));
+    Reply::job(jobs::submit(state, job))
 }
 
 /// POST /v1/{project_id}/protected-instances/{protected_instance_id}/resize
