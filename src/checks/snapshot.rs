@@ -96,29 +96,30 @@ fn escape(key: &str) -> String {
     key.replace('~', "~0").replace('/', "~1")
 }
 
+/// Keys missing from `actual`, keys not in `stored`, and `compare` on the values of shared keys.
+fn diff_objects(
+    stored: &serde_json::Map<String, Value>,
+    actual: &serde_json::Map<String, Value>,
+    pointer: &str,
+    out: &mut Vec<Difference>,
+    compare: fn(&Value, &Value, String, &mut Vec<Difference>),
+) {
+    for (k, sv) in stored {
+        let p = format!("{pointer}/{}", escape(k));
+        match actual.get(k) {
+            Some(av) => compare(sv, av, p, out),
+            None => push(out, &p, "missing", value_excerpt(sv), "(absent)".into()),
+        }
+    }
+    for (k, av) in actual.iter().filter(|(k, _)| !stored.contains_key(*k)) {
+        push(out, &format!("{pointer}/{}", escape(k)), "not in the snapshot", "(absent)".into(), value_excerpt(av));
+    }
+}
+
 /// Every pointer where `actual` differs from `stored`.
 fn diff(stored: &Value, actual: &Value, pointer: String, out: &mut Vec<Difference>) {
     match (stored, actual) {
-        (Value::Object(s), Value::Object(a)) => {
-            for (k, sv) in s {
-                let p = format!("{pointer}/{}", escape(k));
-                match a.get(k) {
-                    Some(av) => diff(sv, av, p, out),
-                    None => push(out, &p, "missing", value_excerpt(sv), "(absent)".into()),
-                }
-            }
-            for (k, av) in a {
-                if !s.contains_key(k) {
-                    push(
-                        out,
-                        &format!("{pointer}/{}", escape(k)),
-                        "not in the snapshot",
-                        "(absent)".into(),
-                        value_excerpt(av),
-                    );
-                }
-            }
-        }
+        (Value::Object(s), Value::Object(a)) => diff_objects(s, a, &pointer, out, diff),
         (Value::Array(s), Value::Array(a)) => {
             for (i, (sv, av)) in s.iter().zip(a).enumerate() {
                 diff(sv, av, format!("{pointer}/{i}"), out);
@@ -139,26 +140,7 @@ fn diff(stored: &Value, actual: &Value, pointer: String, out: &mut Vec<Differenc
 /// and a single item shape on both sides is compared key by key (pointer segment `*`).
 fn diff_shapes(stored: &Value, actual: &Value, pointer: String, out: &mut Vec<Difference>) {
     match (stored, actual) {
-        (Value::Object(s), Value::Object(a)) => {
-            for (k, sv) in s {
-                let p = format!("{pointer}/{}", escape(k));
-                match a.get(k) {
-                    Some(av) => diff_shapes(sv, av, p, out),
-                    None => push(out, &p, "missing", value_excerpt(sv), "(absent)".into()),
-                }
-            }
-            for (k, av) in a {
-                if !s.contains_key(k) {
-                    push(
-                        out,
-                        &format!("{pointer}/{}", escape(k)),
-                        "not in the snapshot",
-                        "(absent)".into(),
-                        value_excerpt(av),
-                    );
-                }
-            }
-        }
+        (Value::Object(s), Value::Object(a)) => diff_objects(s, a, &pointer, out, diff_shapes),
         // An empty list (or a recorded empty list) says nothing about the items' shape.
         (Value::Array(s), Value::Array(a)) if s.is_empty() || a.is_empty() => {}
         (Value::Array(s), Value::Array(a)) if s.len() == 1 && a.len() == 1 => {
