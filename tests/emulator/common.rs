@@ -144,6 +144,12 @@ impl Env {
         self.world.servers.iter().find(|s| s.name == name).unwrap_or_else(|| panic!("no server {name}")).id.clone()
     }
 
+    /// The id of the world server whose jobs of `job_type` fail.
+    pub fn failing_server(&self, job_type: &str) -> String {
+        let failing = self.world.servers.iter().find(|s| s.fail_jobs.iter().any(|j| j == job_type));
+        failing.unwrap_or_else(|| panic!("no server fails {job_type}")).id.clone()
+    }
+
     /// The world volume with this name.
     pub fn volume(&self, name: &str) -> String {
         self.world.volumes.iter().find(|v| v.name == name).unwrap_or_else(|| panic!("no volume {name}")).id.clone()

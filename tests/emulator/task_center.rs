@@ -41,14 +41,7 @@ async fn a_group_created_in_a_failing_vpc_ends_in_error_and_is_listed() {
 async fn failures_inside_a_group_are_listed_under_the_group_and_deleted_together() {
     let env = Env::new().await;
     let group = env.group("pg").await;
-    let failing = env
-        .world
-        .servers
-        .iter()
-        .find(|s| s.fail_jobs.iter().any(|j| j == "createProtectedInstanceNoCG"))
-        .unwrap()
-        .id
-        .clone();
+    let failing = env.failing_server("createProtectedInstanceNoCG");
     let body = json!({"protected_instance": {"server_group_id": group, "server_id": failing, "name": "bad"}});
     let job = env.finish(&env.post("/protected-instances", body).await.job_id()).await;
     assert_eq!(job["status"], "FAIL");
@@ -91,14 +84,7 @@ async fn a_failing_volume_fails_the_start_of_its_group_and_every_sub_job() {
 async fn a_failing_server_fails_only_its_sub_job_of_a_batch() {
     let env = Env::new().await;
     let group = env.group("pg").await;
-    let failing = env
-        .world
-        .servers
-        .iter()
-        .find(|s| s.fail_jobs.iter().any(|j| j == "createProtectedInstanceNoCG"))
-        .unwrap()
-        .id
-        .clone();
+    let failing = env.failing_server("createProtectedInstanceNoCG");
     let servers = json!([{"server_id": env.server("ecs-02")}, {"server_id": failing}]);
     let answer = env
         .post(
@@ -124,8 +110,8 @@ async fn a_failing_server_fails_only_its_sub_job_of_a_batch() {
 async fn a_failed_nic_job_restores_the_instance_and_records_the_failure() {
     let env = Env::new().await;
     let group = env.group("pg").await;
-    let server = env.world.servers.iter().find(|s| s.fail_jobs.iter().any(|j| j == "addNicNew")).unwrap().clone();
-    let body = json!({"protected_instance": {"server_group_id": group, "server_id": server.id, "name": "nic"}});
+    let server = env.failing_server("addNicNew");
+    let body = json!({"protected_instance": {"server_group_id": group, "server_id": server, "name": "nic"}});
     let job = env.succeed(env.post("/protected-instances", body).await).await;
     let id = job["entities"]["protected_instance_id"].as_str().unwrap();
     let subnet = env.world.vpcs[0].subnets[1].id.clone();
