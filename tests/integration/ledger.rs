@@ -32,27 +32,28 @@ fn is_case_line(line: &str) -> bool {
 
 /// Starts `run` with a ledger, kills it (SIGKILL) after `lines` case lines, returns what it printed.
 fn run_and_kill(url: &str, ledger: &Path, filter: &str, lines: usize) -> String {
-    let mut cmd = command(&[
-        "run",
-        "--endpoint",
-        url,
-        "--project-id",
-        PROJECT,
-        "--ledger",
-        ledger.to_str().expect("utf-8 path"),
-        "--verbose",
-        "--jobs",
-        "1",
-        "--filter",
-        filter,
-    ]);
-    cmd.env("HW_AUTH_TOKEN", TOKEN);
+    let cmd = run_with_ledger(url, ledger, &["--verbose", "--jobs", "1", "--filter", filter]);
     let mut run = Proc::spawn("run (to be killed)", cmd);
+    wait_for_case_lines(&mut run, lines);
+    run.kill();
+    run.transcript()
+}
+
+/// `run --endpoint URL --ledger PATH` with `extra` arguments and the test token.
+fn run_with_ledger(url: &str, ledger: &Path, extra: &[&str]) -> std::process::Command {
+    let mut args = vec!["run", "--endpoint", url, "--project-id", PROJECT, "--ledger"];
+    args.push(ledger.to_str().expect("utf-8 path"));
+    args.extend_from_slice(extra);
+    let mut cmd = command(&args);
+    cmd.env("HW_AUTH_TOKEN", TOKEN);
+    cmd
+}
+
+/// Waits until the run has printed `lines` case lines.
+fn wait_for_case_lines(run: &mut Proc, lines: usize) {
     for n in 1..=lines {
         run.wait_for_line(Duration::from_secs(120), &format!("case line {n}"), is_case_line);
     }
-    run.kill();
-    run.transcript()
 }
 
 /// Every ledger line, parsed.
@@ -142,20 +143,8 @@ fn a_run_killed_while_its_creation_job_runs_is_cleaned_up_once_the_job_ends() {
     create_user_group(&api);
     let dir = tempfile::tempdir().expect("tempdir");
     let ledger = dir.path().join("ledger.jsonl");
-    let mut cmd = command(&[
-        "run",
-        "--endpoint",
-        &serve.url,
-        "--project-id",
-        PROJECT,
-        "--ledger",
-        ledger.to_str().expect("utf-8 path"),
-        "--jobs",
-        "1",
-        "--filter",
-        "createProtectionGroup/positive",
-    ]);
-    cmd.env("HW_AUTH_TOKEN", TOKEN).env("RUST_LOG", "sdrs_conformance::client=debug");
+    let mut cmd = run_with_ledger(&serve.url, &ledger, &["--jobs", "1", "--filter", "createProtectionGroup/positive"]);
+    cmd.env("RUST_LOG", "sdrs_conformance::client=debug");
     let mut run = Proc::spawn("run (to be killed mid-job)", cmd);
     run.wait_for_stderr_line(Duration::from_secs(120), "the answer to createProtectionGroup", |l| {
         let l = plain(l);
@@ -190,27 +179,11 @@ fn ctrl_c_stops_the_run_which_deletes_what_it_created_and_exits_2() {
     let dir = tempfile::tempdir().expect("tempdir");
     let ledger = dir.path().join("ledger.jsonl");
     let report = dir.path().join("report.json");
-    let mut cmd = command(&[
-        "run",
-        "--endpoint",
-        &serve.url,
-        "--project-id",
-        PROJECT,
-        "--ledger",
-        ledger.to_str().expect("utf-8 path"),
-        "--json",
-        report.to_str().expect("utf-8 path"),
-        "--verbose",
-        "--jobs",
-        "2",
-        "--filter",
-        "precondition",
-    ]);
-    cmd.env("HW_AUTH_TOKEN", TOKEN);
+    let report_arg = report.to_str().expect("utf-8 path");
+    let extra = ["--json", report_arg, "--verbose", "--jobs", "2", "--filter", "precondition"];
+    let cmd = run_with_ledger(&serve.url, &ledger, &extra);
     let mut run = Proc::spawn("run (to be interrupted)", cmd);
-    for n in 1..=5 {
-        run.wait_for_line(Duration::from_secs(120), &format!("case line {n}"), is_case_line);
-    }
+    wait_for_case_lines(&mut run, 5);
     interrupt(&run);
     let out = run.finish(Duration::from_secs(120));
     out.expect_code(2);
