@@ -68,16 +68,7 @@ impl ConsoleReporter {
 
 /// `N passed, N failed, N warned, N skipped, N expected-fail (X.Ys)`.
 fn totals(report: &RunReport) -> String {
-    let s = &report.summary;
-    format!(
-        "{} passed, {} failed, {} warned, {} skipped, {} expected-fail ({:.1}s)",
-        s.passed,
-        s.failed,
-        s.warned,
-        s.skipped,
-        s.expected_fail,
-        s.duration_ms as f64 / 1000.0
-    )
+    format!("{} ({})", report.summary.counts(), report.summary.seconds())
 }
 
 /// A text table: the first column left-aligned, the counts right-aligned.

@@ -81,17 +81,7 @@ fn summary(md: &mut String, report: &RunReport) {
         }
         None => md.push_str("**Score: n/a** (no case was judged)\n\n"),
     }
-    let _ = writeln!(
-        md,
-        "{} cases: {} passed, {} failed, {} warned, {} skipped, {} expected-fail in {:.1}s\n",
-        s.total,
-        s.passed,
-        s.failed,
-        s.warned,
-        s.skipped,
-        s.expected_fail,
-        s.duration_ms as f64 / 1000.0
-    );
+    let _ = writeln!(md, "{} cases: {} in {}\n", s.total, s.counts(), s.seconds());
 }
 
 fn matrix(md: &mut String, report: &RunReport) {

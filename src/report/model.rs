@@ -133,6 +133,19 @@ pub struct Summary {
 }
 
 impl Summary {
+    /// `N passed, N failed, N warned, N skipped, N expected-fail`.
+    pub fn counts(&self) -> String {
+        format!(
+            "{} passed, {} failed, {} warned, {} skipped, {} expected-fail",
+            self.passed, self.failed, self.warned, self.skipped, self.expected_fail
+        )
+    }
+
+    /// The run's duration in seconds, one decimal.
+    pub fn seconds(&self) -> String {
+        format!("{:.1}s", self.duration_ms as f64 / 1000.0)
+    }
+
     /// Cases that did not fail: passed, warned or expected to fail by the baseline.
     pub fn ok(&self) -> usize {
         self.passed + self.warned + self.expected_fail

@@ -30,7 +30,7 @@ use crate::spec::{SchemaSet, Specs};
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 use tokio::sync::OnceCell;
 
 /// Why a run could not start or finish: exit status 2, never a target failure.
@@ -695,7 +695,3 @@ pub async fn run(config: RunConfig, on_event: impl FnMut(RunEvent)) -> Result<Ru
     Ok(runner.run_all(on_event).await)
 }
 
-/// How long the run took, for messages.
-pub fn seconds(d: Duration) -> String {
-    format!("{:.1}s", d.as_secs_f64())
-}

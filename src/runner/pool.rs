@@ -178,6 +178,8 @@ impl Pool {
 
     /// Keeps a lease for the rest of the run: its items are never given back.
     pub fn keep(&self, lease: Lease) {
+        // A spare NIC kept for good is as unavailable as one used up.
+        self.free.lock().expect("pool poisoned").used_nics.extend(lease.spare_nics.iter().cloned());
         let mut kept = self.kept.lock().expect("pool poisoned");
         kept.servers.extend(lease.servers);
         kept.volumes.extend(lease.volumes);
