@@ -11,21 +11,12 @@ use super::errors::{ApiError, ApiResult};
 use super::state::State;
 use super::Fault;
 
-/// The request parts that authentication looks at.
-pub struct Credentials<'a> {
-    pub method: &'a str,
-    pub path: &'a str,
-    pub query: &'a [(String, String)],
-    pub headers: &'a [(String, String)],
-    pub body: &'a [u8],
-}
-
 fn header<'h>(headers: &'h [(String, String)], name: &str) -> Option<&'h str> {
     headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
 }
 
-/// Checks the credentials of a request.
-pub fn authenticate(state: &State, request: &Credentials) -> ApiResult<()> {
+/// Checks the credentials of a request (its parts as a signer sees them).
+pub fn authenticate(state: &State, request: &SignableRequest) -> ApiResult<()> {
     let token = header(request.headers, "X-Auth-Token");
     let authorization = header(request.headers, "Authorization");
     let offered = token.is_some() || authorization.is_some();
@@ -48,16 +39,9 @@ pub fn authenticate(state: &State, request: &Credentials) -> ApiResult<()> {
     let Some(authorization) = authorization else {
         return Err(ApiError::unauthorized("no X-Auth-Token and no SDK-HMAC-SHA256 Authorization header"));
     };
-    let signable = SignableRequest {
-        method: request.method,
-        path: request.path,
-        query: request.query,
-        headers: request.headers,
-        body: request.body,
-    };
     let result = match &state.key_pair {
         Some(pair) => {
-            signing::verify(authorization, |ak| (ak == pair.access_key).then(|| pair.secret_key.clone()), &signable)
+            signing::verify(authorization, |ak| (ak == pair.access_key).then(|| pair.secret_key.clone()), request)
         }
         None => signing::parse_authorization(authorization).and_then(|_| {
             header(request.headers, signing::DATE_HEADER).map(|_| ()).ok_or(signing::SignatureError::MissingDate)

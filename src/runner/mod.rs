@@ -694,4 +694,3 @@ pub async fn run(config: RunConfig, on_event: impl FnMut(RunEvent)) -> Result<Ru
     runner.preflight().await?;
     Ok(runner.run_all(on_event).await)
 }
-

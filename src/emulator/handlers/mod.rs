@@ -15,13 +15,14 @@ mod wire;
 use serde_json::{json, Value};
 use wiremock::ResponseTemplate;
 
-use super::auth::{self, Credentials};
+use super::auth;
 use super::errors::{ApiError, ApiResult};
 use super::jobs;
 use super::router::{self, Route, Routed};
 use super::state::State;
 use super::validate::{self, Object};
 use super::Fault;
+use crate::signing::SignableRequest;
 
 /// What a handler sees of a request.
 pub struct Ctx<'a> {
@@ -100,7 +101,7 @@ fn dispatch(state: &mut State, request: &wiremock::Request, routed: &mut Option<
     if versioned {
         auth::authenticate(
             state,
-            &Credentials { method: &method, path: &path, query: &query, headers: &headers, body: &request.body },
+            &SignableRequest { method: &method, path: &path, query: &query, headers: &headers, body: &request.body },
         )?;
         let project = params.remove(0);
         auth::check_project(state, &project)?;
