@@ -40,11 +40,15 @@ pub(crate) fn key_of(case: &Case) -> Option<String> {
 /// Splits the cases into units, in the order they should start: with `share`, cases of one
 /// shareable setup form one unit (in id order); every other case is a unit of its own.
 pub(crate) fn plan(cases: &[Case], share: bool) -> Vec<Unit> {
+    if !share {
+        return (0..cases.len()).map(|index| vec![index]).collect();
+    }
+    let keys: Vec<Option<String>> = cases.iter().map(key_of).collect();
     let mut units: Vec<Unit> = Vec::new();
-    let mut by_key: BTreeMap<String, usize> = BTreeMap::new();
-    for (index, case) in cases.iter().enumerate() {
-        match key_of(case).filter(|_| share) {
-            Some(key) => match by_key.get(&key) {
+    let mut by_key: BTreeMap<&str, usize> = BTreeMap::new();
+    for (index, key) in keys.iter().enumerate() {
+        match key {
+            Some(key) => match by_key.get(key.as_str()) {
                 Some(&unit) => units[unit].push(index),
                 None => {
                     by_key.insert(key, units.len());
@@ -56,9 +60,8 @@ pub(crate) fn plan(cases: &[Case], share: bool) -> Vec<Unit> {
     }
     // Spare NICs are used up by the cases that delete them: the cases that only need one to be
     // refused go first, so that a profile with few spare NICs still runs them.
-    let refused_on_a_spare_nic =
-        |unit: &Unit| unit.iter().all(|&i| key_of(&cases[i]).is_some() && cases[i].needs.spare_nics > 0);
-    units.sort_by_key(|unit| !(share && refused_on_a_spare_nic(unit)));
+    let refused_on_a_spare_nic = |unit: &Unit| unit.iter().all(|&i| keys[i].is_some() && cases[i].needs.spare_nics > 0);
+    units.sort_by_key(|unit| !refused_on_a_spare_nic(unit));
     units
 }
 
