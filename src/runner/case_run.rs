@@ -46,8 +46,13 @@ pub struct CaseRun<'r> {
     pub payloads: Vec<(String, Value)>,
 }
 
-/// A step that could not go on.
-struct Stop(String);
+/// Why a case's steps stop before the last one.
+enum Stop {
+    /// The harness cannot go on (the case is an error).
+    Error(String),
+    /// A state the case needed ended by itself (the case is skipped).
+    Skip(String),
+}
 
 impl<'r> CaseRun<'r> {
     /// A run of `case` with starting variables.
@@ -118,11 +123,13 @@ impl<'r> CaseRun<'r> {
                 Step::WaitStatus(w) => self.wait_status(&label, w).await,
                 Step::Paginate(p) => self.paginate(&label, p).await,
             };
-            if let Err(Stop(why)) = outcome {
-                if self.skipped.is_none() {
-                    self.harness_error(format!("{label}: {why}"));
+            match outcome {
+                Ok(()) => {}
+                Err(Stop::Error(why)) => return self.harness_error(format!("{label}: {why}")),
+                Err(Stop::Skip(why)) => {
+                    self.skipped = Some(why);
+                    return;
                 }
-                return;
             }
         }
     }
@@ -136,13 +143,14 @@ impl<'r> CaseRun<'r> {
             let end = rest[start..]
                 .find('}')
                 .map(|e| start + e)
-                .ok_or_else(|| Stop(format!("bad path template {}", op.path)))?;
+                .ok_or_else(|| Stop::Error(format!("bad path template {}", op.path)))?;
             let name = &rest[start + 1..end];
             let value = if name == "project_id" {
                 self.runner.project_id().to_owned()
             } else {
-                let raw = step.path.get(name).ok_or_else(|| Stop(format!("no value for path parameter {name}")))?;
-                let v = render_value(raw, &self.vars).map_err(|e| Stop(e.to_string()))?;
+                let raw =
+                    step.path.get(name).ok_or_else(|| Stop::Error(format!("no value for path parameter {name}")))?;
+                let v = render_value(raw, &self.vars).map_err(|e| Stop::Error(e.to_string()))?;
                 match v {
                     Value::String(s) => s,
                     other => other.to_string(),
@@ -155,7 +163,7 @@ impl<'r> CaseRun<'r> {
         path.push_str(rest);
         let mut query = Vec::new();
         for (k, v) in &step.query {
-            let v = render_value(v, &self.vars).map_err(|e| Stop(e.to_string()))?;
+            let v = render_value(v, &self.vars).map_err(|e| Stop::Error(e.to_string()))?;
             query.push((
                 k.clone(),
                 match v {
@@ -165,9 +173,9 @@ impl<'r> CaseRun<'r> {
             ));
         }
         let body = match (&step.raw_body, &step.body) {
-            (Some(raw), _) => Some(render_str(raw, &self.vars).map_err(|e| Stop(e.to_string()))?.into_bytes()),
+            (Some(raw), _) => Some(render_str(raw, &self.vars).map_err(|e| Stop::Error(e.to_string()))?.into_bytes()),
             (None, Some(b)) => {
-                let v = render_value(b, &self.vars).map_err(|e| Stop(e.to_string()))?;
+                let v = render_value(b, &self.vars).map_err(|e| Stop::Error(e.to_string()))?;
                 path_values.insert("__body".into(), v.clone());
                 Some(serde_json::to_vec(&v).expect("json"))
             }
@@ -182,8 +190,9 @@ impl<'r> CaseRun<'r> {
 
     async fn request(&mut self, label: &str, step: &RequestStep) -> Result<(), Stop> {
         let specs = self.runner.specs;
-        let op =
-            specs.operation(&step.operation).ok_or_else(|| Stop(format!("unknown operation {}", step.operation)))?;
+        let op = specs
+            .operation(&step.operation)
+            .ok_or_else(|| Stop::Error(format!("unknown operation {}", step.operation)))?;
         let (out, rendered) = self.render_request(step, op)?;
         if let Some(guard) = &step.only_while {
             self.still_in_state(guard).await?;
@@ -197,7 +206,7 @@ impl<'r> CaseRun<'r> {
         self.last_status = ex.status();
         self.judge(label, step, op, &ex);
         let Some(resp) = ex.ok() else {
-            return if step.setup { Err(Stop(format!("no answer: {}", transport(&ex)))) } else { Ok(()) };
+            return if step.setup { Err(Stop::Error(format!("no answer: {}", transport(&ex)))) } else { Ok(()) };
         };
         if let Some(json) = &resp.json {
             if resp.is_success() {
@@ -208,15 +217,19 @@ impl<'r> CaseRun<'r> {
             self.note_used_nics(&out);
         }
         if step.setup && !self.status_expected(step, op, resp.status) {
-            return Err(Stop(format!("setup request answered {} ({})", resp.status, excerpt(&resp.body_text()))));
+            return Err(Stop::Error(format!(
+                "setup request answered {} ({})",
+                resp.status,
+                excerpt(&resp.body_text())
+            )));
         }
         for (var, pointer) in &step.capture {
-            let pointer = render_str(pointer, &self.vars).map_err(|e| Stop(e.to_string()))?;
+            let pointer = render_str(pointer, &self.vars).map_err(|e| Stop::Error(e.to_string()))?;
             match resp.json.as_ref().and_then(|j| select(j, &pointer)) {
                 Some(v) => {
                     self.vars.insert(var.clone(), v.clone());
                 }
-                None if step.setup => return Err(Stop(format!("nothing at {pointer} to capture as {var}"))),
+                None if step.setup => return Err(Stop::Error(format!("nothing at {pointer} to capture as {var}"))),
                 None => {}
             }
         }
@@ -253,9 +266,11 @@ impl<'r> CaseRun<'r> {
 
     /// Reads the guarded resource; when it no longer shows the state, the case is skipped.
     async fn still_in_state(&mut self, guard: &StateGuard) -> Result<(), Stop> {
-        let k = kind(&guard.resource).ok_or_else(|| Stop(format!("unknown resource kind {}", guard.resource)))?;
-        let id = render_str(&guard.id, &self.vars).map_err(|e| Stop(e.to_string()))?;
-        let shown = self.show(k, &id).await.ok_or_else(|| Stop(format!("no show operation for {}", k.machine)))?;
+        let k =
+            kind(&guard.resource).ok_or_else(|| Stop::Error(format!("unknown resource kind {}", guard.resource)))?;
+        let id = render_str(&guard.id, &self.vars).map_err(|e| Stop::Error(e.to_string()))?;
+        let shown =
+            self.show(k, &id).await.ok_or_else(|| Stop::Error(format!("no show operation for {}", k.machine)))?;
         let status = match shown.ok() {
             Some(resp) if resp.is_success() => {
                 if let Some(json) = &resp.json {
@@ -264,18 +279,17 @@ impl<'r> CaseRun<'r> {
                 resp.json.as_ref().and_then(find_status).map(str::to_owned)
             }
             Some(resp) if (400..500).contains(&resp.status) => None,
-            _ => return Err(Stop(format!("cannot read the {} {id}: {}", k.machine, transport(&shown)))),
+            _ => return Err(Stop::Error(format!("cannot read the {} {id}: {}", k.machine, transport(&shown)))),
         };
         if status.as_deref() == Some(guard.status.as_str()) {
             return Ok(());
         }
         let now = status.map_or_else(|| "gone".to_owned(), |s| format!("`{s}`"));
-        self.skipped = Some(format!(
+        Err(Stop::Skip(format!(
             "the {} left `{}` by itself before the request could be sent (now {now})",
             k.machine.replace('_', " "),
             guard.status
-        ));
-        Err(Stop(String::new()))
+        )))
     }
 
     fn status_expected(&self, step: &RequestStep, op: &Operation, status: u16) -> bool {
@@ -373,8 +387,8 @@ impl<'r> CaseRun<'r> {
     ) -> Result<(), Stop> {
         let mut failures = Vec::new();
         for (pointer, want) in fields {
-            let pointer = render_str(pointer, &self.vars).map_err(|e| Stop(e.to_string()))?;
-            let want = render_value(want, &self.vars).map_err(|e| Stop(e.to_string()))?;
+            let pointer = render_str(pointer, &self.vars).map_err(|e| Stop::Error(e.to_string()))?;
+            let want = render_value(want, &self.vars).map_err(|e| Stop::Error(e.to_string()))?;
             let got = select(json, &pointer).cloned().unwrap_or(Value::Null);
             if got != want {
                 failures.push(checks::Failure::new(
@@ -439,7 +453,11 @@ impl<'r> CaseRun<'r> {
             };
             let r = checks::job_protocol(&ctx, &ev);
             self.push(label, r);
-            return if step.setup { Err(Stop("the asynchronous write returned no job_id".into())) } else { Ok(()) };
+            return if step.setup {
+                Err(Stop::Error("the asynchronous write returned no job_id".into()))
+            } else {
+                Ok(())
+            };
         };
         let creates = actions.iter().any(|a| a.creates);
         if creates {
@@ -477,7 +495,7 @@ impl<'r> CaseRun<'r> {
                     self.vars.insert(var.clone(), v);
                 }
                 None if step.setup && spec.outcome == JobOutcome::Success => {
-                    return Err(Stop(format!("the job's entities carry no {entity} to capture as {var}")));
+                    return Err(Stop::Error(format!("the job's entities carry no {entity} to capture as {var}")));
                 }
                 None => {}
             }
@@ -589,10 +607,10 @@ impl<'r> CaseRun<'r> {
         self.push(label, r);
         if step.setup {
             if let Some(why) = mismatch {
-                return Err(Stop(why.to_owned()));
+                return Err(Stop::Error(why.to_owned()));
             }
             if !polled.finished {
-                return Err(Stop(format!("job {job_id} did not end")));
+                return Err(Stop::Error(format!("job {job_id} did not end")));
             }
         }
         // Lifecycle: a created resource is shown and listed; a deleted one is gone.
@@ -693,7 +711,7 @@ impl<'r> CaseRun<'r> {
     }
 
     async fn wait_job(&mut self, label: &str, w: &WaitJobStep) -> Result<(), Stop> {
-        let id = render_str(&w.job, &self.vars).map_err(|e| Stop(e.to_string()))?;
+        let id = render_str(&w.job, &self.vars).map_err(|e| Stop::Error(e.to_string()))?;
         let polled: Polled = self.runner.poll_job(&id, w.timeout.map(std::time::Duration::from_secs)).await;
         let ok = match (w.outcome, polled.status()) {
             (_, None) => false,
@@ -702,20 +720,20 @@ impl<'r> CaseRun<'r> {
             _ => polled.finished,
         };
         if !ok {
-            return Err(Stop(format!("job {id} ended {:?}, expected {:?}", polled.status(), w.outcome)));
+            return Err(Stop::Error(format!("job {id} ended {:?}, expected {:?}", polled.status(), w.outcome)));
         }
         let _ = label;
         Ok(())
     }
 
     async fn wait_status(&mut self, label: &str, w: &WaitStatusStep) -> Result<(), Stop> {
-        let k = kind(&w.resource).ok_or_else(|| Stop(format!("unknown resource kind {}", w.resource)))?;
-        let id = render_str(&w.id, &self.vars).map_err(|e| Stop(e.to_string()))?;
+        let k = kind(&w.resource).ok_or_else(|| Stop::Error(format!("unknown resource kind {}", w.resource)))?;
+        let id = render_str(&w.id, &self.vars).map_err(|e| Stop::Error(e.to_string()))?;
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(w.timeout.unwrap_or(600));
         let mut pause = self.runner.config.poll_interval;
         let mut polls = 0u32;
         loop {
-            let ex = self.show(k, &id).await.ok_or_else(|| Stop("no show operation".into()))?;
+            let ex = self.show(k, &id).await.ok_or_else(|| Stop::Error("no show operation".into()))?;
             let status = ex
                 .json()
                 .and_then(|j| j.pointer(&format!("/{}/status", k.one)))
@@ -735,7 +753,7 @@ impl<'r> CaseRun<'r> {
                 let _ = self.runner.poll_job(&job, Some(std::time::Duration::ZERO)).await;
             }
             if std::time::Instant::now() >= deadline || self.runner.config.max_polls.is_some_and(|m| polls >= m) {
-                return Err(Stop(format!(
+                return Err(Stop::Error(format!(
                     "{} {id} stayed {:?}, expected one of {:?} ({label})",
                     k.machine, status, w.status
                 )));
@@ -752,10 +770,10 @@ impl<'r> CaseRun<'r> {
             .runner
             .specs
             .operation(&p.operation)
-            .ok_or_else(|| Stop(format!("unknown operation {}", p.operation)))?;
+            .ok_or_else(|| Stop::Error(format!("unknown operation {}", p.operation)))?;
         let mut base = Vec::new();
         for (k, v) in &p.query {
-            let v = render_value(v, &self.vars).map_err(|e| Stop(e.to_string()))?;
+            let v = render_value(v, &self.vars).map_err(|e| Stop::Error(e.to_string()))?;
             base.push((k.clone(), v.as_str().map(str::to_owned).unwrap_or_else(|| v.to_string())));
         }
         let path = op.path.replace("{project_id}", self.runner.project_id());
@@ -771,7 +789,10 @@ impl<'r> CaseRun<'r> {
         let items_key = kind_of_list(&op.id).unwrap_or("items");
         let total = full.json().and_then(|j| j.get(items_key)).and_then(Value::as_array).map(Vec::len).unwrap_or(0);
         if total < p.min_items {
-            return Err(Stop(format!("the list holds {total} item(s), the check needs at least {}", p.min_items)));
+            return Err(Stop::Error(format!(
+                "the list holds {total} item(s), the check needs at least {}",
+                p.min_items
+            )));
         }
         let mut pages = Vec::new();
         for (limit, offset) in &p.pages {
