@@ -55,6 +55,9 @@ pub enum RunError {
     Scenario(#[from] cases::scenario::ScenarioError),
 }
 
+/// What a case reports, with the payloads it snapshots.
+pub(crate) type Concluded = (CaseReport, Vec<(String, serde_json::Value)>);
+
 /// A case's hold on the exclusive lock: shared with other cases, or alone.
 enum Turn<'a> {
     Shared(#[allow(dead_code)] tokio::sync::RwLockReadGuard<'a, ()>),
@@ -334,11 +337,7 @@ impl Runner {
     }
 
     /// Runs one case, cutting its steps short at the run deadline (its teardown still runs).
-    async fn run_case_until(
-        &self,
-        case: &Case,
-        deadline: Option<Instant>,
-    ) -> (CaseReport, Vec<(String, serde_json::Value)>) {
+    async fn run_case_until(&self, case: &Case, deadline: Option<Instant>) -> Concluded {
         let started = Instant::now();
         if case.skip.is_some() {
             return (self.skipped_report(case, case.skip.as_deref().unwrap_or("")), Vec::new());
@@ -426,12 +425,7 @@ impl Runner {
     }
 
     /// Ends a case run: judges the statuses it saw, deletes what it created, and reports it.
-    async fn conclude(
-        &self,
-        case: &Case,
-        mut run: CaseRun<'_>,
-        started: Instant,
-    ) -> (CaseReport, Vec<(String, serde_json::Value)>) {
+    async fn conclude(&self, case: &Case, mut run: CaseRun<'_>, started: Instant) -> Concluded {
         run.finish_observations();
         let left = run.teardown().await;
         let mut report = self.skipped_report(case, "");
@@ -604,7 +598,7 @@ impl Runner {
                     let _ = tx.send(RunEvent::CaseStarted { id: case.id.clone(), operation: case.operation.clone() });
                     Ok(())
                 };
-                let finished = |(report, _): shared_setup::Concluded| {
+                let finished = |(report, _): Concluded| {
                     if let Some(check) = me.config.stop_on_check {
                         if report.checks.iter().any(|c| c.name == check && c.outcome == crate::checks::Outcome::Failed)
                         {

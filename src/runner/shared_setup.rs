@@ -9,18 +9,15 @@
 
 use super::pool::Lease;
 use super::teardown::Registry;
-use super::{CaseRun, Runner};
+use super::{CaseRun, Concluded, Runner};
 use crate::cases::template::Vars;
 use crate::cases::{Case, CaseKind, Needs};
-use crate::report::{CaseOutcome, CaseReport, CheckReport};
+use crate::report::{CaseOutcome, CheckReport};
 use std::collections::BTreeMap;
 use std::time::Instant;
 
 /// Indices of cases that run together, in order; most units hold one case.
 pub(crate) type Unit = Vec<usize>;
-
-/// What a case reports, with the payloads it snapshots.
-pub(crate) type Concluded = (CaseReport, Vec<(String, serde_json::Value)>);
 
 /// The key of a case whose setup can be shared, if it can: its setup steps (cases of one key
 /// differ at most in what their last step adds to the needs, e.g. a volume for a late pair).
