@@ -279,6 +279,11 @@ impl Drop for Proc {
     }
 }
 
+/// The FAIL and ERROR lines of a run.
+pub fn failure_lines(out: &Output) -> Vec<&str> {
+    out.stdout.lines().filter(|l| l.starts_with("FAIL ") || l.starts_with("ERROR ")).collect()
+}
+
 /// Runs the binary with `args` and extra environment, bounded by `within`.
 #[track_caller]
 pub fn run_cli(args: &[&str], env: &[(&str, &str)], within: Duration) -> Output {

@@ -1,7 +1,7 @@
 //! End to end through `--endpoint`: the whole suite against `serve` started with a key pair,
 //! requests signed with AK/SK; and the same with a wrong SK, which must fail clearly and quickly.
 
-use crate::common::{run_cli, totals, Output, Serve, PROJECT};
+use crate::common::{failure_lines, run_cli, totals, Output, Serve, PROJECT};
 use std::time::Duration;
 
 const AK: &str = "AKE2E00112233445566";
@@ -25,11 +25,6 @@ fn suite(sk: &str, filters: &[&str], within: Duration) -> (Output, serde_json::V
         .unwrap_or_else(|| panic!("no JSON report\n{out}"));
     drop(serve);
     (out, report)
-}
-
-/// The FAIL and ERROR lines of a run.
-fn failure_lines(out: &Output) -> Vec<&str> {
-    out.stdout.lines().filter(|l| l.starts_with("FAIL ") || l.starts_with("ERROR ")).collect()
 }
 
 #[test]

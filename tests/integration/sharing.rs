@@ -2,18 +2,11 @@
 //! shared fixture, a run with few prerequisites neither waits forever nor builds unbounded
 //! resources, and transitional states that end by themselves skip their cases honestly.
 
-use crate::common::{run_cli, totals, Output, Serve, PROJECT};
+use crate::common::{failure_lines, run_cli, totals, Output, Serve, PROJECT};
 use std::time::Duration;
 
-/// The FAIL and ERROR lines of a run.
-fn failure_lines(out: &Output) -> Vec<&str> {
-    out.stdout.lines().filter(|l| l.starts_with("FAIL ") || l.starts_with("ERROR ")).collect()
-}
-
-/// Protection groups a run reports it created (its JSON report at `path`).
-fn groups_created(path: &std::path::Path) -> u64 {
-    let report: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(path).expect("report")).expect("json");
+/// Protection groups a run reports it created (from its JSON report).
+fn groups_created(report: &serde_json::Value) -> u64 {
     report["created_resources"]
         .as_array()
         .into_iter()
@@ -54,7 +47,7 @@ fn shared_fixtures_and_setups_pass_and_create_far_fewer_resources() {
             preconditions.iter().filter(|c| c["outcome"] != "passed").filter_map(|c| c["id"].as_str()).collect();
         assert!(not_passed.is_empty(), "precondition cases not passed with {extra:?}: {not_passed:?}");
         assert!(out.stdout.contains("resources created: "), "the console does not count created resources\n{out}");
-        groups.push(groups_created(&path));
+        groups.push(groups_created(&report));
     }
     drop(serve);
     assert!(groups[1] * 4 < groups[0], "groups created: own setups {}, shared {}", groups[0], groups[1]);
@@ -101,7 +94,7 @@ fn an_action_wrongly_accepted_on_a_shared_setup_gets_the_next_case_a_fresh_one()
         for id in ["reverseProtectionGroup/precondition/available", "stopProtectionGroup/precondition/available"] {
             assert_eq!(outcome(id), Some(serde_json::json!("passed")), "{id} {fault:?}\n{out}");
         }
-        assert_eq!(groups_created(&path), groups, "groups created under {fault:?}\n{out}");
+        assert_eq!(groups_created(&report), groups, "groups created under {fault:?}\n{out}");
     }
 }
 
@@ -172,7 +165,7 @@ fn a_small_profile_runs_the_whole_suite_on_few_resources_without_waiting_forever
         .collect();
     assert!(nic_refusals.len() >= 4, "{nic_refusals:?}");
     assert!(nic_refusals.iter().all(|c| c["outcome"] == "passed"), "{nic_refusals:?}");
-    let groups = groups_created(&path);
+    let groups = groups_created(&report);
     assert!(groups <= 80, "{groups} protection groups created for {} passed cases", t.passed);
 }
 
@@ -192,7 +185,7 @@ fn a_setup_whose_answers_break_the_contract_is_reported_once_and_still_shared() 
         cases.iter().filter(|c| c["outcome"] == "failed").filter_map(|c| c["id"].as_str()).collect();
     assert_eq!(failed.len(), 1, "{failed:?}\n{out}");
     assert!(cases.len() > 8, "{} cases\n{out}", cases.len());
-    assert_eq!(groups_created(&path), 1, "{out}");
+    assert_eq!(groups_created(&report), 1, "{out}");
 }
 
 #[test]
