@@ -272,14 +272,14 @@ mod tests {
     fn a_not_found_code_with_404_warns_where_the_operation_records_inc_27() {
         let r = check(404, json!({"itemNotFound": {"code": "SDRS.1013", "message": "m"}}), &[]);
         assert_eq!(r.outcome, Outcome::Warned, "{}", r.details());
-        assert_eq!(r.failures[0].disagreements, vec!["INC-27".to_owned()]);
+        assert_eq!(r.failures[0].disagreements(), vec!["INC-27".to_owned()]);
     }
 
     #[test]
     fn a_code_used_outside_the_table_warns() {
         let r = check(400, json!({"error_code": "AS.0001", "error_msg": "m"}), &[]);
         assert_eq!(r.outcome, Outcome::Warned, "{}", r.details());
-        assert_eq!(r.failures[0].disagreements, vec!["INC-32".to_owned()]);
+        assert_eq!(r.failures[0].disagreements(), vec!["INC-32".to_owned()]);
         let ex =
             Exchange::fake("showProtectionGroup", "GET", "/", 400, json!({"error_code": "AS.0001", "error_msg": "m"}));
         assert_eq!(error_body(&strict(), op("showProtectionGroup"), &[], &ex).outcome, Outcome::Failed);

@@ -136,6 +136,53 @@ impl Outcome {
     }
 }
 
+/// Where a rule that a check enforces comes from.
+///
+/// A documented rule fails a target that breaks it; an inferred one (a gap of the reference
+/// filled, a contradiction settled, an INC dispute) warns, and fails only under `--strict`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Provenance {
+    /// The reference states the rule.
+    Documented {
+        /// The seed section, table or line that states it (`001 §5.4.3`, `001 A.1 SDRS.1013`).
+        source: String,
+    },
+    /// Our reading where the reference is silent or contradicts itself.
+    Inferred {
+        /// Why it is only a reading.
+        reason: String,
+        /// The INC entries of `SEED-CONTRADICTIONS.md` behind it, if any.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        disagreements: Vec<String>,
+    },
+}
+
+impl Provenance {
+    /// A documented rule.
+    pub fn documented(source: impl Into<String>) -> Provenance {
+        Provenance::Documented { source: source.into() }
+    }
+
+    /// An inferred rule with its reason.
+    pub fn inferred(reason: impl Into<String>) -> Provenance {
+        Provenance::Inferred { reason: reason.into(), disagreements: Vec::new() }
+    }
+
+    /// Whether the rule is only our reading.
+    pub fn is_inferred(&self) -> bool {
+        matches!(self, Provenance::Inferred { .. })
+    }
+
+    /// The INC entries behind an inferred rule (none for a documented one).
+    pub fn disagreements(&self) -> &[String] {
+        match self {
+            Provenance::Documented { .. } => &[],
+            Provenance::Inferred { disagreements, .. } => disagreements,
+        }
+    }
+}
+
 /// One violation, with what was expected and what was seen.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Failure {
@@ -147,19 +194,19 @@ pub struct Failure {
     pub actual: String,
     /// Where in the specs the rule is (`specs/errors.yaml SDRS.1013`, a schema pointer...).
     pub spec: Option<String>,
-    /// INC entries that make this reading uncertain: non-empty turns the failure into a warning.
-    pub disagreements: Vec<String>,
+    /// Where the rule comes from; an inferred rule turns the failure into a warning.
+    pub provenance: Provenance,
 }
 
 impl Failure {
-    /// A failure without spec reference or disagreement.
+    /// A failure of a documented rule whose source the check fills in (see [`CheckResult::from_failures`]).
     pub fn new(title: impl Into<String>, expected: impl Into<String>, actual: impl Into<String>) -> Failure {
         Failure {
             title: title.into(),
             expected: expected.into(),
             actual: actual.into(),
             spec: None,
-            disagreements: Vec::new(),
+            provenance: Provenance::documented(""),
         }
     }
 
@@ -169,10 +216,55 @@ impl Failure {
         self
     }
 
-    /// Marks the reading as disputed by these INC entries.
-    pub fn disputed(mut self, disagreements: &[String]) -> Failure {
-        self.disagreements.extend(disagreements.iter().cloned());
+    /// Names the seed section, table or line that states the rule, unless the rule is inferred.
+    pub fn source(mut self, source: impl Into<String>) -> Failure {
+        if let Provenance::Documented { source: s } = &mut self.provenance {
+            *s = source.into();
+        }
         self
+    }
+
+    /// Marks the rule as our reading, for `reason`.
+    pub fn inferred(mut self, reason: impl Into<String>) -> Failure {
+        let reason = reason.into();
+        match &mut self.provenance {
+            Provenance::Inferred { reason: r, .. } => {
+                if !r.contains(&reason) {
+                    r.push_str("; ");
+                    r.push_str(&reason);
+                }
+            }
+            documented => *documented = Provenance::inferred(reason),
+        }
+        self
+    }
+
+    /// Marks the reading as disputed by these INC entries (none: unchanged).
+    pub fn disputed(mut self, disagreements: &[String]) -> Failure {
+        if disagreements.is_empty() {
+            return self;
+        }
+        if !self.provenance.is_inferred() {
+            let silent = disagreements.iter().all(|id| crate::spec::is_gap_id(id));
+            self = self.inferred(if silent {
+                "a reading of ours where the reference is silent"
+            } else {
+                "a reading of ours where the seeds contradict each other"
+            });
+        }
+        if let Provenance::Inferred { disagreements: d, .. } = &mut self.provenance {
+            for inc in disagreements {
+                if !d.contains(inc) {
+                    d.push(inc.clone());
+                }
+            }
+        }
+        self
+    }
+
+    /// The INC entries behind the rule.
+    pub fn disagreements(&self) -> &[String] {
+        self.provenance.disagreements()
     }
 }
 
@@ -182,8 +274,15 @@ impl fmt::Display for Failure {
         if let Some(spec) = &self.spec {
             write!(f, "\n  spec:     {spec}")?;
         }
-        if !self.disagreements.is_empty() {
-            write!(f, "\n  disputed: {}", self.disagreements.join(", "))?;
+        match &self.provenance {
+            Provenance::Documented { source } if !source.is_empty() => write!(f, "\n  stated:   {source}")?,
+            Provenance::Documented { .. } => {}
+            Provenance::Inferred { reason, disagreements } => {
+                write!(f, "\n  inferred: {reason}")?;
+                if !disagreements.is_empty() {
+                    write!(f, "\n  disputed: {}", disagreements.join(", "))?;
+                }
+            }
         }
         Ok(())
     }
@@ -213,11 +312,19 @@ impl CheckResult {
         CheckResult { check, outcome: Outcome::Skipped, failures: Vec::new(), message: reason.into() }
     }
 
-    /// Passed when `failures` is empty; warned when every failure is disputed and not `strict`; else failed.
-    pub fn from_failures(check: CheckName, failures: Vec<Failure>, strict: bool) -> CheckResult {
+    /// Passed when `failures` is empty; warned when every failure breaks an inferred rule and not
+    /// `strict`; else failed. A documented failure without a source gets the check's default one.
+    pub fn from_failures(check: CheckName, mut failures: Vec<Failure>, strict: bool) -> CheckResult {
+        for f in &mut failures {
+            if let Provenance::Documented { source } = &mut f.provenance {
+                if source.is_empty() {
+                    *source = default_source(check).to_owned();
+                }
+            }
+        }
         let outcome = if failures.is_empty() {
             Outcome::Passed
-        } else if !strict && failures.iter().all(|f| !f.disagreements.is_empty()) {
+        } else if !strict && failures.iter().all(|f| f.provenance.is_inferred()) {
             Outcome::Warned
         } else {
             Outcome::Failed
@@ -258,6 +365,25 @@ pub fn describe(check: CheckName) -> &'static str {
         CheckName::ResourceLifecycle => "a created resource is shown and listed; a deleted one is gone from show and list",
         CheckName::Pagination => "limit and offset select the right slice of the full list, and count is the total matching the filter",
         CheckName::Snapshot => "the payload matches its recorded snapshot, exactly or in shape",
+    }
+}
+
+/// Where the reference states what a check enforces, for failures whose check names no closer
+/// source (a section of the operation's own page, a row of A.1).
+pub fn default_source(check: CheckName) -> &'static str {
+    match check {
+        CheckName::StatusCode => "001: the status-code table (状态码) of the operation's page",
+        CheckName::ContentType => "001 §3.3 (响应消息体 in the format of Content-Type), §3.1 (application/json)",
+        CheckName::ResponseSchema => "001: the response-parameter table of the operation's page",
+        CheckName::ErrorBody => "001 §3.3 (错误响应 body) and appendix A.1 (错误码)",
+        CheckName::JobProtocol => "001 §5.1.1 (查询job状态) and §2 (异步API 返回 job_id)",
+        CheckName::StateTransition => "001 appendix A.2-A.5 (status tables) and the actions' pages",
+        CheckName::Precondition => "001: the constraints (约束与限制) of the action's page and A.1",
+        CheckName::NegativeRejection => "001: the request-parameter table of the operation's page and A.1",
+        CheckName::AuthRequired => "001 §3.2 (认证鉴权) and the 401 row of every status-code table",
+        CheckName::ResourceLifecycle => "001: the create, query and delete pages of the resource",
+        CheckName::Pagination => "001: limit, offset and count of the list page's tables",
+        CheckName::Snapshot => "the payload recorded from the reference emulator",
     }
 }
 

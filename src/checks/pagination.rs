@@ -359,7 +359,7 @@ mod tests {
         let page = listing(&["a", "b"], json!(2));
         let r = pagination(&ctx(), &evidence(&full, vec![Page { limit: Some(0), offset: None, exchange: &page }]));
         assert_eq!(r.outcome, Outcome::Warned, "{}", r.details());
-        assert_eq!(r.failures[0].disagreements, vec!["INC-14".to_owned(), "INC-15".to_owned()]);
+        assert_eq!(r.failures[0].disagreements(), vec!["INC-14".to_owned(), "INC-15".to_owned()]);
     }
 
     #[test]

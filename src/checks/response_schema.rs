@@ -44,6 +44,7 @@ pub fn response_schema(ctx: &CheckContext, op: &Operation, ex: &Exchange) -> Che
         // The spec, not the target, is at fault: the check cannot judge.
         Err(e) => return CheckResult::skipped(name, format!("cannot judge: {e}")),
     };
+    let document = cache.document();
     let failures = violations
         .into_iter()
         .map(|v| {
@@ -52,41 +53,54 @@ pub fn response_schema(ctx: &CheckContext, op: &Operation, ex: &Exchange) -> Che
                 Some(value) => value_excerpt(value),
                 None => "(absent)".to_owned(),
             };
-            let disputes = disagreements_along(cache.document(), pointer, &v.instance_path);
-            Failure::new(
+            let levels = nodes_along(document, pointer, &v.instance_path);
+            let failure = Failure::new(
                 format!("{}: {}", show_pointer(&v.instance_path), excerpt(&v.message, MESSAGE_CHARS)),
                 format!("the `{}` rule of the schema at {schema_at}", v.keyword),
                 actual,
             )
             .at(format!("{file}#{schema_at}"))
-            .disputed(&disputes)
+            .source(format!("{}: the response-parameter table", op.source()))
+            // Tags on the response's root describe the page (its examples, its counts), not a field.
+            .disputed(&below_root(&levels, "x-sdrs-disagreements"));
+            let leaf = levels.last().map(Vec::as_slice).unwrap_or_default();
+            let mut gaps: Vec<String> = leaf
+                .iter()
+                .filter_map(|n| n.get("x-sdrs-inferred")?.get(&v.keyword)?.as_str())
+                .map(str::to_owned)
+                .collect();
+            if let Some(missing) = &v.missing {
+                let stated = strings_of(leaf.iter(), "x-sdrs-always-present").iter().any(|p| p == missing);
+                if !stated {
+                    gaps.push(LISTED_NOT_ALWAYS_PRESENT.to_owned());
+                }
+            }
+            failure.disputed(&gaps)
         })
         .collect();
     CheckResult::from_failures(name, failures, ctx.strict)
 }
 
-/// Every `x-sdrs-disagreements` entry met walking the schema at `schema_pointer` of `document`
-/// along `instance_path` (local `$ref`s resolved; `properties`, `items`, `prefixItems`,
-/// `additionalProperties` and `allOf`/`anyOf`/`oneOf` branches followed), the last node included.
-fn disagreements_along(document: &Value, schema_pointer: &str, instance_path: &str) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
+/// A listed response field is absent: tables have no mandatory column (readings.yaml).
+const LISTED_NOT_ALWAYS_PRESENT: &str = "GAP-01";
+
+/// The schema nodes that describe each level of `instance_path` below the schema at
+/// `schema_pointer` (local `$ref`s resolved; `properties`, `items`, `prefixItems`,
+/// `additionalProperties` and `allOf`/`anyOf`/`oneOf` branches followed): the root's first.
+fn nodes_along<'a>(document: &'a Value, schema_pointer: &str, instance_path: &str) -> Vec<Vec<&'a Value>> {
     let Some(root) = document.pointer(schema_pointer) else {
-        return out;
+        return Vec::new();
     };
-    // Tags on the response's root describe the page (its examples, its counts), not a field.
-    let mut level = expand(document, vec![root]);
+    let mut levels = vec![expand(document, vec![root])];
     for segment in segments(instance_path) {
-        let mut next = Vec::new();
-        for node in &level {
-            next.extend(children(node, &segment));
-        }
+        let Some(level) = levels.last() else { break };
+        let next: Vec<&Value> = level.iter().flat_map(|node| children(node, &segment)).collect();
         if next.is_empty() {
             break;
         }
-        level = expand(document, next);
-        collect(&level, &mut out);
+        levels.push(expand(document, next));
     }
-    out
+    levels
 }
 
 /// The unescaped segments of a JSON pointer.
@@ -141,17 +155,33 @@ fn expand<'a>(document: &'a Value, nodes: Vec<&'a Value>) -> Vec<&'a Value> {
     out
 }
 
-/// Appends the disagreements the nodes record, without duplicates.
-fn collect(nodes: &[&Value], out: &mut Vec<String>) {
+/// What the nodes below the response's root record under `key` (tags on the root describe the page).
+fn below_root(levels: &[Vec<&Value>], key: &str) -> Vec<String> {
+    strings_of(levels.iter().skip(1).flatten(), key)
+}
+
+/// Every `x-sdrs-disagreements` entry met walking the schema at `schema_pointer` along `instance_path`.
+#[cfg(test)]
+fn disagreements_along(document: &Value, schema_pointer: &str, instance_path: &str) -> Vec<String> {
+    below_root(&nodes_along(document, schema_pointer, instance_path), "x-sdrs-disagreements")
+}
+
+/// The strings (or the string) the nodes record under `key`, without duplicates.
+fn strings_of<'a>(nodes: impl Iterator<Item = &'a &'a Value>, key: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
     for node in nodes {
-        for d in
-            node.get("x-sdrs-disagreements").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str)
-        {
-            if !out.iter().any(|o| o == d) {
-                out.push(d.to_owned());
+        let values: Vec<&str> = match node.get(key) {
+            Some(Value::String(s)) => vec![s.as_str()],
+            Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).collect(),
+            _ => Vec::new(),
+        };
+        for v in values {
+            if !out.iter().any(|o| o == v) {
+                out.push(v.to_owned());
             }
         }
     }
+    out
 }
 
 #[cfg(test)]
@@ -232,7 +262,7 @@ mod tests {
         let status = r.failures.iter().find(|f| f.title.starts_with("/status: ")).expect("status failure");
         assert_eq!(status.spec.as_deref(), Some("specs/sdrs-v1.openapi.yaml#/components/schemas/JobStatus/enum"));
         assert_eq!(status.actual, "\"DONE\"");
-        assert!(status.disagreements.is_empty());
+        assert!(status.disagreements().is_empty());
         assert!(r.failures.iter().any(|f| f.title.starts_with("/entities: ")));
     }
 
@@ -261,7 +291,7 @@ mod tests {
         );
         let r = response_schema(&ctx(), op("listProtectionGroups"), &ex);
         assert_eq!(r.outcome, Outcome::Warned, "{}", r.details());
-        let d = &r.failures[0].disagreements;
+        let d = &r.failures[0].disagreements();
         assert_eq!(d, &vec!["INC-43".to_owned()], "only the tags on the way to the field count");
         let r = response_schema(&strict(), op("listProtectionGroups"), &ex);
         assert_eq!(r.outcome, Outcome::Failed);

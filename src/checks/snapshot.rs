@@ -7,6 +7,9 @@ use serde_json::{Map, Value};
 /// Most differences reported one by one; the rest are counted.
 const MAX_DIFFERENCES: usize = 20;
 
+/// Why a shape difference only warns: the snapshot is ours, not the reference's (readings.yaml).
+const SHAPE_IS_A_READING: &str = "GAP-05";
+
 /// How a payload is compared with its snapshot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SnapshotMode {
@@ -33,18 +36,26 @@ pub fn snapshot(
         SnapshotMode::Exact => diff(stored, actual, String::new(), &mut diffs),
         SnapshotMode::Shape => diff_shapes(&shape_of(stored), &shape_of(actual), String::new(), &mut diffs),
     }
+    if mode == SnapshotMode::Shape {
+        // Another server may add keys: the reference never closes an answer.
+        diffs.retain(|d| d.what != "not in the snapshot");
+    }
     let total = diffs.len();
     let spec = format!("snapshot {name}");
+    let judged = |f: Failure| match mode {
+        SnapshotMode::Exact => f,
+        SnapshotMode::Shape => f.disputed(&[SHAPE_IS_A_READING.to_owned()]),
+    };
     let mut failures: Vec<Failure> = diffs
         .into_iter()
         .take(MAX_DIFFERENCES)
         .map(|d| {
             let pointer = if d.pointer.is_empty() { "(root)".to_owned() } else { d.pointer };
-            Failure::new(format!("{pointer}: {}", d.what), d.expected, d.actual).at(spec.clone())
+            judged(Failure::new(format!("{pointer}: {}", d.what), d.expected, d.actual).at(spec.clone()))
         })
         .collect();
     if total > MAX_DIFFERENCES {
-        failures.push(Failure::new(format!("... and {} more", total - MAX_DIFFERENCES), "", "").at(spec));
+        failures.push(judged(Failure::new(format!("... and {} more", total - MAX_DIFFERENCES), "", "").at(spec)));
     }
     CheckResult::from_failures(check, failures, ctx.strict)
 }
@@ -243,11 +254,11 @@ mod tests {
     }
 
     #[test]
-    fn a_payload_with_another_shape_fails_per_pointer() {
+    fn a_payload_with_another_shape_warns_per_pointer_and_fails_when_strict() {
         let stored = json!({"items": [{"id": "a", "n": 1}], "count": 1});
         let actual = json!({"items": [{"id": 5, "extra": true}], "count": "1"});
         let r = snapshot(&ctx(), "x", SnapshotMode::Shape, &actual, Some(&stored));
-        assert_eq!(r.outcome, Outcome::Failed);
+        assert_eq!(r.outcome, Outcome::Warned);
         let titles: Vec<&str> = r.failures.iter().map(|f| f.title.as_str()).collect();
         assert_eq!(
             titles,
@@ -255,9 +266,10 @@ mod tests {
                 "/count: has another type than in the snapshot",
                 "/items/*/id: has another type than in the snapshot",
                 "/items/*/n: missing",
-                "/items/*/extra: not in the snapshot",
             ]
         );
+        let r = snapshot(&crate::checks::test_support::strict(), "x", SnapshotMode::Shape, &actual, Some(&stored));
+        assert_eq!(r.outcome, Outcome::Failed);
         let stored = json!({"items": [{"id": "a"}]});
         let actual = json!({"items": [{"id": "a"}, {"id": null}]});
         let r = snapshot(&ctx(), "x", SnapshotMode::Shape, &actual, Some(&stored));
@@ -279,6 +291,16 @@ mod tests {
         let r = snapshot(&ctx(), "s", SnapshotMode::Shape, &json!({"items": []}), Some(&stored));
         assert_eq!(r.outcome, Outcome::Passed, "{}", r.details());
         let r = snapshot(&ctx(), "s", SnapshotMode::Shape, &json!({"items": [{"id": 5}]}), Some(&stored));
+        assert_eq!(r.outcome, Outcome::Warned);
+    }
+
+    #[test]
+    fn extra_keys_pass_in_shape_mode_and_fail_an_exact_comparison() {
+        let stored = json!({"items": [{"id": "a"}]});
+        let actual = json!({"items": [{"id": "b", "vendor": true}], "more": 1});
+        let r = snapshot(&ctx(), "s", SnapshotMode::Shape, &actual, Some(&stored));
+        assert_eq!(r.outcome, Outcome::Passed, "{}", r.details());
+        let r = snapshot(&ctx(), "s", SnapshotMode::Exact, &actual, Some(&stored));
         assert_eq!(r.outcome, Outcome::Failed);
     }
 }

@@ -165,7 +165,7 @@ mod tests {
     fn a_state_named_only_in_a1_warns_with_its_inc_ids() {
         let r = state_transition(&ctx(), "server_group", "g1", &seq(&["failed-over", "failed-over-back"]));
         assert_eq!(r.outcome, Outcome::Warned, "{}", r.details());
-        assert!(r.failures.iter().all(|f| f.disagreements.contains(&"INC-07".to_owned())));
+        assert!(r.failures.iter().all(|f| f.disagreements().contains(&"INC-07".to_owned())));
         let r = state_transition(&strict(), "server_group", "g1", &seq(&["failed-over-back"]));
         assert_eq!(r.outcome, Outcome::Failed);
     }

@@ -16,5 +16,5 @@ pub use console::ConsoleReporter;
 pub use json::{from_json, to_json, write_json};
 pub use junit::{to_junit, write_junit};
 pub use markdown::{to_markdown, write_markdown};
-pub use model::{CaseOutcome, CaseReport, CheckReport, RunReport, Summary, TargetInfo, FORMAT_VERSION};
+pub use model::{CaseOutcome, CaseReport, CheckReport, Finding, RunReport, Summary, TargetInfo, FORMAT_VERSION};
 pub use redact::{scrub_report, scrub_secrets, Redactor, Scrubber};

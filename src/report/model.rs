@@ -1,6 +1,7 @@
 //! The serialisable result of a run: what every reporter consumes.
 
-use crate::checks::{CheckName, Outcome};
+use crate::checks::{CheckName, Failure, Outcome, Provenance};
+use crate::spec::Readings;
 use serde::{Deserialize, Serialize};
 
 /// Version of the JSON report format.
@@ -55,6 +56,48 @@ pub struct CheckReport {
     /// Which step of the case produced it (empty for single-request cases).
     #[serde(default)]
     pub step: String,
+    /// Each violation as data: what was expected and seen, the spec node, and where the rule comes from.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub findings: Vec<Finding>,
+}
+
+/// One violation of a check, as the JSON report carries it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Finding {
+    /// One-line title.
+    pub title: String,
+    /// What the contract says.
+    pub expected: String,
+    /// What the target did.
+    pub actual: String,
+    /// The spec node checked against.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spec: Option<String>,
+    /// Documented (with the seed source) or inferred (with the reason).
+    pub provenance: Provenance,
+}
+
+impl Finding {
+    /// The finding of a failure, the reason of an inferred rule spelled out from `readings`.
+    pub fn new(f: &Failure, readings: &Readings) -> Finding {
+        let provenance = match &f.provenance {
+            Provenance::Inferred { reason, disagreements } if !disagreements.is_empty() => {
+                let explained: Vec<String> = disagreements.iter().map(|id| readings.explain(id)).collect();
+                Provenance::Inferred {
+                    reason: format!("{reason}: {}", explained.join("; ")),
+                    disagreements: disagreements.clone(),
+                }
+            }
+            other => other.clone(),
+        };
+        Finding {
+            title: f.title.clone(),
+            expected: f.expected.clone(),
+            actual: f.actual.clone(),
+            spec: f.spec.clone(),
+            provenance,
+        }
+    }
 }
 
 impl CheckReport {

@@ -248,6 +248,12 @@ pub fn scrub_report(report: &mut RunReport, secrets: &[&str]) {
         for check in &mut case.checks {
             scrub(&mut check.message);
             scrub(&mut check.step);
+            for finding in &mut check.findings {
+                for s in [&mut finding.title, &mut finding.expected, &mut finding.actual] {
+                    scrub(s);
+                }
+                finding.spec.iter_mut().for_each(scrub);
+            }
         }
     }
 }

@@ -5,7 +5,7 @@ use crate::checks::{CheckName, Outcome};
 
 /// A verdict.
 pub(crate) fn check(name: CheckName, outcome: Outcome, message: &str) -> CheckReport {
-    CheckReport { name, outcome, message: message.to_string(), step: String::new() }
+    CheckReport { name, outcome, message: message.to_string(), step: String::new(), findings: Vec::new() }
 }
 
 /// A case with the given verdicts.

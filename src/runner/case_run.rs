@@ -13,7 +13,7 @@ use crate::cases::{
 use crate::checks::{self, CheckContext, CheckName, CheckResult, Outcome};
 use crate::client::Outgoing;
 use crate::exchange::Exchange;
-use crate::report::{CaseOutcome, CheckReport};
+use crate::report::{CaseOutcome, CheckReport, Finding};
 use crate::spec::{Action, Operation, Target};
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -95,7 +95,15 @@ impl<'r> CaseRun<'r> {
 
     fn push(&mut self, step: &str, result: CheckResult) {
         let message = if result.failures.is_empty() { result.message.clone() } else { result.details() };
-        self.results.push(CheckReport { name: result.check, outcome: result.outcome, message, step: step.to_owned() });
+        let readings = &self.runner.specs.readings;
+        let findings = result.failures.iter().map(|f| Finding::new(f, readings)).collect();
+        self.results.push(CheckReport {
+            name: result.check,
+            outcome: result.outcome,
+            message,
+            step: step.to_owned(),
+            findings,
+        });
     }
 
     /// The case's outcome from its verdicts and errors.
@@ -874,13 +882,10 @@ fn gone_codes(specs: &crate::spec::Specs, k: &Kind) -> Vec<String> {
         .unwrap_or_default()
 }
 
-fn soften(mut r: CheckResult, disputed: &[String], strict: bool) -> CheckResult {
-    for f in &mut r.failures {
-        if f.disagreements.is_empty() {
-            f.disagreements = disputed.to_vec();
-        }
-    }
-    CheckResult::from_failures(r.check, r.failures, strict)
+fn soften(r: CheckResult, disputed: &[String], strict: bool) -> CheckResult {
+    let failures =
+        r.failures.into_iter().map(|f| if f.disagreements().is_empty() { f.disputed(disputed) } else { f }).collect();
+    CheckResult::from_failures(r.check, failures, strict)
 }
 
 fn find_status(json: &Value) -> Option<&str> {

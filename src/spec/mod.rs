@@ -8,6 +8,7 @@ mod error;
 mod errors_table;
 mod locate;
 mod openapi;
+mod readings;
 mod schema;
 mod states;
 mod validate;
@@ -18,6 +19,7 @@ pub use locate::Location;
 pub use openapi::{
     resolve_ref, ApiSpec, AsyncJob, Discriminator, NotFound, Operation, ParamLocation, Parameter, ResponseSpec,
 };
+pub use readings::{is_gap_id, Gap, Readings};
 pub use schema::{SchemaCache, SchemaSet, SchemaViolation};
 pub use states::{Action, Cascade, Machine, ParentRule, Refusal, Requirement, StateKind, StateModel, Target};
 
@@ -32,6 +34,8 @@ pub const DWS_FILE: &str = "dws-disaster-recovery.openapi.yaml";
 pub const ERRORS_FILE: &str = "errors.yaml";
 /// The state machines and actions.
 pub const STATES_FILE: &str = "states.yaml";
+/// The readings of ours where the reference is silent.
+pub const READINGS_FILE: &str = "readings.yaml";
 
 /// All specs of the project, loaded and cross-checked.
 #[derive(Debug)]
@@ -44,6 +48,8 @@ pub struct Specs {
     pub errors: ErrorTable,
     /// Appendix A.2-A.5 and every action.
     pub states: StateModel,
+    /// The readings of ours where the reference is silent (GAP-xx).
+    pub readings: Readings,
 }
 
 /// The raw text of each spec file, with the name used in messages.
@@ -58,6 +64,8 @@ pub struct SpecSources {
     pub errors: String,
     /// Text of `states.yaml`.
     pub states: String,
+    /// Text of `readings.yaml`.
+    pub readings: String,
 }
 
 impl SpecSources {
@@ -69,6 +77,7 @@ impl SpecSources {
             dws: include_str!("../../specs/dws-disaster-recovery.openapi.yaml").to_owned(),
             errors: include_str!("../../specs/errors.yaml").to_owned(),
             states: include_str!("../../specs/states.yaml").to_owned(),
+            readings: include_str!("../../specs/readings.yaml").to_owned(),
         }
     }
 
@@ -84,6 +93,7 @@ impl SpecSources {
             dws: read(DWS_FILE)?,
             errors: read(ERRORS_FILE)?,
             states: read(STATES_FILE)?,
+            readings: read(READINGS_FILE)?,
         })
     }
 }
@@ -97,10 +107,12 @@ impl Specs {
         let dws = ApiSpec::parse(&src.dws, &file(DWS_FILE), &mut problems);
         let errors = ErrorTable::parse(&src.errors, &file(ERRORS_FILE), &mut problems);
         let states = StateModel::parse(&src.states, &file(STATES_FILE), &mut problems);
-        let (Some(sdrs), Some(dws), Some(errors), Some(states)) = (sdrs, dws, errors, states) else {
+        let readings = Readings::parse(&src.readings, &file(READINGS_FILE), &mut problems);
+        let (Some(sdrs), Some(dws), Some(errors), Some(states), Some(readings)) = (sdrs, dws, errors, states, readings)
+        else {
             return Err(SpecError::Invalid(problems));
         };
-        let specs = Specs { sdrs, dws, errors, states };
+        let specs = Specs { sdrs, dws, errors, states, readings };
         validate::cross_check(&specs, &mut problems);
         if problems.is_empty() {
             Ok(specs)

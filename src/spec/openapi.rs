@@ -144,6 +144,15 @@ impl Operation {
         self.parameters.iter().filter(|p| p.location == ParamLocation::Query)
     }
 
+    /// Where the reference documents this operation: `001 §5.4.3`, or the single page 002.
+    pub fn source(&self) -> String {
+        if self.section == "002" {
+            "002 (the DWS start page)".to_owned()
+        } else {
+            format!("001 §{}", self.section)
+        }
+    }
+
     /// Whether the operation only reads.
     pub fn is_read_only(&self) -> bool {
         self.method == "GET"

@@ -33,6 +33,8 @@ pub struct SchemaViolation {
     pub keyword: String,
     /// What is wrong.
     pub message: String,
+    /// The property a `required` violation names as missing.
+    pub missing: Option<String>,
 }
 
 struct DocRetriever(Arc<Value>);
@@ -97,6 +99,12 @@ impl SchemaCache {
                     keyword: schema_path.rsplit('/').next().unwrap_or("").to_owned(),
                     schema_path,
                     message: e.to_string(),
+                    missing: match e.kind() {
+                        jsonschema::error::ValidationErrorKind::Required { property } => {
+                            property.as_str().map(str::to_owned)
+                        }
+                        _ => None,
+                    },
                 }
             })
             .collect())

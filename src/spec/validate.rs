@@ -17,6 +17,55 @@ pub(super) fn cross_check(specs: &Specs, problems: &mut Vec<SpecProblem>) {
         }
     }
     check_states(specs, problems);
+    for api in [&specs.sdrs, &specs.dws] {
+        inferred_rules(specs, api, problems);
+    }
+}
+
+/// Every `x-sdrs-inferred` is `{<keyword>: GAP-xx}` (or one GAP id), and every GAP id cited in a
+/// document is in readings.yaml: an inferred rule always says which reading it is.
+fn inferred_rules(specs: &Specs, api: &ApiSpec, problems: &mut Vec<SpecProblem>) {
+    let mut stack: Vec<(String, &Value)> = vec![(String::new(), &api.document)];
+    let mut report = |pointer: &str, message: String| {
+        problems.push(SpecProblem {
+            location: Location { file: api.file.clone(), line: 0 },
+            message: format!("#{pointer}: {message}"),
+        })
+    };
+    while let Some((pointer, node)) = stack.pop() {
+        let Value::Object(map) = node else {
+            if let Value::Array(items) = node {
+                stack.extend(items.iter().enumerate().map(|(i, v)| (format!("{pointer}/{i}"), v)));
+            }
+            continue;
+        };
+        let mut cited: Vec<&str> = Vec::new();
+        match map.get("x-sdrs-inferred") {
+            None | Some(Value::Bool(true)) => {}
+            Some(Value::String(id)) => cited.push(id),
+            Some(Value::Object(by_keyword)) => {
+                for (keyword, id) in by_keyword {
+                    match id.as_str() {
+                        Some(id) => cited.push(id),
+                        None => report(&pointer, format!("x-sdrs-inferred.{keyword} is not a GAP id")),
+                    }
+                }
+            }
+            Some(_) => report(&pointer, "x-sdrs-inferred is neither a GAP id nor {keyword: GAP id}".into()),
+        }
+        if let Some(Value::Array(ids)) = map.get("x-sdrs-disagreements") {
+            cited.extend(ids.iter().filter_map(Value::as_str).filter(|id| id.starts_with("GAP")));
+        }
+        for id in cited {
+            if !specs.readings.gaps.contains_key(id) {
+                report(&pointer, format!("cites {id}, which is not a gap of readings.yaml"));
+            }
+        }
+        for (key, child) in map {
+            let escaped = key.replace('~', "~0").replace('/', "~1");
+            stack.push((format!("{pointer}/{escaped}"), child));
+        }
+    }
 }
 
 fn unknown_code(specs: &Specs, code: &str, location: &Location, owner: &str, problems: &mut Vec<SpecProblem>) {

@@ -189,13 +189,9 @@ fn walk(
     let here = path.join(".");
     let disputed = disagreements_of(&chain);
     let mut push = |slug: &str, describe: String, edit: Edit, codes: Vec<String>| {
-        out.push(Mutation {
-            slug: format!("{here}/{slug}"),
-            describe,
-            apply: edit,
-            codes,
-            disagreements: relevant(&disputed, slug),
-        })
+        let mut disagreements = relevant(&disputed, slug);
+        disagreements.extend(gaps_of(&chain, slug));
+        out.push(Mutation { slug: format!("{here}/{slug}"), describe, apply: edit, codes, disagreements })
     };
     let ty = keyword(&chain, "type").and_then(Value::as_str).unwrap_or("");
     if !path.is_empty() {
@@ -328,6 +324,29 @@ fn walk(
     }
 }
 
+/// The readings of ours (`x-sdrs-inferred: {<keyword>: GAP-xx}`) behind the rule a mutation breaks.
+fn gaps_of(chain: &[&Value], slug: &str) -> Vec<String> {
+    let keyword = match slug {
+        "too-long" => "maxLength",
+        "empty" => "minLength",
+        "bad-characters" => "pattern",
+        "not-in-enum" => "enum",
+        "wrong-type" => "type",
+        "missing" => "required",
+        _ => return Vec::new(),
+    };
+    let mut out: Vec<String> = Vec::new();
+    for id in chain.iter().filter_map(|s| s.get("x-sdrs-inferred")?.get(keyword)?.as_str()) {
+        if !out.iter().any(|o| o == id) {
+            out.push(id.to_owned());
+        }
+    }
+    out
+}
+
+/// A list page enumerates its filter values but never says what an unknown one does (GAP-04).
+const UNKNOWN_FILTER_VALUE: &str = "GAP-04";
+
 /// The disagreements that really make a mutation's expected refusal uncertain. A node's tags
 /// concern one aspect (INC-01: Chinese characters; INC-14: the limit boundaries 0 and 1000); a
 /// mutation that breaks the rule under every reading stays undisputed.
@@ -379,13 +398,14 @@ fn query_mutations(document: &Value, p: &crate::spec::Parameter, out: &mut Vec<M
     let codes = p.error_code.clone().map(|c| vec![c]).unwrap_or_else(|| vec![GENERIC.to_owned()]);
     let name = &p.name;
     let mut push = |slug: &str, describe: String, value: Value| {
+        // -1, 1001 and "abc" are refused under every reading of INC-14/15/16.
+        let disagreements = if slug == "not-in-enum" { vec![UNKNOWN_FILTER_VALUE.to_owned()] } else { Vec::new() };
         out.push(Mutation {
             slug: format!("query.{name}/{slug}"),
             describe,
             apply: Edit::Query(name.clone(), value),
             codes: codes.clone(),
-            // -1, 1001 and "abc" are refused under every reading of INC-14/15/16.
-            disagreements: Vec::new(),
+            disagreements,
         })
     };
     let ty = keyword(&chain, "type").and_then(Value::as_str).unwrap_or("");
