@@ -125,6 +125,8 @@ fn caught(runtime: &tokio::runtime::Runtime, fault: Fault, shared: bool) -> Resu
         .ok_or_else(|| format!("{fault} targets `{}`, not a check", fault.target_check()))?;
     let mut config = config(vec![fault.name().to_owned()], shared);
     config.stop_on_check = Some(target);
+    // A fault that breaks only a reading of ours warns; --strict is how it is caught.
+    config.strict = fault.breaks_a_reading().is_some();
     let report = runtime
         .block_on(runner::run(config, |_| {}))
         .map_err(|e| format!("the run with fault {fault} could not run: {e}"))?;

@@ -91,6 +91,8 @@ fn target_of(fault: Fault) -> Result<CheckName, CliError> {
 
 async fn run_once(args: &FaultMatrixArgs, faults: Vec<String>) -> Result<Row, CliError> {
     let mut config = RunConfig::embedded();
+    // A fault that breaks only a reading of ours is caught under --strict, as in tests/faults.rs.
+    config.strict = faults.iter().filter_map(|f| Fault::parse(f).ok()).any(|f| f.breaks_a_reading().is_some());
     config.cases_dir = Some(args.cases.clone());
     config.snapshots_dir = args.snapshots.clone();
     config.jobs = args.jobs.max(1);
