@@ -20,3 +20,5 @@ mod robustness;
 mod secrets;
 #[path = "integration/sharing.rs"]
 mod sharing;
+#[path = "integration/traffic.rs"]
+mod traffic;

@@ -280,8 +280,11 @@ impl Entry {
                 .headers
                 .iter()
                 .map(|h| {
-                    let value =
-                        if is_one_of(&h.name, &SECRET_REQUEST_HEADERS) { "<redacted>".to_owned() } else { h.value.clone() };
+                    let value = if is_one_of(&h.name, &SECRET_REQUEST_HEADERS) {
+                        "<redacted>".to_owned()
+                    } else {
+                        h.value.clone()
+                    };
                     (h.name.clone(), value)
                 })
                 .collect(),

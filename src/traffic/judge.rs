@@ -108,7 +108,14 @@ fn in_recording_order(har: &Har) -> Vec<(usize, &Entry)> {
 }
 
 /// The case of one verdict list: failed, warned or passed as its worst check.
-fn case_of(id: String, operation: &str, family: &str, kind: &str, duration_ms: u64, checks: Vec<CheckReport>) -> CaseReport {
+fn case_of(
+    id: String,
+    operation: &str,
+    family: &str,
+    kind: &str,
+    duration_ms: u64,
+    checks: Vec<CheckReport>,
+) -> CaseReport {
     let outcome = if checks.iter().any(|c| c.outcome == Outcome::Failed) {
         CaseOutcome::Failed
     } else if checks.iter().any(|c| c.outcome == Outcome::Warned) {
@@ -118,7 +125,8 @@ fn case_of(id: String, operation: &str, family: &str, kind: &str, duration_ms: u
     } else {
         CaseOutcome::Passed
     };
-    let reason = (outcome == CaseOutcome::Skipped).then(|| checks.iter().map(|c| c.message.clone()).collect::<Vec<_>>().join("; "));
+    let reason = (outcome == CaseOutcome::Skipped)
+        .then(|| checks.iter().map(|c| c.message.clone()).collect::<Vec<_>>().join("; "));
     CaseReport {
         id,
         operation: operation.to_owned(),
@@ -379,12 +387,8 @@ fn judge_job(
         if polls.is_empty() {
             let reason = format!("{why}: only its submit answer was judged");
             let mut case = skipped_case(id, &m.name, &m.operation.family, KIND_JOB, reason);
-            case.checks = vec![CheckReport {
-                name: CheckName::JobProtocol,
-                outcome: Outcome::Skipped,
-                message: why,
-                step,
-            }];
+            case.checks =
+                vec![CheckReport { name: CheckName::JobProtocol, outcome: Outcome::Skipped, message: why, step }];
             return case;
         }
         result.message = why;
@@ -429,9 +433,10 @@ fn follow_up<'r>(
         .and_then(Value::as_str)
         .or_else(|| m.param(k.param))?;
     let after = *polls.last()?;
-    let found = recorded[after + 1..].iter().take_while(|r| r.exchange.request.method == "GET").find(|r| {
-        r.matched.as_ref().is_ok_and(|mm| mm.operation.id == k.show && mm.param(k.param) == Some(acted))
-    })?;
+    let found = recorded[after + 1..]
+        .iter()
+        .take_while(|r| r.exchange.request.method == "GET")
+        .find(|r| r.matched.as_ref().is_ok_and(|mm| mm.operation.id == k.show && mm.param(k.param) == Some(acted)))?;
     let before = observations
         .iter()
         .filter(|o| o.position < s && o.machine == k.machine && o.id == acted)
@@ -522,9 +527,11 @@ mod tests {
     }
 
     fn case<'a>(report: &'a RunReport, id: &str) -> &'a CaseReport {
-        report.cases.iter().find(|c| c.id == id).unwrap_or_else(|| {
-            panic!("no case {id}: {:?}", report.cases.iter().map(|c| &c.id).collect::<Vec<_>>())
-        })
+        report
+            .cases
+            .iter()
+            .find(|c| c.id == id)
+            .unwrap_or_else(|| panic!("no case {id}: {:?}", report.cases.iter().map(|c| &c.id).collect::<Vec<_>>()))
     }
 
     const JOB: &str = "0000000062db92d70162db9d200f000a";
@@ -601,7 +608,8 @@ mod tests {
 
     #[test]
     fn a_recording_cut_before_the_job_ended_does_not_fail_it() {
-        let report = run(vec![create(200), entry("GET", &format!("/v1/p/jobs/{JOB}"), None, 200, Some(job("RUNNING")))]);
+        let report =
+            run(vec![create(200), entry("GET", &format!("/v1/p/jobs/{JOB}"), None, 200, Some(job("RUNNING")))]);
         let c = case(&report, "traffic/createProtectionGroup#1/job");
         assert_eq!(c.outcome, CaseOutcome::Passed, "{c:?}");
         assert!(c.checks[0].message.contains("ends before the job ended"), "{c:?}");
@@ -613,7 +621,8 @@ mod tests {
     #[test]
     fn the_unfinished_title_is_the_one_job_protocol_writes() {
         // If job_protocol rewords it, cut recordings would start to fail: keep the two in step.
-        let submit = Exchange::fake("createProtectionGroup", "POST", "/v1/p/server-groups", 200, json!({"job_id": JOB}));
+        let submit =
+            Exchange::fake("createProtectionGroup", "POST", "/v1/p/server-groups", 200, json!({"job_id": JOB}));
         let poll = Exchange::fake("showJobStatus", "GET", "/v1/p/jobs/x", 200, job("RUNNING"));
         let polls = [poll];
         let ev = checks::JobEvidence {
@@ -640,9 +649,7 @@ mod tests {
 
     #[test]
     fn the_show_after_the_job_must_be_in_the_actions_end_state() {
-        let group = |status: &str| {
-            json!({"server_group": {"id": "g1", "name": "n", "status": status}})
-        };
+        let group = |status: &str| json!({"server_group": {"id": "g1", "name": "n", "status": status}});
         let run_with = |status: &str| {
             run(vec![
                 create(200),
@@ -662,8 +669,24 @@ mod tests {
 
     #[test]
     fn resource_statuses_across_answers_are_judged_in_order() {
-        let show = |status: &str| entry("GET", "/v1/p/server-groups/g1", None, 200, Some(json!({"server_group": {"id": "g1", "status": status}})));
-        let list = |status: &str| entry("GET", "/v1/p/server-groups?limit=1", None, 200, Some(json!({"server_groups": [{"id": "g1", "status": status}], "count": 1})));
+        let show = |status: &str| {
+            entry(
+                "GET",
+                "/v1/p/server-groups/g1",
+                None,
+                200,
+                Some(json!({"server_group": {"id": "g1", "status": status}})),
+            )
+        };
+        let list = |status: &str| {
+            entry(
+                "GET",
+                "/v1/p/server-groups?limit=1",
+                None,
+                200,
+                Some(json!({"server_groups": [{"id": "g1", "status": status}], "count": 1})),
+            )
+        };
         let ok = run(vec![show("creating"), list("available"), show("starting"), show("protected")]);
         let c = case(&ok, "traffic/server_group/g1");
         assert_eq!(c.outcome, CaseOutcome::Passed, "{c:?}");
@@ -676,8 +699,20 @@ mod tests {
 
     #[test]
     fn entries_are_judged_in_started_order_when_every_entry_has_a_time() {
-        let mut a = entry("GET", "/v1/p/server-groups/g1", None, 200, Some(json!({"server_group": {"id": "g1", "status": "available"}})));
-        let mut b = entry("GET", "/v1/p/server-groups/g1", None, 200, Some(json!({"server_group": {"id": "g1", "status": "creating"}})));
+        let mut a = entry(
+            "GET",
+            "/v1/p/server-groups/g1",
+            None,
+            200,
+            Some(json!({"server_group": {"id": "g1", "status": "available"}})),
+        );
+        let mut b = entry(
+            "GET",
+            "/v1/p/server-groups/g1",
+            None,
+            200,
+            Some(json!({"server_group": {"id": "g1", "status": "creating"}})),
+        );
         a["startedDateTime"] = json!("2024-01-01T10:00:02.000Z");
         b["startedDateTime"] = json!("2024-01-01T10:00:01.000+00:00");
         let report = run(vec![a, b]);
@@ -697,7 +732,13 @@ mod tests {
 
     #[test]
     fn tokens_in_the_recording_never_reach_the_report() {
-        let mut e = entry("GET", "/v1/p/server-groups/g", None, 400, Some(json!({"error": {"code": "SDRS.1013", "message": "token MIItokenvalue-123 rejected"}})));
+        let mut e = entry(
+            "GET",
+            "/v1/p/server-groups/g",
+            None,
+            400,
+            Some(json!({"error": {"code": "SDRS.1013", "message": "token MIItokenvalue-123 rejected"}})),
+        );
         e["request"]["headers"] = json!([{"name": "X-Auth-Token", "value": "MIItokenvalue-123"}]);
         let report = run(vec![e]);
         let text = crate::report::to_json(&report);

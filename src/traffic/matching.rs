@@ -62,10 +62,9 @@ impl Unmatched {
     pub fn reason(&self) -> String {
         match self {
             Unmatched::NoPath => "matches no documented operation".to_owned(),
-            Unmatched::NoMethod { documented } => format!(
-                "matches no documented operation: the path is documented for {} only",
-                documented.join(", ")
-            ),
+            Unmatched::NoMethod { documented } => {
+                format!("matches no documented operation: the path is documented for {} only", documented.join(", "))
+            }
         }
     }
 }
@@ -216,7 +215,10 @@ mod tests {
     fn variants_are_told_apart_by_body_key_and_action_value() {
         let group = "/v1/p/server-groups/g/action";
         assert_eq!(name("POST", group, Some(r#"{"stop-server-group": {}}"#)), "stopProtectionGroup");
-        assert_eq!(name("POST", group, Some(r#"{"reverse-server-group": {"priority_station": "source"}}"#)), "reverseProtectionGroup");
+        assert_eq!(
+            name("POST", group, Some(r#"{"reverse-server-group": {"priority_station": "source"}}"#)),
+            "reverseProtectionGroup"
+        );
         let tags = "/v1/p/protected-instances/i/tags/action";
         assert_eq!(name("POST", tags, Some(r#"{"action": "create", "tags": []}"#)), "batchCreateProtectedInstanceTags");
         assert_eq!(name("POST", tags, Some(r#"{"action": "delete", "tags": []}"#)), "batchDeleteProtectedInstanceTags");
@@ -227,7 +229,13 @@ mod tests {
         let m = matcher().find("POST", "/v1/p/server-groups/g/action", None).unwrap();
         assert_eq!(m.name, "protectionGroupAction");
         assert_eq!(m.candidates.len(), 4);
-        let m = matcher().find("POST", "/v1/p/server-groups/g/action", Some(r#"{"stop-server-group": {}, "start-server-group": {}}"#)).unwrap();
+        let m = matcher()
+            .find(
+                "POST",
+                "/v1/p/server-groups/g/action",
+                Some(r#"{"stop-server-group": {}, "start-server-group": {}}"#),
+            )
+            .unwrap();
         assert_eq!(m.name, "protectionGroupAction");
         let m = matcher().find("POST", "/v1/p/protected-instances/i/tags/action", Some("not json")).unwrap();
         assert_eq!(m.name, "protectedInstanceTagsAction");
