@@ -439,8 +439,8 @@ fn follow_up<'r>(
         .find(|r| r.matched.as_ref().is_ok_and(|mm| mm.operation.id == k.show && mm.param(k.param) == Some(acted)))?;
     let before = observations
         .iter()
-        .filter(|o| o.position < s && o.machine == k.machine && o.id == acted)
-        .last()
+        .rev()
+        .find(|o| o.position < s && o.machine == k.machine && o.id == acted)
         .map(|o| o.status.as_str());
     let target: &Target = if status == "SUCCESS" { &action.success } else { &action.failure };
     let gone = matches!(target, Target::Gone);

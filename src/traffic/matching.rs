@@ -164,7 +164,8 @@ fn selects(op: &Operation, body: &Value) -> bool {
         Some(Discriminator::BodyKey(key)) => body.as_object().is_some_and(|o| o.contains_key(key)),
         Some(Discriminator::Field { field, value }) => match body.get(field) {
             Some(Value::String(s)) => s == value,
-            Some(other @ (Value::Number(_) | Value::Bool(_))) => other.to_string() == *value,
+            Some(Value::Bool(b)) => value.as_str() == if *b { "true" } else { "false" },
+            Some(Value::Number(n)) => value.parse::<f64>().ok().is_some_and(|v| Some(v) == n.as_f64()),
             _ => false,
         },
         None => false,
