@@ -95,7 +95,7 @@ pub struct Header {
     /// Header name, any case.
     pub name: String,
     /// Header value.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub value: String,
 }
 
@@ -107,7 +107,7 @@ pub struct Request {
     /// Absolute URL (some SDK logs write only the path).
     pub url: String,
     /// Headers as sent.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub headers: Vec<Header>,
     /// The body, when one was sent.
     #[serde(rename = "postData", default)]
@@ -131,7 +131,7 @@ pub struct Response {
     /// HTTP status; 0 where the recorder saw no answer (blocked, aborted).
     pub status: i64,
     /// Headers as received.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub headers: Vec<Header>,
     /// The body.
     #[serde(default)]
@@ -290,7 +290,7 @@ impl Entry {
                 .collect(),
             body: self.request_body().map(str::to_owned),
         };
-        let elapsed = Duration::from_secs_f64(self.time.filter(|t| t.is_finite() && *t > 0.0).unwrap_or(0.0) / 1000.0);
+        let elapsed = self.time.and_then(|ms| Duration::try_from_secs_f64(ms / 1000.0).ok()).unwrap_or(Duration::ZERO);
         let response = match u16::try_from(self.response.status) {
             Ok(status) if (100..=599).contains(&status) => {
                 let mut headers: Vec<(String, String)> = self
@@ -318,6 +318,15 @@ impl Entry {
         };
         Exchange { operation: operation.to_owned(), request, response, elapsed }
     }
+}
+
+/// Some recorders write `null` for an absent list or value: read it as empty.
+fn null_as_empty<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de> + Default,
+{
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
 }
 
 fn is_one_of(name: &str, names: &[&str]) -> bool {
@@ -378,6 +387,18 @@ mod tests {
             "response": {"status": 200, "content": {"size": 120, "mimeType": "application/json"}}
         }));
         assert_eq!(e.body(), Body::NotKept);
+    }
+
+    #[test]
+    fn null_lists_and_odd_times_are_tolerated() {
+        let e = entry(json!({
+            "time": 1e300,
+            "request": {"method": "GET", "url": "/", "headers": null, "postData": null},
+            "response": {"status": 200, "headers": [{"name": "X-Empty", "value": null}], "content": null}
+        }));
+        let ex = e.to_exchange("listApiVersions");
+        assert_eq!(ex.elapsed, Duration::ZERO);
+        assert_eq!(ex.ok().map(|r| r.headers.len()), Some(1));
     }
 
     #[test]

@@ -290,3 +290,17 @@ fn json_that_is_not_har_and_a_missing_file_exit_2_naming_the_file() {
     out.expect_code(2);
     assert!(out.stderr.contains("nowhere.har"), "{out}");
 }
+
+#[test]
+fn a_disputed_reading_warns_and_fails_only_with_strict() {
+    let entries =
+        vec![entry("POST", "/v1/p/server-groups", Some(group_body("n")), 200, Some(json!({"job_id": "job-1"})))];
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = write(dir.path(), "rec.har", &har(entries));
+    let out = check(&file, &[]);
+    out.expect_code(0);
+    assert!(out.stdout.contains("1 warned"), "{out}");
+    let out = check(&file, &["--strict"]);
+    out.expect_code(1);
+    assert!(out.stdout.contains("FAIL traffic/createProtectionGroup#1/job [job_protocol] job_id `job-1`"), "{out}");
+}
