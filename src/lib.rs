@@ -14,3 +14,4 @@ pub mod report;
 pub mod runner;
 pub mod signing;
 pub mod spec;
+pub mod traffic;

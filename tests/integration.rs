@@ -10,6 +10,8 @@ mod common;
 
 #[path = "integration/cli.rs"]
 mod cli;
+#[path = "integration/corpus.rs"]
+mod corpus;
 #[path = "integration/e2e.rs"]
 mod e2e;
 #[path = "integration/ledger.rs"]
@@ -20,3 +22,5 @@ mod robustness;
 mod secrets;
 #[path = "integration/sharing.rs"]
 mod sharing;
+#[path = "integration/traffic.rs"]
+mod traffic;

@@ -27,6 +27,8 @@ pub enum Command {
     Cleanup(CleanupArgs),
     /// Run the full suite once per emulator fault mode and write the fault × checks matrix.
     FaultMatrix(FaultMatrixArgs),
+    /// Judge recorded exchanges (HAR 1.2) offline, with the same reports as `run`.
+    CheckTraffic(CheckTrafficArgs),
 }
 
 /// `run --mode`.
@@ -218,4 +220,27 @@ pub struct FaultMatrixArgs {
     /// Snapshot directory.
     #[arg(long, default_value = "snapshots")]
     pub snapshots: PathBuf,
+}
+
+/// `check-traffic`.
+#[derive(Debug, Args)]
+pub struct CheckTrafficArgs {
+    /// The recording (HAR 1.2).
+    #[arg(value_name = "FILE.har")]
+    pub file: PathBuf,
+    /// Disputed readings fail instead of warning.
+    #[arg(long)]
+    pub strict: bool,
+    /// Write the JSON report here.
+    #[arg(long)]
+    pub json: Option<PathBuf>,
+    /// Write the JUnit XML report here.
+    #[arg(long)]
+    pub junit: Option<PathBuf>,
+    /// Write the markdown compatibility matrix here.
+    #[arg(long)]
+    pub report_md: Option<PathBuf>,
+    /// Print a line per case.
+    #[arg(long, short)]
+    pub verbose: bool,
 }

@@ -6,6 +6,7 @@ mod baseline;
 mod cleanup;
 pub mod exit;
 mod matrix;
+mod traffic;
 
 pub use args::Cli;
 
@@ -43,6 +44,7 @@ pub fn main_with(cli: Cli) -> Result<i32, CliError> {
             Command::CheckSpec(args) => check_spec(&args.specs),
             Command::Cleanup(args) => cleanup::cleanup(args).await,
             Command::FaultMatrix(args) => matrix::fault_matrix(args).await,
+            Command::CheckTraffic(args) => traffic::check_traffic(&args),
         }
     })
 }
@@ -265,16 +267,26 @@ fn print_faults_caught(args: &RunArgs, report: &RunReport) {
 }
 
 fn write_reports(args: &RunArgs, report: &RunReport) -> Result<(), CliError> {
+    write_report_files(report, args.json.as_deref(), args.junit.as_deref(), args.report_md.as_deref())
+}
+
+/// Writes the JSON, JUnit and markdown reports that were asked for.
+fn write_report_files(
+    report: &RunReport,
+    json: Option<&std::path::Path>,
+    junit: Option<&std::path::Path>,
+    markdown: Option<&std::path::Path>,
+) -> Result<(), CliError> {
     let io = |what: &str, p: &std::path::Path, e: std::io::Error| {
         CliError::new(format!("cannot write the {what} report {}: {e}", p.display()))
     };
-    if let Some(p) = &args.json {
+    if let Some(p) = json {
         report::write_json(report, p).map_err(|e| io("JSON", p, e))?;
     }
-    if let Some(p) = &args.junit {
+    if let Some(p) = junit {
         report::write_junit(report, p).map_err(|e| io("JUnit", p, e))?;
     }
-    if let Some(p) = &args.report_md {
+    if let Some(p) = markdown {
         report::write_markdown(report, p).map_err(|e| io("markdown", p, e))?;
     }
     Ok(())

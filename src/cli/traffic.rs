@@ -1,0 +1,40 @@
+//! `check-traffic`: judges a HAR recording offline and writes the same reports as `run`.
+
+use super::args::CheckTrafficArgs;
+use super::{exit, write_report_files, CliError};
+use crate::checks::CheckContext;
+use crate::report::{CaseOutcome, ConsoleReporter};
+use crate::spec::{SchemaSet, Specs};
+use crate::traffic::{self, Har};
+
+/// Reads, judges and reports the recording; exit 0 passed, 1 a case failed, 2 an unreadable file.
+pub fn check_traffic(args: &CheckTrafficArgs) -> Result<i32, CliError> {
+    let har = Har::read(&args.file).map_err(|e| CliError(e.to_string()))?;
+    let specs = Specs::embedded();
+    let schemas = SchemaSet::new(specs);
+    let ctx = CheckContext { specs, schemas: &schemas, strict: args.strict };
+    let source = args.file.display().to_string();
+    let report = traffic::judge(&har, &ctx, &source);
+    for case in &report.cases {
+        let line = ConsoleReporter::case_line(case)
+            .or_else(|| args.verbose.then(|| format!("{} {}", case.outcome.as_str().to_uppercase(), case.id)));
+        if let Some(line) = line {
+            println!("{line}");
+        }
+    }
+    write_report_files(&report, args.json.as_deref(), args.junit.as_deref(), args.report_md.as_deref())?;
+    // Not a contract failure, but never silent: every exchange of no documented operation is named.
+    let unmatched: Vec<_> = report.cases.iter().filter(|c| c.kind == traffic::KIND_UNMATCHED).collect();
+    if !unmatched.is_empty() {
+        println!("{} exchange(s) match no documented operation (skipped):", unmatched.len());
+        for c in &unmatched {
+            println!("  {} {}", c.id, c.reason.as_deref().unwrap_or(""));
+        }
+    }
+    if report.cases.is_empty() {
+        println!("{source}: the recording holds no entry");
+    }
+    println!("{}", ConsoleReporter::summary(&report));
+    let failed = report.cases.iter().any(|c| c.outcome.is_failure() || c.outcome == CaseOutcome::Error);
+    Ok(if failed { exit::FAILED } else { exit::OK })
+}

@@ -1,0 +1,754 @@
+//! Judges a recording: a case per exchange (the checks one answer supports), a case per job
+//! (`job_protocol` over its submit answer and polls) and a case per resource
+//! (`state_transition` over the statuses its show and list answers gave, in order).
+//!
+//! A recording is evidence of what one client happened to send, so a sequence it does not hold
+//! (a job whose polls stop before the end, a job never polled) is not held against the target:
+//! what the recording shows is judged, what it lacks is said in the case.
+
+use super::har::{Body, Entry, Har};
+use super::matching::{Matched, Matcher, Unmatched};
+use crate::checks::{self, CheckContext, CheckName, CheckResult, Outcome};
+use crate::exchange::Exchange;
+use crate::report::{CaseOutcome, CaseReport, CheckReport, RunReport, TargetInfo, FORMAT_VERSION};
+use crate::runner::resources::{kind, kind_of_key, Kind};
+use crate::spec::{Action, Operation, Target};
+use serde_json::Value;
+use std::time::Instant;
+
+/// Prefix of every case id.
+const PREFIX: &str = "traffic";
+/// The state machine of jobs, whose show operation is polled.
+const JOB_MACHINE: &str = "job";
+/// `job_protocol`'s title for polls that stop before SUCCESS or FAIL: in a recording that only
+/// says the client stopped polling, so it is not held against the target.
+const UNFINISHED: &str = "the polls ended without showing SUCCESS or FAIL";
+/// Case kinds, as written in the reports.
+const KIND_EXCHANGE: &str = "recorded";
+/// A job: its submit answer and polls.
+const KIND_JOB: &str = "job";
+/// A resource: its statuses over the recording.
+const KIND_RESOURCE: &str = "resource";
+/// An exchange of no documented operation.
+pub const KIND_UNMATCHED: &str = "unmatched";
+
+/// One entry of the recording, matched and turned into an exchange.
+struct Recorded<'s> {
+    /// 1-based position in `log.entries`.
+    number: usize,
+    entry: &'s Entry,
+    exchange: Exchange,
+    matched: Result<Matched<'s>, Unmatched>,
+}
+
+impl Recorded<'_> {
+    fn case_id(&self) -> String {
+        match &self.matched {
+            Ok(m) => format!("{PREFIX}/{}#{}", m.name, self.number),
+            Err(_) => format!("{PREFIX}/{KIND_UNMATCHED}#{}", self.number),
+        }
+    }
+
+    /// The answer's JSON, when the answer is a 200 and its body was kept.
+    fn json_200(&self) -> Option<&Value> {
+        (self.exchange.status() == Some(200)).then(|| self.exchange.json()).flatten()
+    }
+}
+
+/// One status a resource showed, at a position of the recording.
+struct Observation {
+    position: usize,
+    machine: &'static str,
+    id: String,
+    status: String,
+}
+
+/// Judges every entry of `har` with the specs of `ctx`; `source` names the recording in the report.
+pub fn judge(har: &Har, ctx: &CheckContext, source: &str) -> RunReport {
+    let started = Instant::now();
+    let matcher = Matcher::new(ctx.specs);
+    let recorded: Vec<Recorded> = in_recording_order(har)
+        .into_iter()
+        .map(|(number, entry)| {
+            let matched = matcher.find(&entry.request.method, &entry.path_and_query(), entry.request_body());
+            let name = matched.as_ref().map(|m| m.name.clone()).unwrap_or_default();
+            Recorded { number, entry, exchange: entry.to_exchange(&name), matched }
+        })
+        .collect();
+    let observations = observe(&recorded);
+    let mut cases: Vec<CaseReport> = recorded.iter().map(|r| exchange_case(ctx, r)).collect();
+    cases.extend(job_cases(ctx, &recorded, &observations));
+    cases.extend(resource_cases(ctx, &observations, &recorded));
+    let mut report = RunReport {
+        format_version: FORMAT_VERSION,
+        target: target_info(har, &recorded, ctx.strict, source),
+        cases,
+        ..RunReport::default()
+    };
+    report.summarize(started.elapsed().as_millis() as u64);
+    let secrets: Vec<String> = har.log.entries.iter().flat_map(Entry::secrets).collect();
+    crate::report::scrub_report(&mut report, &secrets.iter().map(String::as_str).collect::<Vec<_>>());
+    report
+}
+
+/// The entries with their 1-based numbers, by `startedDateTime` when every entry has a readable
+/// one (recorders usually write them in that order anyway), else as written.
+fn in_recording_order(har: &Har) -> Vec<(usize, &Entry)> {
+    let mut out: Vec<(usize, &Entry)> = har.log.entries.iter().enumerate().map(|(i, e)| (i + 1, e)).collect();
+    let times: Option<Vec<chrono::DateTime<chrono::FixedOffset>>> = out
+        .iter()
+        .map(|(_, e)| e.started.as_deref().and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok()))
+        .collect();
+    if let Some(times) = times {
+        let mut keyed: Vec<_> = times.into_iter().zip(out).collect();
+        keyed.sort_by_key(|(t, _)| *t);
+        out = keyed.into_iter().map(|(_, e)| e).collect();
+    }
+    out
+}
+
+/// The case of one verdict list: failed, warned or passed as its worst check.
+fn case_of(
+    id: String,
+    operation: &str,
+    family: &str,
+    kind: &str,
+    duration_ms: u64,
+    checks: Vec<CheckReport>,
+) -> CaseReport {
+    let outcome = if checks.iter().any(|c| c.outcome == Outcome::Failed) {
+        CaseOutcome::Failed
+    } else if checks.iter().any(|c| c.outcome == Outcome::Warned) {
+        CaseOutcome::Warned
+    } else if !checks.is_empty() && checks.iter().all(|c| c.outcome == Outcome::Skipped) {
+        CaseOutcome::Skipped
+    } else {
+        CaseOutcome::Passed
+    };
+    let reason = (outcome == CaseOutcome::Skipped)
+        .then(|| checks.iter().map(|c| c.message.clone()).collect::<Vec<_>>().join("; "));
+    CaseReport {
+        id,
+        operation: operation.to_owned(),
+        family: family.to_owned(),
+        kind: kind.to_owned(),
+        outcome,
+        duration_ms,
+        checks,
+        reason,
+        baseline: None,
+    }
+}
+
+/// A case that judged nothing, with the reason.
+fn skipped_case(id: String, operation: &str, family: &str, kind: &str, reason: String) -> CaseReport {
+    CaseReport {
+        id,
+        operation: operation.to_owned(),
+        family: family.to_owned(),
+        kind: kind.to_owned(),
+        outcome: CaseOutcome::Skipped,
+        duration_ms: 0,
+        checks: Vec::new(),
+        reason: Some(reason),
+        baseline: None,
+    }
+}
+
+fn verdict(result: CheckResult, step: &str) -> CheckReport {
+    let message = if result.failures.is_empty() { result.message.clone() } else { result.details() };
+    CheckReport { name: result.check, outcome: result.outcome, message, step: step.to_owned() }
+}
+
+/// `status_code`, `content_type`, `response_schema` and `error_body` on one exchange.
+fn exchange_case(ctx: &CheckContext, r: &Recorded) -> CaseReport {
+    let (method, path) = (&r.exchange.request.method, &r.exchange.request.path);
+    let m = match &r.matched {
+        Ok(m) => m,
+        Err(why) => {
+            let reason = format!("{method} {path}: {}", why.reason());
+            return skipped_case(r.case_id(), KIND_UNMATCHED, "", KIND_UNMATCHED, reason);
+        }
+    };
+    let op = m.operation;
+    if let Err(e) = &r.exchange.response {
+        let reason = format!("{method} {path}: {e}; nothing to judge");
+        return skipped_case(r.case_id(), &m.name, &op.family, KIND_EXCHANGE, reason);
+    }
+    let duration = r.exchange.elapsed.as_millis() as u64;
+    let mut results = vec![checks::status_code(ctx, op, &[], &r.exchange)];
+    let body_checks = [CheckName::ContentType, CheckName::ResponseSchema, CheckName::ErrorBody];
+    match r.entry.body() {
+        Body::Kept(_) => {
+            results.push(checks::content_type(ctx, op, &r.exchange));
+            results.push(checks::response_schema(ctx, op, &r.exchange));
+            results.push(checks::error_body(ctx, op, &[], &r.exchange));
+        }
+        Body::NotKept => {
+            results.extend(body_checks.map(|c| CheckResult::skipped(c, "the recording did not keep the body")));
+        }
+        Body::Undecodable(why) => {
+            let reason = format!("the recorded body is marked base64 but does not decode: {why}");
+            results.extend(body_checks.map(|c| CheckResult::skipped(c, reason.clone())));
+        }
+    }
+    let checks = results.into_iter().map(|c| verdict(c, "")).collect();
+    case_of(r.case_id(), &m.name, &op.family, KIND_EXCHANGE, duration, checks)
+}
+
+/// Every status of every resource in the 200 answers of GET operations, in recording order.
+fn observe(recorded: &[Recorded]) -> Vec<Observation> {
+    let mut out = Vec::new();
+    for (position, r) in recorded.iter().enumerate() {
+        let Ok(m) = &r.matched else { continue };
+        if m.operation.method != "GET" {
+            continue;
+        }
+        if let Some(json) = r.json_200() {
+            collect(json, None, position, &mut out);
+        }
+    }
+    out
+}
+
+/// Finds `{id, status}` objects under the wrapper keys of resource kinds (`server_group`,
+/// `replications`...) and under `resource_detail` (instances found by tag).
+fn collect(v: &Value, machine: Option<&'static str>, position: usize, out: &mut Vec<Observation>) {
+    match v {
+        Value::Object(map) => {
+            if let (Some(machine), Some(Value::String(id)), Some(Value::String(status))) =
+                (machine, map.get("id"), map.get("status"))
+            {
+                out.push(Observation { position, machine, id: id.clone(), status: status.clone() });
+            }
+            for (k, child) in map {
+                let m = kind_of_key(k)
+                    .map(|k| k.machine)
+                    .or_else(|| (k == "resource_detail").then_some("protected_instance"));
+                if m.is_some() {
+                    collect(child, m, position, out);
+                } else if k == "resources" {
+                    collect(child, None, position, out);
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|i| collect(i, machine, position, out)),
+        _ => {}
+    }
+}
+
+/// `state_transition` per resource seen, in the order first seen.
+fn resource_cases(ctx: &CheckContext, observations: &[Observation], recorded: &[Recorded]) -> Vec<CaseReport> {
+    let mut order: Vec<(&'static str, &str)> = Vec::new();
+    for o in observations {
+        if !order.contains(&(o.machine, o.id.as_str())) {
+            order.push((o.machine, o.id.as_str()));
+        }
+    }
+    order
+        .into_iter()
+        .map(|(machine, id)| {
+            let mine: Vec<&Observation> = observations.iter().filter(|o| o.machine == machine && o.id == id).collect();
+            let statuses: Vec<String> = mine.iter().map(|o| o.status.clone()).collect();
+            let mut positions: Vec<usize> = mine.iter().map(|o| recorded[o.position].number).collect();
+            positions.dedup();
+            let result = checks::state_transition(ctx, machine, id, &statuses);
+            let show = kind(machine).map(|k| k.show).unwrap_or(machine);
+            let family = ctx.specs.operation(show).map(|op| op.family.clone()).unwrap_or_default();
+            let checks = vec![verdict(result, &entries_text(&positions))];
+            case_of(format!("{PREFIX}/{machine}/{id}"), show, &family, KIND_RESOURCE, 0, checks)
+        })
+        .collect()
+}
+
+/// `entry 3` or `entries 1-3, 7`, for the step of sequence verdicts.
+fn entries_text(numbers: &[usize]) -> String {
+    let mut sorted = numbers.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    let mut runs: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < sorted.len() {
+        let start = sorted[i];
+        while i + 1 < sorted.len() && sorted[i + 1] == sorted[i] + 1 {
+            i += 1;
+        }
+        runs.push(if sorted[i] == start { start.to_string() } else { format!("{start}-{}", sorted[i]) });
+        i += 1;
+    }
+    let word = if sorted.len() == 1 { "entry" } else { "entries" };
+    format!("{word} {}", runs.join(", "))
+}
+
+/// `job_protocol` per accepted asynchronous request.
+fn job_cases(ctx: &CheckContext, recorded: &[Recorded], observations: &[Observation]) -> Vec<CaseReport> {
+    let poll_op = ctx.specs.states.machines.get(JOB_MACHINE).and_then(|m| m.show.clone()).unwrap_or_default();
+    let job_of_poll = |r: &Recorded| -> Option<String> {
+        let m = r.matched.as_ref().ok()?;
+        (m.operation.id == poll_op).then(|| m.param("job_id").map(str::to_owned)).flatten()
+    };
+    let submits: Vec<usize> = (0..recorded.len())
+        .filter(|&i| {
+            let r = &recorded[i];
+            let is_async = r.matched.as_ref().is_ok_and(|m| m.candidates.iter().any(|op| op.async_job.is_some()));
+            is_async && r.exchange.ok().is_some_and(|resp| resp.is_success())
+        })
+        .collect();
+    let job_id_at = |i: usize| recorded[i].exchange.json().and_then(|j| j.get("job_id")).and_then(Value::as_str);
+    submits
+        .iter()
+        .filter_map(|&s| {
+            let r = &recorded[s];
+            let m = r.matched.as_ref().ok()?;
+            let id = format!("{}/job", r.case_id());
+            let family = m.operation.family.clone();
+            if matches!(r.entry.body(), Body::NotKept | Body::Undecodable(_)) {
+                let reason = "the recording did not keep the asynchronous answer's body: no job to follow".to_owned();
+                return Some(skipped_case(id, &m.name, &family, KIND_JOB, reason));
+            }
+            let job_id = job_id_at(s);
+            // A poll belongs to the latest submit of its job id before it.
+            let polls: Vec<usize> = match job_id {
+                None => Vec::new(),
+                Some(job) => (s + 1..recorded.len())
+                    .filter(|&p| job_of_poll(&recorded[p]).as_deref() == Some(job))
+                    .filter(|&p| !submits.iter().any(|&o| o > s && o < p && job_id_at(o) == Some(job)))
+                    .collect(),
+            };
+            Some(judge_job(ctx, recorded, observations, s, m, &polls, id))
+        })
+        .collect()
+}
+
+/// The job case of the submit at `s`, polled at `polls` (positions).
+fn judge_job(
+    ctx: &CheckContext,
+    recorded: &[Recorded],
+    observations: &[Observation],
+    s: usize,
+    m: &Matched,
+    polls: &[usize],
+    id: String,
+) -> CaseReport {
+    let submit = &recorded[s];
+    let poll_exchanges: Vec<Exchange> = polls.iter().map(|&p| recorded[p].exchange.clone()).collect();
+    let last_job = polls.last().and_then(|&p| recorded[p].json_200());
+    let ended = last_job
+        .and_then(|j| j.get("status"))
+        .and_then(Value::as_str)
+        .filter(|st| ctx.specs.states.is_terminal(JOB_MACHINE, st));
+    let last_type = last_job.and_then(|j| j.get("job_type")).and_then(Value::as_str);
+    let actions: Vec<&Action> = m.candidates.iter().flat_map(|op| ctx.specs.states.actions_of(&op.id)).collect();
+    let action = last_type
+        .and_then(|t| actions.iter().find(|a| a.job_type.as_deref() == Some(t)))
+        .or(if m.candidates.len() == 1 { actions.first() } else { None })
+        .copied();
+    let follow = match (action, ended, last_job) {
+        (Some(a), Some(status), Some(job)) => follow_up(ctx, recorded, observations, s, polls, a, status, job, m),
+        _ => None,
+    };
+    let follow_up = follow.as_ref().map(|(ex, k, states, gone)| checks::FollowUp {
+        exchange: ex,
+        status_pointer: format!("/{}/status", k.one),
+        expected_states: states.clone(),
+        expect_gone: *gone,
+        gone_codes: gone_codes(ctx, k),
+    });
+    let creates = actions.iter().any(|a| a.creates);
+    let ev = checks::JobEvidence {
+        submit: &submit.exchange,
+        job_types: job_types(&m.candidates),
+        entity: if creates { m.operation.async_job.as_ref().and_then(|a| a.entity.clone()) } else { None },
+        polls: &poll_exchanges,
+        finished: true,
+        follow_up,
+    };
+    let mut result = checks::job_protocol(ctx, &ev);
+    // The recording, not the target, stopped before the end.
+    let cut = ended.is_none();
+    if cut {
+        result.failures.retain(|f| f.title != UNFINISHED);
+        result = CheckResult::from_failures(result.check, result.failures, ctx.strict);
+    }
+    let mut numbers: Vec<usize> = std::iter::once(s).chain(polls.iter().copied()).map(|i| recorded[i].number).collect();
+    if let Some((ex, ..)) = &follow {
+        if let Some(r) = recorded.iter().find(|r| std::ptr::eq(&r.exchange, *ex)) {
+            numbers.push(r.number);
+        }
+    }
+    let step = entries_text(&numbers);
+    let has_job = submit.exchange.json().and_then(|j| j.get("job_id")).is_some_and(Value::is_string);
+    if cut && has_job && result.outcome == Outcome::Passed {
+        let why = if polls.is_empty() {
+            "the recording holds no poll of this job".to_owned()
+        } else {
+            format!("the recording ends before the job ended (last of {} poll(s) not SUCCESS or FAIL)", polls.len())
+        };
+        if polls.is_empty() {
+            let reason = format!("{why}: only its submit answer was judged");
+            let mut case = skipped_case(id, &m.name, &m.operation.family, KIND_JOB, reason);
+            case.checks =
+                vec![CheckReport { name: CheckName::JobProtocol, outcome: Outcome::Skipped, message: why, step }];
+            return case;
+        }
+        result.message = why;
+    }
+    let checks = vec![verdict(result, &step)];
+    case_of(id, &m.name, &m.operation.family, KIND_JOB, 0, checks)
+}
+
+/// The documented job types of the operations a request may be.
+fn job_types(candidates: &[&Operation]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for aj in candidates.iter().filter_map(|op| op.async_job.as_ref()) {
+        for t in aj.job_type.iter().chain(&aj.alt_job_types) {
+            if !out.contains(t) {
+                out.push(t.clone());
+            }
+        }
+    }
+    out
+}
+
+/// The show of the acted-on resource after the job ended, with the states it may then be in and
+/// whether it must be gone; only a show before the next write counts (a later one may show
+/// what another request did).
+#[allow(clippy::too_many_arguments)]
+fn follow_up<'r>(
+    ctx: &CheckContext,
+    recorded: &'r [Recorded],
+    observations: &[Observation],
+    s: usize,
+    polls: &[usize],
+    action: &Action,
+    status: &str,
+    job: &Value,
+    m: &Matched,
+) -> Option<(&'r Exchange, &'static Kind, Vec<String>, bool)> {
+    let k = kind(&action.machine)?;
+    let machine = ctx.specs.states.machines.get(&action.machine)?;
+    let entities = job.get("entities");
+    let acted = entities
+        .and_then(|e| e.get(k.entity).or_else(|| e.pointer(&format!("/sub_jobs/0/entities/{}", k.entity))))
+        .and_then(Value::as_str)
+        .or_else(|| m.param(k.param))?;
+    let after = *polls.last()?;
+    let found = recorded[after + 1..]
+        .iter()
+        .take_while(|r| r.exchange.request.method == "GET")
+        .find(|r| r.matched.as_ref().is_ok_and(|mm| mm.operation.id == k.show && mm.param(k.param) == Some(acted)))?;
+    let before = observations
+        .iter()
+        .rev()
+        .find(|o| o.position < s && o.machine == k.machine && o.id == acted)
+        .map(|o| o.status.as_str());
+    let target: &Target = if status == "SUCCESS" { &action.success } else { &action.failure };
+    let gone = matches!(target, Target::Gone);
+    Some((&found.exchange, k, target.resolve(machine, before), gone))
+}
+
+/// The codes that say "no such resource" for a show of this kind.
+fn gone_codes(ctx: &CheckContext, k: &Kind) -> Vec<String> {
+    ctx.specs
+        .operation(k.show)
+        .and_then(|op| op.path_params().find(|p| p.name == k.param))
+        .and_then(|p| p.not_found.as_ref())
+        .map(|nf| vec![nf.code.clone()])
+        .unwrap_or_default()
+}
+
+/// What the recording was pointed at: origins, project ids and the kind of credentials seen.
+fn target_info(har: &Har, recorded: &[Recorded], strict: bool, source: &str) -> TargetInfo {
+    let mut origins: Vec<String> = Vec::new();
+    let mut projects: Vec<String> = Vec::new();
+    for r in recorded {
+        if let Some(o) = r.entry.origin() {
+            if !origins.contains(&o) {
+                origins.push(o);
+            }
+        }
+        if let Some(p) = r.matched.as_ref().ok().and_then(|m| m.param("project_id")) {
+            if !projects.iter().any(|q| q == p) {
+                projects.push(p.to_owned());
+            }
+        }
+    }
+    let headers = || har.log.entries.iter().flat_map(|e| e.request.headers.iter());
+    let auth = if headers().any(|h| h.name.eq_ignore_ascii_case("x-auth-token")) {
+        "token"
+    } else if headers().any(|h| h.name.eq_ignore_ascii_case("authorization") && h.value.starts_with("SDK-HMAC")) {
+        "aksk"
+    } else {
+        "none"
+    };
+    TargetInfo {
+        kind: "recording".to_owned(),
+        endpoint: origins.join(", "),
+        project_id: projects.join(", "),
+        region: None,
+        profile: None,
+        auth: auth.to_owned(),
+        mode: "offline".to_owned(),
+        strict,
+        run_id: source.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::{SchemaSet, Specs};
+    use serde_json::json;
+    use std::sync::OnceLock;
+
+    fn ctx() -> CheckContext<'static> {
+        static SCHEMAS: OnceLock<SchemaSet> = OnceLock::new();
+        let specs = Specs::embedded();
+        CheckContext { specs, schemas: SCHEMAS.get_or_init(|| SchemaSet::new(specs)), strict: false }
+    }
+
+    fn entry(method: &str, path: &str, request: Option<Value>, status: u16, body: Option<Value>) -> Value {
+        let mut e = json!({
+            "request": {"method": method, "url": format!("https://sdrs.example.com{path}"), "headers": []},
+            "response": {"status": status, "headers": [], "content": {"size": 0, "mimeType": ""}}
+        });
+        if let Some(b) = request {
+            e["request"]["postData"] = json!({"mimeType": "application/json", "text": b.to_string()});
+        }
+        if let Some(b) = body {
+            e["response"]["content"] = json!({"mimeType": "application/json", "text": b.to_string()});
+        }
+        e
+    }
+
+    fn run(entries: Vec<Value>) -> RunReport {
+        let har: Har = serde_json::from_value(json!({"log": {"version": "1.2", "entries": entries}})).unwrap();
+        judge(&har, &ctx(), "test.har")
+    }
+
+    fn case<'a>(report: &'a RunReport, id: &str) -> &'a CaseReport {
+        report
+            .cases
+            .iter()
+            .find(|c| c.id == id)
+            .unwrap_or_else(|| panic!("no case {id}: {:?}", report.cases.iter().map(|c| &c.id).collect::<Vec<_>>()))
+    }
+
+    const JOB: &str = "0000000062db92d70162db9d200f000a";
+
+    fn job(status: &str) -> Value {
+        let mut j = json!({
+            "job_id": JOB, "job_type": "createProtectionGroupNoCG", "status": status,
+            "begin_time": "2018-04-19T01:55:30.443Z", "end_time": null,
+            "entities": {}, "error_code": null, "fail_reason": null
+        });
+        if status == "SUCCESS" {
+            j["end_time"] = json!("2018-04-19T01:55:45.493Z");
+            j["entities"] = json!({"server_group_id": "g1"});
+        }
+        j
+    }
+
+    fn create(status: u16) -> Value {
+        let body = json!({"server_group": {"name": "n", "source_availability_zone": "az1", "target_availability_zone": "az2",
+            "domain_id": "d", "source_vpc_id": "v", "protected_type": "replication-pair", "dr_type": "migration"}});
+        entry("POST", "/v1/p/server-groups", Some(body), status, Some(json!({"job_id": JOB})))
+    }
+
+    #[test]
+    fn each_exchange_is_a_case_named_by_operation_and_position() {
+        let report = run(vec![
+            entry("GET", "/", None, 200, Some(json!({"versions": []}))),
+            entry("DELETE", "/v1/p/task-center/failure-jobs/batch", None, 204, None),
+        ]);
+        let c = case(&report, "traffic/deleteAllFailureJobs#2");
+        assert_eq!(c.outcome, CaseOutcome::Passed, "{c:?}");
+        let names: Vec<&str> = c.checks.iter().map(|k| k.name.as_str()).collect();
+        assert_eq!(names, ["status_code", "content_type", "response_schema", "error_body"]);
+    }
+
+    #[test]
+    fn an_undocumented_status_fails_status_code() {
+        let report = run(vec![entry("GET", "/v1/p/server-groups/g", None, 418, Some(json!({"x": 1})))]);
+        let c = case(&report, "traffic/showProtectionGroup#1");
+        assert_eq!(c.outcome, CaseOutcome::Failed);
+        assert_eq!(c.first_failed_check().map(|k| k.name), Some(CheckName::StatusCode));
+    }
+
+    #[test]
+    fn an_unmatched_exchange_is_skipped_with_the_reason() {
+        let report = run(vec![entry("GET", "/v1/p/resource/rpo-statistics", None, 200, Some(json!({})))]);
+        let c = case(&report, "traffic/unmatched#1");
+        assert_eq!(c.outcome, CaseOutcome::Skipped);
+        assert_eq!(c.kind, KIND_UNMATCHED);
+        assert!(c.reason.as_deref().unwrap().contains("matches no documented operation"), "{c:?}");
+        assert_eq!(report.summary.failed, 0);
+    }
+
+    #[test]
+    fn a_job_followed_to_its_end_passes_and_one_going_back_fails() {
+        let good = run(vec![
+            create(200),
+            entry("GET", &format!("/v1/p/jobs/{JOB}"), None, 200, Some(job("RUNNING"))),
+            entry("GET", &format!("/v1/p/jobs/{JOB}"), None, 200, Some(job("SUCCESS"))),
+        ]);
+        let c = case(&good, "traffic/createProtectionGroup#1/job");
+        assert_eq!(c.outcome, CaseOutcome::Passed, "{c:?}");
+        assert_eq!(c.checks[0].step, "entries 1-3");
+        let bad = run(vec![
+            create(200),
+            entry("GET", &format!("/v1/p/jobs/{JOB}"), None, 200, Some(job("RUNNING"))),
+            entry("GET", &format!("/v1/p/jobs/{JOB}"), None, 200, Some(job("INIT"))),
+            entry("GET", &format!("/v1/p/jobs/{JOB}"), None, 200, Some(job("SUCCESS"))),
+        ]);
+        let c = case(&bad, "traffic/createProtectionGroup#1/job");
+        assert_eq!(c.outcome, CaseOutcome::Failed, "{c:?}");
+        assert!(c.checks[0].message.contains("illegal job transition RUNNING -> INIT"), "{}", c.checks[0].message);
+    }
+
+    #[test]
+    fn a_recording_cut_before_the_job_ended_does_not_fail_it() {
+        let report =
+            run(vec![create(200), entry("GET", &format!("/v1/p/jobs/{JOB}"), None, 200, Some(job("RUNNING")))]);
+        let c = case(&report, "traffic/createProtectionGroup#1/job");
+        assert_eq!(c.outcome, CaseOutcome::Passed, "{c:?}");
+        assert!(c.checks[0].message.contains("ends before the job ended"), "{c:?}");
+        let none = run(vec![create(200)]);
+        let c = case(&none, "traffic/createProtectionGroup#1/job");
+        assert_eq!(c.outcome, CaseOutcome::Skipped, "{c:?}");
+    }
+
+    #[test]
+    fn the_unfinished_title_is_the_one_job_protocol_writes() {
+        // If job_protocol rewords it, cut recordings would start to fail: keep the two in step.
+        let submit =
+            Exchange::fake("createProtectionGroup", "POST", "/v1/p/server-groups", 200, json!({"job_id": JOB}));
+        let poll = Exchange::fake("showJobStatus", "GET", "/v1/p/jobs/x", 200, job("RUNNING"));
+        let polls = [poll];
+        let ev = checks::JobEvidence {
+            submit: &submit,
+            job_types: vec![],
+            entity: None,
+            polls: &polls,
+            finished: true,
+            follow_up: None,
+        };
+        let r = checks::job_protocol(&ctx(), &ev);
+        assert!(r.failures.iter().any(|f| f.title == UNFINISHED), "{}", r.details());
+    }
+
+    #[test]
+    fn an_async_answer_without_job_id_fails_job_protocol() {
+        let mut e = create(200);
+        e["response"]["content"]["text"] = json!("{}");
+        let report = run(vec![e]);
+        let c = case(&report, "traffic/createProtectionGroup#1/job");
+        assert_eq!(c.outcome, CaseOutcome::Failed, "{c:?}");
+        assert!(c.checks[0].message.contains("no job_id"), "{}", c.checks[0].message);
+    }
+
+    #[test]
+    fn the_show_after_the_job_must_be_in_the_actions_end_state() {
+        let group = |status: &str| json!({"server_group": {"id": "g1", "name": "n", "status": status}});
+        let run_with = |status: &str| {
+            run(vec![
+                create(200),
+                entry("GET", &format!("/v1/p/jobs/{JOB}"), None, 200, Some(job("SUCCESS"))),
+                entry("GET", "/v1/p/server-groups/g1", None, 200, Some(group(status))),
+            ])
+        };
+        let ok = run_with("available");
+        let c = case(&ok, "traffic/createProtectionGroup#1/job");
+        assert_eq!(c.outcome, CaseOutcome::Passed, "{c:?}");
+        assert_eq!(c.checks[0].step, "entries 1-3");
+        let wrong = run_with("protected");
+        let c = case(&wrong, "traffic/createProtectionGroup#1/job");
+        assert_eq!(c.outcome, CaseOutcome::Failed, "{c:?}");
+        assert!(c.checks[0].message.contains("not in an expected state"), "{}", c.checks[0].message);
+    }
+
+    #[test]
+    fn resource_statuses_across_answers_are_judged_in_order() {
+        let show = |status: &str| {
+            entry(
+                "GET",
+                "/v1/p/server-groups/g1",
+                None,
+                200,
+                Some(json!({"server_group": {"id": "g1", "status": status}})),
+            )
+        };
+        let list = |status: &str| {
+            entry(
+                "GET",
+                "/v1/p/server-groups?limit=1",
+                None,
+                200,
+                Some(json!({"server_groups": [{"id": "g1", "status": status}], "count": 1})),
+            )
+        };
+        let ok = run(vec![show("creating"), list("available"), show("starting"), show("protected")]);
+        let c = case(&ok, "traffic/server_group/g1");
+        assert_eq!(c.outcome, CaseOutcome::Passed, "{c:?}");
+        assert_eq!(c.checks[0].step, "entries 1-4");
+        let back = run(vec![show("protected"), list("creating")]);
+        let c = case(&back, "traffic/server_group/g1");
+        assert_eq!(c.outcome, CaseOutcome::Failed, "{c:?}");
+        assert_eq!(c.checks[0].name, CheckName::StateTransition);
+    }
+
+    #[test]
+    fn entries_are_judged_in_started_order_when_every_entry_has_a_time() {
+        let mut a = entry(
+            "GET",
+            "/v1/p/server-groups/g1",
+            None,
+            200,
+            Some(json!({"server_group": {"id": "g1", "status": "available"}})),
+        );
+        let mut b = entry(
+            "GET",
+            "/v1/p/server-groups/g1",
+            None,
+            200,
+            Some(json!({"server_group": {"id": "g1", "status": "creating"}})),
+        );
+        a["startedDateTime"] = json!("2024-01-01T10:00:02.000Z");
+        b["startedDateTime"] = json!("2024-01-01T10:00:01.000+00:00");
+        let report = run(vec![a, b]);
+        assert_eq!(case(&report, "traffic/server_group/g1").outcome, CaseOutcome::Passed);
+        assert_eq!(report.cases[0].id, "traffic/showProtectionGroup#2");
+    }
+
+    #[test]
+    fn a_body_not_kept_is_not_judged() {
+        let mut e = entry("GET", "/v1/p/server-groups/g", None, 200, None);
+        e["response"]["content"] = json!({"size": 300, "mimeType": "application/json"});
+        let report = run(vec![e]);
+        let c = case(&report, "traffic/showProtectionGroup#1");
+        assert_eq!(c.outcome, CaseOutcome::Passed, "{c:?}");
+        assert_eq!(c.checks.iter().filter(|k| k.outcome == Outcome::Skipped).count(), 3);
+    }
+
+    #[test]
+    fn tokens_in_the_recording_never_reach_the_report() {
+        let mut e = entry(
+            "GET",
+            "/v1/p/server-groups/g",
+            None,
+            400,
+            Some(json!({"error": {"code": "SDRS.1013", "message": "token MIItokenvalue-123 rejected"}})),
+        );
+        e["request"]["headers"] = json!([{"name": "X-Auth-Token", "value": "MIItokenvalue-123"}]);
+        let report = run(vec![e]);
+        let text = crate::report::to_json(&report);
+        assert!(!text.contains("MIItokenvalue-123"), "{text}");
+        assert_eq!(report.target.auth, "token");
+    }
+
+    #[test]
+    fn entries_text_collapses_runs() {
+        assert_eq!(entries_text(&[3]), "entry 3");
+        assert_eq!(entries_text(&[1, 2, 3, 7, 9, 10]), "entries 1-3, 7, 9-10");
+    }
+}
