@@ -1,6 +1,6 @@
 //! The serialisable result of a run: what every reporter consumes.
 
-use crate::checks::{CheckName, Failure, Outcome, Provenance};
+use crate::checks::{CheckName, CheckResult, Failure, Outcome, Provenance};
 use crate::spec::Readings;
 use serde::{Deserialize, Serialize};
 
@@ -101,6 +101,18 @@ impl Finding {
 }
 
 impl CheckReport {
+    /// The report of a check's verdict in `step`, inferred reasons spelled out from `readings`.
+    pub fn from_result(result: &CheckResult, step: &str, readings: &Readings) -> CheckReport {
+        let message = if result.failures.is_empty() { result.message.clone() } else { result.details() };
+        CheckReport {
+            name: result.check,
+            outcome: result.outcome,
+            message,
+            step: step.to_owned(),
+            findings: result.failures.iter().map(|f| Finding::new(f, readings)).collect(),
+        }
+    }
+
     /// The first line of the message: its title.
     pub fn title(&self) -> &str {
         first_line(&self.message)

@@ -13,7 +13,7 @@ use crate::cases::{
 use crate::checks::{self, CheckContext, CheckName, CheckResult, Outcome};
 use crate::client::Outgoing;
 use crate::exchange::Exchange;
-use crate::report::{CaseOutcome, CheckReport, Finding};
+use crate::report::{CaseOutcome, CheckReport};
 use crate::spec::{Action, Operation, Target};
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -94,16 +94,7 @@ impl<'r> CaseRun<'r> {
     }
 
     fn push(&mut self, step: &str, result: CheckResult) {
-        let message = if result.failures.is_empty() { result.message.clone() } else { result.details() };
-        let readings = &self.runner.specs.readings;
-        let findings = result.failures.iter().map(|f| Finding::new(f, readings)).collect();
-        self.results.push(CheckReport {
-            name: result.check,
-            outcome: result.outcome,
-            message,
-            step: step.to_owned(),
-            findings,
-        });
+        self.results.push(CheckReport::from_result(&result, step, &self.runner.specs.readings));
     }
 
     /// The case's outcome from its verdicts and errors.

@@ -155,9 +155,8 @@ fn skipped_case(id: String, operation: &str, family: &str, kind: &str, reason: S
     }
 }
 
-fn verdict(result: CheckResult, step: &str) -> CheckReport {
-    let message = if result.failures.is_empty() { result.message.clone() } else { result.details() };
-    CheckReport { name: result.check, outcome: result.outcome, message, step: step.to_owned() }
+fn verdict(ctx: &CheckContext, result: CheckResult, step: &str) -> CheckReport {
+    CheckReport::from_result(&result, step, &ctx.specs.readings)
 }
 
 /// `status_code`, `content_type`, `response_schema` and `error_body` on one exchange.
@@ -192,7 +191,7 @@ fn exchange_case(ctx: &CheckContext, r: &Recorded) -> CaseReport {
             results.extend(body_checks.map(|c| CheckResult::skipped(c, reason.clone())));
         }
     }
-    let checks = results.into_iter().map(|c| verdict(c, "")).collect();
+    let checks = results.into_iter().map(|c| verdict(ctx, c, "")).collect();
     case_of(r.case_id(), &m.name, &op.family, KIND_EXCHANGE, duration, checks)
 }
 
@@ -255,7 +254,7 @@ fn resource_cases(ctx: &CheckContext, observations: &[Observation], recorded: &[
             let result = checks::state_transition(ctx, machine, id, &statuses);
             let show = kind(machine).map(|k| k.show).unwrap_or(machine);
             let family = ctx.specs.operation(show).map(|op| op.family.clone()).unwrap_or_default();
-            let checks = vec![verdict(result, &entries_text(&positions))];
+            let checks = vec![verdict(ctx, result, &entries_text(&positions))];
             case_of(format!("{PREFIX}/{machine}/{id}"), show, &family, KIND_RESOURCE, 0, checks)
         })
         .collect()
@@ -387,13 +386,18 @@ fn judge_job(
         if polls.is_empty() {
             let reason = format!("{why}: only its submit answer was judged");
             let mut case = skipped_case(id, &m.name, &m.operation.family, KIND_JOB, reason);
-            case.checks =
-                vec![CheckReport { name: CheckName::JobProtocol, outcome: Outcome::Skipped, message: why, step }];
+            case.checks = vec![CheckReport {
+                name: CheckName::JobProtocol,
+                outcome: Outcome::Skipped,
+                message: why,
+                step,
+                findings: Vec::new(),
+            }];
             return case;
         }
         result.message = why;
     }
-    let checks = vec![verdict(result, &step)];
+    let checks = vec![verdict(ctx, result, &step)];
     case_of(id, &m.name, &m.operation.family, KIND_JOB, 0, checks)
 }
 

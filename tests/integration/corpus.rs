@@ -22,32 +22,7 @@ const UNMATCHED_RPO: &str = "hw-zh2021.unmatched.res1";
 
 /// Entries the current spec rejects: (corpus id, failing check, the rule and the suggested fix). The lead
 /// removes a line when the spec accepts the entry.
-const KNOWN_SPEC_GAPS: &[(&str, &str, &str)] = &[
-    (
-        "otc-md2020.updateReplicationPairName.res1",
-        "response_schema",
-        "/replication/attachment is null (a pair attached to no instance); Replication.attachment is \
-         `Array of objects` (table 5-48): keep the type, record the example as a disagreement (warn)",
-    ),
-    (
-        "otcext.showProtectionGroup.res1",
-        "response_schema",
-        "/server_group lacks server_type, as older editions do; response tables have no mandatory column: \
-         drop server_type from ProtectionGroup.required",
-    ),
-    (
-        "otcext.showProtectedInstance.res1",
-        "response_schema",
-        "/protected_instance/metadata/__system__frozen is the boolean false; tables 5-19/5-23/5-28 say String \
-         (\"true\" or empty): keep the type, record the hand-written example as a disagreement (warn)",
-    ),
-    (
-        "otcext.showReplicationPair.res1",
-        "response_schema",
-        "/replication/failure_detail is null; the tables say it is returned only in status error, silent \
-         otherwise: accept null (as INC-51 does for fields shown null)",
-    ),
-];
+const KNOWN_SPEC_GAPS: &[(&str, &str, &str)] = &[];
 
 /// The title `error_body` gives the code of the generic error templates: `XXX` is the pages'
 /// placeholder, not a code, so only their envelope is evidence.
