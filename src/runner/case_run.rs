@@ -86,6 +86,21 @@ impl<'r> CaseRun<'r> {
         CheckContext { specs: runner.specs, schemas: &runner.schemas, strict: runner.config.strict }
     }
 
+    /// Whether the spec marks what the list's `count` counts as our reading (`x-sdrs-inferred`).
+    fn count_inferred(&self, op: &Operation) -> bool {
+        let document = &self.runner.specs.api_of(op).document;
+        let Some(schema) =
+            op.responses.get(&200).and_then(|r| r.schema_pointer.as_deref()).and_then(|p| document.pointer(p))
+        else {
+            return false;
+        };
+        let schema = match schema.get("$ref").and_then(Value::as_str) {
+            Some(r) => crate::spec::resolve_ref(document, r).unwrap_or(schema),
+            None => schema,
+        };
+        schema.pointer("/properties/count").and_then(crate::spec::inferred_reason).is_some()
+    }
+
     /// Records a harness error (the first one wins).
     pub fn harness_error(&mut self, message: String) {
         if self.error.is_none() {
@@ -809,11 +824,14 @@ impl<'r> CaseRun<'r> {
             .responses
             .get(&200)
             .and_then(|r| r.schema_pointer.as_ref())
-            .and_then(|ptr| self.runner.specs.sdrs.document.pointer(ptr))
+            .and_then(|ptr| self.runner.specs.api_of(op).document.pointer(ptr))
             .map(|_| "/count".to_owned())
             .filter(|_| op.id != "listProtectedInstancesByTags");
-        let count_disputed: Vec<String> =
+        let mut count_disputed: Vec<String> =
             op.disagreements.iter().filter(|d| ["INC-54", "INC-18"].contains(&d.as_str())).cloned().collect();
+        if self.count_inferred(op) {
+            count_disputed.push(crate::spec::INFERRED.to_owned());
+        }
         let ctx = self.ctx();
         let filters: Vec<(String, String, bool)> = base
             .iter()
