@@ -33,7 +33,8 @@ use wiremock::{Mock, MockServer, Respond, ResponseTemplate};
 pub use faults::Fault;
 pub use serve::serve;
 pub use world::{
-    AvailabilityZones, Domain, Quotas, SecurityGroup, Server, ServerNic, Subnet, Volume, Vpc, World, DEFAULT_WORLD_YAML,
+    AvailabilityZones, Domain, Quotas, RpoRecord, SecurityGroup, Server, ServerNic, Subnet, Volume, Vpc, World,
+    DEFAULT_WORLD_YAML,
 };
 
 /// The project ID of the default world and the default configuration.
