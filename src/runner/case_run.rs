@@ -804,10 +804,11 @@ impl<'r> CaseRun<'r> {
         let items_key = kind_of_list(&op.id).unwrap_or("items");
         let total = full.json().and_then(|j| j.get(items_key)).and_then(Value::as_array).map(Vec::len).unwrap_or(0);
         if total < p.min_items {
-            return Err(Stop::Error(format!(
-                "the list holds {total} item(s), the check needs at least {}",
-                p.min_items
-            )));
+            let message = format!("the list holds {total} item(s), the check needs at least {}", p.min_items);
+            // Without setup the items are the target's own (no client creates RPO records): too
+            // few of them is a target that cannot be judged, not a broken case.
+            let set_up = self.case.steps.iter().any(|s| matches!(s, Step::Request(_)));
+            return Err(if set_up { Stop::Error(message) } else { Stop::Skip(format!("{message}; none is created")) });
         }
         let mut pages = Vec::new();
         for (limit, offset) in &p.pages {
@@ -878,6 +879,7 @@ fn kind_of_list(op: &str) -> Option<&'static str> {
         "listReplicationPairs" => Some("replications"),
         "listDrDrills" => Some("disaster_recovery_drills"),
         "listFailureJobs" => Some("failure_jobs"),
+        "listRpoStatistics" => Some("resource_rpo_statistics"),
         _ => None,
     }
 }
