@@ -18,5 +18,7 @@ mod ledger;
 mod robustness;
 #[path = "integration/secrets.rs"]
 mod secrets;
+#[path = "integration/serve.rs"]
+mod serve;
 #[path = "integration/sharing.rs"]
 mod sharing;
