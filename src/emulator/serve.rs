@@ -94,9 +94,11 @@ mod tests {
 
     #[test]
     fn the_summary_names_the_worlds_ids_aligned_and_no_secret() {
-        let mut config = EmulatorConfig::default();
-        config.token = Some("a-configured-token-value".into());
-        config.key_pair = Some(KeyPair { access_key: "AKVISIBLE".into(), secret_key: "SKHIDDEN".into() });
+        let config = EmulatorConfig {
+            token: Some("a-configured-token-value".into()),
+            key_pair: Some(KeyPair { access_key: "AKVISIBLE".into(), secret_key: "SKHIDDEN".into() }),
+            ..EmulatorConfig::default()
+        };
         let text = summary(&config);
         let w = &config.world;
         for id in [&config.project_id, &w.availability_zones.source, &w.availability_zones.target, &w.domain.id] {
