@@ -20,6 +20,8 @@ mod ledger;
 mod robustness;
 #[path = "integration/secrets.rs"]
 mod secrets;
+#[path = "integration/serve.rs"]
+mod serve;
 #[path = "integration/sharing.rs"]
 mod sharing;
 #[path = "integration/traffic.rs"]

@@ -158,7 +158,8 @@ pub struct ServeArgs {
     /// Secret key whose signatures are verified.
     #[arg(long, env = "HW_SECRET_KEY", hide_env_values = true)]
     pub sk: Option<String>,
-    /// The only token accepted (default: any non-empty token).
+    /// The only X-Auth-Token accepted; without it, any token of 16 or more characters without
+    /// whitespace is accepted (shorter ones are refused with 401).
     #[arg(long, env = "HW_AUTH_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
     /// Project id served.

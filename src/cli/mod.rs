@@ -360,6 +360,12 @@ fn check_spec(dir: &std::path::Path) -> Result<i32, CliError> {
     let ops = &specs.sdrs.operations;
     let async_ops = ops.iter().filter(|o| o.async_job.is_some()).count();
     println!("{}: {} operations ({async_ops} asynchronous)", specs.sdrs.file, ops.len());
+    println!(
+        "{}: {} operation(s) documented outside the seeds",
+        specs.extensions.file,
+        specs.extensions.operations.len()
+    );
+    println!("SDRS operations in all: {}", specs.sdrs_operations().count());
     println!("{}: {} operation(s)", specs.dws.file, specs.dws.operations.len());
     let by_status: Vec<String> = specs.errors.count_by_status().iter().map(|(s, n)| format!("{s}: {n}")).collect();
     println!("error codes: {} ({})", specs.errors.codes.len(), by_status.join(", "));

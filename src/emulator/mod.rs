@@ -30,10 +30,12 @@ use std::sync::{Arc, Mutex};
 
 use wiremock::{Mock, MockServer, Respond, ResponseTemplate};
 
+pub use auth::MIN_TOKEN_LEN;
 pub use faults::Fault;
 pub use serve::serve;
 pub use world::{
-    AvailabilityZones, Domain, Quotas, SecurityGroup, Server, ServerNic, Subnet, Volume, Vpc, World, DEFAULT_WORLD_YAML,
+    AvailabilityZones, Domain, Quotas, RpoRecord, SecurityGroup, Server, ServerNic, Subnet, Volume, Vpc, World,
+    DEFAULT_WORLD_YAML,
 };
 
 /// The project ID of the default world and the default configuration.
@@ -44,7 +46,8 @@ pub const DEFAULT_PROJECT_ID: &str = "0605767a3b8a4e4a9f1d2c3b4a5e6f70";
 pub struct EmulatorConfig {
     /// The only project ID accepted in paths.
     pub project_id: String,
-    /// `None`: any non-empty `X-Auth-Token` is accepted; `Some`: only this token.
+    /// `None`: any `X-Auth-Token` of [`MIN_TOKEN_LEN`] or more characters without whitespace is
+    /// accepted; `Some`: only this token.
     pub token: Option<String>,
     /// `Some`: AK/SK signatures are verified; `None`: a well-formed header is enough.
     pub key_pair: Option<KeyPair>,

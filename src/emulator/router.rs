@@ -53,6 +53,7 @@ pub enum Route {
     DeleteTag,
     ProjectTags,
     StartDisasterRecovery,
+    ListRpoStatistics,
 }
 
 /// (method, path pattern, route).
@@ -104,6 +105,7 @@ const ROUTES: &[Entry] = &[
     ("DELETE", "/v1/{p}/protected-instances/{id}/tags/{key}", Route::DeleteTag),
     ("GET", "/v1/{p}/protected-instances/tags", Route::ProjectTags),
     ("POST", "/v2/{p}/disaster-recovery/{id}/start", Route::StartDisasterRecovery),
+    ("GET", "/v1/{p}/resource/rpo-statistics", Route::ListRpoStatistics),
 ];
 
 /// The result of routing a request.

@@ -40,6 +40,40 @@ pub struct World {
     pub volumes: Vec<Volume>,
     /// Tenant quotas.
     pub quotas: Quotas,
+    /// The RPO-exceeded trend records of the tenant's dashboard, newest first.
+    #[serde(default)]
+    pub rpo_statistics: Vec<RpoRecord>,
+}
+
+/// One RPO-exceeded trend record, as `GET /v1/{project_id}/resource/rpo-statistics` lists it.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RpoRecord {
+    /// Record ID.
+    pub id: String,
+    /// The point in time, `yyyy-MM-dd HH:mm`.
+    pub point_time: String,
+    /// How many resources exceeded their RPO then.
+    pub resource_num: u64,
+    /// The resource type (`replication`).
+    pub resource_type: String,
+    /// Creation time, `yyyy-MM-dd HH:mm:ss.SSS`.
+    pub created_at: String,
+    /// Update time, `yyyy-MM-dd HH:mm:ss.SSS`.
+    pub updated_at: String,
+}
+
+/// A time as the RPO-statistics API writes it: `yyyy-MM-dd HH:mm`, with optional seconds and
+/// fraction, a space or `T` between date and time.
+pub fn parse_rpo_time(text: &str) -> Option<chrono::NaiveDateTime> {
+    let text = text.trim();
+    let normal = match text.as_bytes().get(10) {
+        Some(b'T') => format!("{} {}", &text[..10], &text[11..]),
+        _ => text.to_owned(),
+    };
+    ["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%d %H:%M"]
+        .iter()
+        .find_map(|format| chrono::NaiveDateTime::parse_from_str(&normal, format).ok())
 }
 
 /// The two availability zones of the domain.
@@ -218,10 +252,26 @@ impl World {
 
     /// Parses a world from YAML; `origin` names the source in errors (a file name).
     pub fn from_yaml(text: &str, origin: &str) -> Result<World, EmulatorError> {
-        serde_yaml_ng::from_str(text).map_err(|e| {
+        let world: World = serde_yaml_ng::from_str(text).map_err(|e| {
             let (line, column) = e.location().map(|l| (l.line(), l.column())).unwrap_or((0, 0));
             EmulatorError::World { origin: origin.to_string(), line, column, message: e.to_string() }
-        })
+        })?;
+        // Time filters compare point times: one that does not parse could never be filtered.
+        for (i, record) in world.rpo_statistics.iter().enumerate() {
+            if parse_rpo_time(&record.point_time).is_none() {
+                let line = text.lines().position(|l| l.contains(&record.point_time)).map_or(0, |n| n + 1);
+                return Err(EmulatorError::World {
+                    origin: origin.to_string(),
+                    line,
+                    column: 0,
+                    message: format!(
+                        "rpo_statistics[{i}].point_time {:?} is not a time of the form yyyy-MM-dd HH:mm",
+                        record.point_time
+                    ),
+                });
+            }
+        }
+        Ok(world)
     }
 
     /// Reads and parses a world file.
@@ -256,6 +306,26 @@ mod tests {
         let w = World::default_world();
         assert_eq!(w.project_id, "0605767a3b8a4e4a9f1d2c3b4a5e6f70");
         assert!(!w.servers.is_empty() && !w.volumes.is_empty());
+    }
+
+    #[test]
+    fn rpo_times_are_read_with_or_without_seconds_and_with_t_or_a_space() {
+        let minute = parse_rpo_time("2026-01-01 00:05").expect("minutes");
+        assert_eq!(parse_rpo_time("2026-01-01T00:05:00.000"), Some(minute));
+        assert!(parse_rpo_time("2026-01-01 00:05:30.5").is_some_and(|t| t > minute));
+        assert_eq!(parse_rpo_time("yesterday"), None);
+        assert_eq!(parse_rpo_time("2026-13-01 00:05"), None);
+    }
+
+    #[test]
+    fn a_malformed_rpo_point_time_is_named_with_file_and_line() {
+        let w = World::default_world();
+        let first = &w.rpo_statistics.first().expect("the default world seeds RPO records").point_time;
+        let text = DEFAULT_WORLD_YAML.replacen(first.as_str(), "soon", 1);
+        let err = World::from_yaml(&text, "w.yaml").unwrap_err().to_string();
+        let line = text.lines().position(|l| l.contains("soon")).unwrap() + 1;
+        assert!(err.starts_with(&format!("w.yaml:{line}:")), "{err}");
+        assert!(err.contains("rpo_statistics[0].point_time \"soon\""), "{err}");
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! The typed model of `specs/`: the OpenAPI documents, the error-code table and the state
+//! The typed model of `specs/`: the OpenAPI documents (the seed reference, its extension of
+//! operations documented elsewhere, and the DWS page), the error-code table and the state
 //! machines, loaded with `file:line` locations and cross-checked.
 //!
 //! Everything else in the crate reads the contract through [`Specs`]; nothing here performs
@@ -28,6 +29,8 @@ use std::sync::OnceLock;
 
 /// File names inside a specs directory.
 pub const SDRS_FILE: &str = "sdrs-v1.openapi.yaml";
+/// SDRS v1 operations documented outside the seeds (other editions, the official SDK).
+pub const EXTENSIONS_FILE: &str = "sdrs-v1-extensions.openapi.yaml";
 /// The seed-002 (DWS) document.
 pub const DWS_FILE: &str = "dws-disaster-recovery.openapi.yaml";
 /// The A.1 error-code table.
@@ -40,8 +43,10 @@ pub const READINGS_FILE: &str = "readings.yaml";
 /// All specs of the project, loaded and cross-checked.
 #[derive(Debug)]
 pub struct Specs {
-    /// The SDRS v1 OpenAPI document.
+    /// The SDRS v1 OpenAPI document of the seed reference.
     pub sdrs: ApiSpec,
+    /// The SDRS v1 operations that the seeds lack (`info.x-sdrs-origin` says where they come from).
+    pub extensions: ApiSpec,
     /// The separate DWS disaster-recovery document (seed 002).
     pub dws: ApiSpec,
     /// Appendix A.1.
@@ -58,6 +63,8 @@ pub struct SpecSources {
     pub dir: PathBuf,
     /// Text of `sdrs-v1.openapi.yaml`.
     pub sdrs: String,
+    /// Text of `sdrs-v1-extensions.openapi.yaml`.
+    pub extensions: String,
     /// Text of `dws-disaster-recovery.openapi.yaml`.
     pub dws: String,
     /// Text of `errors.yaml`.
@@ -74,6 +81,7 @@ impl SpecSources {
         SpecSources {
             dir: PathBuf::from("specs"),
             sdrs: include_str!("../../specs/sdrs-v1.openapi.yaml").to_owned(),
+            extensions: include_str!("../../specs/sdrs-v1-extensions.openapi.yaml").to_owned(),
             dws: include_str!("../../specs/dws-disaster-recovery.openapi.yaml").to_owned(),
             errors: include_str!("../../specs/errors.yaml").to_owned(),
             states: include_str!("../../specs/states.yaml").to_owned(),
@@ -81,7 +89,7 @@ impl SpecSources {
         }
     }
 
-    /// Reads the four files from `dir`.
+    /// Reads the five files from `dir`.
     pub fn read_dir(dir: &Path) -> Result<SpecSources, SpecError> {
         let read = |name: &str| {
             let path = dir.join(name);
@@ -90,6 +98,7 @@ impl SpecSources {
         Ok(SpecSources {
             dir: dir.to_path_buf(),
             sdrs: read(SDRS_FILE)?,
+            extensions: read(EXTENSIONS_FILE)?,
             dws: read(DWS_FILE)?,
             errors: read(ERRORS_FILE)?,
             states: read(STATES_FILE)?,
@@ -104,15 +113,17 @@ impl Specs {
         let file = |name: &str| src.dir.join(name).display().to_string();
         let mut problems = Vec::new();
         let sdrs = ApiSpec::parse(&src.sdrs, &file(SDRS_FILE), &mut problems);
+        let extensions = ApiSpec::parse(&src.extensions, &file(EXTENSIONS_FILE), &mut problems);
         let dws = ApiSpec::parse(&src.dws, &file(DWS_FILE), &mut problems);
         let errors = ErrorTable::parse(&src.errors, &file(ERRORS_FILE), &mut problems);
         let states = StateModel::parse(&src.states, &file(STATES_FILE), &mut problems);
         let readings = Readings::parse(&src.readings, &file(READINGS_FILE), &mut problems);
-        let (Some(sdrs), Some(dws), Some(errors), Some(states), Some(readings)) = (sdrs, dws, errors, states, readings)
+        let (Some(sdrs), Some(extensions), Some(dws), Some(errors), Some(states), Some(readings)) =
+            (sdrs, extensions, dws, errors, states, readings)
         else {
             return Err(SpecError::Invalid(problems));
         };
-        let specs = Specs { sdrs, dws, errors, states, readings };
+        let specs = Specs { sdrs, extensions, dws, errors, states, readings };
         validate::cross_check(&specs, &mut problems);
         if problems.is_empty() {
             Ok(specs)
@@ -135,15 +146,36 @@ impl Specs {
         })
     }
 
+    /// The OpenAPI documents: the seed reference, its extension, the DWS page.
+    pub fn apis(&self) -> [&ApiSpec; 3] {
+        [&self.sdrs, &self.extensions, &self.dws]
+    }
+
     /// Every operation of every document.
     pub fn operations(&self) -> impl Iterator<Item = &Operation> {
-        self.sdrs.operations.iter().chain(self.dws.operations.iter())
+        self.apis().into_iter().flat_map(|api| api.operations.iter())
+    }
+
+    /// Every SDRS operation: the seed reference's and the extension's.
+    pub fn sdrs_operations(&self) -> impl Iterator<Item = &Operation> {
+        self.sdrs.operations.iter().chain(self.extensions.operations.iter())
+    }
+
+    /// The document that defines `op` (the seed document for an operation of no document).
+    pub fn api_of(&self, op: &Operation) -> &ApiSpec {
+        self.apis().into_iter().find(|api| api.file == op.location.file).unwrap_or(&self.sdrs)
     }
 
     /// The operation with this id, in either document.
     pub fn operation(&self, id: &str) -> Option<&Operation> {
         self.operations().find(|op| op.id == id)
     }
+}
+
+/// The reading of ours (a GAP id of readings.yaml) that a node of a spec marks as a whole with
+/// `x-sdrs-inferred: GAP-xx`; `None` when the node is not marked so (or marks single keywords).
+pub fn inferred_gap(node: &serde_json::Value) -> Option<String> {
+    node.get("x-sdrs-inferred")?.as_str().map(str::to_owned)
 }
 
 #[cfg(test)]
@@ -154,6 +186,7 @@ mod tests {
     fn embedded_specs_load_and_cross_check() {
         let specs = Specs::from_sources(&SpecSources::embedded()).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(specs.sdrs.operations.len(), 48);
+        assert_eq!(specs.sdrs_operations().count(), 49);
         assert_eq!(specs.errors.codes.len(), 256);
     }
 }

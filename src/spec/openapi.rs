@@ -15,6 +15,8 @@ pub struct ApiSpec {
     pub file: String,
     /// `info.title`.
     pub title: String,
+    /// `info.x-sdrs-origin`: where a document from outside the seeds comes from.
+    pub origin: Option<String>,
     /// The whole document as JSON, used to resolve `$ref`s and compile schemas.
     pub document: Value,
     /// Every operation, variants expanded, in document order.
@@ -47,6 +49,8 @@ pub struct Parameter {
     pub disagreements: Vec<String>,
     /// How an unknown value is refused (`x-sdrs-not-found`).
     pub not_found: Option<NotFound>,
+    /// Why its rules are our reading, when they are (`x-sdrs-inferred`).
+    pub inferred: Option<String>,
 }
 
 /// The documented answer to an unknown id in a path parameter.
@@ -129,6 +133,10 @@ pub struct Operation {
     pub disagreements: Vec<String>,
     /// Which reading the checks enforce, where the documents disagree.
     pub note: Option<String>,
+    /// Where an operation from outside the seeds is documented (`x-sdrs-source`).
+    pub source: Option<String>,
+    /// Why some of its rules are our reading, when they are (`x-sdrs-inferred`).
+    pub inferred: Option<String>,
     /// Where the operation is written.
     pub location: Location,
 }
@@ -177,6 +185,7 @@ impl ApiSpec {
         };
         let finder = LineFinder::new(text, file);
         let title = document.pointer("/info/title").and_then(Value::as_str).unwrap_or("").to_owned();
+        let origin = document.pointer("/info/x-sdrs-origin").and_then(Value::as_str).map(str::to_owned);
         let Some(paths) = document.get("paths").and_then(Value::as_object) else {
             problems.push(SpecProblem { location: finder.locate(&[]), message: "no `paths` object".into() });
             return None;
@@ -193,7 +202,7 @@ impl ApiSpec {
                 ctx.expand(op, &mut operations);
             }
         }
-        Some(ApiSpec { file: file.to_owned(), title, document, operations })
+        Some(ApiSpec { file: file.to_owned(), title, origin, document, operations })
     }
 }
 
@@ -246,6 +255,8 @@ impl OpContext<'_> {
             errors: strings(op.get("x-sdrs-errors")),
             disagreements: strings(op.get("x-sdrs-disagreements")),
             note: op.get("x-sdrs-note").and_then(Value::as_str).map(str::to_owned),
+            source: op.get("x-sdrs-source").and_then(Value::as_str).map(str::to_owned),
+            inferred: super::inferred_gap(op),
             location: self.location.clone(),
         };
         let Some(variants) = op.get("x-sdrs-variants").and_then(Value::as_array) else {
@@ -342,6 +353,7 @@ impl OpContext<'_> {
                     .and_then(Value::as_str)
                     .map(str::to_owned),
                 disagreements,
+                inferred: super::inferred_gap(p).or_else(|| super::inferred_gap(extra)),
                 not_found: p.get("x-sdrs-not-found").map(|nf| NotFound {
                     status: nf.get("status").and_then(Value::as_u64).unwrap_or(400) as u16,
                     code: str_of(nf, "code"),

@@ -126,10 +126,7 @@ impl SchemaSet {
     /// Caches for every document of `specs`.
     pub fn new(specs: &super::Specs) -> SchemaSet {
         SchemaSet {
-            caches: [&specs.sdrs, &specs.dws]
-                .iter()
-                .map(|api| (api.file.clone(), SchemaCache::new(&api.document)))
-                .collect(),
+            caches: specs.apis().into_iter().map(|api| (api.file.clone(), SchemaCache::new(&api.document))).collect(),
         }
     }
 

@@ -1,14 +1,19 @@
 //! Cross-checks between the spec files: every name one file uses exists in the other.
 
-use super::openapi::{escape, ApiSpec};
+use super::openapi::{escape, ApiSpec, Operation};
 use super::{Location, SpecProblem, Specs};
 use serde_json::Value;
 use std::collections::BTreeSet;
 
 pub(super) fn cross_check(specs: &Specs, problems: &mut Vec<SpecProblem>) {
-    for api in [&specs.sdrs, &specs.dws] {
+    // The extension's operations are SDRS operations too: ids must be unique across both.
+    duplicate_operation_ids(specs.sdrs_operations(), problems);
+    provenance(&specs.extensions, problems);
+    for api in specs.apis() {
         dangling_refs(api, problems);
-        duplicate_operation_ids(api, problems);
+        if !std::ptr::eq(api, &specs.sdrs) && !std::ptr::eq(api, &specs.extensions) {
+            duplicate_operation_ids(api.operations.iter(), problems);
+        }
         for op in &api.operations {
             let codes = op.errors.iter().chain(op.parameters.iter().filter_map(|p| p.error_code.as_ref()));
             for code in codes {
@@ -17,7 +22,7 @@ pub(super) fn cross_check(specs: &Specs, problems: &mut Vec<SpecProblem>) {
         }
     }
     check_states(specs, problems);
-    for api in [&specs.sdrs, &specs.dws] {
+    for api in specs.apis() {
         inferred_rules(specs, api, problems);
     }
 }
@@ -120,9 +125,28 @@ fn unescape(s: &str) -> String {
     s.replace("~1", "/").replace("~0", "~")
 }
 
-fn duplicate_operation_ids(api: &ApiSpec, problems: &mut Vec<SpecProblem>) {
-    let mut seen = BTreeSet::new();
+/// A document from outside the seeds says where it comes from, and each operation where it is
+/// documented: nothing in it can be traced to the seeds.
+fn provenance(api: &ApiSpec, problems: &mut Vec<SpecProblem>) {
+    if api.origin.as_deref().is_none_or(|o| o.trim().is_empty()) {
+        problems.push(SpecProblem {
+            location: Location { file: api.file.clone(), line: 0 },
+            message: "info has no x-sdrs-origin saying where the document comes from".into(),
+        });
+    }
     for op in &api.operations {
+        if op.source.as_deref().is_none_or(|s| s.trim().is_empty()) {
+            problems.push(SpecProblem {
+                location: op.location.clone(),
+                message: format!("operation {} has no x-sdrs-source saying where it is documented", op.id),
+            });
+        }
+    }
+}
+
+fn duplicate_operation_ids<'a>(ops: impl Iterator<Item = &'a Operation>, problems: &mut Vec<SpecProblem>) {
+    let mut seen = BTreeSet::new();
+    for op in ops {
         if !op.id.is_empty() && !seen.insert(op.id.as_str()) {
             problems.push(SpecProblem {
                 location: op.location.clone(),

@@ -110,3 +110,64 @@ async fn serve_reports_an_address_it_cannot_bind() {
         .to_string();
     assert!(err.contains(&format!("127.0.0.1:{port}")), "{err}");
 }
+
+#[tokio::test]
+async fn rpo_statistics_list_the_worlds_records_newest_first_with_their_total() {
+    let env = Env::new().await;
+    let all = env.get("/resource/rpo-statistics").await;
+    assert_eq!(all.status, 200, "{}", all.raw);
+    let world = World::default_world();
+    let items = all.body["resource_rpo_statistics"].as_array().expect("an array of records");
+    let ids: Vec<&str> = items.iter().map(|r| r["id"].as_str().unwrap()).collect();
+    let seeded: Vec<&str> = world.rpo_statistics.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(ids, seeded);
+    assert_eq!(all.body["count"], seeded.len());
+    let first = &items[0];
+    assert_eq!(first["resource_type"], "replication");
+    assert!(first["resource_num"].is_u64() && first["point_time"].as_str().unwrap().len() == 16, "{first}");
+
+    let page = env.get("/resource/rpo-statistics?limit=2&offset=1").await.body;
+    let page_ids: Vec<&str> =
+        page["resource_rpo_statistics"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()).collect();
+    assert_eq!(page_ids, seeded[1..3]);
+    assert_eq!(page["count"], seeded.len(), "count is the number of all matches, not the page size");
+}
+
+#[tokio::test]
+async fn rpo_statistics_are_filtered_by_period_and_type() {
+    let env = Env::new().await;
+    let world = World::default_world();
+    let times: Vec<&str> = world.rpo_statistics.iter().map(|r| r.point_time.as_str()).collect();
+    // Both bounds are inclusive; seconds and a fraction are accepted in the bounds.
+    let (start, end) = (format!("{}:00.000", times[2]), format!("{}:00.000", times[1]));
+    let path = format!(
+        "/resource/rpo-statistics?start_time={}&end_time={}",
+        start.replace(' ', "%20"),
+        end.replace(' ', "%20")
+    );
+    let within = env.get(&path).await.body;
+    let got: Vec<&str> = within["resource_rpo_statistics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["point_time"].as_str().unwrap())
+        .collect();
+    assert_eq!(got, times[1..3]);
+    assert_eq!(within["count"], 2);
+    let after = env.get("/resource/rpo-statistics?start_time=2030-01-01%2000:00:00.000").await.body;
+    assert_eq!(after["count"], 0);
+    assert_eq!(after["resource_rpo_statistics"], json!([]));
+    let typed = env.get("/resource/rpo-statistics?resource_type=replication").await.body;
+    assert_eq!(typed["count"], times.len());
+}
+
+#[tokio::test]
+async fn rpo_statistics_refuse_bad_paging_times_and_types() {
+    let env = Env::new().await;
+    env.get("/resource/rpo-statistics?limit=1001").await.refused("SDRS.0221");
+    env.get("/resource/rpo-statistics?limit=abc").await.refused("SDRS.0221");
+    env.get("/resource/rpo-statistics?offset=-1").await.refused("SDRS.0222");
+    env.get("/resource/rpo-statistics?start_time=yesterday").await.refused("SDRS.0201");
+    env.get("/resource/rpo-statistics?end_time=2026-02-30%2000:00:00.000").await.refused("SDRS.0201");
+    env.get("/resource/rpo-statistics?resource_type=server_groups").await.refused("SDRS.0201");
+}

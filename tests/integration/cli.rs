@@ -136,10 +136,15 @@ fn run_with_an_endpoint_and_no_credentials_exits_2_saying_what_to_give() {
 }
 
 #[test]
-fn check_spec_on_the_real_specs_exits_0_and_counts_48_operations() {
+fn check_spec_on_the_real_specs_exits_0_and_counts_48_seed_operations_and_49_in_all() {
     let out = run_cli(&["check-spec"], &[], QUICK);
     out.expect_code(0);
     assert!(out.stdout.contains("48 operations"), "{out}");
+    assert!(
+        out.stdout.contains("sdrs-v1-extensions.openapi.yaml: 1 operation(s) documented outside the seeds"),
+        "{out}"
+    );
+    assert!(out.stdout.contains("SDRS operations in all: 49"), "{out}");
     assert!(out.stdout.contains("specs are valid"), "{out}");
 }
 

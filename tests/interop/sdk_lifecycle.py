@@ -250,6 +250,8 @@ def check_response(name, response):
 # Calls
 
 CALLS = []
+# The SDK operations (SdrsClient methods) called successfully, by method name.
+OPERATIONS_CALLED = set()
 UNMODELLED = {}
 CURRENT = ["(none yet)"]  # the call being made or checked
 
@@ -269,6 +271,7 @@ def call(name, method, request, summary=None):
     for key in unmodelled:
         UNMODELLED.setdefault(key, name)
     CALLS.append(name)
+    OPERATIONS_CALLED.add(method.__name__)
     text = summary(response) if summary else ""
     print("ok   %-44s %s" % (name, text))
     sys.stdout.flush()
@@ -292,6 +295,7 @@ def expect_client_error(name, method, request, status=None):
         expect(bool(error.error_code), "the SDK found no error_code in the error body (status %s, message %r)"
                % (error.status_code, error.error_msg))
         CALLS.append(name)
+        OPERATIONS_CALLED.add(method.__name__)
         print("ok   %-44s HTTP %s %s: %s" % (name, error.status_code, error.error_code, error.error_msg))
         return error
     raise InteropFailure("expected ClientRequestException%s, the call succeeded"
@@ -363,6 +367,16 @@ def listings(client):
     r = call("list_protected_instances_project_tags", client.list_protected_instances_project_tags,
              ListProtectedInstancesProjectTagsRequest(), lambda r: "%d keys" % len(r.tags or []))
     expect(isinstance(r.tags, list), "tags is not a list")
+    r = call("list_rpo_statistics", client.list_rpo_statistics,
+             ListRpoStatisticsRequest(limit=2, offset=0, resource_type="replication"),
+             lambda r: "count %s, %d on the page" % (r.count, len(r.resource_rpo_statistics or [])))
+    expect(isinstance(r.resource_rpo_statistics, list), "resource_rpo_statistics is not a list")
+    expect(len(r.resource_rpo_statistics) <= 2, "limit=2 gave %d records" % len(r.resource_rpo_statistics))
+    expect(all(x.resource_type == "replication" for x in r.resource_rpo_statistics), "a record of another type")
+    r = call("list_rpo_statistics(period)", client.list_rpo_statistics,
+             ListRpoStatisticsRequest(start_time="2000-01-01 00:00:00.000", end_time="2000-01-02 00:00:00.000"),
+             lambda r: "count %s" % r.count)
+    expect(r.count == 0 and r.resource_rpo_statistics == [], "records outside the period: %r" % r.count)
     return groups.count
 
 
@@ -483,7 +497,28 @@ def lifecycle(client, groups_before):
     wait_job(client, "start", r.job_id, "startProtectionGroupNoCG", "server_group_id")
     show_group(client, gid, "protected")
     show_instance(client, piid, "protected")
-    show_pair(client, rid, "protected")
+    pair = show_pair(client, rid, "protected")
+
+    # Stop and start protection again; expand the pair while protected.
+    r = call("stop_protection_group", client.stop_protection_group, StopProtectionGroupRequest(
+        server_group_id=gid, body=StopProtectionGroupRequestBody(stop_server_group={})),
+        lambda r: "job %s" % r.job_id)
+    wait_job(client, "stop", r.job_id, "stopProtectionGroupNoCG", "server_group_id")
+    show_group(client, gid, "available")
+    r = call("start_protection_group(again)", client.start_protection_group, StartProtectionGroupRequest(
+        server_group_id=gid, body=StartProtectionGroupRequestBody(start_server_group={})),
+        lambda r: "job %s" % r.job_id)
+    wait_job(client, "start again", r.job_id, "startProtectionGroupNoCG", "server_group_id")
+    show_group(client, gid, "protected")
+    size = pair.record_metadata.volume_size if pair.record_metadata else None
+    expect(isinstance(size, int), "record_metadata.volume_size %r is not an integer" % size)
+    r = call("expand_replication", client.expand_replication, ExpandReplicationRequest(
+        replication_id=rid, body=ExtendReplicationRequestBody(extend_replication=ExtendReplicationRequestParams(
+            new_size=size + 10))), lambda r: "job %s" % r.job_id)
+    wait_job(client, "expand", r.job_id, "expandReplicationPairNew", "replication_pair_id")
+    pair = show_pair(client, rid, "protected")
+    expect(pair.record_metadata.volume_size == size + 10, "volume_size %r after expanding to %d"
+           % (pair.record_metadata.volume_size, size + 10))
 
     # A DR drill while protected: create, show, rename, list, delete.
     r = call("create_disaster_recovery_drill", client.create_disaster_recovery_drill,
@@ -562,6 +597,10 @@ def lifecycle(client, groups_before):
     r = call("list_failure_jobs", client.list_failure_jobs, ListFailureJobsRequest(server_group_id=gid),
              lambda r: "count %s" % r.count)
     expect(r.count == 0 and r.failure_jobs == [], "failed tasks for a group whose jobs all succeeded")
+    call("delete_server_group_failure_jobs", client.delete_server_group_failure_jobs,
+         DeleteServerGroupFailureJobsRequest(server_group_id=gid))
+    call("delete_all_server_group_failure_jobs", client.delete_all_server_group_failure_jobs,
+         DeleteAllServerGroupFailureJobsRequest())
 
     # Cleanup: detach, delete instance, delete pair, delete group.
     r = call("detach_protected_instance_replication", client.detach_protected_instance_replication,
@@ -619,6 +658,11 @@ def main():
     if UNMODELLED:
         print("note: keys the SDK does not model (ignored by it): "
               + ", ".join("%s (%s)" % (k, v) for k, v in sorted(UNMODELLED.items())))
+    operations = sorted(name[:-len("_invoker")] for name in dir(SdrsClient) if name.endswith("_invoker"))
+    missing = [op for op in operations if op not in OPERATIONS_CALLED]
+    # tests/sdk_interop.rs reads these two lines.
+    print("SDK operations called: %d of %d" % (len(operations) - len(missing), len(operations)))
+    print("SDK operations not called: %s" % (", ".join(missing) or "none"))
     print("PASS: %d SDK calls deserialized and matched the SDK's model types" % len(CALLS))
     return 0
 

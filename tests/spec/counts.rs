@@ -185,6 +185,31 @@ fn the_dws_document_holds_its_single_operation() {
 }
 
 #[test]
+fn the_extension_document_holds_the_49th_sdrs_operation_of_the_official_sdk() {
+    let ops: Vec<(&str, &str, &str)> =
+        specs().extensions.operations.iter().map(|o| (o.method.as_str(), o.path.as_str(), o.id.as_str())).collect();
+    assert_eq!(ops, [("GET", "/v1/{project_id}/resource/rpo-statistics", "listRpoStatistics")]);
+    assert_eq!(specs().sdrs_operations().count(), 49);
+    let op = &specs().extensions.operations[0];
+    let query: Vec<&str> = op.query_params().map(|p| p.name.as_str()).collect();
+    assert_eq!(query, ["limit", "offset", "start_time", "end_time", "resource_type"]);
+    assert_eq!(op.success_status, 200);
+    let abnormal: Vec<u16> = op.responses.keys().copied().filter(|s| *s >= 400).collect();
+    assert_eq!(abnormal, [400, 401, 403, 404, 405, 406, 407, 408, 409, 500, 501, 502, 503, 504]);
+    // The page names no error code: every code the parameters get is marked as our inference.
+    for p in op.query_params() {
+        assert!(
+            p.error_code.is_some() && p.inferred.is_some(),
+            "{}: code {:?}, inferred {:?}",
+            p.name,
+            p.error_code,
+            p.inferred
+        );
+    }
+    assert!(op.inferred.is_some(), "x-sdrs-errors of listRpoStatistics must say it is inferred");
+}
+
+#[test]
 fn the_error_table_holds_256_codes_222_of_400_1_of_404_and_33_of_500() {
     let errors = &specs().errors;
     assert_eq!(errors.codes.len(), 256);

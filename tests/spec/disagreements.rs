@@ -5,8 +5,13 @@ use std::collections::BTreeSet;
 
 use crate::common::{read_spec, specs_dir};
 
-const SPEC_FILES: [&str; 4] =
-    ["sdrs-v1.openapi.yaml", "dws-disaster-recovery.openapi.yaml", "states.yaml", "errors.yaml"];
+const SPEC_FILES: [&str; 5] = [
+    "sdrs-v1.openapi.yaml",
+    "sdrs-v1-extensions.openapi.yaml",
+    "dws-disaster-recovery.openapi.yaml",
+    "states.yaml",
+    "errors.yaml",
+];
 
 fn readme() -> String {
     std::fs::read_to_string(specs_dir().join("README.md")).expect("specs/README.md exists")

@@ -217,3 +217,64 @@ fn every_problem_is_reported_not_only_the_first() {
         problem_about(&found, needle);
     }
 }
+
+const EXTENSIONS: &str = "specs/sdrs-v1-extensions.openapi.yaml";
+
+/// The line of the `get:` of the RPO-statistics operation.
+fn rpo_get_line(text: &str) -> usize {
+    line_after(text, "  /v1/{project_id}/resource/rpo-statistics:", "    get:")
+}
+
+#[test]
+fn the_extension_document_is_loaded_beside_the_seed_document() {
+    let specs = Specs::from_sources(&SpecSources::embedded()).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(specs.extensions.file, EXTENSIONS);
+    let op = specs.operation("listRpoStatistics").expect("listRpoStatistics is an operation of the specs");
+    assert_eq!(op.location.file, EXTENSIONS);
+    assert_eq!(specs.api_of(op).file, EXTENSIONS);
+    assert!(op.source.as_deref().is_some_and(|s| s.contains("list_rpo_statistics")), "{:?}", op.source);
+    assert!(specs.extensions.origin.as_deref().is_some_and(|o| o.contains("Outside the seeds")));
+    assert!(specs.sdrs.operations.iter().all(|o| o.id != "listRpoStatistics"), "the seed document stays the seeds'");
+}
+
+#[test]
+fn an_extension_error_code_missing_from_errors_yaml_is_refused_at_its_operation() {
+    let sources = edited(|s| {
+        replace_once(
+            &mut s.extensions,
+            "      - SDRS.0222\n      x-sdrs-inferred",
+            "      - SDRS.9222\n      x-sdrs-inferred",
+        )
+    });
+    let found = problems(&sources);
+    let p = problem_about(&found, "SDRS.9222");
+    assert_eq!(p.location.file, EXTENSIONS);
+    assert_eq!(p.location.line, rpo_get_line(&sources.extensions), "{p}");
+    assert!(p.message.contains("operation listRpoStatistics"), "{p}");
+}
+
+#[test]
+fn an_extension_operation_without_its_source_is_refused() {
+    let sources = edited(|s| replace_once(&mut s.extensions, "      x-sdrs-source:", "      x-sdrs-where:"));
+    let found = problems(&sources);
+    let p = problem_about(&found, "x-sdrs-source");
+    assert_eq!(p.location.file, EXTENSIONS);
+    assert_eq!(p.location.line, rpo_get_line(&sources.extensions), "{p}");
+}
+
+#[test]
+fn an_extension_document_without_its_origin_is_refused() {
+    let sources = edited(|s| replace_once(&mut s.extensions, "  x-sdrs-origin:", "  x-sdrs-from:"));
+    let found = problems(&sources);
+    let p = problem_about(&found, "x-sdrs-origin");
+    assert_eq!(p.location.file, EXTENSIONS);
+}
+
+#[test]
+fn an_extension_operation_id_that_repeats_a_seed_one_is_refused() {
+    let sources =
+        edited(|s| replace_once(&mut s.extensions, "operationId: listRpoStatistics\n", "operationId: showQuotas\n"));
+    let found = problems(&sources);
+    let p = problem_about(&found, "duplicate operationId showQuotas");
+    assert_eq!(p.location.file, EXTENSIONS);
+}

@@ -257,6 +257,8 @@ fn pagination_recipe(op: &Operation) -> Option<(Recipe, super::model::PaginateSt
             query.insert("server_group_id".to_owned(), json!(g.id()));
             1
         }
+        // Records no client can create: the target's own must be enough (the emulator seeds four).
+        "listRpoStatistics" => 3,
         _ => return None,
     };
     let pages =

@@ -31,8 +31,7 @@ pub fn cases(specs: &Specs, op: &Operation, rec: &Recipe) -> Vec<Case> {
     if rec.skip.is_some() {
         return Vec::new();
     }
-    let document =
-        if specs.sdrs.operations.iter().any(|o| o.id == op.id) { &specs.sdrs.document } else { &specs.dws.document };
+    let document = &specs.api_of(op).document;
     let mut mutations = Vec::new();
     if let (Some(pointer), Some(body)) = (&op.request_pointer, &rec.test.body) {
         if let Some(schema) = document.pointer(pointer) {
@@ -397,9 +396,14 @@ fn query_mutations(document: &Value, p: &crate::spec::Parameter, out: &mut Vec<M
     let chain = resolved(document, &p.schema);
     let codes = p.error_code.clone().map(|c| vec![c]).unwrap_or_else(|| vec![GENERIC.to_owned()]);
     let name = &p.name;
+    // A refusal the spec only infers (`x-sdrs-inferred: GAP-xx` on the parameter) is disputed.
+    let inferred: Vec<String> = p.inferred.iter().cloned().collect();
     let mut push = |slug: &str, describe: String, value: Value| {
         // -1, 1001 and "abc" are refused under every reading of INC-14/15/16.
-        let disagreements = if slug == "not-in-enum" { vec![UNKNOWN_FILTER_VALUE.to_owned()] } else { Vec::new() };
+        let mut disagreements = inferred.clone();
+        if slug == "not-in-enum" {
+            disagreements.push(UNKNOWN_FILTER_VALUE.to_owned());
+        }
         out.push(Mutation {
             slug: format!("query.{name}/{slug}"),
             describe,
@@ -420,6 +424,9 @@ fn query_mutations(document: &Value, p: &crate::spec::Parameter, out: &mut Vec<M
     }
     if keyword(&chain, "enum").is_some() {
         push("not-in-enum", format!("{name} outside its enumeration"), json!("bogus-value"));
+    }
+    if let Some(bad) = keyword(&chain, "pattern").and_then(Value::as_str).and_then(|p| violating_sample(p, 64)) {
+        push("bad-format", format!("{name} = {bad:?}, outside its format"), json!(bad));
     }
     let max_items = p.schema.get("x-sdrs-max-items").and_then(Value::as_u64);
     if let Some(max) = max_items.or_else(|| if name.ends_with("_ids") { Some(30) } else { None }) {

@@ -318,6 +318,12 @@ pub fn recipe(operation: &str) -> Recipe {
             rec
         }
         "showQuotas" => simple(request("show quotas", operation), false, false),
+        "listRpoStatistics" => {
+            // The records are the target's own (the emulator seeds them): no setup creates any.
+            let mut r = request("list the RPO-exceeded trend records of replication pairs", operation);
+            r.query.insert("resource_type".into(), json!("replication"));
+            simple(r, false, true)
+        }
         "startDisasterRecovery" => {
             let mut rec = simple(
                 get("start disaster recovery", operation, &[("disaster_recovery_id", "${unknown_id}")]),

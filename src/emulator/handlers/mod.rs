@@ -8,6 +8,7 @@ mod groups;
 mod instances;
 mod misc;
 mod pairs;
+mod rpo;
 mod tags;
 mod task_center;
 mod wire;
@@ -163,6 +164,7 @@ fn route_to(state: &mut State, route: Route, ctx: &Ctx) -> ApiResult<Reply> {
         ListTags => tags::list(state, ctx),
         DeleteTag => tags::delete(state, ctx),
         ProjectTags => tags::project_tags(state),
+        ListRpoStatistics => rpo::list(state, ctx),
     }
 }
 
