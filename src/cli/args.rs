@@ -27,6 +27,8 @@ pub enum Command {
     Cleanup(CleanupArgs),
     /// Run the full suite once per emulator fault mode and write the fault × checks matrix.
     FaultMatrix(FaultMatrixArgs),
+    /// Run the full suite once per legal emulator variant and write the warnings and failures each causes.
+    VariantMatrix(VariantMatrixArgs),
 }
 
 /// `run --mode`.
@@ -126,6 +128,9 @@ pub struct RunArgs {
     /// Switch on an emulator fault mode (embedded emulator only; repeatable).
     #[arg(long = "fault", value_name = "NAME")]
     pub faults: Vec<String>,
+    /// Switch on a legal emulator variant (embedded emulator only; repeatable).
+    #[arg(long = "variant", value_name = "NAME")]
+    pub variants: Vec<String>,
     /// Snapshot directory.
     #[arg(long, default_value = "snapshots")]
     pub snapshots: PathBuf,
@@ -168,6 +173,9 @@ pub struct ServeArgs {
     /// Switch on a fault mode (repeatable).
     #[arg(long = "fault", value_name = "NAME")]
     pub faults: Vec<String>,
+    /// Switch on a legal variant (repeatable).
+    #[arg(long = "variant", value_name = "NAME")]
+    pub variants: Vec<String>,
 }
 
 /// `list`.
@@ -208,6 +216,23 @@ pub struct CleanupArgs {
 pub struct FaultMatrixArgs {
     /// Markdown file to write.
     #[arg(long, default_value = "docs/fault-matrix.md")]
+    pub out: PathBuf,
+    /// Cases run concurrently in each run (1 keeps the counts independent of scheduling).
+    #[arg(long, default_value_t = 1)]
+    pub jobs: usize,
+    /// Directory of scenario files.
+    #[arg(long, default_value = "cases")]
+    pub cases: PathBuf,
+    /// Snapshot directory.
+    #[arg(long, default_value = "snapshots")]
+    pub snapshots: PathBuf,
+}
+
+/// `variant-matrix`.
+#[derive(Debug, Args)]
+pub struct VariantMatrixArgs {
+    /// Markdown file to write.
+    #[arg(long, default_value = "docs/variant-matrix.md")]
     pub out: PathBuf,
     /// Cases run concurrently in each run (1 keeps the counts independent of scheduling).
     #[arg(long, default_value_t = 1)]
