@@ -139,8 +139,10 @@ pub struct State {
     pub ghosts: Ghosts,
     faults: Vec<Fault>,
     variants: Vec<Variant>,
-    /// GET requests answered so far (variant `retry-after`).
+    /// GET requests counted for throttling (variant `retry-after`).
     pub gets: u64,
+    /// The throttled GET (path and query) whose retry is awaited (variant `retry-after`).
+    pub throttled: Option<String>,
     /// Turns taken by variants that alternate (error envelopes, content types).
     turns: u64,
     job_counter: u64,
@@ -172,6 +174,7 @@ impl State {
             faults: config.faults,
             variants: config.variants,
             gets: 0,
+            throttled: None,
             turns: 0,
             job_counter: 0,
             rng: fastrand::Rng::with_seed(config.seed),

@@ -92,7 +92,8 @@ async fn extra_keys_reach_every_object_of_resources_lists_jobs_and_errors_but_no
 async fn sdk_entity_keys_name_the_server_the_volumes_and_the_nic() {
     let env = with(&[Variant::SdkEntityKeys]).await;
     let group = env.group("pg").await;
-    let body = json!({"protected_instance": {"server_group_id": group, "server_id": env.server("ecs-02"), "name": "pi"}});
+    let body =
+        json!({"protected_instance": {"server_group_id": group, "server_id": env.server("ecs-02"), "name": "pi"}});
     let job = env.succeed(env.post("/protected-instances", body).await).await;
     assert_eq!(job["entities"]["native_server_id"], env.server("ecs-02").as_str(), "{job}");
     let instance = job["entities"]["protected_instance_id"].as_str().unwrap().to_string();
@@ -179,7 +180,8 @@ async fn not_found_404_answers_unknown_path_ids_404_but_unknown_body_ids_400() {
         assert_eq!(answer.status, 404, "{path}: {}", answer.raw);
         assert_eq!(answer.body["itemNotFound"]["code"], code, "{path}: {}", answer.raw);
     }
-    let body = json!({"protected_instance": {"server_group_id": "nope", "server_id": env.server("ecs-02"), "name": "pi"}});
+    let body =
+        json!({"protected_instance": {"server_group_id": "nope", "server_id": env.server("ecs-02"), "name": "pi"}});
     env.post("/protected-instances", body).await.refused("SDRS.1013");
 }
 
@@ -262,9 +264,8 @@ async fn retry_after_throttles_every_fifth_get_and_serves_the_retry() {
 fn raw_exchange(address: std::net::SocketAddr) -> (String, bool) {
     let mut stream = TcpStream::connect(address).expect("connect");
     stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-    let request = format!(
-        "GET /v1/{DEFAULT_PROJECT_ID}/sdrs/quotas HTTP/1.1\r\nHost: {address}\r\nX-Auth-Token: t\r\n\r\n"
-    );
+    let request =
+        format!("GET /v1/{DEFAULT_PROJECT_ID}/sdrs/quotas HTTP/1.1\r\nHost: {address}\r\nX-Auth-Token: t\r\n\r\n");
     stream.write_all(request.as_bytes()).unwrap();
     let mut received = Vec::new();
     let mut buffer = [0u8; 4096];

@@ -29,13 +29,24 @@ pub fn throttled_body() -> Value {
 }
 
 /// Whether this request is throttled (variant `retry-after`): every 5th GET, before anything
-/// else happens, so that the retry finds the same state.
-pub fn throttles(state: &mut State, method: &str) -> bool {
+/// else happens, so that the retry finds the same state. Until the throttled request (`target`:
+/// path and query) comes back, no other one is throttled, so that its retry is served.
+pub fn throttles(state: &mut State, method: &str, target: &str) -> bool {
     if !state.varies(Variant::RetryAfter) || !method.eq_ignore_ascii_case("GET") {
         return false;
     }
+    if let Some(pending) = &state.throttled {
+        if pending == target {
+            state.throttled = None;
+        }
+        return false;
+    }
     state.gets += 1;
-    state.gets % THROTTLE_EVERY == 0
+    if state.gets % THROTTLE_EVERY != 0 {
+        return false;
+    }
+    state.throttled = Some(target.to_owned());
+    true
 }
 
 /// The JSON body as sent: empty fields omitted (`omit-empty`), then an extra key in every
@@ -166,7 +177,7 @@ mod tests {
         assert_eq!(error_status(&s, Some(Route::ShowGroup), "SDRS.1013", 400), 400);
         assert_eq!(content_type(&mut s, "x"), "x");
         assert!(headers(&s).is_empty());
-        assert!(!(0..10).any(|_| throttles(&mut s, "GET")));
+        assert!(!(0..10).any(|_| throttles(&mut s, "GET", "/")));
     }
 
     #[test]
@@ -227,12 +238,18 @@ mod tests {
     }
 
     #[test]
-    fn every_fifth_get_is_throttled_and_writes_never() {
+    fn every_fifth_get_is_throttled_its_retry_served_and_writes_never() {
         let mut s = state(&[Variant::RetryAfter]);
-        let seen: Vec<bool> = (0..10).map(|_| throttles(&mut s, "GET")).collect();
-        assert_eq!(seen.iter().filter(|t| **t).count(), 2);
-        assert!(seen[4] && seen[9], "{seen:?}");
-        assert!(!(0..10).any(|_| throttles(&mut s, "POST")));
+        let seen: Vec<bool> = (0..4).map(|i| throttles(&mut s, "GET", &format!("/a/{i}"))).collect();
+        assert_eq!(seen, [false, false, false, false]);
+        assert!(throttles(&mut s, "GET", "/b"));
+        // Others meanwhile are served, and not counted, until the throttled one comes back.
+        assert!(!(0..10).any(|i| throttles(&mut s, "GET", &format!("/c/{i}"))));
+        assert!(!throttles(&mut s, "GET", "/b"));
+        let seen: Vec<bool> = (0..5).map(|i| throttles(&mut s, "GET", &format!("/d/{i}"))).collect();
+        assert_eq!(seen, [false, false, false, false, true]);
+        let mut s = state(&[Variant::RetryAfter]);
+        assert!(!(0..10).any(|_| throttles(&mut s, "POST", "/b")));
     }
 
     #[test]

@@ -78,7 +78,8 @@ pub fn handle(state: &mut State, request: &wiremock::Request) -> ResponseTemplat
     state.advance(1);
     jobs::tick(state);
     let request_id = state.hex32();
-    if legal::throttles(state, request.method.as_str()) {
+    let target = format!("{}?{}", request.url.path(), request.url.query().unwrap_or(""));
+    if legal::throttles(state, request.method.as_str(), &target) {
         return wire::Wire::throttled().bent(state).template(&request_id);
     }
     let mut route = None;
