@@ -20,3 +20,5 @@ mod robustness;
 mod secrets;
 #[path = "integration/sharing.rs"]
 mod sharing;
+#[path = "integration/variants.rs"]
+mod variants;

@@ -6,7 +6,7 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
-use sdrs_conformance::emulator::{EmulatorConfig, Variant, DEFAULT_PROJECT_ID};
+use sdrs_conformance::emulator::{EmulatorConfig, Variant};
 use serde_json::{json, Value};
 
 use crate::common::Env;
@@ -82,7 +82,7 @@ async fn extra_keys_reach_every_object_of_resources_lists_jobs_and_errors_but_no
     assert_eq!(shown["protected_instance"]["metadata"], json!({}), "{shown}");
     assert_eq!(refused.body["badrequest"]["code"], "SDRS.1013", "{}", refused.raw);
 
-    let answer = env.post(&format!("/server-groups/{group}/action"), json!({"start-server-group": {}})).await;
+    let answer = env.post("/server-groups", env.group_body("pg2", &env.vpc("vpc-prod"))).await;
     assert!(answer.body.get(EXTRA).is_some(), "{}", answer.raw);
     let job = env.finish(&answer.job_id()).await;
     assert!(job.get(EXTRA).is_some() && job["entities"].get(EXTRA).is_none(), "{job}");
@@ -129,7 +129,7 @@ async fn omit_empty_leaves_out_nulls_and_empty_fields_but_keeps_empty_lists() {
     assert_eq!(shown["id"], instance.as_str());
     let group_shown = env.get(&format!("/server-groups/{group}")).await.body["server_group"].clone();
     assert!(group_shown.get("protected_status").is_none(), "{group_shown}");
-    let answer = env.post(&format!("/server-groups/{group}/action"), json!({"start-server-group": {}})).await;
+    let answer = env.post("/server-groups", env.group_body("pg2", &env.vpc("vpc-prod"))).await;
     let job = env.poll(&answer.job_id()).await;
     assert!(job.get("end_time").is_none() && job.get("error_code").is_none(), "{job}");
 
@@ -264,8 +264,7 @@ async fn retry_after_throttles_every_fifth_get_and_serves_the_retry() {
 fn raw_exchange(address: std::net::SocketAddr) -> (String, bool) {
     let mut stream = TcpStream::connect(address).expect("connect");
     stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-    let request =
-        format!("GET /v1/{DEFAULT_PROJECT_ID}/sdrs/quotas HTTP/1.1\r\nHost: {address}\r\nX-Auth-Token: t\r\n\r\n");
+    let request = format!("GET / HTTP/1.1\r\nHost: {address}\r\n\r\n");
     stream.write_all(request.as_bytes()).unwrap();
     let mut received = Vec::new();
     let mut buffer = [0u8; 4096];
