@@ -24,3 +24,5 @@ mod schemas;
 mod tags;
 #[path = "emulator/task_center.rs"]
 mod task_center;
+#[path = "emulator/variants.rs"]
+mod variants;

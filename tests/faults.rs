@@ -90,7 +90,7 @@ fn config(faults: Vec<String>, shared: bool) -> RunConfig {
     let mut config = RunConfig::embedded();
     config.share_fixtures = shared;
     config.jobs = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
-    config.target = TargetConfig::Embedded { faults };
+    config.target = TargetConfig::Embedded { faults, variants: Vec::new() };
     config
 }
 

@@ -26,3 +26,5 @@ mod serve;
 mod sharing;
 #[path = "integration/traffic.rs"]
 mod traffic;
+#[path = "integration/variants.rs"]
+mod variants;

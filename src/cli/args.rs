@@ -29,6 +29,8 @@ pub enum Command {
     FaultMatrix(FaultMatrixArgs),
     /// Judge recorded exchanges (HAR 1.2) offline, with the same reports as `run`.
     CheckTraffic(CheckTrafficArgs),
+    /// Run the full suite once per legal emulator variant and write the warnings and failures each causes.
+    VariantMatrix(VariantMatrixArgs),
 }
 
 /// `run --mode`.
@@ -128,6 +130,9 @@ pub struct RunArgs {
     /// Switch on an emulator fault mode (embedded emulator only; repeatable).
     #[arg(long = "fault", value_name = "NAME")]
     pub faults: Vec<String>,
+    /// Switch on a legal emulator variant (embedded emulator only; repeatable).
+    #[arg(long = "variant", value_name = "NAME")]
+    pub variants: Vec<String>,
     /// Snapshot directory.
     #[arg(long, default_value = "snapshots")]
     pub snapshots: PathBuf,
@@ -171,6 +176,9 @@ pub struct ServeArgs {
     /// Switch on a fault mode (repeatable).
     #[arg(long = "fault", value_name = "NAME")]
     pub faults: Vec<String>,
+    /// Switch on a legal variant (repeatable).
+    #[arg(long = "variant", value_name = "NAME")]
+    pub variants: Vec<String>,
 }
 
 /// `list`.
@@ -244,4 +252,21 @@ pub struct CheckTrafficArgs {
     /// Print a line per case.
     #[arg(long, short)]
     pub verbose: bool,
+}
+
+/// `variant-matrix`.
+#[derive(Debug, Args)]
+pub struct VariantMatrixArgs {
+    /// Markdown file to write.
+    #[arg(long, default_value = "docs/variant-matrix.md")]
+    pub out: PathBuf,
+    /// Cases run concurrently in each run (1 keeps the counts independent of scheduling).
+    #[arg(long, default_value_t = 1)]
+    pub jobs: usize,
+    /// Directory of scenario files.
+    #[arg(long, default_value = "cases")]
+    pub cases: PathBuf,
+    /// Snapshot directory.
+    #[arg(long, default_value = "snapshots")]
+    pub snapshots: PathBuf,
 }

@@ -96,7 +96,7 @@ async fn run_once(args: &FaultMatrixArgs, faults: Vec<String>) -> Result<Row, Cl
     config.cases_dir = Some(args.cases.clone());
     config.snapshots_dir = args.snapshots.clone();
     config.jobs = args.jobs.max(1);
-    config.target = TargetConfig::Embedded { faults };
+    config.target = TargetConfig::Embedded { faults, variants: Vec::new() };
     let report = crate::runner::run(config, |_| {}).await.map_err(|e| CliError::new(e.to_string()))?;
     Ok(Row::of(&report))
 }

@@ -7,6 +7,7 @@ mod cleanup;
 pub mod exit;
 mod matrix;
 mod traffic;
+mod variant_matrix;
 
 pub use args::Cli;
 
@@ -45,6 +46,7 @@ pub fn main_with(cli: Cli) -> Result<i32, CliError> {
             Command::Cleanup(args) => cleanup::cleanup(args).await,
             Command::FaultMatrix(args) => matrix::fault_matrix(args).await,
             Command::CheckTraffic(args) => traffic::check_traffic(&args),
+            Command::VariantMatrix(args) => variant_matrix::variant_matrix(args).await,
         }
     })
 }
@@ -122,10 +124,17 @@ fn run_config(args: &RunArgs) -> Result<RunConfig, CliError> {
     config.deadline = args.deadline.map(Duration::from_secs);
     config.rps = args.rps.unwrap_or(0.0);
     match target_config(&args.target, &args.faults)? {
-        None => config.target = TargetConfig::Embedded { faults: args.faults.clone() },
+        None => config.target = TargetConfig::Embedded { faults: args.faults.clone(), variants: args.variants.clone() },
+        Some(_) if !args.variants.is_empty() => {
+            return Err(CliError::new(
+                "--variant applies to the embedded emulator only (use `serve --variant` for another process)",
+            ))
+        }
         Some(target) => {
             let local = matches!(&target, TargetConfig::Endpoint { url, .. } if is_loopback(url));
             config.target = target;
+            // Whatever answers on loopback is not known to be our plain emulator: it may throttle.
+            config.retry = RetryPolicy::default();
             if local {
                 config.poll_interval = Duration::from_millis(5);
                 config.max_polls = None;
@@ -134,7 +143,6 @@ fn run_config(args: &RunArgs) -> Result<RunConfig, CliError> {
                 config.max_polls = None;
                 config.job_deadline = Duration::from_secs(900);
                 config.case_timeout = Duration::from_secs(3600);
-                config.retry = RetryPolicy::default();
                 config.ledger = Some(args.ledger.clone().unwrap_or_else(crate::runner::ledger::Ledger::default_path));
                 config.share_fixtures = true;
             }
@@ -248,6 +256,9 @@ async fn stop_on_ctrl_c(runner: Arc<Runner>, ledger: Option<std::path::PathBuf>)
 }
 
 fn print_faults_caught(args: &RunArgs, report: &RunReport) {
+    if !args.variants.is_empty() {
+        println!("variants switched on: {}", args.variants.join(", "));
+    }
     if args.faults.is_empty() {
         return;
     }
@@ -312,6 +323,9 @@ async fn serve(args: args::ServeArgs) -> Result<i32, CliError> {
     }
     for name in &args.faults {
         config.faults.push(crate::emulator::Fault::parse(name).map_err(CliError::new)?);
+    }
+    for name in &args.variants {
+        config.variants.push(crate::emulator::Variant::parse(name).map_err(CliError::new)?);
     }
     crate::emulator::serve(args.bind, args.port, config).await.map_err(|e| CliError::new(e.to_string()))?;
     Ok(exit::OK)

@@ -185,6 +185,12 @@ impl Client {
         }
     }
 
+    /// Sends `req` once, without retries: the preflight, which must stop a run at once when the
+    /// target does not answer.
+    pub async fn probe(&self, req: &Outgoing) -> Exchange {
+        self.send_once(req).await
+    }
+
     async fn pace(&self) {
         if self.options.rps <= 0.0 {
             return;

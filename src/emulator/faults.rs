@@ -157,20 +157,7 @@ impl Fault {
     /// The fault named `name` (kebab case; case and `_` for `-` are forgiven). The error names
     /// the closest fault, if one is close, and lists every valid name.
     pub fn parse(name: &str) -> Result<Fault, String> {
-        let wanted = name.trim().to_ascii_lowercase().replace('_', "-");
-        if let Some(fault) = Fault::ALL.iter().find(|f| f.name() == wanted) {
-            return Ok(*fault);
-        }
-        let valid: Vec<&str> = Fault::ALL.iter().map(|f| f.name()).collect();
-        let closest = Fault::ALL
-            .iter()
-            .map(|f| (distance(&wanted, f.name()), f.name()))
-            .min()
-            .filter(|(d, _)| *d <= (wanted.len() / 3).max(2))
-            .map(|(_, n)| n)
-            .or_else(|| valid.iter().copied().find(|n| !wanted.is_empty() && n.contains(wanted.as_str())));
-        let hint = closest.map(|n| format!(": did you mean `{n}`?")).unwrap_or_else(|| ";".into());
-        Err(format!("unknown fault `{}`{hint} valid faults: {}", name.trim(), valid.join(", ")))
+        super::names::parse_named("fault", name, Fault::ALL, Fault::name)
     }
 }
 
@@ -186,22 +173,6 @@ impl FromStr for Fault {
     fn from_str(s: &str) -> Result<Fault, String> {
         Fault::parse(s)
     }
-}
-
-/// Levenshtein distance between two ASCII-ish names.
-fn distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let above = row[j + 1];
-            row[j + 1] = (above + 1).min(row[j] + 1).min(diagonal + usize::from(ca != *cb));
-            diagonal = above;
-        }
-    }
-    row[b.len()]
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@
 use serde_json::{json, Map, Value};
 
 use super::state::{fmt_job, Attachment, FailureJob, Nic, State};
-use super::{Fault, JobPacing};
+use super::{Fault, JobPacing, Variant};
 
 /// The kind of resource a change or report is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -115,6 +115,8 @@ pub struct SubJob {
     pub job_type: String,
     pub entity_key: &'static str,
     pub entity_id: String,
+    /// Entities beyond the documented one (variant `sdk-entity-keys`).
+    pub more_entities: Vec<(&'static str, String)>,
     pub failure: Option<Failure>,
 }
 
@@ -139,6 +141,8 @@ pub struct Job {
     pub reports: Vec<Report>,
     /// Whether the job already fell back to INIT (fault `job-status-regresses`).
     pub regressed: bool,
+    /// Polls answered RUNNING without ending (variant `slow-jobs`).
+    pub running_polls: u32,
 }
 
 impl Job {
@@ -160,6 +164,7 @@ impl Job {
             undo: Vec::new(),
             reports: Vec::new(),
             regressed: false,
+            running_polls: 0,
         }
     }
 
@@ -178,6 +183,7 @@ impl Job {
             job_type: job_type.to_string(),
             entity_key: key,
             entity_id: id.to_string(),
+            more_entities: Vec::new(),
             failure,
         });
         self.sub_jobs.len() - 1
@@ -255,9 +261,51 @@ pub fn submit(state: &mut State, mut job: Job) -> String {
             set_status(state, change.kind, &change.id, t, now);
         }
     }
+    if state.varies(Variant::SdkEntityKeys) {
+        sdk_entities(state, &mut job);
+    }
     let id = job.id.clone();
     state.jobs.push(job);
     id
+}
+
+/// Adds the entity keys of the official SDK's model that apply to the job and its sub jobs
+/// (variant `sdk-entity-keys`): `native_server_id` of an instance, `volume_ids` of a pair (the
+/// production and DR volumes, comma-joined), `nic_id` of a NIC added or deleted.
+fn sdk_entities(state: &State, job: &mut Job) {
+    let mut more = Vec::new();
+    let pairs = job.changes.iter().filter(|c| c.kind == Kind::Pair).map(|c| ("replication_pair_id", c.id.clone()));
+    for (key, id) in job.entities.iter().cloned().chain(pairs) {
+        more.extend(entities_of(state, key, &id));
+    }
+    for effect in &job.effects {
+        match effect {
+            Effect::AddNic { nic, .. } => more.push(("nic_id", nic.id.clone())),
+            Effect::DeleteNic { nic_id, .. } => more.push(("nic_id", nic_id.clone())),
+            _ => {}
+        }
+    }
+    for (key, value) in more {
+        if !job.entities.iter().any(|(k, _)| *k == key) {
+            job.entities.push((key, value));
+        }
+    }
+    for sub in &mut job.sub_jobs {
+        sub.more_entities = entities_of(state, sub.entity_key, &sub.entity_id);
+    }
+}
+
+/// The SDK-only entities that follow from one documented entity.
+fn entities_of(state: &State, key: &str, id: &str) -> Vec<(&'static str, String)> {
+    match key {
+        "protected_instance_id" => {
+            state.instance(id).map(|i| ("native_server_id", i.source_server.clone())).into_iter().collect()
+        }
+        "replication_pair_id" => {
+            state.pair(id).map(|p| ("volume_ids", format!("{},{}", p.volume_id, p.dr_volume_id))).into_iter().collect()
+        }
+        _ => Vec::new(),
+    }
 }
 
 fn status_of(state: &State, kind: Kind, id: &str) -> Option<String> {
@@ -515,7 +563,7 @@ pub const ABANDONED_AFTER_MS: i64 = 500;
 
 /// Applies the clock to every unfinished job: `AfterMillis` pacing, and abandoned `PerPoll` jobs.
 pub fn tick(state: &mut State) {
-    let JobPacing::AfterMillis(delay) = state.pacing else {
+    let JobPacing::AfterMillis(mut delay) = state.pacing else {
         let now = state.now();
         for index in 0..state.jobs.len() {
             let job = &state.jobs[index];
@@ -525,6 +573,9 @@ pub fn tick(state: &mut State) {
         }
         return;
     };
+    if state.varies(Variant::SlowJobs) {
+        delay *= u64::from(SLOW_POLLS);
+    }
     let now = state.now();
     for index in 0..state.jobs.len() {
         let job = &state.jobs[index];
@@ -552,6 +603,14 @@ fn regresses(state: &State, index: usize) -> bool {
     state.faulty(Fault::JobStatusRegresses) && job.status == "RUNNING" && !job.regressed
 }
 
+/// How many polls a job answers RUNNING under the variant `slow-jobs` (one by default).
+pub const SLOW_POLLS: u32 = 4;
+
+/// Whether job `index`, RUNNING, stays RUNNING at this poll (variant `slow-jobs`).
+fn lingers(state: &State, index: usize) -> bool {
+    state.varies(Variant::SlowJobs) && state.jobs[index].running_polls + 1 < SLOW_POLLS
+}
+
 /// A poll of job `index`: advances it one step under `JobPacing::PerPoll`.
 pub fn poll(state: &mut State, index: usize) {
     if state.pacing != JobPacing::PerPoll {
@@ -564,6 +623,7 @@ pub fn poll(state: &mut State, index: usize) {
             state.jobs[index].status = "INIT";
             state.jobs[index].regressed = true;
         }
+        "RUNNING" if lingers(state, index) => state.jobs[index].running_polls += 1,
         "RUNNING" if !state.faulty(Fault::JobNeverEnds) => finish(state, index),
         _ => {}
     }
@@ -590,9 +650,14 @@ pub fn render(state: &State, job: &Job) -> Value {
                     (Some(_), Some(f)) => ("FAIL", json!(f.code), json!(f.reason)),
                     (Some(_), None) => ("SUCCESS", Value::Null, Value::Null),
                 };
+                let mut sub_entities = Map::new();
+                sub_entities.insert(sub.entity_key.into(), json!(sub.entity_id));
+                for (key, value) in &sub.more_entities {
+                    sub_entities.insert((*key).into(), json!(value));
+                }
                 json!({
                     "status": status,
-                    "entities": { sub.entity_key: sub.entity_id },
+                    "entities": sub_entities,
                     "job_id": sub.id,
                     "job_type": sub.job_type,
                     "begin_time": fmt_job(job.begin),

@@ -4,7 +4,9 @@
 //! center, quotas and the async jobs behind every write, over a [`World`] of prerequisites from
 //! other services. It depends only on `crate::signing` and the specs embedded at build time; it is
 //! a target, never an oracle. The main type is [`Emulator`]. [`EmulatorConfig::faults`] makes it
-//! break the contract on purpose, one named [`Fault`] at a time, to prove what the suite catches.
+//! break the contract on purpose, one named [`Fault`] at a time, to prove what the suite catches;
+//! [`EmulatorConfig::variants`] makes it answer in ways the reference allows but it does not show by
+//! default, one named [`Variant`] at a time, to prove that the suite passes a server unlike ours.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), sdrs_conformance::emulator::EmulatorError> {
@@ -19,10 +21,12 @@ mod errors;
 mod faults;
 mod handlers;
 mod jobs;
+mod names;
 mod router;
 mod serve;
 mod state;
 mod validate;
+mod variants;
 mod world;
 
 use std::net::{SocketAddr, TcpListener};
@@ -33,6 +37,7 @@ use wiremock::{Mock, MockServer, Respond, ResponseTemplate};
 pub use auth::MIN_TOKEN_LEN;
 pub use faults::Fault;
 pub use serve::serve;
+pub use variants::Variant;
 pub use world::{
     AvailabilityZones, Domain, Quotas, RpoRecord, SecurityGroup, Server, ServerNic, Subnet, Volume, Vpc, World,
     DEFAULT_WORLD_YAML,
@@ -59,6 +64,8 @@ pub struct EmulatorConfig {
     pub seed: u64,
     /// Contract violations to commit on purpose (empty: a conforming emulator).
     pub faults: Vec<Fault>,
+    /// Legal ways of answering unlike the default (empty: the default emulator).
+    pub variants: Vec<Variant>,
 }
 
 impl Default for EmulatorConfig {
@@ -71,6 +78,7 @@ impl Default for EmulatorConfig {
             jobs: JobPacing::PerPoll,
             seed: 1,
             faults: Vec::new(),
+            variants: Vec::new(),
         }
     }
 }
@@ -222,6 +230,6 @@ mod tests {
         assert_eq!(config.world.project_id, DEFAULT_PROJECT_ID);
         assert_eq!(config.jobs, JobPacing::PerPoll);
         assert_eq!(config.seed, 1);
-        assert!(config.faults.is_empty());
+        assert!(config.faults.is_empty() && config.variants.is_empty());
     }
 }

@@ -8,7 +8,7 @@ use chrono::{DateTime, TimeZone, Utc};
 
 use super::jobs::Job;
 use super::world::{Server, Volume, World};
-use super::{EmulatorConfig, Fault, JobPacing, KeyPair};
+use super::{EmulatorConfig, Fault, JobPacing, KeyPair, Variant};
 
 /// Tags of an instance as (key, value), in insertion order.
 pub type Tags = Vec<(String, String)>;
@@ -138,6 +138,13 @@ pub struct State {
     pub failures: Vec<FailureJob>,
     pub ghosts: Ghosts,
     faults: Vec<Fault>,
+    variants: Vec<Variant>,
+    /// GET requests counted for throttling (variant `retry-after`).
+    pub gets: u64,
+    /// The throttled GET (path and query) whose retry is awaited (variant `retry-after`).
+    pub throttled: Option<String>,
+    /// Turns taken by variants that alternate (error envelopes, content types).
+    turns: u64,
     job_counter: u64,
     rng: fastrand::Rng,
     clock_ms: i64,
@@ -165,6 +172,10 @@ impl State {
             failures: Vec::new(),
             ghosts: Ghosts::default(),
             faults: config.faults,
+            variants: config.variants,
+            gets: 0,
+            throttled: None,
+            turns: 0,
             job_counter: 0,
             rng: fastrand::Rng::with_seed(config.seed),
             clock_ms: 0,
@@ -189,6 +200,21 @@ impl State {
     /// Whether the emulator was asked to commit this fault.
     pub fn faulty(&self, fault: Fault) -> bool {
         self.faults.contains(&fault)
+    }
+
+    /// Whether the emulator was asked to answer in this legal variant.
+    pub fn varies(&self, variant: Variant) -> bool {
+        self.variants.contains(&variant)
+    }
+
+    /// The switched-on variants among `options`, taken in turn, one per call (None: none is on).
+    pub fn in_turn(&mut self, options: &[Variant]) -> Option<Variant> {
+        let on: Vec<Variant> = options.iter().copied().filter(|v| self.varies(*v)).collect();
+        if on.is_empty() {
+            return None;
+        }
+        self.turns += 1;
+        Some(on[(self.turns as usize - 1) % on.len()])
     }
 
     /// A new job ID: 32 lowercase hex characters, or a decimal sequence number under the fault

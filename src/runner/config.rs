@@ -32,6 +32,9 @@ pub enum TargetConfig {
     Embedded {
         /// Emulator fault modes to switch on.
         faults: Vec<String>,
+        /// Emulator legal variants to switch on (the emulator is then judged as another server:
+        /// safe requests are retried and snapshots compare shapes).
+        variants: Vec<String>,
     },
     /// An existing endpoint (real region or another emulator).
     Endpoint {
@@ -95,7 +98,7 @@ impl RunConfig {
     /// Defaults for the embedded emulator.
     pub fn embedded() -> RunConfig {
         RunConfig {
-            target: TargetConfig::Embedded { faults: Vec::new() },
+            target: TargetConfig::Embedded { faults: Vec::new(), variants: Vec::new() },
             filters: Vec::new(),
             mode: Mode::Full,
             jobs: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),

@@ -23,7 +23,7 @@ pub use snapshots::{file_stem, SnapshotStore};
 use crate::cases::prereq::Profile;
 use crate::cases::template::Vars;
 use crate::cases::{self, Case};
-use crate::client::{Auth, Client, ClientOptions, Outgoing, Secret, Target};
+use crate::client::{Auth, Client, ClientOptions, Outgoing, RetryPolicy, Secret, Target};
 use crate::emulator::{Emulator, EmulatorConfig};
 use crate::report::{CaseOutcome, CaseReport, RunReport, TargetInfo, FORMAT_VERSION};
 use crate::spec::{SchemaSet, Specs};
@@ -142,11 +142,14 @@ impl Runner {
         let specs = Specs::embedded();
         let run_id = new_run_id();
         let (emulator, target, profile, mut info) = match &config.target {
-            TargetConfig::Embedded { faults } => {
+            TargetConfig::Embedded { faults, variants } => {
                 let token = format!("emulator-token-{run_id}");
                 let mut emu_config = EmulatorConfig { token: Some(token.clone()), ..EmulatorConfig::default() };
                 for name in faults {
                     emu_config.faults.push(crate::emulator::Fault::parse(name).map_err(RunError::Config)?);
+                }
+                for name in variants {
+                    emu_config.variants.push(crate::emulator::Variant::parse(name).map_err(RunError::Config)?);
                 }
                 let project = emu_config.project_id.clone();
                 let emulator = Emulator::start(emu_config).await.map_err(|e| RunError::Emulator(e.to_string()))?;
@@ -183,8 +186,14 @@ impl Runner {
         info.run_id = run_id.clone();
         let secrets = target.auth.secrets();
         let scrubber = crate::report::Scrubber::new(&secrets.iter().map(String::as_str).collect::<Vec<_>>());
-        let options =
-            ClientOptions { timeout: config.timeout, retry: config.retry.clone(), concurrency: 64, rps: config.rps };
+        // Only the plain embedded emulator is ours: any other server may throttle, and may differ
+        // from our snapshots in what the reference leaves open.
+        let plain_emulator = matches!(&config.target, TargetConfig::Embedded { variants, .. } if variants.is_empty());
+        let retry = match &config.target {
+            TargetConfig::Embedded { .. } if !plain_emulator && config.retry.max_retries == 0 => RetryPolicy::default(),
+            _ => config.retry.clone(),
+        };
+        let options = ClientOptions { timeout: config.timeout, retry, concurrency: 64, rps: config.rps };
         let client = Client::new(target, options).map_err(|e| RunError::Config(e.to_string()))?;
         let scenarios = match &config.cases_dir {
             Some(dir) if dir.is_dir() => cases::scenario::load_dir(dir, specs)?,
@@ -219,7 +228,7 @@ impl Runner {
             None => None,
         };
         let snapshot_mode =
-            if emulator.is_some() { crate::checks::SnapshotMode::Exact } else { crate::checks::SnapshotMode::Shape };
+            if plain_emulator { crate::checks::SnapshotMode::Exact } else { crate::checks::SnapshotMode::Shape };
         Ok(Runner {
             specs,
             schemas: SchemaSet::new(specs),
@@ -285,7 +294,7 @@ impl Runner {
             path: "/".into(),
             ..Outgoing::default()
         };
-        let ex = self.client.send(&req).await;
+        let ex = self.client.probe(&req).await;
         match &ex.response {
             Ok(_) => Ok(()),
             Err(e) => {

@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 
-use super::{count, existing_group, paging, require_state, Ctx, Reply};
+use super::{count, enum_filter, existing_group, paging, require_state, Ctx, Reply};
 use crate::emulator::errors::{ApiError, ApiResult};
 use crate::emulator::jobs::{self, Change, Involved, Job, Kind, Outcome, Report};
 use crate::emulator::state::{fmt_plain, Drill, State};
@@ -127,10 +127,7 @@ pub fn list(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     let (limit, offset) = paging(state, ctx)?;
     let group_id = validate::query(ctx.query, "server_group_id");
     let name = validate::query(ctx.query, "name");
-    let status = validate::query(ctx.query, "status");
-    if status.is_some_and(|s| !STATUSES.contains(&s)) {
-        return Err(ApiError::Sdrs("SDRS.0209"));
-    }
+    let status = enum_filter(state, ctx, "status", STATUSES, "SDRS.0209")?;
     let vpc = validate::query(ctx.query, "drill_vpc_id");
     let matching: Vec<&Drill> = state
         .drills

@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value};
 
-use super::{checked_description, count, existing_group, paging, require_state, Ctx, Reply};
+use super::{checked_description, count, enum_filter, existing_group, paging, require_state, Ctx, Reply};
 use crate::emulator::errors::{ApiError, ApiResult};
 use crate::emulator::jobs::{self, Change, Effect, Involved, Job, Kind, Outcome, Report};
 use crate::emulator::state::{fmt_plain, Group, State};
@@ -148,17 +148,10 @@ fn report(group_id: &str, failure_status: &'static str) -> Report {
 /// GET /v1/{project_id}/server-groups
 pub fn list(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     let (limit, offset) = paging(state, ctx)?;
-    let status = validate::query(ctx.query, "status");
-    if let Some(s) = status {
-        if !STATUSES.contains(&s) {
-            return Err(ApiError::Sdrs("SDRS.0209"));
-        }
-    }
+    let status = enum_filter(state, ctx, "status", STATUSES, "SDRS.0209")?;
     let name = validate::query(ctx.query, "name");
-    let query_type = validate::query(ctx.query, "query_type").unwrap_or("");
-    if !["", "general", "status_abnormal", "stop_protected", "period_no_dr_drill"].contains(&query_type) {
-        return Err(ApiError::Sdrs("SDRS.0201"));
-    }
+    let query_types = ["", "general", "status_abnormal", "stop_protected", "period_no_dr_drill"];
+    let query_type = enum_filter(state, ctx, "query_type", &query_types, "SDRS.0201")?.unwrap_or("");
     let az = validate::query(ctx.query, "availability_zone");
     let hidden = state.groups.last().filter(|_| state.faulty(Fault::CreatedMissingFromList)).map(|g| g.id.clone());
     let matching: Vec<&Group> = state

@@ -4,7 +4,8 @@
 use serde_json::{json, Value};
 
 use super::{
-    checked_description, count, existing_group, existing_instance, existing_pair, paging, require_state, Ctx, Reply,
+    checked_description, count, enum_filter, existing_group, existing_instance, existing_pair, paging, require_state,
+    Ctx, Reply,
 };
 use crate::emulator::errors::{ApiError, ApiResult};
 use crate::emulator::jobs::{self, Change, Effect, Failure, Involved, Job, Kind, Outcome, Report};
@@ -309,15 +310,10 @@ pub fn list(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     let group_id = validate::query(ctx.query, "server_group_id");
     let group_ids = validate::query(ctx.query, "server_group_ids").map(validate::id_list).transpose()?;
     let ids = validate::query(ctx.query, "protected_instance_ids").map(validate::id_list).transpose()?;
-    let status = validate::query(ctx.query, "status");
-    if status.is_some_and(|s| !STATUSES.contains(&s)) {
-        return Err(ApiError::Sdrs("SDRS.0209"));
-    }
+    let status = enum_filter(state, ctx, "status", STATUSES, "SDRS.0209")?;
     let name = validate::query(ctx.query, "name");
-    let query_type = validate::query(ctx.query, "query_type").unwrap_or("");
-    if !["", "general", "status_abnormal"].contains(&query_type) {
-        return Err(ApiError::Sdrs("SDRS.0201"));
-    }
+    let query_type =
+        enum_filter(state, ctx, "query_type", &["", "general", "status_abnormal"], "SDRS.0201")?.unwrap_or("");
     let az = validate::query(ctx.query, "availability_zone");
     let by_group = !state.faulty(Fault::FilterIgnored);
     let matching: Vec<&Instance> = state

@@ -1,11 +1,13 @@
 //! Request handling: clock tick, routing, credentials, project check, then one handler per
 //! operation (one file per resource family), then the wire form of the answer. Every answer
 //! carries an `X-Request-Id`; JSON answers are `application/json;charset=UTF-8`; 204 answers
-//! have no body.
+//! have no body. The legal variants bend answers in `legal` (throttled GETs before anything
+//! else), the faults in `wire`.
 
 mod drills;
 mod groups;
 mod instances;
+mod legal;
 mod misc;
 mod pairs;
 mod rpo;
@@ -22,7 +24,7 @@ use super::jobs;
 use super::router::{self, Route, Routed};
 use super::state::State;
 use super::validate::{self, Object};
-use super::Fault;
+use super::{Fault, Variant};
 use crate::signing::SignableRequest;
 
 /// What a handler sees of a request.
@@ -77,9 +79,13 @@ pub fn handle(state: &mut State, request: &wiremock::Request) -> ResponseTemplat
     state.advance(1);
     jobs::tick(state);
     let request_id = state.hex32();
+    let target = format!("{}?{}", request.url.path(), request.url.query().unwrap_or(""));
+    if legal::throttles(state, request.method.as_str(), &target) {
+        return wire::Wire::throttled().bent(state).template(&request_id);
+    }
     let mut route = None;
     let result = dispatch(state, request, &mut route);
-    wire::answer(state, route, result).template(&request_id)
+    wire::answer(state, route, result).bent(state).template(&request_id)
 }
 
 fn dispatch(state: &mut State, request: &wiremock::Request, routed: &mut Option<Route>) -> ApiResult<Reply> {
@@ -203,6 +209,27 @@ pub fn checked_description(state: &State, map: &Object) -> ApiResult<Option<Stri
         return Err(ApiError::Sdrs("SDRS.0212"));
     }
     Ok(value)
+}
+
+/// The value of the list filter `name` when it is one of `allowed`; another value is refused
+/// with `code`, or ignored (None) under the variant `ignore-unknown-filters`.
+pub fn enum_filter<'q>(
+    state: &State,
+    ctx: &Ctx<'q>,
+    name: &str,
+    allowed: &[&str],
+    code: &'static str,
+) -> ApiResult<Option<&'q str>> {
+    match validate::query(ctx.query, name) {
+        Some(value) if !allowed.contains(&value) => {
+            if state.varies(Variant::IgnoreUnknownFilters) {
+                Ok(None)
+            } else {
+                Err(ApiError::Sdrs(code))
+            }
+        }
+        value => Ok(value),
+    }
 }
 
 /// `limit` and `offset` of a list, bent by the faults `limit-not-validated`, `limit-ignored`

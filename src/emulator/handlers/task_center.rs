@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 
-use super::{count, existing_group, paging, Ctx, Reply};
+use super::{count, enum_filter, existing_group, paging, Ctx, Reply};
 use crate::emulator::errors::{ApiError, ApiResult, UNKNOWN_JOB};
 use crate::emulator::state::{fmt_job, FailureJob, State};
 use crate::emulator::validate;
@@ -44,14 +44,8 @@ fn to_json(f: &FailureJob) -> Value {
 /// `server_group_id`, every failure inside that group.
 pub fn list(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     let (limit, offset) = paging(state, ctx)?;
-    let failure_status = validate::query(ctx.query, "failure_status");
-    if failure_status.is_some_and(|s| !FAILURE_STATUSES.contains(&s)) {
-        return Err(ApiError::Sdrs("SDRS.0209"));
-    }
-    let resource_type = validate::query(ctx.query, "resource_type");
-    if resource_type.is_some_and(|t| !RESOURCE_TYPES.contains(&t)) {
-        return Err(ApiError::Sdrs("SDRS.0201"));
-    }
+    let failure_status = enum_filter(state, ctx, "failure_status", FAILURE_STATUSES, "SDRS.0209")?;
+    let resource_type = enum_filter(state, ctx, "resource_type", RESOURCE_TYPES, "SDRS.0201")?;
     let group_id = validate::query(ctx.query, "server_group_id");
     if let Some(g) = group_id {
         if g.trim().is_empty() {

@@ -1,10 +1,11 @@
 //! The wire form of an answer (status, content type, body bytes), and the faults that bend an
-//! answer on its way out: statuses, content types, bodies, error codes and error shapes.
+//! answer on its way out: statuses, content types, bodies, error codes and error shapes. The
+//! legal variants bend it here too, through `legal`.
 
 use serde_json::{json, Value};
 use wiremock::ResponseTemplate;
 
-use super::Reply;
+use super::{legal, Reply};
 use crate::emulator::errors::{self, ApiError, ApiResult};
 use crate::emulator::router::Route;
 use crate::emulator::state::State;
@@ -25,15 +26,23 @@ pub struct Wire {
     /// None: no body.
     content_type: Option<&'static str>,
     body: Vec<u8>,
+    headers: Vec<(&'static str, &'static str)>,
 }
 
 impl Wire {
     fn json(status: u16, body: &Value) -> Wire {
-        Wire { status, content_type: Some(JSON), body: body.to_string().into_bytes() }
+        Wire { status, content_type: Some(JSON), body: body.to_string().into_bytes(), headers: Vec::new() }
     }
 
     fn empty(status: u16) -> Wire {
-        Wire { status, content_type: None, body: Vec::new() }
+        Wire { status, content_type: None, body: Vec::new(), headers: Vec::new() }
+    }
+
+    /// The answer to a GET throttled by the variant `retry-after`: 429, `Retry-After: 0`.
+    pub fn throttled() -> Wire {
+        let mut wire = Wire::json(429, &legal::throttled_body());
+        wire.headers.push(("Retry-After", "0"));
+        wire
     }
 
     /// The wiremock answer, with its `X-Request-Id`.
@@ -43,23 +52,33 @@ impl Wire {
             Some(content_type) => template.set_body_raw(self.body, content_type),
             None => template,
         };
+        let template = self.headers.into_iter().fold(template, |t, (name, value)| t.insert_header(name, value));
         template.insert_header("X-Request-Id", request_id)
+    }
+
+    /// The same answer with the headers and content type of the legal variants.
+    pub fn bent(mut self, state: &mut State) -> Wire {
+        if self.content_type == Some(JSON) {
+            self.content_type = Some(legal::content_type(state, JSON));
+        }
+        self.headers.extend(legal::headers(state));
+        self
     }
 }
 
 /// The wire form of a handler's result for `route` (None: the request was not routed).
-pub fn answer(state: &State, route: Option<Route>, result: ApiResult<Reply>) -> Wire {
+pub fn answer(state: &mut State, route: Option<Route>, result: ApiResult<Reply>) -> Wire {
     match result {
         Ok(reply) => success(state, route, reply),
-        Err(error) => failure(state, error),
+        Err(error) => failure(state, route, error),
     }
 }
 
-fn success(state: &State, route: Option<Route>, reply: Reply) -> Wire {
+fn success(state: &mut State, route: Option<Route>, reply: Reply) -> Wire {
     let on = |fault: Fault, at: Route| route == Some(at) && state.faulty(fault);
     let Reply { mut status, mut body } = reply;
     if on(Fault::ErrorStatus5xx, Route::ListDrills) {
-        return failure(state, ApiError::Sdrs("SDRS.0013"));
+        return failure(state, route, ApiError::Sdrs("SDRS.0013"));
     }
     if on(Fault::UndocumentedStatus, Route::ShowGroup) || on(Fault::AsyncWriteWrongStatus, Route::CreatePair) {
         status = 201;
@@ -73,6 +92,7 @@ fn success(state: &State, route: Option<Route>, reply: Reply) -> Wire {
     if state.faulty(Fault::JobBadIdFormat) {
         numeric_job_ids(&mut body);
     }
+    legal::body(state, &mut body);
     let mut wire = Wire::json(status, &body);
     if on(Fault::WrongContentType, Route::ShowInstance) {
         wire.content_type = Some("text/plain;charset=UTF-8");
@@ -87,7 +107,7 @@ fn success(state: &State, route: Option<Route>, reply: Reply) -> Wire {
     wire
 }
 
-fn failure(state: &State, mut error: ApiError) -> Wire {
+fn failure(state: &mut State, route: Option<Route>, mut error: ApiError) -> Wire {
     if state.faulty(Fault::WrongRefusalCode) && matches!(error, ApiError::State(_)) {
         error = ApiError::Sdrs("SDRS.0201");
     }
@@ -101,15 +121,17 @@ fn failure(state: &State, mut error: ApiError) -> Wire {
         if state.faulty(Fault::ErrorCodeWrongStatus) && code == "SDRS.0201" {
             status = 409;
         }
+        status = legal::error_status(state, route, code, status);
         body = if state.faulty(Fault::ErrorBodyUnwrapped) {
             json!({ "code": code, "message": message })
         } else {
-            errors::wrapped(status, code, &message)
+            legal::envelope(state, status, code, &message)
         };
     }
     if status == 400 && state.faulty(Fault::ErrorBodyEmpty) {
         return Wire::empty(status);
     }
+    legal::body(state, &mut body);
     Wire::json(status, &body)
 }
 
