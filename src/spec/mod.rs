@@ -20,7 +20,7 @@ pub use openapi::{
     ResponseSpec,
 };
 pub use schema::{SchemaCache, SchemaSet, SchemaViolation};
-pub use states::{Action, Cascade, Machine, ParentRule, Refusal, Requirement, StateKind, StateModel, Target};
+pub use states::{Action, Cascade, Machine, Noted, ParentRule, Refusal, Requirement, StateKind, StateModel, Target};
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
