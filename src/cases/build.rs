@@ -101,6 +101,14 @@ impl Builder {
         format!("${{failing.{kind}.{job_type}}}")
     }
 
+    /// Takes the profile's object `name` of `invalid`, one that breaks a documented rule.
+    pub fn invalid(&mut self, name: &str) -> String {
+        if !self.needs.invalid.iter().any(|n| n == name) {
+            self.needs.invalid.push(name.to_owned());
+        }
+        format!("${{invalid.{name}}}")
+    }
+
     /// Appends a setup request.
     pub fn push(&mut self, mut step: RequestStep) {
         step.setup = true;

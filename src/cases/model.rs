@@ -64,6 +64,10 @@ pub struct Needs {
     /// (bound to `${failing.servers.<job_type>}`...).
     #[serde(default)]
     pub failing: Vec<String>,
+    /// Objects of the profile's `invalid` map that break a documented rule (`server_shared_disk`...),
+    /// bound to `${invalid.<name>}`; a profile without one skips the case.
+    #[serde(default)]
+    pub invalid: Vec<String>,
 }
 
 impl Needs {
@@ -91,6 +95,11 @@ impl Needs {
         for f in &other.failing {
             if !self.failing.contains(f) {
                 self.failing.push(f.clone());
+            }
+        }
+        for i in &other.invalid {
+            if !self.invalid.contains(i) {
+                self.invalid.push(i.clone());
             }
         }
     }
@@ -188,6 +197,9 @@ pub struct Expect {
     /// INC entries that make this expectation disputed.
     #[serde(default)]
     pub disagreements: Vec<String>,
+    /// Entries that make only the expected codes disputed (precondition: a wrong code warns).
+    #[serde(default)]
+    pub code_disagreements: Vec<String>,
 }
 
 /// What to do with the job of an asynchronous write.

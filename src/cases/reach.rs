@@ -78,8 +78,12 @@ fn full_group_in(state: &str) -> Option<Reached> {
     let mut b = Builder::new();
     let g = b.group();
     let p = b.pair(&g);
-    let needs_shutoff =
-        waited.contains(&"reverse-server-group") || last.is_some_and(|(k, _)| k == "reverse-server-group");
+    // Reverse needs the production site's servers stopped; a re-protect after a failover, the
+    // DR site's, which are then the servers the instance was created on (5.4.6).
+    let keys: Vec<&str> = waited.iter().copied().chain(last.map(|(k, _)| k)).collect();
+    let failover_at = keys.iter().position(|k| *k == "failover-server-group");
+    let reprotects = failover_at.is_some_and(|at| keys[at..].contains(&"start-server-group"));
+    let needs_shutoff = keys.contains(&"reverse-server-group") || reprotects;
     let server = match last {
         Some((_, how)) if how != "nowait" => b.failing("servers", how),
         _ => b.server(needs_shutoff),

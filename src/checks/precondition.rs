@@ -18,6 +18,8 @@ pub struct ExpectedRefusal {
     pub codes: Vec<String>,
     /// INC entries disputing this rule: non-empty turns every failure into a warning.
     pub disagreements: Vec<String>,
+    /// Entries disputing only the code: a wrong or missing code warns, an acceptance still fails.
+    pub code_disagreements: Vec<String>,
 }
 
 /// Judges whether `ex` refused the action as `expected` says.
@@ -30,7 +32,8 @@ pub fn precondition(ctx: &CheckContext, expected: &ExpectedRefusal, ex: &Exchang
         Some(action) => format!("{} (action {})", action.location, action.name),
         None => format!("{STATES_SPEC} action {}", expected.action),
     };
-    let failures = refusal_failures(resp, expected.status, &expected.codes, &expected.disagreements, &spec, expected);
+    let disputes = (expected.disagreements.as_slice(), expected.code_disagreements.as_slice());
+    let failures = refusal_failures(resp, expected.status, &expected.codes, disputes, &spec, expected);
     CheckResult::from_failures(name, failures, ctx.strict)
 }
 
@@ -66,6 +69,7 @@ mod tests {
             status: 400,
             codes: vec!["SDRS.1002".into(), "SDRS.1019".into()],
             disagreements: disagreements.iter().map(|s| (*s).to_owned()).collect(),
+            code_disagreements: Vec::new(),
         }
     }
 
@@ -126,6 +130,17 @@ mod tests {
         let r = precondition(&ctx(), &refusal(&["INC-09"]), &ex);
         assert_eq!(r.outcome, Outcome::Warned, "{}", r.details());
         assert_eq!(precondition(&strict(), &refusal(&["INC-09"]), &ex).outcome, Outcome::Failed);
+    }
+
+    #[test]
+    fn a_disputed_code_warns_while_an_acceptance_still_fails() {
+        let mut rule = refusal(&[]);
+        rule.code_disagreements = vec!["OWN-02".into()];
+        let wrong_code = answer(400, json!({"error": {"code": "SDRS.0201", "message": "m"}}));
+        assert_eq!(precondition(&ctx(), &rule, &wrong_code).outcome, Outcome::Warned);
+        assert_eq!(precondition(&strict(), &rule, &wrong_code).outcome, Outcome::Failed);
+        let accepted = answer(200, json!({"job_id": "0123456789abcdef0123456789abcdef"}));
+        assert_eq!(precondition(&ctx(), &rule, &accepted).outcome, Outcome::Failed);
     }
 
     #[test]

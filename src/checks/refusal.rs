@@ -17,12 +17,13 @@ pub(super) trait RefusalWording {
 }
 
 /// The failures of `resp` against a refusal with `status` and one of `codes` (empty: any code),
-/// each marked disputed by `disagreements`.
+/// each marked disputed by `disagreements`; a wrong or missing code is also disputed by
+/// `code_disagreements` (a documented refusal whose code is our reading).
 pub(super) fn refusal_failures(
     resp: &ResponseRecord,
     status: u16,
     codes: &[String],
-    disagreements: &[String],
+    (disagreements, code_disagreements): (&[String], &[String]),
     spec: &str,
     wording: &impl RefusalWording,
 ) -> Vec<Failure> {
@@ -45,10 +46,13 @@ pub(super) fn refusal_failures(
                         format!("one of {}", list(codes)),
                         format!("{code} with status {}", resp.status),
                     )
-                    .at(spec),
+                    .at(spec)
+                    .disputed(code_disagreements),
                 ),
                 None => failures.push(
-                    Failure::new(wording.no_code(), format!("one of {}", list(codes)), status_excerpt(resp)).at(spec),
+                    Failure::new(wording.no_code(), format!("one of {}", list(codes)), status_excerpt(resp))
+                        .at(spec)
+                        .disputed(code_disagreements),
                 ),
             }
         }

@@ -25,9 +25,14 @@ pub fn response_schema(ctx: &CheckContext, op: &Operation, ex: &Exchange) -> Che
             format!("status {} is not documented for {} (judged by status_code)", resp.status, op.id),
         );
     };
-    let Some(pointer) = documented.schema_pointer.as_deref() else {
+    let request: Option<Value> = ex.request.body.as_deref().and_then(|b| serde_json::from_str(b).ok());
+    let (pointer, chosen) = documented.schema_for(request.as_ref());
+    let Some(pointer) = pointer else {
         return CheckResult::skipped(name, format!("status {} of {} documents no body schema", resp.status, op.id));
     };
+    // A schema picked by the request says so, with the section that states that answer's shape.
+    let answer_to =
+        chosen.map(|k| format!(" (the answer to {}={}, section {})", k.field, k.value, k.section)).unwrap_or_default();
     let file = &op.location.file;
     let Some(json) = resp.json.as_ref() else {
         let failure = Failure::new(
@@ -56,7 +61,7 @@ pub fn response_schema(ctx: &CheckContext, op: &Operation, ex: &Exchange) -> Che
             let levels = nodes_along(document, pointer, &v.instance_path);
             let failure = Failure::new(
                 format!("{}: {}", show_pointer(&v.instance_path), excerpt(&v.message, MESSAGE_CHARS)),
-                format!("the `{}` rule of the schema at {schema_at}", v.keyword),
+                format!("the `{}` rule of the schema at {schema_at}{answer_to}", v.keyword),
                 actual,
             )
             .at(format!("{file}#{schema_at}"))
@@ -315,6 +320,41 @@ mod tests {
         // A path the schema does not describe stops the walk without panicking.
         let d = disagreements_along(&doc, &pointer, "/a/b/c/~1x/~0y/99999999999999999999999");
         assert!(d.is_empty(), "{d:?}");
+    }
+
+    fn by_tags(action: &str, answer: Value) -> Exchange {
+        let mut ex = Exchange::fake(
+            "listProtectedInstancesByTags",
+            "POST",
+            "/v1/p/protected-instances/resource_instances/action",
+            200,
+            answer,
+        );
+        ex.request.body = Some(json!({"action": action}).to_string());
+        ex
+    }
+
+    #[test]
+    fn a_count_answer_carrying_more_than_total_count_fails_citing_5_8_1() {
+        let op = op("listProtectedInstancesByTags");
+        let r = response_schema(&ctx(), op, &by_tags("count", json!({"total_count": 3, "resources": []})));
+        assert_eq!(r.outcome, Outcome::Failed, "{}", r.details());
+        assert_eq!(r.failures.len(), 1, "{}", r.details());
+        let f = &r.failures[0];
+        assert!(f.expected.ends_with("(the answer to action=count, section 5.8.1)"), "{}", f.expected);
+        assert!(f.spec.as_deref().unwrap_or("").contains("ResourceInstancesCountResponse"), "{f}");
+        assert!(f.disagreements().is_empty(), "stated by the reference, never a warning: {f}");
+    }
+
+    #[test]
+    fn a_pure_count_answer_passes_and_a_filter_answer_keeps_the_open_schema() {
+        let op = op("listProtectedInstancesByTags");
+        let r = response_schema(&ctx(), op, &by_tags("count", json!({"total_count": 3})));
+        assert_eq!(r.outcome, Outcome::Passed, "{}", r.details());
+        let r = response_schema(&ctx(), op, &by_tags("filter", json!({"total_count": 0, "resources": [], "x": 1})));
+        assert_eq!(r.outcome, Outcome::Passed, "{}", r.details());
+        let r = response_schema(&ctx(), op, &by_tags("count", json!({"total_count": "3"})));
+        assert_eq!(r.outcome, Outcome::Failed, "total_count is an integer: {}", r.details());
     }
 
     #[test]

@@ -317,6 +317,35 @@ impl State {
         }
     }
 
+    /// The status of the server at an instance's current DR site: the original production
+    /// server once a failover or reverse made the target site production (the emulator's own
+    /// DR servers are always stopped).
+    pub fn dr_server_status(&self, instance: &Instance) -> String {
+        let priority = self.group(&instance.group_id).map(|g| g.priority_station.as_str()).unwrap_or("source");
+        if priority == "target" {
+            self.server(&instance.source_server).map(|s| s.status.clone()).unwrap_or_else(|| "SHUTOFF".into())
+        } else {
+            "SHUTOFF".into()
+        }
+    }
+
+    /// Every server that shares a shared (multiattach) disk with `server_id`, itself included;
+    /// empty when it has no shared disk.
+    pub fn shared_disk_servers(&self, server_id: &str) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for v in self.volumes.iter().filter(|v| v.multiattach) {
+            let attached: Vec<&String> = v.attached_server.iter().chain(v.shared_with.iter()).collect();
+            if attached.iter().any(|s| *s == server_id) {
+                for s in attached {
+                    if !out.contains(s) {
+                        out.push(s.clone());
+                    }
+                }
+            }
+        }
+        out
+    }
+
     /// The status of the server currently playing production for an instance (DR servers are
     /// always stopped in the emulator).
     pub fn production_server_status(&self, instance: &Instance) -> String {

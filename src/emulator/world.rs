@@ -217,6 +217,9 @@ pub struct Volume {
     /// The server the volume is attached to.
     #[serde(default)]
     pub attached_server: Option<String>,
+    /// The other servers a shared (`multiattach`) volume is attached to.
+    #[serde(default)]
+    pub shared_with: Vec<String>,
     /// Job types that fail when they involve this volume.
     #[serde(default)]
     pub fail_jobs: Vec<String>,

@@ -343,6 +343,7 @@ impl<'r> CaseRun<'r> {
                     status: expected.first().copied().unwrap_or(400),
                     codes: step.expect.codes.clone(),
                     disagreements: disputed.clone(),
+                    code_disagreements: step.expect.code_disagreements.clone(),
                 },
                 ex,
             ),

@@ -17,6 +17,7 @@ pub struct Lease {
     volumes: Vec<String>,
     drill_vpcs: Vec<String>,
     failing: Vec<String>,
+    invalid: Vec<String>,
     spare_nics: Vec<String>,
     used_nics: Vec<String>,
     /// Variables binding the taken items.
@@ -43,6 +44,7 @@ struct Free {
     volumes: Vec<String>,
     drill_vpcs: Vec<String>,
     failing: BTreeSet<String>,
+    invalid: BTreeSet<String>,
     spare_nics: BTreeSet<String>,
     /// Spare NICs that are gone for good.
     used_nics: BTreeSet<String>,
@@ -78,6 +80,7 @@ impl Pool {
                 volumes: prereq.volumes.iter().map(|v| v.id.clone()).collect(),
                 drill_vpcs: prereq.drill_vpcs.clone(),
                 failing,
+                invalid: prereq.invalid.keys().cloned().collect(),
                 spare_nics: prereq.servers.iter().filter_map(|s| s.spare_nic.clone()).collect(),
                 used_nics: BTreeSet::new(),
             }),
@@ -122,6 +125,9 @@ impl Pool {
                 ));
             }
         }
+        if let Some(name) = needs.invalid.iter().find(|n| !p.invalid.contains_key(*n)) {
+            return Some(format!("needs the object `{name}` that breaks a rule; the profile's `invalid` lists none"));
+        }
         None
     }
 
@@ -148,6 +154,9 @@ impl Pool {
         }
         if let Some(f) = needs.failing.iter().find(|f| kept.failing.contains(f)) {
             return Some(format!("needs the failing object {f}: {held}"));
+        }
+        if let Some(name) = needs.invalid.iter().find(|n| kept.invalid.contains(n)) {
+            return Some(format!("needs the object {name}: {held}"));
         }
         drop(kept);
         let total = self.prereq.servers.iter().filter(|s| s.spare_nic.is_some()).count();
@@ -185,6 +194,7 @@ impl Pool {
         kept.volumes.extend(lease.volumes);
         kept.drill_vpcs.extend(lease.drill_vpcs);
         kept.failing.extend(lease.failing);
+        kept.invalid.extend(lease.invalid);
         drop(kept);
         // Cases waiting for what is now kept must learn that they wait in vain.
         self.returned.notify_waiters();
@@ -215,6 +225,7 @@ impl Pool {
             || free.volumes.len() < needs.volumes
             || free.drill_vpcs.len() < needs.drill_vpcs
             || needs.failing.iter().any(|f| !free.failing.contains(f))
+            || needs.invalid.iter().any(|n| !free.invalid.contains(n))
         {
             return None;
         }
@@ -266,6 +277,14 @@ impl Pool {
             }
             lease.failing.push(f.clone());
         }
+        // Taken exclusively: a wrongly accepted request may hold the object until teardown.
+        for name in &needs.invalid {
+            free.invalid.remove(name);
+            if let Some(id) = self.prereq.invalid.get(name) {
+                lease.vars.insert(format!("invalid.{name}"), Value::String(id.clone()));
+            }
+            lease.invalid.push(name.clone());
+        }
         Some(lease)
     }
 
@@ -280,6 +299,7 @@ impl Pool {
         free.volumes.extend(lease.volumes);
         free.drill_vpcs.extend(lease.drill_vpcs);
         free.failing.extend(lease.failing);
+        free.invalid.extend(lease.invalid);
         free.spare_nics.extend(lease.spare_nics);
         free.used_nics.extend(lease.used_nics);
         drop(free);
@@ -309,6 +329,21 @@ mod tests {
         let b = pool.try_take(&needs).expect("after give back");
         assert!(b.vars.contains_key("failing.servers.startProtectionGroupNoCG"));
         let _ = s0;
+    }
+
+    #[test]
+    fn an_object_that_breaks_a_rule_is_taken_exclusively_and_missing_ones_are_named() {
+        let profile = Profile::emulator_default();
+        let pool = Pool::new(&profile.prerequisites);
+        let needs = Needs { invalid: vec!["server_shared_disk".into()], ..Needs::default() };
+        let a = pool.try_take(&needs).expect("first lease");
+        assert_eq!(a.vars["invalid.server_shared_disk"], json!(profile.prerequisites.invalid["server_shared_disk"]));
+        assert!(pool.try_take(&needs).is_none(), "exclusive");
+        pool.give_back(a);
+        assert!(pool.try_take(&needs).is_some());
+        let missing = Needs { invalid: vec!["volume_shared".into()], ..Needs::default() };
+        let why = pool.impossible(&missing).expect("impossible");
+        assert!(why.contains("volume_shared"), "{why}");
     }
 
     #[test]

@@ -18,11 +18,12 @@ pub use error::{SpecError, SpecProblem};
 pub use errors_table::{ErrorCode, ErrorTable};
 pub use locate::Location;
 pub use openapi::{
-    resolve_ref, ApiSpec, AsyncJob, Discriminator, NotFound, Operation, ParamLocation, Parameter, ResponseSpec,
+    resolve_ref, ApiSpec, AsyncJob, Discriminator, NotFound, Operation, ParamLocation, Parameter, RequestKeyedSchema,
+    ResponseSpec,
 };
 pub use readings::{is_gap_id, Gap, Readings};
 pub use schema::{SchemaCache, SchemaSet, SchemaViolation};
-pub use states::{Action, Cascade, Machine, ParentRule, Refusal, Requirement, StateKind, StateModel, Target};
+pub use states::{Action, Cascade, Machine, Noted, ParentRule, Refusal, Requirement, StateKind, StateModel, Target};
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;

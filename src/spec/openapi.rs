@@ -94,6 +94,36 @@ pub enum Discriminator {
 pub struct ResponseSpec {
     /// JSON pointer of the body schema inside the document, if the status has a JSON body.
     pub schema_pointer: Option<String>,
+    /// Schemas that replace `schema_pointer` for some requests (`x-sdrs-response-by-request`).
+    pub by_request: Vec<RequestKeyedSchema>,
+}
+
+/// A body schema chosen by a value of the request body: the answer to `action=count` is not the
+/// answer to `action=filter` (5.8.1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestKeyedSchema {
+    /// Top-level field of the request body.
+    pub field: String,
+    /// The value of that field which selects this schema.
+    pub value: String,
+    /// Section of the reference that states the shape.
+    pub section: String,
+    /// JSON pointer of the schema inside the document.
+    pub schema_pointer: String,
+}
+
+impl ResponseSpec {
+    /// The schema judging an answer to a request with this JSON body, and the rule that chose
+    /// it when it is not the status's own schema.
+    pub fn schema_for(&self, request: Option<&Value>) -> (Option<&str>, Option<&RequestKeyedSchema>) {
+        let chosen = request.and_then(|body| {
+            self.by_request.iter().find(|k| body.get(&k.field).and_then(Value::as_str) == Some(k.value.as_str()))
+        });
+        match chosen {
+            Some(k) => (Some(k.schema_pointer.as_str()), Some(k)),
+            None => (self.schema_pointer.as_deref(), None),
+        }
+    }
 }
 
 /// One operation of the API reference.
@@ -388,13 +418,36 @@ impl OpContext<'_> {
             let schema_pointer = resp
                 .pointer("/content/application~1json/schema")
                 .map(|_| format!("{base_pointer}/content/application~1json/schema"));
-            out.insert(code, ResponseSpec { schema_pointer });
+            let by_request = self.by_request(resp, id, status);
+            out.insert(code, ResponseSpec { schema_pointer, by_request });
         }
         let success = out.keys().copied().find(|s| (200..300).contains(s)).unwrap_or_else(|| {
             self.problem(format!("operation {id} documents no 2xx status"));
             200
         });
         (out, success)
+    }
+}
+
+impl OpContext<'_> {
+    /// The `x-sdrs-response-by-request` entries of one response, each naming an existing schema.
+    fn by_request(&mut self, resp: &Value, id: &str, status: &str) -> Vec<RequestKeyedSchema> {
+        let mut out = Vec::new();
+        let entries = resp.get("x-sdrs-response-by-request").and_then(Value::as_array).cloned().unwrap_or_default();
+        for (i, e) in entries.iter().enumerate() {
+            let reference = e.pointer("/schema/$ref").and_then(Value::as_str).unwrap_or("");
+            let (field, value) = (str_of(e, "field"), scalar(e.get("value")));
+            if field.is_empty() || value.is_empty() || resolve_ref(self.document, reference).is_none() {
+                self.problem(format!(
+                    "operation {id}: response {status}, x-sdrs-response-by-request #{i} needs a field, a value and \
+                     a schema $ref that resolves (got `{reference}`)"
+                ));
+                continue;
+            }
+            let schema_pointer = reference.trim_start_matches('#').to_owned();
+            out.push(RequestKeyedSchema { field, value, section: scalar(e.get("section")), schema_pointer });
+        }
+        out
     }
 }
 

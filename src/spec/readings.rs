@@ -75,6 +75,7 @@ impl Readings {
     pub fn explain(&self, id: &str) -> String {
         match self.gaps.get(id) {
             Some(gap) => format!("{id}: {} ({})", gap.rule, gap.reason),
+            None if id.starts_with("OWN-") => format!("{id}: a disagreement we noted (specs/states.yaml `noted`)"),
             None => format!("{id}: the seeds contradict each other here (specs/README.md, disagreement register)"),
         }
     }

@@ -150,13 +150,40 @@ pub struct ParentRule {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Requirement {
+    /// Stable name, by which the case generator knows how to break the rule.
+    #[serde(default)]
+    pub id: Option<String>,
     /// What must hold, in words.
     pub what: String,
     /// Accepted refusal codes.
     pub codes: Vec<String>,
-    /// INC entries.
+    /// Where the reference states the rule (seed, section, the sentence).
+    #[serde(default)]
+    pub source: Option<String>,
+    /// INC entries (or noted ids) disputing the whole rule.
     #[serde(default)]
     pub disagreements: Vec<String>,
+    /// Entries disputing only the codes: the refusal is documented, its code is our reading.
+    #[serde(default)]
+    pub code_disagreements: Vec<String>,
+}
+
+/// A disagreement between the documents that `SEED-CONTRADICTIONS.md` does not list, noted by us.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Noted {
+    /// `OWN-<two digits>`.
+    pub id: String,
+    /// The places in the seeds that disagree.
+    pub seeds: Vec<String>,
+    /// What they say, in words.
+    pub finding: String,
+    /// The reading the checks enforce.
+    pub enforced: String,
+    /// The reading they do not.
+    pub alternative: String,
+    /// Whether a check resting on it only warns (it is cited in a `disagreements` list).
+    pub warns: bool,
 }
 
 /// How a group action moves one kind of child resource.
@@ -218,6 +245,9 @@ pub struct Action {
     /// INC entries.
     #[serde(default)]
     pub disagreements: Vec<String>,
+    /// Disagreements of our own noting (`noted`) that touch the action without disputing it.
+    #[serde(default)]
+    pub noted: Vec<String>,
     /// Reading enforced, in words.
     #[serde(default)]
     pub note: Option<String>,
@@ -257,6 +287,8 @@ struct RawModel {
     machines: BTreeMap<String, Machine>,
     job_types: RawJobTypes,
     actions: Vec<Action>,
+    #[serde(default)]
+    noted: Vec<Noted>,
 }
 
 /// Every machine, job type and action.
@@ -270,6 +302,8 @@ pub struct StateModel {
     pub common_entities: Vec<String>,
     /// Actions in file order.
     pub actions: Vec<Action>,
+    /// Disagreements of our own noting.
+    pub noted: Vec<Noted>,
     edges: BTreeMap<String, BTreeSet<(String, String)>>,
 }
 
@@ -305,6 +339,7 @@ impl StateModel {
             job_types,
             common_entities: raw.job_types.common_entities,
             actions,
+            noted: raw.noted,
             edges: BTreeMap::new(),
         };
         model.edges = model.derive_edges();

@@ -206,6 +206,7 @@ fn check_states(specs: &Specs, problems: &mut Vec<SpecProblem>) {
         for code in codes {
             unknown_code(specs, code, &action.location, &format!("action {}", action.name), problems);
         }
+        noted_ids(model, action, problems);
     }
     for (name, m) in &model.machines {
         let pointer = format!("/components/schemas/{}", escape(&m.status_schema));
@@ -238,5 +239,29 @@ fn check_states(specs: &Specs, problems: &mut Vec<SpecProblem>) {
                 });
             }
         }
+    }
+}
+
+/// Every `OWN-` id an action cites is a `noted` entry; one cited where it would make a check warn
+/// must say `warns: true`, one that only touches the action `warns: false`.
+fn noted_ids(model: &super::StateModel, action: &super::Action, problems: &mut Vec<SpecProblem>) {
+    let disputing = action
+        .disagreements
+        .iter()
+        .chain(action.parents.iter().flat_map(|p| p.disagreements.iter()))
+        .chain(action.requires.iter().flat_map(|r| r.disagreements.iter().chain(r.code_disagreements.iter())));
+    let cited = disputing.map(|id| (id, true)).chain(action.noted.iter().map(|id| (id, false)));
+    for (id, warning) in cited.filter(|(id, _)| id.starts_with("OWN-")) {
+        let message = match model.noted.iter().find(|n| &n.id == id) {
+            None => format!("action {} cites {id}, which is not a `noted` entry", action.name),
+            Some(n) if n.warns != warning => format!(
+                "action {} cites {id} {}, but the entry says warns: {}",
+                action.name,
+                if warning { "as a disagreement" } else { "under `noted`" },
+                n.warns
+            ),
+            Some(_) => continue,
+        };
+        problems.push(SpecProblem { location: action.location.clone(), message });
     }
 }

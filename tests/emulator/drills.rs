@@ -86,3 +86,12 @@ async fn drill_lists_filter_and_page() {
     assert_eq!(paged["disaster_recovery_drills"].as_array().unwrap().len(), 1);
     env.get(&format!("{list}?status=nope")).await.refused("SDRS.0209");
 }
+
+#[tokio::test]
+async fn a_drill_vpc_must_hold_the_subnet_blocks_of_the_group_vpc() {
+    let env = Env::new().await;
+    let group = env.group("pg").await;
+    let drills = "/disaster-recovery-drills";
+    env.post(drills, body(&group, Some(&env.vpc("vpc-drill-other-subnets")))).await.refused("SDRS.1909");
+    env.succeed(env.post(drills, body(&group, Some(&env.vpc("vpc-drill-3")))).await).await;
+}

@@ -241,3 +241,31 @@ async fn the_group_quota_is_enforced_and_reported() {
     assert_eq!(groups["min"], 0);
     assert_eq!(groups["max"], -1);
 }
+
+#[tokio::test]
+async fn re_protect_needs_the_dr_site_servers_stopped() {
+    let env = Env::new().await;
+    let group = env.group("pg").await;
+    env.instance(&group, "ecs-running-dr").await;
+    env.pair(&group, "evs-01").await;
+    env.group_action(&group, json!({"start-server-group": {}})).await;
+    env.group_action(&group, json!({"failover-server-group": {}})).await;
+    // The instance's server, still running, is now the DR site's: 5.4.6 forbids the re-protect.
+    env.post(&format!("/server-groups/{group}/action"), json!({"start-server-group": {}})).await.refused("SDRS.1342");
+    assert_eq!(env.status(&format!("/server-groups/{group}"), "server_group").await, "failed-over");
+}
+
+#[tokio::test]
+async fn re_protect_goes_ahead_when_the_dr_site_servers_are_stopped() {
+    let env = Env::new().await;
+    let group = env.group("pg").await;
+    env.instance(&group, "ecs-02").await;
+    env.pair(&group, "evs-01").await;
+    env.group_action(&group, json!({"start-server-group": {}})).await;
+    env.group_action(&group, json!({"failover-server-group": {}})).await;
+    let reprotect = env.group_action(&group, json!({"start-server-group": {}})).await;
+    assert_eq!(
+        (reprotect["job_type"].as_str(), reprotect["status"].as_str()),
+        (Some("reprotectProtectionGroupNoCG"), Some("SUCCESS"))
+    );
+}

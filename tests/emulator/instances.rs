@@ -373,3 +373,30 @@ async fn work_on_resources_that_are_still_being_created_is_refused() {
         .refused("SDRS.1601");
     env.delete_with(&format!("/replications/{pair}"), json!({"replication": {}})).await.refused("SDRS.1601");
 }
+
+#[tokio::test]
+async fn a_server_with_a_shared_disk_is_refused_alone_and_accepted_with_every_server_of_the_disk() {
+    let env = Env::new().await;
+    let group = env.group("pg").await;
+    let (one, two) = (env.server("ecs-shared-disk-1"), env.server("ecs-shared-disk-2"));
+    let single = json!({"protected_instance": {"server_group_id": group, "server_id": one, "name": "x"}});
+    env.post("/protected-instances", single).await.refused("SDRS.1408");
+    let batch = |servers: serde_json::Value| json!({"protected_instances": {"name_prefix": "b", "server_group_id": group, "servers": servers}});
+    env.post("/protected-instances/batch", batch(json!([{"server_id": one}]))).await.refused("SDRS.1408");
+    env.post("/protected-instances/batch", batch(json!([{"server_id": two}, {"server_id": env.server("ecs-01")}])))
+        .await
+        .refused("SDRS.1408");
+    let both = env.post("/protected-instances/batch", batch(json!([{"server_id": one}, {"server_id": two}]))).await;
+    assert_eq!(both.status, 202, "{}", both.raw);
+    assert_eq!(env.finish(&both.job_id()).await["status"], "SUCCESS");
+}
+
+#[tokio::test]
+async fn a_batch_refuses_servers_already_protected_or_of_another_vpc() {
+    let env = Env::new().await;
+    let group = env.group("pg").await;
+    env.instance(&group, "ecs-01").await;
+    let batch = |server: String| json!({"protected_instances": {"name_prefix": "b", "server_group_id": group, "servers": [{"server_id": server}]}});
+    env.post("/protected-instances/batch", batch(env.server("ecs-01"))).await.refused("SDRS.1305");
+    env.post("/protected-instances/batch", batch(env.server("ecs-other-vpc"))).await.refused("SDRS.1304");
+}

@@ -5,6 +5,7 @@
 mod negative;
 mod precondition;
 pub mod recipes;
+mod requirement;
 
 use super::model::{Case, CaseKind, Credentials, Expect, Judge, Needs, StatusSet, Step};
 use crate::spec::{Operation, Specs};

@@ -5,7 +5,7 @@
 use crate::cases::build::{group_action_body, job, path, request, Res};
 use crate::cases::model::{Case, CaseKind, Expect, JobOutcome, Judge, RequestStep, StateGuard, StatusSet, Step};
 use crate::cases::reach::{reach, Reached};
-use crate::spec::{Action, Specs};
+use crate::spec::{Action, ParentRule, Requirement, Specs};
 use serde_json::json;
 use std::collections::BTreeMap;
 
@@ -34,8 +34,10 @@ pub fn cases(specs: &Specs) -> Vec<Case> {
                 let mut disputes: Vec<String> = Vec::new();
                 for a in &acting {
                     extend_unique(&mut codes, a.refusal.iter().flat_map(|rf| rf.codes.iter().cloned()));
-                    extend_unique(&mut codes, a.parents.iter().flat_map(|p| p.codes.iter().cloned()));
-                    extend_unique(&mut codes, a.requires.iter().flat_map(|q| q.codes.iter().cloned()));
+                    let parents = a.parents.iter().filter(|p| breaks_parent(p, &r));
+                    extend_unique(&mut codes, parents.flat_map(|p| p.codes.iter().cloned()));
+                    let broken = a.requires.iter().filter(|q| may_break(q, &r));
+                    extend_unique(&mut codes, broken.flat_map(|q| q.codes.iter().cloned()));
                     extend_unique(&mut disputes, a.disagreements.iter().cloned());
                 }
                 let status = first.refusal.as_ref().map(|rf| rf.status).unwrap_or(400);
@@ -44,6 +46,7 @@ pub fn cases(specs: &Specs) -> Vec<Case> {
             }
         }
         out.extend(member_requirements(op, &actions));
+        out.extend(super::requirement::cases(op, &actions));
         for a in actions.iter().filter(|a| a.creates) {
             for parent in a.parents.iter().filter(|p| p.machine == "server_group") {
                 for state in specs.states.machines.get("server_group").into_iter().flat_map(|m| m.states.keys()) {
@@ -55,8 +58,11 @@ pub fn cases(specs: &Specs) -> Vec<Case> {
                     let g = r.group.clone();
                     let mut r = r;
                     let Some(step) = create_request(operation, &mut r, &g) else { continue };
+                    // The server, volume or drill VPC sent is a valid one: only the group's state,
+                    // and where a failover moved production, the AZ, are wrong.
                     let mut codes = parent.codes.clone();
-                    extend_unique(&mut codes, a.requires.iter().flat_map(|q| q.codes.iter().cloned()));
+                    let broken = a.requires.iter().filter(|q| may_break(q, &r));
+                    extend_unique(&mut codes, broken.flat_map(|q| q.codes.iter().cloned()));
                     let disputes = parent.disagreements.clone();
                     out.push(build_case(op, &a.name, "server_group", state, r, step, 400, codes, disputes, "group-"));
                 }
@@ -64,6 +70,39 @@ pub fn cases(specs: &Specs) -> Vec<Case> {
         }
     }
     out
+}
+
+/// Whether the setup leaves the resource of a parent rule outside its allowed states (unknown
+/// counts as outside: its code may then answer the request).
+fn breaks_parent(parent: &ParentRule, r: &Reached) -> bool {
+    r.states.get(parent.machine.as_str()).is_none_or(|s| !parent.states.contains(s))
+}
+
+/// Whether a wrong-state setup may also break this requirement, so that a target checking it
+/// first refuses with its code. Requirements the setup meets (a valid server, volume or drill
+/// VPC; quotas) never lend their codes to a wrong-state refusal.
+fn may_break(q: &Requirement, r: &Reached) -> bool {
+    let state = |m: &str| r.states.get(m).map(String::as_str).unwrap_or("");
+    let failed_over = matches!(state("server_group"), "failed-over" | "reprotecting" | "error-reprotecting");
+    let servers_may_run = r.instance.is_some() && !r.builder.needs.shutoff;
+    match q.id.as_deref().unwrap_or("") {
+        "has_pair" => r.pair.is_none(),
+        "no_instance" => r.instance.is_some(),
+        "no_pair" => r.pair.is_some(),
+        "no_drill" => r.drill.is_some(),
+        "production_az" => failed_over,
+        "pair_not_attached" => r.instance.is_some() && r.pair.is_some(),
+        "attached_here" => {
+            matches!(state("replication_pair"), "attaching" | "error-attaching" | "detaching" | "error-detaching")
+        }
+        "production_servers_stopped" | "servers_stopped" => servers_may_run,
+        "dr_servers_stopped" => servers_may_run && failed_over,
+        "new_flavor" => state("protected_instance") == "resizing",
+        "system_disk_pair" => r.instance.is_some() && r.pair.is_none(),
+        // The request asks for 200 GB, more than the volume unless an expansion is under way.
+        "larger_size" => state("replication_pair") == "extending",
+        _ => false,
+    }
 }
 
 fn extend_unique(into: &mut Vec<String>, items: impl Iterator<Item = String>) {
@@ -75,7 +114,7 @@ fn extend_unique(into: &mut Vec<String>, items: impl Iterator<Item = String>) {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn build_case(
+pub(super) fn build_case(
     op: &crate::spec::Operation,
     action: &str,
     machine: &str,
@@ -277,6 +316,55 @@ mod tests {
             Some(Step::Request(r)) => r.only_while.clone(),
             _ => None,
         }
+    }
+
+    fn codes_of(cases: &[Case], id: &str) -> Vec<String> {
+        let case = cases.iter().find(|c| c.id == id).unwrap_or_else(|| panic!("no case {id}"));
+        match case.steps.last() {
+            Some(Step::Request(r)) => r.expect.codes.clone(),
+            _ => Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_wrong_state_refusal_accepts_only_codes_tied_to_that_state_or_action() {
+        let cases = cases(Specs::embedded());
+        assert_eq!(codes_of(&cases, "failoverProtectionGroup/precondition/available"), ["SDRS.1002", "SDRS.1022"]);
+        for id in ["startProtectionGroup/precondition/protected", "startProtectionGroup/precondition/creating"] {
+            assert!(!codes_of(&cases, id).contains(&"SDRS.0201".to_owned()), "{id}");
+        }
+        // A group without a pair may be refused for that too, by the codes the group pages use.
+        let creating = codes_of(&cases, "failoverProtectionGroup/precondition/creating");
+        assert_eq!(creating, ["SDRS.1002", "SDRS.1022", "SDRS.1015"]);
+        let group_state = codes_of(&cases, "createReplicationPair/precondition/group-starting");
+        assert_eq!(group_state, ["SDRS.1024", "SDRS.1002"], "no disk or quota code");
+        // After a failover the volume's AZ is no longer the production AZ.
+        let failed_over = codes_of(&cases, "createReplicationPair/precondition/group-reprotecting");
+        assert_eq!(failed_over, ["SDRS.1024", "SDRS.1002", "SDRS.1810"]);
+    }
+
+    #[test]
+    fn a_generic_code_fails_the_precondition_check_of_a_failover_from_available() {
+        use crate::checks::{precondition, CheckContext, ExpectedRefusal, Outcome};
+        use crate::exchange::Exchange;
+        let cases = cases(Specs::embedded());
+        let expected = |codes: Vec<String>| ExpectedRefusal {
+            action: "failover".into(),
+            state: "available".into(),
+            status: 400,
+            codes,
+            disagreements: Vec::new(),
+            code_disagreements: Vec::new(),
+        };
+        let rule = expected(codes_of(&cases, "failoverProtectionGroup/precondition/available"));
+        let answer = |code: &str| {
+            let body = json!({"error": {"code": code, "message": "m"}});
+            Exchange::fake("failoverProtectionGroup", "POST", "/v1/p/server-groups/g/action", 400, body)
+        };
+        let schemas = crate::spec::SchemaSet::new(Specs::embedded());
+        let ctx = CheckContext { specs: Specs::embedded(), schemas: &schemas, strict: false };
+        assert_eq!(precondition(&ctx, &rule, &answer("SDRS.0201")).outcome, Outcome::Failed);
+        assert_eq!(precondition(&ctx, &rule, &answer("SDRS.1022")).outcome, Outcome::Passed);
     }
 
     #[test]

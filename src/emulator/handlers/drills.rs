@@ -78,9 +78,8 @@ pub fn create(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
             if state.drills.iter().any(|d| d.drill_vpc_id == v) {
                 return Err(ApiError::Sdrs("SDRS.1921"));
             }
-            if state.world.vpc(&v).is_none() {
-                return Err(ApiError::Sdrs("SDRS.1928"));
-            }
+            let Some(drill_vpc) = state.world.vpc(&v) else { return Err(ApiError::Sdrs("SDRS.1928")) };
+            subnets_match(state, &group.source_vpc_id, drill_vpc)?;
             v
         }
         None => state.uuid(),
@@ -106,6 +105,19 @@ pub fn create(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     job.changes.push(Change::new(Kind::Drill, &id, "creating", Outcome::To("available"), Outcome::To("error")));
     job.reports.push(report(&id, &group_id, "createFail"));
     Ok(Reply::job(jobs::submit(state, job)))
+}
+
+/// 5.7.1: a drill VPC given by the caller holds a subnet for each CIDR block of the group's VPC
+/// (SDRS.1908 when it has no subnet at all, SDRS.1909 when a block is missing).
+fn subnets_match(state: &State, group_vpc: &str, drill_vpc: &crate::emulator::world::Vpc) -> ApiResult<()> {
+    if drill_vpc.subnets.is_empty() {
+        return Err(ApiError::Sdrs("SDRS.1908"));
+    }
+    let blocks = state.world.vpc(group_vpc).map(|v| v.subnets.as_slice()).unwrap_or_default();
+    if blocks.iter().any(|b| !drill_vpc.subnets.iter().any(|s| s.cidr == b.cidr)) {
+        return Err(ApiError::Sdrs("SDRS.1909"));
+    }
+    Ok(())
 }
 
 /// DELETE /v1/{project_id}/disaster-recovery-drills/{disaster_recovery_drill_id}

@@ -340,6 +340,10 @@ pub fn action(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
         return Err(ApiError::Sdrs("SDRS.1002"));
     }
     let members: Vec<_> = state.instances.iter().filter(|i| i.group_id == group.id).cloned().collect();
+    // 5.4.6: the DR site's servers must be stopped before a re-protect.
+    if action.job_type == REPROTECT.job_type && members.iter().any(|i| state.dr_server_status(i) != "SHUTOFF") {
+        return Err(ApiError::Sdrs("SDRS.1342"));
+    }
     if let Some(station) = &station {
         if members.iter().any(|i| state.production_server_status(i) != "SHUTOFF") {
             return Err(ApiError::Sdrs("SDRS.1319"));

@@ -210,6 +210,10 @@ pub fn create(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     let group = existing_group(state, &group_id)?.clone();
     require_state(&group.status, GROUP_OPEN, "SDRS.1024")?;
     check_server(state, &group, &server_id, "SDRS.1326")?;
+    // 5.5.1: a server with a shared disk is protected through the batch create only.
+    if !state.shared_disk_servers(&server_id).is_empty() {
+        return Err(ApiError::Sdrs("SDRS.1408"));
+    }
     if let Some(subnet) = validate::opt_string(pi, "primary_subnet_id", "SDRS.0201")? {
         subnet_in_vpc(state, &group.source_vpc_id, &subnet)?;
     }
@@ -277,6 +281,11 @@ pub fn batch_create(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     }
     for (server_id, _) in &wanted {
         check_server(state, &group, server_id, "SDRS.1360")?;
+        // 5.5.11: every server a listed server shares a disk with is listed too.
+        let sharing = state.shared_disk_servers(server_id);
+        if sharing.iter().any(|s| !wanted.iter().any(|(w, _)| w == s)) {
+            return Err(ApiError::Sdrs("SDRS.1408"));
+        }
     }
     if let Some(subnet) = validate::opt_string(spec, "primary_subnet_id", "SDRS.0201")? {
         subnet_in_vpc(state, &group.source_vpc_id, &subnet)?;
