@@ -100,13 +100,20 @@ fn read_envelope(json: &Value, spec: &str, failures: &mut Vec<Failure>) -> Optio
             None
         }
         (_, [first, ..]) => {
-            // Prefer the object that carries a code, when several keys hold objects.
-            let (key, inner) = wrappers.iter().find(|(_, inner)| inner.contains_key("code")).unwrap_or(first);
-            let extra: Vec<&str> = obj.keys().filter(|k| k != key).map(String::as_str).collect();
-            failures.push(shape_failure(
-                format!("the wrapped error body has keys besides `{key}`: {}", extra.join(", ")),
-                value_excerpt(json),
-            ));
+            // Keys beside the wrapper are allowed; the wrapper is the one object carrying a code.
+            let coded: Vec<&(&String, &Map<String, Value>)> =
+                wrappers.iter().filter(|(_, inner)| inner.contains_key("code")).collect();
+            if let [(key, inner)] = coded.as_slice() {
+                return read_fields(inner, &format!("/{key}"), "code", "message", json, failures, &shape_failure);
+            }
+            let (key, inner) = coded.first().copied().unwrap_or(first);
+            let others: Vec<&str> = coded.iter().skip(1).map(|(k, _)| k.as_str()).collect();
+            let title = if others.is_empty() {
+                format!("no wrapper object of the error body carries a code (first: `{key}`)")
+            } else {
+                format!("the error body wraps a code in several keys: `{key}`, {}", others.join(", "))
+            };
+            failures.push(shape_failure(title, value_excerpt(json)));
             // Still judge the code, so that one wrong body reports every violation.
             let mut ignored = Vec::new();
             read_fields(inner, &format!("/{key}"), "code", "message", json, &mut ignored, &shape_failure)
@@ -235,11 +242,21 @@ mod tests {
     }
 
     #[test]
-    fn extra_keys_beside_the_wrapper_fail_and_the_code_is_still_judged() {
+    fn extra_keys_beside_the_wrapper_pass_and_two_coded_wrappers_fail() {
+        let body = json!({"error": {"code": "SDRS.1013", "message": "m", "x": 1}, "request_id": "r", "meta": {}});
+        let r = check(400, body, &["SDRS.1013"]);
+        assert_eq!(r.outcome, Outcome::Passed, "{}", r.details());
+        let two = json!({"error": {"code": "SDRS.1013", "message": "m"}, "badrequest": {"code": "SDRS.0201", "message": "m"}});
+        let r = check(400, two, &[]);
+        assert_eq!(r.outcome, Outcome::Failed, "{}", r.details());
+        assert_eq!(r.failures[0].title, "the error body wraps a code in several keys: `error`, badrequest");
+    }
+
+    #[test]
+    fn a_wrong_code_beside_extra_keys_is_still_judged() {
         let r = check(400, json!({"error": {"code": "SDRS.9999", "message": "m"}, "request_id": "r"}), &[]);
-        assert_eq!(r.failures.len(), 2, "{}", r.details());
-        assert_eq!(r.failures[0].title, "the wrapped error body has keys besides `error`: request_id");
-        assert!(r.failures[1].title.starts_with("unknown error code SDRS.9999"));
+        assert_eq!(r.failures.len(), 1, "{}", r.details());
+        assert!(r.failures[0].title.starts_with("unknown error code SDRS.9999"), "{}", r.details());
     }
 
     #[test]

@@ -81,7 +81,8 @@ pub fn pagination(ctx: &CheckContext, ev: &PaginationEvidence) -> CheckResult {
                         count.to_string(),
                     )
                     .at(spec.clone())
-                    .disputed(&ev.count_disputed),
+                    // Page size or total (INC-54): for the whole list both readings give its length.
+                    .disputed(&without(&ev.count_disputed, PAGE_OR_TOTAL)),
                 );
             }
             total = count;
@@ -206,6 +207,14 @@ fn limit_disagreements(ctx: &CheckContext) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// INC-54: `count` is the page size or the total of matches, depending on the list page.
+const PAGE_OR_TOTAL: &str = "INC-54";
+
+/// `ids` without `id`.
+fn without(ids: &[String], id: &str) -> Vec<String> {
+    ids.iter().filter(|d| *d != id).cloned().collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -299,11 +308,14 @@ mod tests {
     }
 
     #[test]
-    fn a_full_count_that_differs_from_the_items_warns() {
+    fn a_full_count_that_differs_from_the_items_fails_under_either_reading_of_count() {
         let full = listing(&["a", "b"], json!(5));
         let r = pagination(&ctx(), &evidence(&full, vec![]));
-        assert_eq!(r.outcome, Outcome::Warned, "{}", r.details());
+        assert_eq!(r.outcome, Outcome::Failed, "{}", r.details());
         assert_eq!(r.failures[0].title, "the full list counts 5 but holds 2 items");
+        let mut ev = evidence(&full, vec![]);
+        ev.count_disputed = vec!["INC-18".into()];
+        assert_eq!(pagination(&ctx(), &ev).outcome, Outcome::Warned);
     }
 
     #[test]
