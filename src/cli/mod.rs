@@ -226,6 +226,9 @@ async fn run(args: RunArgs) -> Result<i32, CliError> {
     }
     on_ctrl_c.abort();
     write_reports(&args, &report)?;
+    if !args.variants.is_empty() {
+        println!("variants switched on: {}", args.variants.join(", "));
+    }
     print_faults_caught(&args, &report);
     println!("{}", scrub(&ConsoleReporter::summary(&report)));
     if runner.interrupted() {
@@ -256,9 +259,6 @@ async fn stop_on_ctrl_c(runner: Arc<Runner>, ledger: Option<std::path::PathBuf>)
 }
 
 fn print_faults_caught(args: &RunArgs, report: &RunReport) {
-    if !args.variants.is_empty() {
-        println!("variants switched on: {}", args.variants.join(", "));
-    }
     if args.faults.is_empty() {
         return;
     }

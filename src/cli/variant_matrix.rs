@@ -18,6 +18,9 @@ use std::fmt::Write as _;
 /// Most failure groups listed per run.
 const LISTED: usize = 25;
 
+/// A failure's check (None: the case erred) and title.
+type FailureKey = (Option<CheckName>, String);
+
 /// What one run of the full suite showed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 struct Tally {
@@ -32,13 +35,16 @@ struct Tally {
     /// Per check: the cases in which it warned, with the title of each warning.
     warnings: BTreeMap<CheckName, Vec<(String, String)>>,
     /// Per (check, title): the cases in which it failed; erred cases are under `None`.
-    failures: BTreeMap<(Option<CheckName>, String), Vec<String>>,
+    failures: BTreeMap<FailureKey, BTreeSet<String>>,
 }
 
 impl Tally {
     fn of(report: &RunReport) -> Tally {
         let run_id = report.target.run_id.as_str();
-        let clean = |title: &str| if run_id.is_empty() { title.to_owned() } else { title.replace(run_id, "<run>") };
+        let clean = |title: &str| {
+            let title = if run_id.is_empty() { title.to_owned() } else { title.replace(run_id, "<run>") };
+            shorten(&title)
+        };
         let mut tally = Tally { total: report.cases.len(), ..Tally::default() };
         for case in &report.cases {
             match case.outcome {
@@ -54,31 +60,41 @@ impl Tally {
                 }
             }
             for check in case.checks_with(Outcome::Failed) {
-                tally.failures.entry((Some(check.name), clean(check.title()))).or_default().push(case.id.clone());
+                tally.failures.entry((Some(check.name), clean(check.title()))).or_default().insert(case.id.clone());
             }
             if case.outcome == CaseOutcome::Error {
                 let reason = case.reason.as_deref().and_then(|r| r.lines().next()).unwrap_or("no reason given");
-                tally.failures.entry((None, clean(reason))).or_default().push(case.id.clone());
+                tally.failures.entry((None, clean(reason))).or_default().insert(case.id.clone());
             }
         }
         tally
     }
 
-    /// `a (n), b (m)` for the checks that failed, or `nothing`.
+    /// `a (n), b (m)`: the cases in which each check failed (`error`: erred cases), or `nothing`.
     fn failing(&self) -> String {
-        let mut by_check: BTreeMap<String, usize> = BTreeMap::new();
+        let mut by_check: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
         for ((check, _), cases) in &self.failures {
-            let name = check.map(|c| c.as_str().to_owned()).unwrap_or_else(|| "error".into());
-            *by_check.entry(name).or_insert(0) += cases.len();
+            let name = check.map_or("error", |c| c.as_str());
+            by_check.entry(name).or_default().extend(cases.iter().map(String::as_str));
         }
         if by_check.is_empty() {
             return "nothing".into();
         }
-        by_check.iter().map(|(c, n)| format!("{c} ({n})")).collect::<Vec<_>>().join(", ")
+        by_check.iter().map(|(c, n)| format!("{c} ({})", n.len())).collect::<Vec<_>>().join(", ")
     }
 
     fn warned_cases(&self, check: CheckName) -> usize {
         self.warnings.get(&check).map_or(0, Vec::len)
+    }
+}
+
+/// Most characters of a title kept in the document (schema titles quote whole bodies).
+const TITLE_CHARS: usize = 200;
+
+fn shorten(title: &str) -> String {
+    match title.char_indices().nth(TITLE_CHARS) {
+        Some((i, _)) => format!("{}…", &title[..i]),
+        None => title.to_owned(),
     }
 }
 
@@ -215,11 +231,12 @@ fn render(runs: &[Run], variants: &[Variant]) -> String {
         let t = &run.tally;
         let _ = writeln!(md, "### {} ({} failed, {} error(s))", run.label, t.failed, t.errors);
         let _ = writeln!(md);
-        let mut groups: Vec<(&(Option<CheckName>, String), &Vec<String>)> = t.failures.iter().collect();
+        let mut groups: Vec<(&FailureKey, &BTreeSet<String>)> = t.failures.iter().collect();
         groups.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then_with(|| a.0.cmp(b.0)));
         for ((check, title), cases) in groups.iter().take(LISTED) {
             let check = check.map(|c| c.as_str()).unwrap_or("error");
-            let _ = writeln!(md, "- `{check}` in {} case(s), e.g. `{}`: {title}", cases.len(), cases[0]);
+            let first = cases.first().map(String::as_str).unwrap_or_default();
+            let _ = writeln!(md, "- `{check}` in {} case(s), e.g. `{first}`: {title}", cases.len());
         }
         if groups.len() > LISTED {
             let _ = writeln!(md, "- … and {} more distinct failure(s)", groups.len() - LISTED);
@@ -256,7 +273,7 @@ mod tests {
     fn tally(failed: &[(CheckName, &str, &str)], warned: &[(CheckName, &str, &str)]) -> Tally {
         let mut t = Tally { total: 10, failed: failed.len(), warned: warned.len(), ..Tally::default() };
         for (check, title, case) in failed {
-            t.failures.entry((Some(*check), (*title).into())).or_default().push((*case).into());
+            t.failures.entry((Some(*check), (*title).into())).or_default().insert((*case).into());
         }
         for (check, title, case) in warned {
             t.warnings.entry(*check).or_default().push(((*case).into(), (*title).into()));
@@ -283,6 +300,14 @@ mod tests {
         assert!(md.contains("- `error_body` in 2 case(s): new warning (`b`)"), "{md}");
         assert!(md.contains("1 without any failed or erred case"), "{md}");
         assert_eq!(md, render(&runs, &[Variant::SdkEntityKeys]), "deterministic");
+        assert_eq!(runs[1].tally.failing(), "job_protocol (2)");
+    }
+
+    #[test]
+    fn long_titles_are_shortened() {
+        assert_eq!(shorten("short"), "short");
+        let long = "x".repeat(300);
+        assert_eq!(shorten(&long).chars().count(), TITLE_CHARS + 1);
     }
 
     #[test]
