@@ -186,6 +186,8 @@ impl Operation {
     pub fn source(&self) -> String {
         if self.section == "002" {
             "002 (the DWS start page)".to_owned()
+        } else if self.location.file.ends_with(super::EXTENSIONS_FILE) {
+            format!("outside the seeds: Huawei's reference, page {} (sdrs-v1-extensions.openapi.yaml)", self.section)
         } else {
             format!("001 §{}", self.section)
         }

@@ -158,6 +158,7 @@ fn duplicate_operation_ids<'a>(ops: impl Iterator<Item = &'a Operation>, problem
 
 fn check_states(specs: &Specs, problems: &mut Vec<SpecProblem>) {
     let model = &specs.states;
+    rule_provenance(specs, problems);
     for (action, machine, state) in model.named_states() {
         match model.machines.get(machine) {
             None => problems.push(SpecProblem {
@@ -263,5 +264,34 @@ fn noted_ids(model: &super::StateModel, action: &super::Action, problems: &mut V
             Some(_) => continue,
         };
         problems.push(SpecProblem { location: action.location.clone(), message });
+    }
+}
+
+/// Every rule of states.yaml says where it comes from: an action through its operation's
+/// section; a parent rule or requirement through the A.1 codes that state it, a `source`, or a
+/// reading it cites (INC, GAP or OWN).
+fn rule_provenance(specs: &Specs, problems: &mut Vec<SpecProblem>) {
+    for action in &specs.states.actions {
+        let mut report = |message: String| {
+            problems.push(SpecProblem {
+                location: action.location.clone(),
+                message: format!("action {}: {message}", action.name),
+            })
+        };
+        match specs.operation(&action.operation) {
+            Some(op) if !op.section.is_empty() => {}
+            Some(op) => report(format!("operation {} has no x-sdrs-section, so the action has no source", op.id)),
+            None => {}
+        }
+        for parent in &action.parents {
+            if parent.codes.is_empty() && parent.disagreements.is_empty() {
+                report(format!("the parent rule on {} names no A.1 code and cites no reading", parent.machine));
+            }
+        }
+        for req in &action.requires {
+            if req.codes.is_empty() && req.source.is_none() && req.disagreements.is_empty() {
+                report(format!("the requirement \"{}\" names no A.1 code, no source and no reading", req.what));
+            }
+        }
     }
 }

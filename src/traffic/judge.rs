@@ -581,7 +581,7 @@ mod tests {
 
     #[test]
     fn an_unmatched_exchange_is_skipped_with_the_reason() {
-        let report = run(vec![entry("GET", "/v1/p/resource/rpo-statistics", None, 200, Some(json!({})))]);
+        let report = run(vec![entry("GET", "/v1/p/resource/replication-statistics", None, 200, Some(json!({})))]);
         let c = case(&report, "traffic/unmatched#1");
         assert_eq!(c.outcome, CaseOutcome::Skipped);
         assert_eq!(c.kind, KIND_UNMATCHED);

@@ -244,7 +244,10 @@ mod tests {
 
     #[test]
     fn unknown_paths_and_methods_are_told_apart() {
-        assert_eq!(matcher().find("GET", "/v1/p/resource/rpo-statistics", None).unwrap_err(), Unmatched::NoPath);
+        assert_eq!(
+            matcher().find("GET", "/v1/p/resource/replication-statistics", None).unwrap_err(),
+            Unmatched::NoPath
+        );
         let err = matcher().find("PATCH", "/v1/p/server-groups", None).unwrap_err();
         assert_eq!(err, Unmatched::NoMethod { documented: vec!["GET".into(), "POST".into()] });
         assert!(err.reason().starts_with("matches no documented operation"), "{}", err.reason());

@@ -257,11 +257,12 @@ fn a_resource_status_going_back_exits_1_naming_state_transition() {
 
 #[test]
 fn an_exchange_of_no_documented_operation_is_listed_but_does_not_fail() {
-    let out = judge(vec![entry("GET", "/v1/p/resource/rpo-statistics", None, 200, Some(json!({"count": 0})))]);
+    let out = judge(vec![entry("GET", "/v1/p/resource/replication-statistics", None, 200, Some(json!({"count": 0})))]);
     out.expect_code(0);
     assert!(out.stdout.contains("1 exchange(s) match no documented operation"), "{out}");
     assert!(
-        out.stdout.contains("traffic/unmatched#1 GET /v1/p/resource/rpo-statistics: matches no documented operation"),
+        out.stdout
+            .contains("traffic/unmatched#1 GET /v1/p/resource/replication-statistics: matches no documented operation"),
         "{out}"
     );
 }

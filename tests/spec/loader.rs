@@ -278,3 +278,45 @@ fn an_extension_operation_id_that_repeats_a_seed_one_is_refused() {
     let p = problem_about(&found, "duplicate operationId showQuotas");
     assert_eq!(p.location.file, EXTENSIONS);
 }
+
+#[test]
+fn a_requirement_with_no_code_no_source_and_no_reading_is_refused() {
+    let sources = edited(|s| {
+        replace_once(
+            &mut s.states,
+            "      - {id: no_drill, what: \"no DR drill in the group\", codes: [SDRS.1003]}\n",
+            "      - {id: no_drill, what: \"no DR drill in the group\", codes: []}\n",
+        )
+    });
+    let found = problems(&sources);
+    let p = problem_about(&found, "no DR drill in the group");
+    assert_eq!(p.location.file, STATES);
+    assert_eq!(p.location.line, action_line(&sources.states, "delete_group"), "{p}");
+    assert!(p.message.contains("names no A.1 code, no source and no reading"), "{p}");
+}
+
+#[test]
+fn an_inferred_rule_must_cite_a_gap_that_readings_yaml_defines() {
+    let sources = edited(|s| {
+        replace_once(&mut s.sdrs, "x-sdrs-inferred: {enum: GAP-03}", "x-sdrs-inferred: {enum: GAP-93}");
+    });
+    let found = problems(&sources);
+    let p = problem_about(&found, "GAP-93");
+    assert_eq!(p.location.file, SDRS);
+    assert!(p.message.contains("dr_type") && p.message.contains("not a gap of readings.yaml"), "{p}");
+    let sources = edited(|s| {
+        replace_once(&mut s.sdrs, "x-sdrs-inferred: {enum: GAP-03}", "x-sdrs-inferred: [GAP-03]");
+    });
+    let found = problems(&sources);
+    assert!(found.iter().any(|p| p.message.contains("neither a GAP id nor {keyword: GAP id}")), "{found:#?}");
+}
+
+#[test]
+fn a_malformed_readings_file_is_named_by_file_and_line() {
+    let sources =
+        edited(|s| s.readings = s.readings.replacen("    rule: a field listed", "    rul: a field listed", 1));
+    let found = problems(&sources);
+    let p = problem_about(&found, "invalid readings");
+    assert_eq!(p.location.file, "specs/readings.yaml");
+    assert!(p.location.line > 0, "{p}");
+}
