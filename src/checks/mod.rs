@@ -5,6 +5,7 @@
 //! classnames and the snapshot names.
 
 mod auth_required;
+mod cascade;
 mod content_type;
 mod error_body;
 mod job_protocol;
@@ -13,12 +14,14 @@ mod pagination;
 mod precondition;
 mod refusal;
 mod resource_lifecycle;
+mod round_trip;
 mod response_schema;
 mod snapshot;
 mod state_transition;
 mod status_code;
 
 pub use auth_required::auth_required;
+pub use cascade::{cascade, Member};
 pub use content_type::content_type;
 pub use error_body::error_body;
 pub use job_protocol::{job_protocol, FollowUp, JobEvidence};
@@ -26,6 +29,7 @@ pub use negative_rejection::{negative_rejection, ExpectedRejection};
 pub use pagination::{pagination, Page, PaginationEvidence};
 pub use precondition::{precondition, ExpectedRefusal};
 pub use resource_lifecycle::{resource_lifecycle, LifecycleEvidence};
+pub use round_trip::{gone_from_lists, read_back, Listing, ReadBackEvidence};
 pub use response_schema::response_schema;
 pub use snapshot::{shape_of, snapshot, SnapshotMode};
 pub use state_transition::state_transition;
