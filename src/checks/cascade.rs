@@ -20,7 +20,13 @@ pub struct Member {
 
 /// Judges whether the members moved to the end state of `action`'s cascade; `succeeded`: the
 /// job ended SUCCESS (otherwise FAIL).
-pub fn cascade(ctx: &CheckContext, action: &Action, group_id: &str, members: &[Member], succeeded: bool) -> CheckResult {
+pub fn cascade(
+    ctx: &CheckContext,
+    action: &Action,
+    group_id: &str,
+    members: &[Member],
+    succeeded: bool,
+) -> CheckResult {
     let name = CheckName::StateTransition;
     if action.cascade.is_empty() {
         return CheckResult::skipped(name, format!("{} moves no member", action.name));
@@ -59,7 +65,10 @@ pub fn cascade(ctx: &CheckContext, action: &Action, group_id: &str, members: &[M
         }
     }
     if judged == 0 && failures.is_empty() {
-        return CheckResult::skipped(name, format!("no member of group {group_id} was in a state {} moves", action.name));
+        return CheckResult::skipped(
+            name,
+            format!("no member of group {group_id} was in a state {} moves", action.name),
+        );
     }
     CheckResult::from_failures(name, failures, ctx.strict)
 }
@@ -81,8 +90,10 @@ mod tests {
     #[test]
     fn members_in_the_end_state_pass() {
         let c = ctx();
-        let members =
-            [member("protected_instance", "available", Some("protected")), member("replication_pair", "available", Some("protected"))];
+        let members = [
+            member("protected_instance", "available", Some("protected")),
+            member("replication_pair", "available", Some("protected")),
+        ];
         let r = cascade(&c, &start(&c), "g", &members, true);
         assert_eq!(r.outcome, Outcome::Passed, "{}", r.details());
     }
@@ -90,19 +101,28 @@ mod tests {
     #[test]
     fn a_member_left_in_its_old_state_or_missing_fails() {
         let c = ctx();
-        let members =
-            [member("protected_instance", "available", Some("available")), member("replication_pair", "available", None)];
+        let members = [
+            member("protected_instance", "available", Some("available")),
+            member("replication_pair", "available", None),
+        ];
         let r = cascade(&c, &start(&c), "g", &members, true);
         assert_eq!(r.outcome, Outcome::Failed);
         assert_eq!(r.failures.len(), 2, "{}", r.details());
-        assert_eq!(r.failures[0].title, "protected_instance m1 of group g is `available` after start_protection ended SUCCESS");
-        assert_eq!(r.failures[0].spec.as_deref(), Some("specs/states.yaml actions.start_protection.cascade.protected_instance"));
+        assert_eq!(
+            r.failures[0].title,
+            "protected_instance m1 of group g is `available` after start_protection ended SUCCESS"
+        );
+        assert_eq!(
+            r.failures[0].spec.as_deref(),
+            Some("specs/states.yaml actions.start_protection.cascade.protected_instance")
+        );
     }
 
     #[test]
     fn a_failed_job_expects_the_failure_state_and_members_outside_from_are_not_judged() {
         let c = ctx();
-        let r = cascade(&c, &start(&c), "g", &[member("protected_instance", "available", Some("error-starting"))], false);
+        let r =
+            cascade(&c, &start(&c), "g", &[member("protected_instance", "available", Some("error-starting"))], false);
         assert_eq!(r.outcome, Outcome::Passed, "{}", r.details());
         let r = cascade(&c, &start(&c), "g", &[member("protected_instance", "protected", Some("protected"))], true);
         assert_eq!(r.outcome, Outcome::Skipped);

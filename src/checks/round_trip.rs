@@ -6,8 +6,7 @@
 //! sent empty (null, `[]`, `{}`) may come back absent, as a server may leave out empty fields.
 
 use super::{
-    list_items, show_pointer, status_excerpt, value_excerpt, CheckContext, CheckName, CheckResult, Failure,
-    STATES_SPEC,
+    list_items, show_pointer, status_excerpt, value_excerpt, CheckContext, CheckName, CheckResult, Failure, STATES_SPEC,
 };
 use crate::exchange::Exchange;
 use serde_json::Value;
@@ -154,18 +153,12 @@ fn compare(what: &str, fields: &[(String, Value)], resource: &Value, listed: boo
         match resource.pointer(pointer) {
             None if is_empty(sent) => {}
             None if listed => failures.push(
-                Failure::new(
-                    format!("{what} lacks {pointer}"),
-                    value_excerpt(sent),
-                    "(absent)",
-                )
-                .disputed(&["GAP-01".to_owned()]),
+                Failure::new(format!("{what} lacks {pointer}"), value_excerpt(sent), "(absent)")
+                    .disputed(&["GAP-01".to_owned()]),
             ),
-            None => failures.push(Failure::new(
-                format!("{what} does not keep {pointer}"),
-                value_excerpt(sent),
-                "(absent)",
-            )),
+            None => {
+                failures.push(Failure::new(format!("{what} does not keep {pointer}"), value_excerpt(sent), "(absent)"))
+            }
             Some(shown) if same(sent, shown) => {}
             Some(shown) => failures.push(Failure::new(
                 format!("{what} does not show the {pointer} written"),
@@ -227,7 +220,13 @@ mod tests {
 
     fn listing(items: Vec<Value>) -> Exchange {
         let n = items.len();
-        Exchange::fake("listProtectionGroups", "GET", "/v1/p/server-groups", 200, json!({"server_groups": items, "count": n}))
+        Exchange::fake(
+            "listProtectionGroups",
+            "GET",
+            "/v1/p/server-groups",
+            200,
+            json!({"server_groups": items, "count": n}),
+        )
     }
 
     fn judge(shown: Value, listed: Vec<Value>) -> CheckResult {
@@ -275,7 +274,11 @@ mod tests {
     fn a_resource_missing_from_a_filtered_list_fails_and_a_field_absent_from_a_list_item_only_warns() {
         let r = judge(group("pg-new", json!("kept")), vec![]);
         assert_eq!(r.outcome, Outcome::Failed);
-        assert!(r.failures[0].title.contains("is missing from the list of server_group filtered by"), "{}", r.details());
+        assert!(
+            r.failures[0].title.contains("is missing from the list of server_group filtered by"),
+            "{}",
+            r.details()
+        );
         let mut item = group("pg-new", json!("kept"));
         item.as_object_mut().unwrap().remove("description");
         let r = judge(group("pg-new", json!("kept")), vec![item]);
