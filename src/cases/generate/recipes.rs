@@ -373,7 +373,10 @@ pub fn recipe(operation: &str) -> Recipe {
             let mut b = Builder::new();
             let g = b.group();
             let p = b.pair(&g);
-            rename(b, &p, operation, "replication_id", "replication", "replication_pair")
+            // The pair's volume size depends on which pool volume it got: no exact snapshot.
+            let mut rec = rename(b, &p, operation, "replication_id", "replication", "replication_pair");
+            rec.snapshot = false;
+            rec
         }
         "expandReplicationPair" => {
             let mut b = Builder::new();
