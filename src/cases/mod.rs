@@ -11,8 +11,8 @@ pub mod share;
 pub mod template;
 
 pub use model::{
-    Case, CaseKind, Credentials, Expect, JobOutcome, JobSpec, Judge, Needs, PaginateStep, RequestStep, StateGuard,
-    StatusSet, Step, WaitJobStep, WaitStatusStep,
+    Case, CaseKind, Credentials, Expect, JobOutcome, JobSpec, Judge, Needs, PaginateStep, ReadBack, RequestStep,
+    StateGuard, StatusSet, Step, WaitJobStep, WaitStatusStep,
 };
 
 use crate::spec::Specs;

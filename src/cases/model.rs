@@ -280,6 +280,23 @@ pub struct RequestStep {
     /// Send only while a resource still shows a state; otherwise the case is skipped.
     #[serde(default)]
     pub only_while: Option<StateGuard>,
+    /// After the answer (and its job's SUCCESS): read the resource back and compare what was written.
+    #[serde(default)]
+    pub read_back: Option<ReadBack>,
+}
+
+/// A resource to read back through show, list and filtered lists after a write, with the
+/// fields the write set (judged by `resource_lifecycle`).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReadBack {
+    /// Machine name (server_group, protected_instance, replication_pair, dr_drill).
+    pub resource: String,
+    /// Id template (rendered after the job's captures).
+    pub id: String,
+    /// Values (templates allowed) at pointers inside the resource object: `/description`, `/tags`.
+    #[serde(default)]
+    pub fields: BTreeMap<String, Value>,
 }
 
 /// A state a resource must still show when a request is sent: transitional states end by

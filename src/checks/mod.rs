@@ -5,6 +5,7 @@
 //! classnames and the snapshot names.
 
 mod auth_required;
+mod cascade;
 mod content_type;
 mod error_body;
 mod job_protocol;
@@ -14,11 +15,13 @@ mod precondition;
 mod refusal;
 mod resource_lifecycle;
 mod response_schema;
+mod round_trip;
 mod snapshot;
 mod state_transition;
 mod status_code;
 
 pub use auth_required::auth_required;
+pub use cascade::{cascade, Member};
 pub use content_type::content_type;
 pub use error_body::error_body;
 pub use job_protocol::{job_protocol, FollowUp, JobEvidence};
@@ -27,6 +30,7 @@ pub use pagination::{pagination, Page, PaginationEvidence};
 pub use precondition::{precondition, ExpectedRefusal};
 pub use resource_lifecycle::{resource_lifecycle, LifecycleEvidence};
 pub use response_schema::response_schema;
+pub use round_trip::{gone_from_lists, read_back, Listing, ReadBackEvidence};
 pub use snapshot::{shape_of, snapshot, SnapshotMode};
 pub use state_transition::state_transition;
 pub use status_code::status_code;

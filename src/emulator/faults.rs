@@ -103,6 +103,8 @@ faults! {
         "finished jobs report an end_time one minute before their begin_time";
     JobMissingEntity = "job-missing-entity", "job_protocol",
         "the job of POST protected-instances ends SUCCESS without entities.protected_instance_id";
+    StaleMemberState = "stale-member-state", "state_transition",
+        "after a protection-group action its instances and pairs keep the state they had before";
     ForbiddenTransition = "forbidden-transition", "state_transition",
         "after a successful start a protection group reads failed-over once (starting -> failed-over), then protected";
     UnknownStatus = "unknown-status", "state_transition",
@@ -131,6 +133,12 @@ faults! {
         "tag writes answer 204 but store nothing";
     QuotaNotCounted = "quota-not-counted", "resource_lifecycle",
         "quotas report used 0 whatever groups and pairs exist";
+    OptionalFieldDropped = "optional-field-dropped", "resource_lifecycle",
+        "protection groups forget the description they were created with (shown and listed as null)";
+    RenameNotKept = "rename-not-kept", "resource_lifecycle",
+        "renames answer the new name, but later shows and lists of the group, instance, pair or drill keep the old one";
+    GhostInLists = "ghost-in-lists", "resource_lifecycle",
+        "deleted groups, instances, pairs and drills are gone from show but still listed and counted";
     LimitIgnored = "limit-ignored", "pagination",
         "lists ignore limit and return every item from offset on";
     OffsetIgnored = "offset-ignored", "pagination",

@@ -344,6 +344,9 @@ fn remove(state: &mut State, kind: Kind, id: &str) {
     if state.faulty(Fault::DeletedStillShown) {
         haunt(state, kind, id);
     }
+    if state.faulty(Fault::GhostInLists) {
+        keep_listed(state, kind, id);
+    }
     match kind {
         Kind::Group => state.groups.retain(|g| g.id != id),
         Kind::Instance => {
@@ -392,6 +395,18 @@ fn haunt(state: &mut State, kind: Kind, id: &str) {
                 ghosts.drills.push(r);
             }
         }
+    }
+}
+
+/// Keeps a copy of a resource about to be deleted in the lists only, as it was last shown (fault
+/// `ghost-in-lists`).
+fn keep_listed(state: &mut State, kind: Kind, id: &str) {
+    let listed = &mut state.listed_ghosts;
+    match kind {
+        Kind::Group => listed.groups.extend(state.groups.iter().find(|r| r.id == id).cloned()),
+        Kind::Instance => listed.instances.extend(state.instances.iter().find(|r| r.id == id).cloned()),
+        Kind::Pair => listed.pairs.extend(state.pairs.iter().find(|r| r.id == id).cloned()),
+        Kind::Drill => listed.drills.extend(state.drills.iter().find(|r| r.id == id).cloned()),
     }
 }
 

@@ -112,7 +112,7 @@ pub struct FailureJob {
     pub server_group_id: String,
 }
 
-/// Deleted resources kept for the fault `deleted-still-shown`.
+/// Deleted resources kept for the faults `deleted-still-shown` and `ghost-in-lists`.
 #[derive(Debug, Default)]
 pub struct Ghosts {
     pub groups: Vec<Group>,
@@ -137,6 +137,8 @@ pub struct State {
     pub jobs: Vec<Job>,
     pub failures: Vec<FailureJob>,
     pub ghosts: Ghosts,
+    /// Deleted resources still listed (fault `ghost-in-lists`); show does not find them.
+    pub listed_ghosts: Ghosts,
     faults: Vec<Fault>,
     variants: Vec<Variant>,
     /// GET requests counted for throttling (variant `retry-after`).
@@ -171,6 +173,7 @@ impl State {
             jobs: Vec::new(),
             failures: Vec::new(),
             ghosts: Ghosts::default(),
+            listed_ghosts: Ghosts::default(),
             faults: config.faults,
             variants: config.variants,
             gets: 0,

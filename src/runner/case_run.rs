@@ -44,6 +44,12 @@ pub struct CaseRun<'r> {
     observations: super::observe::Observations,
     /// Redacted payloads the case snapshots, by name.
     pub payloads: Vec<(String, Value)>,
+    /// The status of the last job the case followed to its end.
+    last_job: Option<String>,
+    /// Members of the group an action with a cascade is about to move, with their statuses.
+    cascade_before: Vec<checks::Member>,
+    /// The resource a delete is about to remove, as shown just before.
+    deleting: Option<Value>,
 }
 
 /// Why a case's steps stop before the last one.
@@ -70,6 +76,9 @@ impl<'r> CaseRun<'r> {
             touched: BTreeSet::new(),
             observations: super::observe::Observations::default(),
             payloads: Vec::new(),
+            last_job: None,
+            cascade_before: Vec::new(),
+            deleting: None,
         }
     }
 
@@ -213,6 +222,7 @@ impl<'r> CaseRun<'r> {
         if self.runner.ledger_enabled() && actions.iter().any(|a| a.creates) {
             self.runner.ledger_intent(&self.case.id, &op.id, &self.vars);
         }
+        self.read_before(op, &actions, &rendered).await;
         let ex = self.runner.client.send(&out).await;
         self.last_status = ex.status();
         self.judge(label, step, op, &ex);
@@ -251,8 +261,13 @@ impl<'r> CaseRun<'r> {
             let json = resp.json.clone().unwrap_or(Value::Null);
             self.expect_fields(label, &step.expect.fields, &json)?;
         }
+        self.last_job = None;
         if resp.is_success() && op.async_job.is_some() {
             self.follow_job(label, step, op, &actions, &ex, &rendered, before).await?;
+        }
+        let job_ok = op.async_job.is_none() || self.last_job.as_deref() == Some("SUCCESS");
+        if let (Some(rb), true, true) = (&step.read_back, resp.is_success(), job_ok) {
+            self.read_back(label, rb).await?;
         }
         if let (Some(name), Some(json)) = (&step.snapshot, resp.json.as_ref()) {
             let name = match name {
@@ -513,6 +528,7 @@ impl<'r> CaseRun<'r> {
             }
         }
         let status = polled.status().map(str::to_owned);
+        self.last_job = status.clone();
         let acted = self.acted_id(op, actions, rendered, polled.entities());
         // After the job: GET the acted-on resource and expect the action's end state.
         let mut follow_exchange = None;
@@ -537,16 +553,20 @@ impl<'r> CaseRun<'r> {
                 }
             }
         }
-        // A group action moves its members too: read them, so every member's sequence stays complete.
-        if let (Some(a), Some(id), Some(_)) = (action, acted.as_ref(), status.as_deref()) {
+        // A group action moves its members too: read them, so every member's sequence stays
+        // complete, and judge each against the action's cascade.
+        if let (Some(a), Some(id), Some(status)) = (action, acted.as_ref(), status.as_deref()) {
             if !a.cascade.is_empty() {
-                for child in a.cascade.keys() {
-                    if let Some(k) = kind(child) {
-                        if let Some(ex) = self.list(k, vec![("server_group_id".to_owned(), id.clone())]).await {
-                            if let (Some(200), Some(j)) = (ex.status(), ex.json()) {
-                                self.observe(&j.clone());
-                            }
-                        }
+                let after = self.members(a, id).await;
+                let mut members = std::mem::take(&mut self.cascade_before);
+                for m in &mut members {
+                    m.after = after.iter().find(|n| n.id == m.id).and_then(|n| n.before.clone());
+                }
+                if matches!(status, "SUCCESS" | "FAIL") {
+                    let ctx = self.ctx();
+                    let r = checks::cascade(&ctx, a, id, &members, status == "SUCCESS");
+                    if r.outcome != Outcome::Skipped {
+                        self.push(label, r);
                     }
                 }
             }
@@ -671,6 +691,107 @@ impl<'r> CaseRun<'r> {
         Some(self.runner.client.send(&out).await)
     }
 
+    /// Reads what an action is about to change: the members a cascade moves, the resource a
+    /// delete removes.
+    async fn read_before(&mut self, op: &Operation, actions: &[&Action], rendered: &Vars) {
+        self.cascade_before.clear();
+        self.deleting = None;
+        let Some(id) = self.acted_id(op, actions, rendered, None) else { return };
+        if let Some(a) = actions.iter().find(|a| !a.cascade.is_empty()) {
+            self.cascade_before = self.members(a, &id).await;
+        }
+        if let Some(k) = actions.iter().find(|a| a.deletes).and_then(|a| kind(&a.machine)) {
+            if let Some(ex) = self.show(k, &id).await {
+                self.deleting = ex.json().filter(|_| ex.status() == Some(200)).and_then(|j| j.get(k.one).cloned());
+            }
+        }
+    }
+
+    /// The members of group `group_id` that `action` cascades to, with their current statuses
+    /// (in `before`).
+    async fn members(&mut self, action: &Action, group_id: &str) -> Vec<checks::Member> {
+        let mut members = Vec::new();
+        for child in action.cascade.keys() {
+            let Some(k) = kind(child) else { continue };
+            let Some(ex) = self.list(k, vec![("server_group_id".to_owned(), group_id.to_owned())]).await else {
+                continue;
+            };
+            let Some(json) = ex.json().filter(|_| ex.status() == Some(200)).cloned() else { continue };
+            self.observe(&json);
+            for item in json.get(k.many).and_then(Value::as_array).into_iter().flatten() {
+                if let Some(id) = item.get("id").and_then(Value::as_str) {
+                    members.push(checks::Member {
+                        machine: k.machine.to_owned(),
+                        id: id.to_owned(),
+                        before: item.get("status").and_then(Value::as_str).map(str::to_owned),
+                        after: None,
+                    });
+                }
+            }
+        }
+        members
+    }
+
+    /// Reads a written resource back through show, the list and the lists filtered by its name,
+    /// status and group, and judges the fields written.
+    async fn read_back(&mut self, label: &str, rb: &crate::cases::ReadBack) -> Result<(), Stop> {
+        let k = kind(&rb.resource).ok_or_else(|| Stop::Error(format!("unknown resource kind {}", rb.resource)))?;
+        let id = render_str(&rb.id, &self.vars).map_err(|e| Stop::Error(e.to_string()))?;
+        let mut fields = Vec::new();
+        for (pointer, value) in &rb.fields {
+            fields.push((pointer.clone(), render_value(value, &self.vars).map_err(|e| Stop::Error(e.to_string()))?));
+        }
+        let Some(show) = self.show(k, &id).await else { return Ok(()) };
+        let shown = show.json().and_then(|j| j.get(k.one)).cloned().unwrap_or(Value::Null);
+        let mut queries = vec![self.plain_query(k)];
+        for filter in self.selecting_filters(k, &shown) {
+            queries.push(vec![filter]);
+        }
+        let mut answers = Vec::new();
+        for query in queries {
+            let Some(ex) = self.list(k, query.clone()).await else { continue };
+            answers.push((describe_query(&query), ex));
+        }
+        let ctx = self.ctx();
+        let ev = checks::ReadBackEvidence {
+            machine: k.machine.into(),
+            id,
+            fields,
+            show: &show,
+            show_pointer: format!("/{}", k.one),
+            lists: answers
+                .iter()
+                .map(|(q, ex)| checks::Listing { query: q.clone(), exchange: ex, exact_count: false })
+                .collect(),
+            items_pointer: format!("/{}", k.many),
+        };
+        let r = checks::read_back(&ctx, &ev);
+        self.push(label, r);
+        Ok(())
+    }
+
+    /// The query of the plain list: every item on one page where the list pages.
+    fn plain_query(&self, k: &Kind) -> Vec<(String, String)> {
+        if k.machine == "replication_pair" {
+            Vec::new()
+        } else {
+            vec![("limit".to_owned(), "1000".to_owned())]
+        }
+    }
+
+    /// The list filters that should select `resource` (as shown): its name, status and group.
+    fn selecting_filters(&self, k: &Kind, resource: &Value) -> Vec<(String, String)> {
+        let mut filters = Vec::new();
+        let keys: &[&str] =
+            if k.machine == "server_group" { &["name", "status"] } else { &["name", "status", "server_group_id"] };
+        for key in keys {
+            if let Some(v) = resource.get(*key).and_then(Value::as_str).filter(|v| !v.is_empty()) {
+                filters.push(((*key).to_owned(), v.to_owned()));
+            }
+        }
+        filters
+    }
+
     async fn lifecycle(&mut self, label: &str, k: &'static Kind, id: &str, deleted: bool, shown: Option<Exchange>) {
         let show = match shown {
             Some(s) => s,
@@ -708,6 +829,34 @@ impl<'r> CaseRun<'r> {
             }
         };
         let r = checks::resource_lifecycle(&ctx, &ev);
+        self.push(label, r);
+        if deleted {
+            self.gone_from_filtered_lists(label, k, id).await;
+        }
+    }
+
+    /// After a deletion: the lists filtered by the resource's former name and group hold it no
+    /// more, nor count it.
+    async fn gone_from_filtered_lists(&mut self, label: &str, k: &'static Kind, id: &str) {
+        let Some(former) = self.deleting.take() else { return };
+        let prefix = self.vars.get("prefix").and_then(Value::as_str).unwrap_or("").to_owned();
+        let mut answers = Vec::new();
+        for (key, value) in self.selecting_filters(k, &former).into_iter().filter(|(key, _)| key != "status") {
+            // Only the case's own names are unique to it: their count must be exact.
+            let exact = key == "name" && !prefix.is_empty() && value.starts_with(&prefix);
+            let query = vec![(key, value)];
+            let Some(ex) = self.list(k, query.clone()).await else { continue };
+            answers.push((describe_query(&query), ex, exact));
+        }
+        if answers.is_empty() {
+            return;
+        }
+        let lists: Vec<checks::Listing> = answers
+            .iter()
+            .map(|(q, ex, exact)| checks::Listing { query: q.clone(), exchange: ex, exact_count: *exact })
+            .collect();
+        let ctx = self.ctx();
+        let r = checks::gone_from_lists(&ctx, k.machine, id, &lists, &format!("/{}", k.many));
         self.push(label, r);
     }
 
@@ -865,6 +1014,11 @@ impl<'r> CaseRun<'r> {
             }
         }
     }
+}
+
+/// `key=value&…` of a query, for messages.
+fn describe_query(query: &[(String, String)]) -> String {
+    query.iter().filter(|(k, _)| k != "limit").map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("&")
 }
 
 fn kind_of_list(op: &str) -> Option<&'static str> {

@@ -70,8 +70,18 @@ fn positive(op: &Operation, rec: &Recipe) -> Case {
     if rec.snapshot {
         test.snapshot = Some(json!(true));
     }
+    test.read_back = rec.read_back.clone();
+    let counted = !rec.quota.is_empty();
+    if counted {
+        steps.push(Step::Request(Box::new(recipes::read_quotas(&rec.quota))));
+    }
     steps.push(Step::Request(Box::new(test)));
+    if counted {
+        steps.push(Step::Request(Box::new(recipes::quotas_moved(&rec.quota))));
+    }
     let mut c = case(op, CaseKind::Positive, "", rec, steps, rec.builder.needs.clone());
+    // Quota counts are project-wide: only a case running alone can compare them.
+    c.exclusive = counted;
     c.description = format!("{} succeeds as documented ({})", op.id, op.section);
     c
 }
@@ -278,6 +288,8 @@ fn pagination_recipe(op: &Operation) -> Option<(Recipe, super::model::PaginateSt
         snapshot: false,
         skip: None,
         tags: Vec::new(),
+        read_back: None,
+        quota: Vec::new(),
     };
     Some((rec, step))
 }

@@ -3,9 +3,10 @@
 //! This is the one place that knows, per operation, which resources must exist first; every
 //! generated case (positive, negative, not-found, auth) starts from these recipes.
 
+use crate::cases::build::Res;
 use crate::cases::build::{group_action_body, job, path, request, Builder};
-use crate::cases::model::{JobOutcome, RequestStep};
-use serde_json::json;
+use crate::cases::model::{Expect, JobOutcome, ReadBack, RequestStep};
+use serde_json::{json, Value};
 
 /// The shared read-only fixture's variables (see [`fixture`]).
 pub const FIXTURE: &str = "base";
@@ -25,14 +26,108 @@ pub struct Recipe {
     pub skip: Option<String>,
     /// Extra tags (such as `destructive`).
     pub tags: Vec<&'static str>,
+    /// What the positive case reads back after the request (and its job) succeeded.
+    pub read_back: Option<ReadBack>,
+    /// Quota resource types (`server_groups`, `replications`) whose `used` the positive case
+    /// moves, and by how much; such a case runs alone.
+    pub quota: Vec<(&'static str, i64)>,
 }
 
 fn simple(test: RequestStep, uses_fixture: bool, snapshot: bool) -> Recipe {
-    Recipe { builder: Builder::new(), uses_fixture, test, snapshot, skip: None, tags: Vec::new() }
+    Recipe {
+        builder: Builder::new(),
+        uses_fixture,
+        test,
+        snapshot,
+        skip: None,
+        tags: Vec::new(),
+        read_back: None,
+        quota: Vec::new(),
+    }
 }
 
 fn with(builder: Builder, test: RequestStep, snapshot: bool) -> Recipe {
-    Recipe { builder, uses_fixture: false, test, snapshot, skip: None, tags: Vec::new() }
+    Recipe { uses_fixture: false, ..simple(test, false, snapshot) }.with_builder(builder)
+}
+
+impl Recipe {
+    fn with_builder(mut self, builder: Builder) -> Recipe {
+        self.builder = builder;
+        self
+    }
+
+    /// Reads `resource` back after the request, expecting `fields` (pointers inside it).
+    fn reading(mut self, resource: &str, id: &str, fields: &[(&str, Value)]) -> Recipe {
+        self.read_back = Some(ReadBack {
+            resource: resource.to_owned(),
+            id: id.to_owned(),
+            fields: fields.iter().map(|(p, v)| ((*p).to_owned(), v.clone())).collect(),
+        });
+        self
+    }
+
+    fn counting(mut self, quota: &[(&'static str, i64)]) -> Recipe {
+        self.quota = quota.to_vec();
+        self
+    }
+}
+
+/// The quota `used` counts before a counted request, captured as `quota.<type>`.
+pub fn read_quotas(quota: &[(&'static str, i64)]) -> RequestStep {
+    let mut r = request("read the quotas before", "showQuotas");
+    r.setup = true;
+    for (kind, _) in quota {
+        r.capture.insert(format!("quota.{kind}"), format!("/quotas/resources/?type={kind}/used"));
+    }
+    r
+}
+
+/// The quota `used` counts after a counted request: moved by exactly its own creations and deletions.
+pub fn quotas_moved(quota: &[(&'static str, i64)]) -> RequestStep {
+    let mut r = request("the quotas count the change", "showQuotas");
+    let mut expect = Expect::default();
+    for (kind, delta) in quota {
+        // `${v+-1}` subtracts: the template adds a signed integer.
+        expect
+            .fields
+            .insert(format!("/quotas/resources/?type={kind}/used"), json!(format!("${{quota.{kind}+{delta}}}")));
+    }
+    r.expect = expect;
+    r
+}
+
+/// Optional fields of a protection-group creation, each unlike its default.
+fn group_options(step: &mut RequestStep) {
+    if let Some(sg) = step.body.as_mut().and_then(|b| b.get_mut("server_group")).and_then(Value::as_object_mut) {
+        sg.insert("description".into(), json!("sct group: round trip"));
+        sg.insert("dr_type".into(), json!("migration"));
+    }
+}
+
+/// The fields a protection-group creation sent, as the group shows them.
+fn group_fields(step: &RequestStep) -> Vec<(&'static str, Value)> {
+    let sg = step.body.as_ref().and_then(|b| b.get("server_group")).cloned().unwrap_or(Value::Null);
+    [
+        "name",
+        "description",
+        "source_availability_zone",
+        "target_availability_zone",
+        "domain_id",
+        "source_vpc_id",
+        "dr_type",
+    ]
+    .into_iter()
+    .map(|k| (k, sg.get(k).cloned().unwrap_or(Value::Null)))
+    .collect()
+}
+
+fn pointers(fields: Vec<(&'static str, Value)>) -> Vec<(String, Value)> {
+    fields.into_iter().map(|(k, v)| (format!("/{k}"), v)).collect()
+}
+
+fn read(rec: Recipe, resource: &str, res: &Res, fields: Vec<(String, Value)>) -> Recipe {
+    let fields: Vec<(&str, Value)> = fields.iter().map(|(p, v)| (p.as_str(), v.clone())).collect();
+    rec.reading(resource, &res.id(), &fields)
 }
 
 fn get(name: &str, op: &str, params: &[(&str, &str)]) -> RequestStep {
@@ -97,9 +192,11 @@ pub fn recipe(operation: &str) -> Recipe {
         "showActiveDomains" => simple(request("list active-active domains", operation), false, true),
         "createProtectionGroup" => {
             let mut b = Builder::new();
-            b.group();
-            let test = b.take_last();
-            with(b, test, true)
+            let g = b.group();
+            let mut test = b.take_last();
+            group_options(&mut test);
+            let fields = pointers(group_fields(&test));
+            read(with(b, test, true), "server_group", &g, fields).counting(&[("server_groups", 1)])
         }
         "listProtectionGroups" => {
             let mut r = request("list protection groups", operation);
@@ -108,16 +205,16 @@ pub fn recipe(operation: &str) -> Recipe {
         }
         "showProtectionGroup" => simple(get("show the group", operation, &[("server_group_id", fx_group)]), true, true),
         "updateProtectionGroupName" => {
-            let mut r = get("rename the group", operation, &[("server_group_id", fx_group)]);
-            r.body = Some(json!({"server_group": {"name": "${fixture.group_name}"}}));
-            simple(r, true, true)
+            let mut b = Builder::new();
+            let g = b.group();
+            rename(b, &g, operation, "server_group_id", "server_group", "server_group")
         }
         "deleteProtectionGroup" => {
             let mut b = Builder::new();
             let g = b.group();
             let mut r = get("delete the group", operation, &[("server_group_id", &g.id())]);
             r.job = job(JobOutcome::Success, &[]);
-            with(b, r, true)
+            with(b, r, true).counting(&[("server_groups", -1)])
         }
         "startProtectionGroup" | "stopProtectionGroup" | "failoverProtectionGroup" | "reverseProtectionGroup" => {
             group_action(operation)
@@ -125,9 +222,23 @@ pub fn recipe(operation: &str) -> Recipe {
         "createProtectedInstance" => {
             let mut b = Builder::new();
             let g = b.group();
-            b.instance(&g);
-            let test = b.take_last();
-            with(b, test, true)
+            let i = b.instance(&g);
+            let mut test = b.take_last();
+            let tags = json!([{"key": "env", "value": "test"}, {"key": "team", "value": ""}]);
+            let mut fields = Vec::new();
+            if let Some(pi) = test.body.as_mut().and_then(|b| b.get_mut("protected_instance")) {
+                pi["description"] = json!("sct instance: round trip");
+                pi["flavorRef"] = json!("${flavor.1}");
+                pi["tags"] = tags.clone();
+                fields = vec![
+                    ("/name".to_owned(), pi["name"].clone()),
+                    ("/description".to_owned(), pi["description"].clone()),
+                    ("/server_group_id".to_owned(), pi["server_group_id"].clone()),
+                    ("/source_server".to_owned(), pi["server_id"].clone()),
+                    ("/tags".to_owned(), tags),
+                ];
+            }
+            read(with(b, test, true), "protected_instance", &i, fields)
         }
         "deleteProtectedInstance" => {
             let mut b = Builder::new();
@@ -147,9 +258,10 @@ pub fn recipe(operation: &str) -> Recipe {
             simple(get("show the instance", operation, &[("protected_instance_id", fx_instance)]), true, true)
         }
         "updateProtectedInstanceName" => {
-            let mut r = get("rename the instance", operation, &[("protected_instance_id", fx_instance)]);
-            r.body = Some(json!({"protected_instance": {"name": "${fixture.instance_name}"}}));
-            simple(r, true, true)
+            let mut b = Builder::new();
+            let g = b.group();
+            let i = b.instance(&g);
+            rename(b, &i, operation, "protected_instance_id", "protected_instance", "protected_instance")
         }
         "attachReplicationPair" => {
             let mut b = Builder::new();
@@ -229,9 +341,16 @@ pub fn recipe(operation: &str) -> Recipe {
         "createReplicationPair" => {
             let mut b = Builder::new();
             let g = b.group();
-            b.pair(&g);
-            let test = b.take_last();
-            with(b, test, true)
+            let p = b.pair(&g);
+            let mut test = b.take_last();
+            let mut fields = Vec::new();
+            if let Some(rp) = test.body.as_mut().and_then(|b| b.get_mut("replication")) {
+                rp["description"] = json!("sct pair: round trip");
+                for k in ["name", "description", "server_group_id"] {
+                    fields.push((format!("/{k}"), rp[k].clone()));
+                }
+            }
+            read(with(b, test, true), "replication_pair", &p, fields).counting(&[("replications", 1)])
         }
         "deleteReplicationPair" => {
             let mut b = Builder::new();
@@ -240,7 +359,7 @@ pub fn recipe(operation: &str) -> Recipe {
             let mut r = get("delete the pair", operation, &[("replication_id", &p.id())]);
             r.body = Some(json!({"replication": {"server_group_id": g.id(), "delete_target_volume": true}}));
             r.job = job(JobOutcome::Success, &[]);
-            with(b, r, true)
+            with(b, r, true).counting(&[("replications", -1)])
         }
         "listReplicationPairs" => {
             let mut r = request("list the group's pairs", operation);
@@ -251,9 +370,13 @@ pub fn recipe(operation: &str) -> Recipe {
             simple(get("show the pair", operation, &[("replication_id", "${fixture.pair}")]), true, true)
         }
         "updateReplicationPairName" => {
-            let mut r = get("rename the pair", operation, &[("replication_id", "${fixture.pair}")]);
-            r.body = Some(json!({"replication": {"name": "${fixture.pair_name}"}}));
-            simple(r, true, true)
+            let mut b = Builder::new();
+            let g = b.group();
+            let p = b.pair(&g);
+            // The pair's volume size depends on which pool volume it got: no exact snapshot.
+            let mut rec = rename(b, &p, operation, "replication_id", "replication", "replication_pair");
+            rec.snapshot = false;
+            rec
         }
         "expandReplicationPair" => {
             let mut b = Builder::new();
@@ -261,14 +384,20 @@ pub fn recipe(operation: &str) -> Recipe {
             let p = b.pair(&g);
             b.expand(&p, JobOutcome::Success);
             let test = b.take_last();
-            with(b, test, true)
+            let size = json!(format!("${{{}_size+10}}", p.var));
+            read(with(b, test, true), "replication_pair", &p, vec![("/record_metadata/volume_size".into(), size)])
         }
         "createDrDrill" => {
             let mut b = Builder::new();
             let g = b.group();
-            b.drill(&g);
+            let d = b.drill(&g);
             let test = b.take_last();
-            with(b, test, true)
+            let body = test.body.as_ref().and_then(|b| b.get("disaster_recovery_drill")).cloned().unwrap_or_default();
+            let fields = ["name", "drill_vpc_id", "server_group_id"]
+                .iter()
+                .map(|k| (format!("/{k}"), body[*k].clone()))
+                .collect();
+            read(with(b, test, true), "dr_drill", &d, fields)
         }
         "deleteDrDrill" => {
             let mut b = Builder::new();
@@ -287,9 +416,10 @@ pub fn recipe(operation: &str) -> Recipe {
             simple(get("show the drill", operation, &[("disaster_recovery_drill_id", "${fixture.drill}")]), true, true)
         }
         "updateDrDrillName" => {
-            let mut r = get("rename the drill", operation, &[("disaster_recovery_drill_id", "${fixture.drill}")]);
-            r.body = Some(json!({"disaster_recovery_drill": {"name": "${fixture.drill_name}"}}));
-            simple(r, true, true)
+            let mut b = Builder::new();
+            let g = b.group();
+            let d = b.drill(&g);
+            rename(b, &d, operation, "disaster_recovery_drill_id", "disaster_recovery_drill", "dr_drill")
         }
         "listProtectedInstancesByTags" => {
             let mut r = request("query instances by tag", operation);
@@ -364,6 +494,15 @@ fn group_action(operation: &str) -> Recipe {
     with(b, r, true)
 }
 
+/// Renames `res` to a name it never had, and reads the new name back.
+fn rename(b: Builder, res: &Res, operation: &str, param: &str, wrapper: &str, machine: &str) -> Recipe {
+    let mut r = get(&format!("rename {} to a new name", res.var), operation, &[(param, &res.id())]);
+    let name = format!("${{prefix}}-{}-renamed", res.var);
+    r.body = Some(json!({ wrapper: {"name": name} }));
+    r.expect.fields.insert(format!("/{wrapper}/name"), json!(name));
+    read(with(b, r, true), machine, res, vec![("/name".into(), json!(name))])
+}
+
 fn tag_write(operation: &str) -> Recipe {
     let mut b = Builder::new();
     let g = b.group();
@@ -372,26 +511,31 @@ fn tag_write(operation: &str) -> Recipe {
         b.tag(&i, "k1", "v1");
     }
     let mut r = get("tag write", operation, &[("protected_instance_id", &i.id())]);
-    match operation {
+    // The instance's tags after the write.
+    let tags = match operation {
         "batchCreateProtectedInstanceTags" => {
             r.name = "add two tags".into();
             r.body =
                 Some(json!({"action": "create", "tags": [{"key": "k1", "value": "v1"}, {"key": "k2", "value": ""}]}));
+            json!([{"key": "k1", "value": "v1"}, {"key": "k2", "value": ""}])
         }
         "batchDeleteProtectedInstanceTags" => {
             r.name = "delete a tag by key and an absent one".into();
             r.body = Some(json!({"action": "delete", "tags": [{"key": "k1"}, {"key": "absent"}]}));
+            json!([])
         }
         "createProtectedInstanceTag" => {
             r.name = "add a tag".into();
             r.body = Some(json!({"tag": {"key": "env", "value": "test"}}));
+            json!([{"key": "env", "value": "test"}])
         }
         _ => {
             r.name = "delete the tag".into();
             r.path.insert("key".into(), json!("k1"));
+            json!([])
         }
-    }
-    with(b, r, false)
+    };
+    read(with(b, r, false), "protected_instance", &i, vec![("/tags".into(), tags)])
 }
 
 fn failure_jobs(operation: &str) -> Recipe {

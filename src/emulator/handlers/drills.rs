@@ -144,6 +144,7 @@ pub fn list(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     let matching: Vec<&Drill> = state
         .drills
         .iter()
+        .chain(&state.listed_ghosts.drills)
         .filter(|d| group_id.is_none_or(|g| d.group_id == g))
         .filter(|d| name.is_none_or(|n| validate::fuzzy(&d.name, n)))
         .filter(|d| status.is_none_or(|s| d.status == s))
@@ -163,6 +164,11 @@ pub fn show(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
 pub fn update(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     existing(state, ctx.param(0))?;
     let name = validate::new_name(ctx.body, "disaster_recovery_drill")?;
+    if state.faulty(Fault::RenameNotKept) {
+        let mut renamed = existing(state, ctx.param(0))?;
+        renamed.name = name;
+        return Ok(Reply::ok(json!({ "disaster_recovery_drill": to_json(state, &renamed) })));
+    }
     let now = state.now();
     let drill = state.drill_mut(ctx.param(0)).expect("checked above");
     drill.name = name;

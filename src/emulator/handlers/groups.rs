@@ -41,7 +41,7 @@ pub fn to_json(state: &State, g: &Group) -> Value {
     let mut group = json!({
         "id": g.id,
         "name": g.name,
-        "description": g.description,
+        "description": if state.faulty(Fault::OptionalFieldDropped) { None } else { g.description.as_deref() },
         "status": g.shown_once.as_ref().unwrap_or(&g.status),
         "progress": if g.status == "creating" { 0 } else { 100 },
         "source_availability_zone": g.source_az,
@@ -157,6 +157,7 @@ pub fn list(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     let matching: Vec<&Group> = state
         .groups
         .iter()
+        .chain(&state.listed_ghosts.groups)
         .filter(|g| hidden.as_ref() != Some(&g.id))
         .filter(|g| status.is_none_or(|s| g.status == s))
         .filter(|g| name.is_none_or(|n| validate::fuzzy(&g.name, n)))
@@ -190,6 +191,11 @@ pub fn show(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
 pub fn update(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     existing_group(state, ctx.param(0))?;
     let name = validate::new_name(ctx.body, "server_group")?;
+    if state.faulty(Fault::RenameNotKept) {
+        let mut renamed = existing_group(state, ctx.param(0))?.clone();
+        renamed.name = name;
+        return Ok(Reply::ok(json!({ "server_group": to_json(state, &renamed) })));
+    }
     let now = state.now();
     let group = state.group_mut(ctx.param(0)).expect("checked above");
     group.name = name;
@@ -377,7 +383,9 @@ pub fn action(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     if starting && state.faulty(Fault::ForbiddenTransition) {
         job.effects.push(Effect::ShowOnce { group_id: group.id.clone(), status: "failed-over" });
     }
-    for instance in &members {
+    // Under `stale-member-state` the members are left as they were.
+    let cascades = !state.faulty(Fault::StaleMemberState);
+    for instance in members.iter().filter(|_| cascades) {
         if action.from.contains(&instance.status.as_str()) {
             job.changes.push(Change::new(
                 Kind::Instance,
@@ -388,7 +396,7 @@ pub fn action(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
             ));
         }
     }
-    for pair in state.pairs.iter().filter(|p| p.group_id == group.id) {
+    for pair in state.pairs.iter().filter(|p| cascades && p.group_id == group.id) {
         if action.from.contains(&pair.status.as_str()) {
             job.changes.push(Change::new(
                 Kind::Pair,

@@ -328,6 +328,7 @@ pub fn list(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     let matching: Vec<&Instance> = state
         .instances
         .iter()
+        .chain(&state.listed_ghosts.instances)
         .filter(|i| match &group_ids {
             _ if !by_group => true,
             Some(list) => list.contains(&i.group_id),
@@ -358,6 +359,11 @@ pub fn show(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
 pub fn update(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     existing_instance(state, ctx.param(0))?;
     let name = validate::new_name(ctx.body, "protected_instance")?;
+    if state.faulty(Fault::RenameNotKept) {
+        let mut renamed = existing_instance(state, ctx.param(0))?.clone();
+        renamed.name = name;
+        return Ok(Reply::ok(json!({ "protected_instance": to_json(state, &renamed) })));
+    }
     let now = state.now();
     let instance = state.instance_mut(ctx.param(0)).expect("checked above");
     instance.name = name;

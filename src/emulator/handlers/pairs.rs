@@ -182,6 +182,7 @@ pub fn list(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     let matching: Vec<&Pair> = state
         .pairs
         .iter()
+        .chain(&state.listed_ghosts.pairs)
         .filter(|p| match &group_ids {
             Some(list) => list.contains(&p.group_id),
             None => group_id.is_none_or(|g| p.group_id == g),
@@ -205,6 +206,11 @@ pub fn show(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
 pub fn update(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     existing_pair(state, ctx.param(0))?;
     let name = validate::new_name(ctx.body, "replication")?;
+    if state.faulty(Fault::RenameNotKept) {
+        let mut renamed = existing_pair(state, ctx.param(0))?.clone();
+        renamed.name = name;
+        return Ok(Reply::ok(json!({ "replication": to_json(state, &renamed) })));
+    }
     let now = state.now();
     let pair = state.pair_mut(ctx.param(0)).expect("checked above");
     pair.name = name;
