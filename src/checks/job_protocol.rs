@@ -154,7 +154,19 @@ impl<'a> JobWatch<'a> {
         job_types: Vec<String>,
         entity: Option<String>,
     ) -> JobWatch<'a> {
-        let mut watch = JobWatch {
+        let mut watch = JobWatch::blank(ctx, job_types, entity);
+        watch.judge_submit(submit);
+        watch
+    }
+
+    /// A watch over the job `job_id` when only its id is known (a poller that did not send the
+    /// write): any `job_type` and no required entity.
+    pub fn following(ctx: CheckContext<'a>, job_id: &str) -> JobWatch<'a> {
+        JobWatch { submitted: Some(job_id.to_owned()), ..JobWatch::blank(ctx, Vec::new(), None) }
+    }
+
+    fn blank(ctx: CheckContext<'a>, job_types: Vec<String>, entity: Option<String>) -> JobWatch<'a> {
+        JobWatch {
             ctx,
             job_types,
             entity,
@@ -167,9 +179,12 @@ impl<'a> JobWatch<'a> {
             terminal: None,
             begin: None,
             stopped: None,
-        };
-        watch.judge_submit(submit);
-        watch
+        }
+    }
+
+    /// The terminal status (SUCCESS or FAIL) the job showed, if it did.
+    pub fn ended(&self) -> Option<&str> {
+        self.terminal.as_ref().map(|(_, s)| s.as_str())
     }
 
     fn judge_submit(&mut self, submit: &Exchange) {

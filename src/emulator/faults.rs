@@ -103,6 +103,12 @@ faults! {
         "finished jobs report an end_time one minute before their begin_time";
     JobMissingEntity = "job-missing-entity", "job_protocol",
         "the job of POST protected-instances ends SUCCESS without entities.protected_instance_id";
+    JobSuccessWithError = "job-success-with-error", "job_protocol",
+        "jobs that succeed end SUCCESS with the error_code and fail_reason of a failure of their type";
+    JobBeginTimeDrifts = "job-begin-time-drifts", "job_protocol",
+        "a job's begin_time moves one second earlier at every poll";
+    JobStatusOutOfEnum = "job-status-out-of-enum", "job_protocol",
+        "job statuses are sent in lower case (\"running\", \"success\"), outside the documented enumeration";
     ForbiddenTransition = "forbidden-transition", "state_transition",
         "after a successful start a protection group reads failed-over once (starting -> failed-over), then protected";
     UnknownStatus = "unknown-status", "state_transition",
