@@ -428,6 +428,7 @@ fn a_target_whose_jobs_never_end_trips_the_circuit_breaker_once_and_the_run_exit
     let serve = crate::common::Serve::start(&["--fault", "job-never-ends"]);
     let dir = tempfile::tempdir().expect("temp dir");
     let report_path = dir.path().join("report.json");
+    let ledger = dir.path().join("ledger.jsonl");
     let args = [
         "run",
         "--endpoint",
@@ -437,7 +438,7 @@ fn a_target_whose_jobs_never_end_trips_the_circuit_breaker_once_and_the_run_exit
         "--job-timeout",
         "1",
         "--ledger",
-        dir.path().join("ledger.jsonl").to_str().expect("utf-8 path"),
+        ledger.to_str().expect("utf-8 path"),
         "--json",
         report_path.to_str().expect("utf-8 path"),
     ];
