@@ -2,6 +2,8 @@
 //! the embedded emulator with that fault switched on, stopping once the fault's target check has
 //! failed, and passes iff a case failed and the target check failed in at least one case.
 //! `fault/none` runs the whole suite against the conforming emulator: no case may fail or error.
+//! The `breaker/<name>` trials run the whole suite against a fault that breaks a part of the
+//! target for good, and show that the circuit breaker holds back the cases that depend on it.
 //! The `[shared]` trials do the same with resources shared as against a real region, for the
 //! faults whose cases then run on shared setups (refusals from states and of invalid input).
 //!
@@ -14,7 +16,7 @@ use libtest_mimic::{Arguments, Failed, Trial};
 use sdrs_conformance::checks::{CheckName, Outcome};
 use sdrs_conformance::emulator::Fault;
 use sdrs_conformance::report::{CaseOutcome, RunReport};
-use sdrs_conformance::runner::{self, RunConfig, TargetConfig};
+use sdrs_conformance::runner::{self, RunConfig, RunEvent, TargetConfig};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -51,6 +53,16 @@ fn main() {
             let name = format!("fault/{fault} [shared]");
             trials.push(Trial::test(name, move || caught(&shared, fault, true)).with_kind(fault.target_check()));
         }
+    }
+    for (fault, reason) in [
+        (
+            Fault::JobNeverEnds,
+            "not run: jobs of this target are not finishing: 3 in a row passed their 50-poll deadline",
+        ),
+        (Fault::ErrorStatus5xx, "not run: requests to listDrDrills are failing: 5 in a row got a 5xx answer or none"),
+    ] {
+        let own = Arc::clone(&runtime);
+        trials.push(Trial::test(format!("breaker/{fault}"), move || breaker(&own, fault, reason)));
     }
     trials.push(Trial::test("fault-matrix/known-gaps-name-faults", move || {
         let unknown: Vec<&String> = gaps.keys().filter(|g| Fault::parse(g).is_err()).collect();
@@ -145,6 +157,48 @@ fn caught(runtime: &tokio::runtime::Runtime, fault: Fault, shared: bool) -> Resu
         describe_counts(&counts),
     )
     .into())
+}
+
+/// The whole suite against `fault`: the breaker trips once, with `reason`; the cases it holds
+/// back are errors with that reason; cases that do not depend on the broken part still run.
+fn breaker(runtime: &tokio::runtime::Runtime, fault: Fault, reason: &str) -> Result<(), Failed> {
+    let config = config(vec![fault.name().to_owned()], false);
+    let jobs = config.jobs;
+    let mut trips = Vec::new();
+    let report = runtime
+        .block_on(runner::run(config, |event| {
+            if let RunEvent::BreakerTripped { reason } = event {
+                trips.push(reason);
+            }
+        }))
+        .map_err(|e| format!("the run with fault {fault} could not run: {e}"))?;
+    let announced = reason.trim_start_matches("not run: ");
+    if !trips.iter().any(|t| t == announced) || trips.len() != 1 {
+        return Err(format!("expected one trip `{announced}`, got {trips:?}").into());
+    }
+    let held: Vec<_> = report.cases.iter().filter(|c| c.reason.as_deref() == Some(reason)).collect();
+    if held.is_empty() || held.iter().any(|c| c.outcome != CaseOutcome::Error) {
+        return Err(format!("{} case(s) held back, not all errors", held.len()).into());
+    }
+    if count(&report, CaseOutcome::Passed) == 0 {
+        return Err("no case passed: cases that do not depend on the broken part were held back too".into());
+    }
+    // Once open, no job runs to its deadline: only the ones that opened it and those in flight.
+    let deadlines = report
+        .cases
+        .iter()
+        .filter(|c| {
+            c.checks.iter().any(|k| k.name == CheckName::JobProtocol && k.message.contains("within the deadline"))
+        })
+        .count();
+    let bound = if fault == Fault::JobNeverEnds { 3 + jobs } else { 0 };
+    if deadlines > bound {
+        return Err(format!("{deadlines} case(s) waited for a job deadline (at most {bound} expected)").into());
+    }
+    if report.summary.failed == 0 {
+        return Err("the run would exit 0".into());
+    }
+    Ok(())
 }
 
 fn no_fault(runtime: &tokio::runtime::Runtime, shared: bool) -> Result<(), Failed> {

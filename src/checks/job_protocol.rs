@@ -8,6 +8,7 @@ use super::{
     STATES_SPEC,
 };
 use crate::exchange::Exchange;
+use crate::spec::Specs;
 use chrono::{NaiveDate, NaiveDateTime, TimeDelta};
 use serde_json::{Map, Value};
 use std::sync::OnceLock;
@@ -62,39 +63,157 @@ pub struct FollowUp<'a> {
 }
 
 /// Judges the whole life of one job: submit answer, polls, deadline and follow-up.
+///
+/// Every poll is judged as if it had just arrived (see [`JobWatch`]); polls after one that
+/// would have stopped a live poller are judged too, since a recording may hold them.
 pub fn job_protocol(ctx: &CheckContext, ev: &JobEvidence) -> CheckResult {
-    let name = CheckName::JobProtocol;
-    let Some(submit) = ev.submit.ok() else {
-        return CheckResult::skipped(name, "the asynchronous request got no response (judged by status_code)");
-    };
-    if !submit.is_success() {
-        return CheckResult::skipped(
-            name,
-            format!("the asynchronous request was refused with {}: no job to follow", submit.status),
-        );
+    let mut watch = JobWatch::new(*ctx, ev.submit, ev.job_types.clone(), ev.entity.clone());
+    for poll in ev.polls {
+        watch.observe(poll);
     }
-    let mut out = Findings::default();
-    let file = &ctx.specs.sdrs.file;
+    let end = if ev.finished { PollEnd::Ended } else { PollEnd::Deadline };
+    watch.conclude(end, ev.follow_up.as_ref())
+}
 
-    // The submit answer.
-    let submitted = match submit.json.as_ref().and_then(|j| j.get("job_id")) {
-        Some(Value::String(id)) => {
-            if !is_job_id_shaped(id) {
-                out.add(
-                    Failure::new(
-                        format!("job_id `{id}` is not 32 lowercase hex characters"),
-                        "32 lowercase hex characters",
-                        format!("\"{id}\""),
-                    )
-                    .at(format!("{file}#/components/schemas/Job/properties/job_id"))
-                    .disputed(&[JOB_ID_SHAPE.to_owned()]),
-                    None,
-                );
-            }
-            Some(id.as_str())
+/// What a [`JobWatch`] advises after one poll.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// The job still runs and nothing seen so far ends the protocol: poll again.
+    Continue,
+    /// The job showed SUCCESS or FAIL.
+    Ended,
+    /// This poll broke a rule that polling longer cannot repair (the failures of the poll that
+    /// stop it; they are also in the final verdict).
+    Stop(Vec<Failure>),
+}
+
+/// How polling a job ended, for [`JobWatch::conclude`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PollEnd {
+    /// The poller stopped because the watch said so (or the recording ended).
+    Ended,
+    /// The deadline passed while the job still ran.
+    Deadline,
+    /// The harness stopped polling for a reason of its own (the run's circuit breaker): no
+    /// verdict on the job's end.
+    Abandoned,
+}
+
+/// `job_protocol` judged one poll at a time, so that a poller can stop at the poll that shows a
+/// violation instead of waiting for the deadline.
+///
+/// ```
+/// use sdrs_conformance::checks::{CheckContext, JobWatch, Outcome, PollEnd, Verdict};
+/// use sdrs_conformance::exchange::Exchange;
+/// use sdrs_conformance::spec::{SchemaSet, Specs};
+/// use serde_json::json;
+///
+/// let specs = Specs::embedded();
+/// let schemas = SchemaSet::new(specs);
+/// let ctx = CheckContext { specs, schemas: &schemas, strict: false };
+/// let id = "0123456789abcdef0123456789abcdef";
+/// let submit = Exchange::fake("createProtectionGroup", "POST", "/", 200, json!({"job_id": id}));
+/// let mut watch = JobWatch::new(ctx, &submit, vec![], None);
+/// let poll = |status: &str| {
+///     let body = json!({"job_id": id, "job_type": "createProtectionGroupNoCG", "status": status,
+///         "begin_time": "2019-04-01T12:00:00.000Z", "end_time": null, "entities": {}});
+///     Exchange::fake("showJobStatus", "GET", "/", 200, body)
+/// };
+/// assert_eq!(watch.observe(&poll("RUNNING")), Verdict::Continue);
+/// assert!(matches!(watch.observe(&poll("success")), Verdict::Stop(_)));
+/// assert_eq!(watch.conclude(PollEnd::Ended, None).outcome, Outcome::Failed);
+/// ```
+pub struct JobWatch<'a> {
+    ctx: CheckContext<'a>,
+    job_types: Vec<String>,
+    entity: Option<String>,
+    /// Why the protocol cannot be judged (the submit was refused or unanswered).
+    skip: Option<String>,
+    /// The job id the submit answered.
+    submitted: Option<String>,
+    out: Findings,
+    /// Polls observed so far.
+    polls: usize,
+    /// The last job state seen, and its poll.
+    last: Option<(usize, String)>,
+    previous: Option<String>,
+    terminal: Option<(usize, String)>,
+    /// The first begin_time seen (text, and its instant when it parses).
+    begin: Option<(String, Option<NaiveDateTime>)>,
+    /// The poll that stopped the protocol.
+    stopped: Option<usize>,
+}
+
+impl<'a> JobWatch<'a> {
+    /// A watch over the job that `submit` (the asynchronous write's answer) started; `job_types`
+    /// are the acceptable `job_type` values (empty: any non-empty string) and `entity` the
+    /// `entities` key that must carry the created resource's id on SUCCESS.
+    pub fn new(
+        ctx: CheckContext<'a>,
+        submit: &Exchange,
+        job_types: Vec<String>,
+        entity: Option<String>,
+    ) -> JobWatch<'a> {
+        let mut watch = JobWatch::blank(ctx, job_types, entity);
+        watch.judge_submit(submit);
+        watch
+    }
+
+    /// A watch over the job `job_id` when only its id is known (a poller that did not send the
+    /// write): any `job_type` and no required entity.
+    pub fn following(ctx: CheckContext<'a>, job_id: &str) -> JobWatch<'a> {
+        JobWatch { submitted: Some(job_id.to_owned()), ..JobWatch::blank(ctx, Vec::new(), None) }
+    }
+
+    fn blank(ctx: CheckContext<'a>, job_types: Vec<String>, entity: Option<String>) -> JobWatch<'a> {
+        JobWatch {
+            ctx,
+            job_types,
+            entity,
+            skip: None,
+            submitted: None,
+            out: Findings::default(),
+            polls: 0,
+            last: None,
+            previous: None,
+            terminal: None,
+            begin: None,
+            stopped: None,
         }
-        Some(other) => {
-            out.add(
+    }
+
+    /// The terminal status (SUCCESS or FAIL) the job showed, if it did.
+    pub fn ended(&self) -> Option<&str> {
+        self.terminal.as_ref().map(|(_, s)| s.as_str())
+    }
+
+    fn judge_submit(&mut self, submit: &Exchange) {
+        let Some(submit) = submit.ok() else {
+            self.skip = Some("the asynchronous request got no response (judged by status_code)".into());
+            return;
+        };
+        if !submit.is_success() {
+            self.skip = Some(format!("the asynchronous request was refused with {}: no job to follow", submit.status));
+            return;
+        }
+        let file = &self.ctx.specs.sdrs.file;
+        match submit.json.as_ref().and_then(|j| j.get("job_id")) {
+            Some(Value::String(id)) => {
+                if !is_job_id_shaped(id) {
+                    self.out.add(
+                        Failure::new(
+                            format!("job_id `{id}` is not 32 lowercase hex characters"),
+                            "32 lowercase hex characters",
+                            format!("\"{id}\""),
+                        )
+                        .at(format!("{file}#/components/schemas/Job/properties/job_id"))
+                        .disputed(&[JOB_ID_SHAPE.to_owned()]),
+                        None,
+                    );
+                }
+                self.submitted = Some(id.clone());
+            }
+            Some(other) => self.out.add(
                 Failure::new(
                     "the asynchronous answer's job_id is not a string",
                     "a string job_id",
@@ -102,11 +221,8 @@ pub fn job_protocol(ctx: &CheckContext, ev: &JobEvidence) -> CheckResult {
                 )
                 .at(format!("{file}#/components/schemas/AsyncJobResponse")),
                 None,
-            );
-            None
-        }
-        None => {
-            out.add(
+            ),
+            None => self.out.add(
                 Failure::new(
                     "the asynchronous answer has no job_id",
                     r#"{"job_id": "<32 hex>"}"#,
@@ -114,40 +230,46 @@ pub fn job_protocol(ctx: &CheckContext, ev: &JobEvidence) -> CheckResult {
                 )
                 .at(format!("{file}#/components/schemas/AsyncJobResponse")),
                 None,
-            );
-            None
+            ),
         }
-    };
+    }
 
-    // Every poll.
-    let rules = Rules::new(ctx, ev);
-    // Polls are judged against the show operation of the job machine.
-    let poll_spec = ctx
-        .specs
-        .states
-        .machines
-        .get(JOB_MACHINE)
-        .and_then(|m| m.show.as_deref())
-        .and_then(|id| ctx.specs.operation(id))
-        .map(|op| format!("{} ({})", op.location, op.id))
-        .unwrap_or_else(|| format!("{file}#/components/schemas/Job"));
-    let mut statuses: Vec<(usize, String)> = Vec::new();
-    for (i, poll) in ev.polls.iter().enumerate() {
-        let n = i + 1;
-        let spec = poll_spec.clone();
+    /// Judges the next `GET /jobs/{id}` answer and says whether to poll again.
+    pub fn observe(&mut self, poll: &Exchange) -> Verdict {
+        self.polls += 1;
+        let n = self.polls;
+        self.judge_poll(poll, n);
+        let stopping = std::mem::take(&mut self.out.stopping);
+        let stops: Vec<Failure> =
+            stopping.into_iter().filter(|f| self.ctx.strict || !f.provenance.is_inferred()).collect();
+        if !stops.is_empty() {
+            self.stopped.get_or_insert(n);
+            return Verdict::Stop(stops);
+        }
+        match &self.terminal {
+            Some(_) => Verdict::Ended,
+            None => Verdict::Continue,
+        }
+    }
+
+    fn judge_poll(&mut self, poll: &Exchange, n: usize) {
+        let file = self.ctx.specs.sdrs.file.clone();
+        let spec = self.poll_spec();
+        // A poll that gets no answer or an error status says nothing about the job: the poller
+        // tries again (the run's circuit breaker counts such answers).
         let resp = match &poll.response {
             Ok(resp) => resp,
             Err(e) => {
-                out.add(
+                self.out.add(
                     Failure::new("a poll of the job got no response", "status 200 with the job", e.message.clone())
                         .at(spec),
                     Some(n),
                 );
-                continue;
+                return;
             }
         };
         if resp.status != 200 {
-            out.add(
+            self.out.add(
                 Failure::new(
                     format!("a poll of the job answered {}", resp.status),
                     "status 200 with the job",
@@ -156,105 +278,160 @@ pub fn job_protocol(ctx: &CheckContext, ev: &JobEvidence) -> CheckResult {
                 .at(spec),
                 Some(n),
             );
-            continue;
+            return;
         }
         let Some(job) = resp.json.as_ref().and_then(Value::as_object) else {
-            out.add(
+            self.out.add(
                 Failure::new("a poll answer is not a JSON object", "a Job object", body_excerpt(resp)).at(spec),
                 Some(n),
             );
-            continue;
+            return;
         };
-        match (job.get("job_id"), submitted) {
+        match (job.get("job_id"), self.submitted.as_deref()) {
             (Some(Value::String(id)), Some(sub)) if id == sub => {}
             (Some(Value::String(_)), None) => {}
-            (other, _) => out.add(
+            (other, submitted) => self.out.stop(
                 Failure::new(
                     "the polled job has another job_id than the one submitted",
                     format!("\"{}\"", submitted.unwrap_or("(a string)")),
                     other.map(value_excerpt).unwrap_or_else(|| "(absent)".into()),
                 )
-                .at(format!("{file}#/components/schemas/Job/properties/job_id")),
+                .at(format!("{file}#/components/schemas/Job/properties/job_id"))
+                .source("001 §5.1.1: the URI's job_id names the job, whose job_id (String) the answer carries"),
                 Some(n),
             ),
         }
-        rules.check_job(job, "", 0, n, &mut out);
-        if let Some(Value::String(s)) = job.get("status") {
-            if rules.is_state(s) {
-                statuses.push((n, s.clone()));
-            }
+        let rules =
+            Rules { specs: self.ctx.specs, job_types: &self.job_types, entity: self.entity.as_deref(), file: &file };
+        rules.check_job(job, "", 0, n, &mut self.out);
+        let status = job.get("status").and_then(Value::as_str).filter(|s| rules.is_state(s));
+        self.judge_begin(job, n);
+        if let Some(s) = status {
+            self.judge_sequence(s, n);
         }
     }
 
-    // The sequence of statuses.
-    let states = &ctx.specs.states;
-    let machine_spec = format!("{STATES_SPEC} machines.{JOB_MACHINE}");
-    let mut terminal: Option<(usize, String)> = None;
-    let mut previous: Option<&str> = None;
-    for (n, status) in &statuses {
-        if let Some((_, t)) = &terminal {
-            if status != t {
-                out.add(
-                    Failure::new(
-                        format!("the job changed after the terminal state {t}: {t} -> {status}"),
-                        format!("no change after {t}"),
-                        format!("{t} -> {status}"),
-                    )
-                    .at(machine_spec.clone()),
-                    Some(*n),
-                );
-            }
-            continue;
+    /// The begin_time of one job does not change from poll to poll.
+    fn judge_begin(&mut self, job: &Map<String, Value>, n: usize) {
+        let Some(Value::String(text)) = job.get("begin_time") else { return };
+        let at = parse_time(text);
+        let Some((first, first_at)) = &self.begin else {
+            self.begin = Some((text.clone(), at));
+            return;
+        };
+        // Two spellings of one instant are the same begin_time (INC-43: formats vary).
+        let same = match (first_at, at) {
+            (Some(a), Some(b)) => *a == b,
+            (None, None) => first == text,
+            // One of them is not a timestamp, which is reported as such.
+            _ => true,
+        };
+        if !same {
+            let failure = Failure::new(
+                "the job: begin_time changed between polls",
+                format!("\"{first}\", as first polled"),
+                format!("\"{}\"", super::excerpt(text, 60)),
+            )
+            .at(format!("{}#/components/schemas/Job/properties/begin_time", self.ctx.specs.sdrs.file))
+            .source("001 §5.1.1: begin_time is the job's start time (开始时间), one instant");
+            self.out.stop(failure, Some(n));
         }
-        if let Some(p) = previous {
+    }
+
+    /// The statuses follow the job machine and nothing changes after SUCCESS or FAIL.
+    fn judge_sequence(&mut self, status: &str, n: usize) {
+        let specs: &'a Specs = self.ctx.specs;
+        let states = &specs.states;
+        let machine_spec = format!("{STATES_SPEC} machines.{JOB_MACHINE}");
+        self.last = Some((n, status.to_owned()));
+        if let Some((_, t)) = &self.terminal {
+            if status != t {
+                let failure = Failure::new(
+                    format!("the job changed after the terminal state {t}: {t} -> {status}"),
+                    format!("no change after {t}"),
+                    format!("{t} -> {status}"),
+                )
+                .at(machine_spec)
+                .source("001 §3 (step 5) and §5.1.1: SUCCESS (成功) or FAIL (失败) is the job's result");
+                self.out.stop(failure, Some(n));
+            }
+            return;
+        }
+        if let Some(p) = self.previous.as_deref() {
             if !states.allows(JOB_MACHINE, p, status) {
                 let next = states.successors(JOB_MACHINE, p);
-                out.add(
-                    Failure::new(
-                        format!("illegal job transition {p} -> {status}"),
-                        format!("{p} followed by one of: {}", list(&next)),
-                        format!("{p} -> {status}"),
-                    )
-                    .at(machine_spec.clone()),
-                    Some(*n),
-                );
+                let failure = Failure::new(
+                    format!("illegal job transition {p} -> {status}"),
+                    format!("{p} followed by one of: {}", list(&next)),
+                    format!("{p} -> {status}"),
+                )
+                .at(machine_spec)
+                .source("001 §5.1.1 status: INIT (正在初始化, initializing) comes before RUNNING (运行中)");
+                self.out.stop(failure, Some(n));
             }
         }
-        previous = Some(status);
+        self.previous = Some(status.to_owned());
         if states.is_terminal(JOB_MACHINE, status) {
-            terminal = Some((*n, status.clone()));
+            self.terminal = Some((n, status.to_owned()));
         }
     }
 
-    // The deadline.
-    let last = statuses.last().map(|(n, s)| format!("last status {s} (poll {n} of {})", ev.polls.len()));
-    if !ev.finished {
-        out.add(
-            Failure::new(
-                "the job did not reach SUCCESS or FAIL within the deadline",
-                "SUCCESS or FAIL before the deadline",
-                last.clone().unwrap_or_else(|| format!("no status seen in {} polls", ev.polls.len())),
-            )
-            .at(machine_spec.clone()),
-            None,
-        );
-    } else if terminal.is_none() {
-        out.add(
-            Failure::new(
-                "the polls ended without showing SUCCESS or FAIL",
-                "a last poll showing SUCCESS or FAIL",
-                last.unwrap_or_else(|| format!("no status seen in {} polls", ev.polls.len())),
-            )
-            .at(machine_spec),
-            None,
-        );
+    fn poll_spec(&self) -> String {
+        let specs = self.ctx.specs;
+        specs
+            .states
+            .machines
+            .get(JOB_MACHINE)
+            .and_then(|m| m.show.as_deref())
+            .and_then(|id| specs.operation(id))
+            .map(|op| format!("{} ({})", op.location, op.id))
+            .unwrap_or_else(|| format!("{}#/components/schemas/Job", specs.sdrs.file))
     }
 
-    // The resource after the job.
-    if let (Some(follow), Some((_, ended))) = (&ev.follow_up, &terminal) {
-        check_follow_up(follow, ended, &mut out);
+    /// The job's status at the last poll that showed one.
+    pub fn last_status(&self) -> Option<&str> {
+        self.last.as_ref().map(|(_, s)| s.as_str())
     }
-    CheckResult::from_failures(name, out.into_failures(), ctx.strict)
+
+    /// The verdict on the whole job, once polling ended as `end`; `follow_up` is the GET of the
+    /// resource after the job ended.
+    pub fn conclude(mut self, end: PollEnd, follow_up: Option<&FollowUp>) -> CheckResult {
+        let name = CheckName::JobProtocol;
+        if let Some(why) = self.skip.take() {
+            return CheckResult::skipped(name, why);
+        }
+        let machine_spec = format!("{STATES_SPEC} machines.{JOB_MACHINE}");
+        let polls = self.polls;
+        let last = self.last.as_ref().map(|(n, s)| format!("last status {s} (poll {n} of {polls})"));
+        let unseen = || format!("no status seen in {polls} polls");
+        match (end, &self.terminal, self.stopped) {
+            // A stopped job was judged at the poll that stopped it.
+            (_, Some(_), _) | (_, _, Some(_)) | (PollEnd::Abandoned, ..) => {}
+            (PollEnd::Deadline, None, None) => self.out.add(
+                Failure::new(
+                    "the job did not reach SUCCESS or FAIL within the deadline",
+                    "SUCCESS or FAIL before the deadline",
+                    last.unwrap_or_else(unseen),
+                )
+                .at(machine_spec)
+                .source("001 §5.1.1: a job ends SUCCESS or FAIL, which the poller reads as its result"),
+                None,
+            ),
+            (PollEnd::Ended, None, None) => self.out.add(
+                Failure::new(
+                    "the polls ended without showing SUCCESS or FAIL",
+                    "a last poll showing SUCCESS or FAIL",
+                    last.unwrap_or_else(unseen),
+                )
+                .at(machine_spec),
+                None,
+            ),
+        }
+        if let (Some(follow), Some((_, ended))) = (follow_up, &self.terminal) {
+            check_follow_up(follow, ended, &mut self.out);
+        }
+        CheckResult::from_failures(name, self.out.into_failures(), self.ctx.strict)
+    }
 }
 
 /// Judges the GET of the resource after the job ended in `ended`.
@@ -329,19 +506,15 @@ fn check_follow_up(follow: &FollowUp, ended: &str, out: &mut Findings) {
 
 /// What a Job object must satisfy, read once from the specs and the evidence.
 struct Rules<'a> {
-    ctx: &'a CheckContext<'a>,
+    specs: &'a Specs,
     job_types: &'a [String],
     entity: Option<&'a str>,
     file: &'a str,
 }
 
-impl<'a> Rules<'a> {
-    fn new(ctx: &'a CheckContext<'a>, ev: &'a JobEvidence<'a>) -> Rules<'a> {
-        Rules { ctx, job_types: &ev.job_types, entity: ev.entity.as_deref(), file: &ctx.specs.sdrs.file }
-    }
-
+impl Rules<'_> {
     fn is_state(&self, status: &str) -> bool {
-        self.ctx.specs.states.machines.get(JOB_MACHINE).is_some_and(|m| m.states.contains_key(status))
+        self.specs.states.machines.get(JOB_MACHINE).is_some_and(|m| m.states.contains_key(status))
     }
 
     fn field_spec(&self, field: &str) -> String {
@@ -353,6 +526,8 @@ impl<'a> Rules<'a> {
         let top = path.is_empty();
         let who = if top { "the job".to_owned() } else { format!("sub-job {path}") };
         let add = |out: &mut Findings, f: Failure| out.add(f, Some(poll));
+        // A rule whose break polling longer cannot repair: the poller stops at it.
+        let halt = |out: &mut Findings, f: Failure| out.stop(f, Some(poll));
 
         if !top {
             match job.get("job_id") {
@@ -378,27 +553,22 @@ impl<'a> Rules<'a> {
         let status = match job.get("status") {
             Some(Value::String(s)) if self.is_state(s) => Some(s.as_str()),
             other => {
-                let all: Vec<&String> = self
-                    .ctx
-                    .specs
-                    .states
-                    .machines
-                    .get(JOB_MACHINE)
-                    .map(|m| m.states.keys().collect())
-                    .unwrap_or_default();
-                add(
+                let all: Vec<&String> =
+                    self.specs.states.machines.get(JOB_MACHINE).map(|m| m.states.keys().collect()).unwrap_or_default();
+                halt(
                     out,
                     Failure::new(
                         format!("{who}: status is not a job state"),
                         format!("one of {}", list(&all)),
                         other.map(value_excerpt).unwrap_or_else(|| "(absent)".into()),
                     )
-                    .at(format!("{STATES_SPEC} machines.{JOB_MACHINE}")),
+                    .at(format!("{STATES_SPEC} machines.{JOB_MACHINE}"))
+                    .source("001 §5.1.1 status: SUCCESS, RUNNING, FAIL or INIT"),
                 );
                 None
             }
         };
-        let terminal = status.map(|s| self.ctx.specs.states.is_terminal(JOB_MACHINE, s));
+        let terminal = status.map(|s| self.specs.states.is_terminal(JOB_MACHINE, s));
 
         // job_type
         match job.get("job_type") {
@@ -415,7 +585,7 @@ impl<'a> Rules<'a> {
                             .at(self.field_spec("job_type")),
                         );
                     }
-                } else if !self.ctx.specs.states.job_types.contains_key(t.as_str()) {
+                } else if !self.specs.states.job_types.contains_key(t.as_str()) {
                     add(
                         out,
                         Failure::new(
@@ -462,14 +632,15 @@ impl<'a> Rules<'a> {
             }
             Some(value) => {
                 if terminal == Some(false) {
-                    add(
+                    halt(
                         out,
                         Failure::new(
                             format!("{who}: has an end_time while {}", status.unwrap_or("")),
                             "null or absent while the job runs",
                             value_excerpt(value),
                         )
-                        .at(self.field_spec("end_time")),
+                        .at(self.field_spec("end_time"))
+                        .source("001 §5.1.1: end_time is the time the job ended (结束时间)"),
                     );
                 }
                 match value {
@@ -489,23 +660,38 @@ impl<'a> Rules<'a> {
         };
         if let (Some(b), Some(e)) = (begin, end) {
             if b > e {
-                add(
+                halt(
                     out,
                     Failure::new(
                         format!("{who}: begin_time is after end_time"),
                         "begin_time <= end_time",
                         format!("begin {b}, end {e}"),
                     )
-                    .at(self.field_spec("end_time")),
+                    .at(self.field_spec("end_time"))
+                    .source("001 §5.1.1: begin_time and end_time are the job's start and end (开始时间, 结束时间)"),
                 );
             }
         }
 
-        // error_code and fail_reason: set exactly when FAIL.
+        // error_code and fail_reason: set exactly when FAIL. A success that reports an error is
+        // wrong by the table; a null, absent or empty field is the matter of INC-51.
         if let Some(s) = status {
             for field in ["error_code", "fail_reason"] {
                 let value = job.get(field).filter(|v| !v.is_null());
+                let reported = value.filter(|v| v.as_str() != Some(""));
                 match (s == FAIL, value) {
+                    (false, Some(v)) if s == SUCCESS && reported.is_some() => halt(
+                        out,
+                        Failure::new(
+                            format!("{who}: SUCCESS with {field} set"),
+                            format!("a null or absent {field}: only a failed job reports one"),
+                            value_excerpt(v),
+                        )
+                        .at(self.field_spec(field))
+                        .source(format!(
+                            "001 §5.1.1: {field} is the code or reason of a job that failed (Job执行失败时)"
+                        )),
+                    ),
                     (true, None) => add(
                         out,
                         Failure::new(
@@ -661,9 +847,17 @@ fn parse_time(text: &str) -> Option<NaiveDateTime> {
 #[derive(Default)]
 struct Findings {
     entries: Vec<(Failure, Vec<usize>)>,
+    /// Failures of rules that end polling, since the watch last asked.
+    stopping: Vec<Failure>,
 }
 
 impl Findings {
+    /// Adds a failure of a rule that ends polling.
+    fn stop(&mut self, failure: Failure, poll: Option<usize>) {
+        self.stopping.push(failure.clone());
+        self.add(failure, poll);
+    }
+
     fn add(&mut self, failure: Failure, poll: Option<usize>) {
         if let Some(entry) = self.entries.iter_mut().find(|(f, _)| *f == failure) {
             entry.1.extend(poll);
@@ -707,7 +901,7 @@ fn ranges(numbers: &[usize]) -> String {
 mod tests {
     use super::*;
     use crate::checks::test_support::{ctx, no_response, strict};
-    use crate::checks::Outcome;
+    use crate::checks::{Outcome, Provenance};
     use serde_json::json;
 
     const JOB: &str = "0123456789abcdef0123456789abcdef";
@@ -860,6 +1054,7 @@ mod tests {
             vec![
                 "the job: has an end_time while RUNNING (poll 1)",
                 "the job: begin_time is after end_time (poll 2)",
+                "the job: begin_time changed between polls (poll 2)",
                 "the job: ended (SUCCESS) without end_time (poll 3)",
                 "the job: begin_time is not a timestamp (poll 4)",
             ]
@@ -1087,9 +1282,149 @@ mod tests {
         let s = submit();
         let mut running = job("RUNNING");
         running["error_code"] = json!("SDRS.1011");
-        let polls = [poll(running.clone()), poll(running), poll(job("INIT"))];
+        let polls = [poll(running.clone()), poll(running), poll(job("RUNNING"))];
         let ev = JobEvidence { finished: false, ..evidence(&s, &polls) };
         let r = job_protocol(&ctx(), &ev);
         insta::assert_snapshot!(crate::checks::test_support::display(&r));
+    }
+
+    /// Feeds `bodies` to a fresh watch: the verdicts, then the final result after `end`.
+    fn watch(ctx: CheckContext, bodies: Vec<Value>, end: PollEnd) -> (Vec<Verdict>, CheckResult) {
+        let s = submit();
+        let mut w = JobWatch::new(ctx, &s, vec!["createProtectionGroupNoCG".into()], Some("server_group_id".into()));
+        let verdicts = bodies.into_iter().map(|b| w.observe(&poll(b))).collect();
+        (verdicts, w.conclude(end, None))
+    }
+
+    fn stopped_at(verdicts: &[Verdict]) -> Option<usize> {
+        verdicts.iter().position(|v| matches!(v, Verdict::Stop(_))).map(|i| i + 1)
+    }
+
+    #[test]
+    fn a_watch_polls_on_through_running_and_ends_at_success() {
+        let mut bodies = vec![job("INIT")];
+        bodies.extend(std::iter::repeat_n(job("RUNNING"), 4));
+        bodies.push(job("SUCCESS"));
+        let (verdicts, r) = watch(ctx(), bodies, PollEnd::Ended);
+        assert_eq!(
+            verdicts[..5],
+            [Verdict::Continue, Verdict::Continue, Verdict::Continue, Verdict::Continue, Verdict::Continue]
+        );
+        assert_eq!(verdicts[5], Verdict::Ended);
+        assert_eq!(r.outcome, Outcome::Passed, "{}", r.details());
+    }
+
+    #[test]
+    fn a_status_outside_the_enumeration_stops_at_its_poll_and_fails() {
+        let (verdicts, r) = watch(ctx(), vec![job("RUNNING"), job("success"), job("success")], PollEnd::Ended);
+        assert_eq!(stopped_at(&verdicts), Some(2));
+        let Verdict::Stop(why) = &verdicts[1] else { unreachable!() };
+        assert_eq!(why[0].title, "the job: status is not a job state");
+        assert_eq!(r.outcome, Outcome::Failed);
+        let titles: Vec<&str> = r.failures.iter().map(|f| f.title.as_str()).collect();
+        // Stopped at a violation: no second failure about how polling ended.
+        assert_eq!(titles, vec!["the job: status is not a job state (polls 2-3)"]);
+        assert!(matches!(&r.failures[0].provenance, Provenance::Documented { source } if source.contains("5.1.1")));
+    }
+
+    #[test]
+    fn a_begin_time_that_changes_stops_polling() {
+        let mut later = job("RUNNING");
+        later["begin_time"] = json!("2019-04-01T12:00:01.000Z");
+        let (verdicts, r) = watch(ctx(), vec![job("INIT"), later], PollEnd::Ended);
+        assert_eq!(stopped_at(&verdicts), Some(2));
+        assert_eq!(r.failures[0].title, "the job: begin_time changed between polls (poll 2)");
+        assert_eq!(r.failures[0].actual, "\"2019-04-01T12:00:01.000Z\"");
+        assert_eq!(r.outcome, Outcome::Failed);
+        // The same instant spelt otherwise is the same begin_time.
+        let mut respelt = job("SUCCESS");
+        respelt["begin_time"] = json!("2019-04-01 20:00:00+08:00");
+        let (verdicts, r) = watch(ctx(), vec![job("RUNNING"), respelt], PollEnd::Ended);
+        assert_eq!(verdicts, vec![Verdict::Continue, Verdict::Ended]);
+        assert_eq!(r.outcome, Outcome::Passed, "{}", r.details());
+    }
+
+    #[test]
+    fn a_success_that_reports_an_error_fails_and_stops() {
+        let mut done = job("SUCCESS");
+        done["error_code"] = json!("SDRS.1014");
+        done["fail_reason"] = json!("quota");
+        let (verdicts, r) = watch(ctx(), vec![job("RUNNING"), done], PollEnd::Ended);
+        assert_eq!(stopped_at(&verdicts), Some(2));
+        let titles: Vec<&str> = r.failures.iter().map(|f| f.title.as_str()).collect();
+        assert_eq!(
+            titles,
+            vec!["the job: SUCCESS with error_code set (poll 2)", "the job: SUCCESS with fail_reason set (poll 2)"]
+        );
+        assert_eq!(r.outcome, Outcome::Failed);
+        assert!(r.failures.iter().all(|f| f.disagreements().is_empty()));
+        // Null, absent and empty fields are INC-51's matter: a warning, polling ends normally.
+        let mut empty = job("SUCCESS");
+        empty["fail_reason"] = json!("");
+        let (verdicts, r) = watch(ctx(), vec![empty], PollEnd::Ended);
+        assert_eq!(verdicts, vec![Verdict::Ended]);
+        assert_eq!(r.outcome, Outcome::Warned, "{}", r.details());
+    }
+
+    #[test]
+    fn another_job_id_a_status_going_back_and_wrong_times_each_stop() {
+        let mut other = job("RUNNING");
+        other["job_id"] = json!("ffffffffffffffffffffffffffffffff");
+        let mut numeric = job("RUNNING");
+        numeric["job_id"] = json!(7);
+        let mut ended_early = job("RUNNING");
+        ended_early["end_time"] = json!("2019-04-01T12:00:05.000Z");
+        let mut backwards = job("SUCCESS");
+        backwards["end_time"] = json!("2019-04-01T11:59:00.000Z");
+        let cases = [
+            (vec![job("INIT"), other], 2, "the polled job has another job_id than the one submitted (poll 2)"),
+            (vec![numeric], 1, "the polled job has another job_id than the one submitted (poll 1)"),
+            (vec![job("RUNNING"), job("INIT")], 2, "illegal job transition RUNNING -> INIT (poll 2)"),
+            (vec![ended_early], 1, "the job: has an end_time while RUNNING (poll 1)"),
+            (vec![backwards], 1, "the job: begin_time is after end_time (poll 1)"),
+        ];
+        for (bodies, at, title) in cases {
+            let (verdicts, r) = watch(ctx(), bodies, PollEnd::Ended);
+            assert_eq!(stopped_at(&verdicts), Some(at), "{title}");
+            assert_eq!(r.outcome, Outcome::Failed, "{title}");
+            assert_eq!(r.failures[0].title, title);
+        }
+    }
+
+    #[test]
+    fn a_job_error_field_while_running_warns_and_polls_on() {
+        let mut running = job("RUNNING");
+        running["error_code"] = json!("SDRS.1011");
+        let (verdicts, r) = watch(ctx(), vec![running.clone(), job("SUCCESS")], PollEnd::Ended);
+        assert_eq!(verdicts, vec![Verdict::Continue, Verdict::Ended]);
+        assert_eq!(r.outcome, Outcome::Warned, "{}", r.details());
+        // Under --strict it fails; it still does not stop polling, as the job may yet end well.
+        let (verdicts, r) = watch(strict(), vec![running, job("SUCCESS")], PollEnd::Ended);
+        assert_eq!(verdicts, vec![Verdict::Continue, Verdict::Ended]);
+        assert_eq!(r.outcome, Outcome::Failed);
+    }
+
+    #[test]
+    fn an_unanswered_poll_or_a_wrong_job_type_does_not_stop_polling() {
+        let mut typed = job("RUNNING");
+        typed["job_type"] = json!("deleteProtectionGroupNoCG");
+        let s = submit();
+        let mut w = JobWatch::new(ctx(), &s, vec!["createProtectionGroupNoCG".into()], None);
+        assert_eq!(w.observe(&Exchange::fake("showJobStatus", "GET", "/", 503, json!(null))), Verdict::Continue);
+        assert_eq!(w.observe(&no_response("showJobStatus")), Verdict::Continue);
+        assert_eq!(w.observe(&poll(typed)), Verdict::Continue);
+        assert_eq!(w.last_status(), Some("RUNNING"));
+        assert_eq!(w.observe(&poll(job("SUCCESS"))), Verdict::Ended);
+        assert_eq!(w.conclude(PollEnd::Ended, None).failures.len(), 3);
+    }
+
+    #[test]
+    fn a_job_running_at_its_deadline_fails_unless_the_harness_abandoned_it() {
+        let (_, r) = watch(ctx(), vec![job("INIT"), job("RUNNING")], PollEnd::Deadline);
+        assert_eq!(r.outcome, Outcome::Failed);
+        assert_eq!(r.failures[0].title, "the job did not reach SUCCESS or FAIL within the deadline");
+        assert!(matches!(&r.failures[0].provenance, Provenance::Documented { source } if source.contains("5.1.1")));
+        let (_, r) = watch(ctx(), vec![job("INIT"), job("RUNNING")], PollEnd::Abandoned);
+        assert_eq!(r.outcome, Outcome::Passed, "{}", r.details());
     }
 }

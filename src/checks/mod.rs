@@ -24,7 +24,7 @@ pub use auth_required::auth_required;
 pub use cascade::{cascade, Member};
 pub use content_type::content_type;
 pub use error_body::error_body;
-pub use job_protocol::{job_protocol, FollowUp, JobEvidence};
+pub use job_protocol::{job_protocol, FollowUp, JobEvidence, JobWatch, PollEnd, Verdict};
 pub use negative_rejection::{negative_rejection, ExpectedRejection};
 pub use pagination::{pagination, Page, PaginationEvidence};
 pub use precondition::{precondition, ExpectedRefusal};

@@ -190,6 +190,13 @@ async fn run(args: RunArgs) -> Result<i32, CliError> {
                     pb.set_message(format!("{failed} failed, now {operation}"));
                 }
             }
+            RunEvent::BreakerTripped { reason } => {
+                let line = scrub(&format!("circuit breaker: {reason}; the cases that depend on it are not run"));
+                match &bar {
+                    Some(pb) => pb.println(line),
+                    None => println!("{line}"),
+                }
+            }
             RunEvent::CaseFinished(case) => {
                 if case.outcome.is_failure() {
                     failed += 1;

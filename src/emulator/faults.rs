@@ -105,6 +105,12 @@ faults! {
         "the job of POST protected-instances ends SUCCESS without entities.protected_instance_id";
     StaleMemberState = "stale-member-state", "state_transition",
         "after a protection-group action its instances and pairs keep the state they had before";
+    JobSuccessWithError = "job-success-with-error", "job_protocol",
+        "jobs that succeed end SUCCESS with the error_code and fail_reason of a failure of their type";
+    JobBeginTimeDrifts = "job-begin-time-drifts", "job_protocol",
+        "a job's begin_time moves one second earlier at every poll";
+    JobStatusOutOfEnum = "job-status-out-of-enum", "job_protocol",
+        "job statuses are sent in lower case (\"running\", \"success\"), outside the documented enumeration";
     ForbiddenTransition = "forbidden-transition", "state_transition",
         "after a successful start a protection group reads failed-over once (starting -> failed-over), then protected";
     UnknownStatus = "unknown-status", "state_transition",

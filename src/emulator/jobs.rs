@@ -143,6 +143,8 @@ pub struct Job {
     pub regressed: bool,
     /// Polls answered RUNNING without ending (variant `slow-jobs`).
     pub running_polls: u32,
+    /// Polls of the job so far (fault `job-begin-time-drifts`).
+    pub polls: u32,
 }
 
 impl Job {
@@ -165,6 +167,7 @@ impl Job {
             reports: Vec::new(),
             regressed: false,
             running_polls: 0,
+            polls: 0,
         }
     }
 
@@ -651,6 +654,12 @@ pub fn render(state: &State, job: &Job) -> Value {
         Some(_) if state.faulty(Fault::JobEndBeforeBegin) => Some(job.begin - 60_000),
         end => end,
     };
+    // Under `job-begin-time-drifts` the job seems to have begun a second earlier at every poll
+    // (earlier, so that it never begins after its end).
+    let begin =
+        if state.faulty(Fault::JobBeginTimeDrifts) { job.begin - 1000 * i64::from(job.polls) } else { job.begin };
+    // Under `job-status-out-of-enum` statuses are sent in lower case, outside the enumeration.
+    let status = if state.faulty(Fault::JobStatusOutOfEnum) { job.status.to_lowercase() } else { job.status.into() };
     let mut entities = Map::new();
     for (key, value) in &job.entities {
         entities.insert((*key).into(), json!(value));
@@ -686,14 +695,19 @@ pub fn render(state: &State, job: &Job) -> Value {
     }
     let (code, reason) = match (&job.end, &job.failure) {
         (Some(_), Some(f)) => (json!(f.code), json!(f.reason)),
+        // Under `job-success-with-error` a job that succeeded reports the error of its type.
+        (Some(_), None) if state.faulty(Fault::JobSuccessWithError) => {
+            let code = failure_code(&job.job_type);
+            (json!(code), json!(super::errors::lookup(code).1))
+        }
         _ => (Value::Null, Value::Null),
     };
     json!({
-        "status": job.status,
+        "status": status,
         "entities": entities,
         "job_id": job.id,
         "job_type": job.job_type,
-        "begin_time": fmt_job(job.begin),
+        "begin_time": fmt_job(begin),
         "end_time": end.map(fmt_job),
         "error_code": code,
         "fail_reason": reason,

@@ -223,7 +223,7 @@ impl<'r> CaseRun<'r> {
             self.runner.ledger_intent(&self.case.id, &op.id, &self.vars);
         }
         self.read_before(op, &actions, &rendered).await;
-        let ex = self.runner.client.send(&out).await;
+        let ex = self.runner.send(&out).await;
         self.last_status = ex.status();
         self.judge(label, step, op, &ex);
         let Some(resp) = ex.ok() else {
@@ -499,7 +499,17 @@ impl<'r> CaseRun<'r> {
         if creates {
             self.registry.pending.push(job_id.clone());
         }
-        let polled = self.runner.poll_job(&job_id, spec.timeout.map(std::time::Duration::from_secs)).await;
+        // The job types and entity are those of any action the operation may be; the follow-up
+        // below picks the action the job turned out to be.
+        let job_types = job_types_of(op, actions);
+        let entity = if creates && actions.iter().any(|a| a.job_type.is_some()) {
+            op.async_job.as_ref().and_then(|a| a.entity.clone())
+        } else {
+            None
+        };
+        let mut watch = checks::JobWatch::new(self.ctx(), submit, job_types, entity);
+        let deadline = spec.timeout.map(std::time::Duration::from_secs);
+        let polled = self.runner.poll_watched(&job_id, deadline, &mut watch).await;
         if creates {
             self.register_entities(polled.entities());
             self.registry.pending.retain(|j| *j != job_id);
@@ -571,25 +581,6 @@ impl<'r> CaseRun<'r> {
                 }
             }
         }
-        let job_types: Vec<String> = match (action, &op.async_job) {
-            (Some(a), _) if a.job_type.is_some() => {
-                let mut v: Vec<String> = actions.iter().filter_map(|a| a.job_type.clone()).collect();
-                v.sort();
-                v.dedup();
-                let _ = a;
-                v
-            }
-            (_, Some(aj)) => aj.job_type.iter().chain(aj.alt_job_types.iter()).cloned().collect(),
-            _ => Vec::new(),
-        };
-        let entity = if creates {
-            op.async_job
-                .as_ref()
-                .and_then(|a| a.entity.clone())
-                .filter(|_| action.is_some_and(|a| a.job_type.is_some()))
-        } else {
-            None
-        };
         let ctx = self.ctx();
         let follow_up = match (&follow_exchange, kind_used) {
             (Some(ex), Some(k)) => Some(checks::FollowUp {
@@ -601,15 +592,7 @@ impl<'r> CaseRun<'r> {
             }),
             _ => None,
         };
-        let ev = checks::JobEvidence {
-            submit,
-            job_types,
-            entity,
-            polls: &polled.polls,
-            finished: polled.finished,
-            follow_up,
-        };
-        let mut r = checks::job_protocol(&ctx, &ev);
+        let mut r = watch.conclude(polled.end, follow_up.as_ref());
         let wanted = spec.outcome;
         let mismatch = match (wanted, status.as_deref()) {
             (JobOutcome::Success, Some("FAIL")) => Some("the job failed but was expected to succeed"),
@@ -637,9 +620,16 @@ impl<'r> CaseRun<'r> {
             r = CheckResult::from_failures(CheckName::JobProtocol, failures, ctx.strict);
         }
         self.push(label, r);
+        if polled.end == checks::PollEnd::Abandoned {
+            let why = self.runner.breaker.jobs_trip().unwrap_or_else(|| "jobs of this target are not finishing".into());
+            return Err(Stop::Error(format!("cut short: {why}")));
+        }
         if step.setup {
             if let Some(why) = mismatch {
                 return Err(Stop::Error(why.to_owned()));
+            }
+            if let (Some(rule), false) = (&polled.stopped, polled.finished) {
+                return Err(Stop::Error(format!("job {job_id} broke the job protocol: {rule}")));
             }
             if !polled.finished {
                 return Err(Stop::Error(format!("job {job_id} did not end")));
@@ -681,14 +671,14 @@ impl<'r> CaseRun<'r> {
         let op = self.runner.specs.operation(k.show)?;
         let path = op.path.replace("{project_id}", self.runner.project_id()).replace(&format!("{{{}}}", k.param), id);
         let out = Outgoing { operation: op.id.clone(), method: "GET".into(), path, ..Outgoing::default() };
-        Some(self.runner.client.send(&out).await)
+        Some(self.runner.send(&out).await)
     }
 
     pub(super) async fn list(&self, k: &Kind, query: Vec<(String, String)>) -> Option<Exchange> {
         let op = self.runner.specs.operation(k.list)?;
         let path = op.path.replace("{project_id}", self.runner.project_id());
         let out = Outgoing { operation: op.id.clone(), method: "GET".into(), path, query, ..Outgoing::default() };
-        Some(self.runner.client.send(&out).await)
+        Some(self.runner.send(&out).await)
     }
 
     /// Reads what an action is about to change: the members a cascade moves, the resource a
@@ -911,7 +901,7 @@ impl<'r> CaseRun<'r> {
             polls += 1;
             // Pending jobs of this case advance the emulator's per-poll jobs.
             for job in self.registry.pending.clone() {
-                let _ = self.runner.poll_job(&job, Some(std::time::Duration::ZERO)).await;
+                self.runner.nudge_job(&job).await;
             }
             if std::time::Instant::now() >= deadline || self.runner.config.max_polls.is_some_and(|m| polls >= m) {
                 return Err(Stop::Error(format!(
@@ -946,7 +936,7 @@ impl<'r> CaseRun<'r> {
             credentials: Credentials::Default,
             ..Outgoing::default()
         };
-        let full = self.runner.client.send(&send(base.clone())).await;
+        let full = self.runner.send(&send(base.clone())).await;
         let items_key = kind_of_list(&op.id).unwrap_or("items");
         let total = full.json().and_then(|j| j.get(items_key)).and_then(Value::as_array).map(Vec::len).unwrap_or(0);
         if total < p.min_items {
@@ -965,7 +955,7 @@ impl<'r> CaseRun<'r> {
             if let Some(o) = offset {
                 q.push(("offset".into(), o.to_string()));
             }
-            pages.push((*limit, *offset, self.runner.client.send(&send(q)).await));
+            pages.push((*limit, *offset, self.runner.send(&send(q)).await));
         }
         let count_pointer = op
             .responses
@@ -1034,6 +1024,20 @@ fn kind_of_list(op: &str) -> Option<&'static str> {
 }
 
 /// Codes meaning "no such resource" for a kind (from the show operation's path parameter).
+/// The `job_type` values a job of `op` may carry: those of its actions (every action of one
+/// operation names one, or none does), else the operation's own.
+fn job_types_of(op: &Operation, actions: &[&Action]) -> Vec<String> {
+    let mut types: Vec<String> = actions.iter().filter_map(|a| a.job_type.clone()).collect();
+    if types.is_empty() {
+        if let Some(aj) = &op.async_job {
+            return aj.job_type.iter().chain(aj.alt_job_types.iter()).cloned().collect();
+        }
+    }
+    types.sort();
+    types.dedup();
+    types
+}
+
 fn gone_codes(specs: &crate::spec::Specs, k: &Kind) -> Vec<String> {
     specs
         .operation(k.show)

@@ -19,6 +19,12 @@ pub enum RunEvent {
     },
     /// A case ended.
     CaseFinished(Box<CaseReport>),
+    /// The circuit breaker stopped trusting a part of the target: cases that depend on it are
+    /// not started.
+    BreakerTripped {
+        /// One line: what fails, and how often in a row.
+        reason: String,
+    },
     /// The run ended.
     RunFinished(Box<RunReport>),
 }

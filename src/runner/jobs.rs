@@ -1,14 +1,17 @@
-//! Polls a job until SUCCESS or FAIL, with a per-job deadline and, for emulators, a bound on
-//! the number of polls (deterministic, no wall clock).
+//! Polls a job until its [`JobWatch`] says it ended or stopped, the per-job deadline passes
+//! (for emulators also a bound on the number of polls: deterministic, no wall clock), or the
+//! run's circuit breaker says jobs of this target do not finish. The watch, not the poller,
+//! judges each answer.
 
 use super::Runner;
+use crate::checks::{CheckContext, JobWatch, PollEnd, Verdict};
 use crate::client::Outgoing;
 use crate::exchange::Exchange;
 use serde_json::Value;
 use std::time::{Duration, Instant};
 
 /// Every poll of one job.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Polled {
     /// Answers in order.
     pub polls: Vec<Exchange>,
@@ -16,6 +19,16 @@ pub struct Polled {
     pub finished: bool,
     /// The last job body.
     pub last: Option<Value>,
+    /// How polling ended.
+    pub end: PollEnd,
+    /// The rule broken at the poll that stopped polling, if one did.
+    pub stopped: Option<String>,
+}
+
+impl Default for Polled {
+    fn default() -> Polled {
+        Polled { polls: Vec::new(), finished: false, last: None, end: PollEnd::Ended, stopped: None }
+    }
 }
 
 impl Polled {
@@ -31,34 +44,76 @@ impl Polled {
 }
 
 impl Runner {
-    /// Polls `job_id` until it ends or the deadline passes.
+    /// The context the checks of this run judge in.
+    pub(crate) fn check_context(&self) -> CheckContext<'_> {
+        CheckContext { specs: self.specs, schemas: &self.schemas, strict: self.config.strict }
+    }
+
+    /// Polls `job_id` until it ends, breaks the job protocol, or the deadline passes.
     pub(crate) async fn poll_job(&self, job_id: &str, deadline: Option<Duration>) -> Polled {
-        let deadline = deadline.unwrap_or(self.config.job_deadline);
-        let started = Instant::now();
-        let mut out = Polled::default();
-        let mut pause = self.config.poll_interval;
-        let req = Outgoing {
+        let mut watch = JobWatch::following(self.check_context(), job_id);
+        self.poll_watched(job_id, deadline, &mut watch).await
+    }
+
+    /// One poll of `job_id`, unjudged: emulators advance their jobs one step per poll.
+    pub(crate) async fn nudge_job(&self, job_id: &str) {
+        let _ = self.send(&self.job_request(job_id)).await;
+    }
+
+    fn job_request(&self, job_id: &str) -> Outgoing {
+        Outgoing {
             operation: "showJobStatus".into(),
             method: "GET".into(),
             path: format!("/v1/{}/jobs/{}", self.project_id(), job_id),
             ..Outgoing::default()
-        };
+        }
+    }
+
+    /// Polls `job_id`, asking `watch` after each answer whether to go on.
+    pub(crate) async fn poll_watched(
+        &self,
+        job_id: &str,
+        deadline: Option<Duration>,
+        watch: &mut JobWatch<'_>,
+    ) -> Polled {
+        let deadline = deadline.unwrap_or(self.config.job_deadline);
+        let started = Instant::now();
+        let mut out = Polled::default();
+        let mut pause = self.config.poll_interval;
+        let req = self.job_request(job_id);
         loop {
-            let ex = self.client.send(&req).await;
-            let json = ex.json().cloned();
-            let ok = ex.status() == Some(200);
+            let ex = self.send(&req).await;
+            let verdict = watch.observe(&ex);
+            if ex.status() == Some(200) {
+                out.last = ex.json().cloned();
+            }
             out.polls.push(ex);
-            if ok {
-                let status = json.as_ref().and_then(|j| j.get("status")).and_then(Value::as_str).unwrap_or("");
-                let terminal = self.specs.states.is_terminal("job", status);
-                out.last = json;
-                if terminal {
+            match verdict {
+                Verdict::Ended => {
                     out.finished = true;
+                    self.breaker.job_ended();
                     return out;
                 }
+                Verdict::Stop(failures) => {
+                    out.finished = watch.ended().is_some();
+                    out.stopped = failures.first().map(|f| f.title.clone());
+                    return out;
+                }
+                Verdict::Continue => {}
             }
             let polls = out.polls.len() as u32;
-            if self.config.max_polls.is_some_and(|m| polls >= m) || started.elapsed() >= deadline {
+            let bound = match self.config.max_polls {
+                Some(m) if polls >= m => Some(format!("{m}-poll")),
+                _ if started.elapsed() >= deadline => Some(format!("{} s", deadline.as_secs())),
+                _ => None,
+            };
+            if let Some(bound) = bound {
+                out.end = PollEnd::Deadline;
+                self.breaker.job_deadline(&bound);
+                return out;
+            }
+            if self.breaker.jobs_open() {
+                out.end = PollEnd::Abandoned;
                 return out;
             }
             // The first re-polls go out at once: emulators advance a job one step per poll.

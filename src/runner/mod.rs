@@ -1,6 +1,7 @@
 //! Runs cases against a target: schedules them, executes their steps through the client, runs
 //! the checks, tears down what each case created, and reports outcomes as events.
 
+pub mod breaker;
 mod case_run;
 mod config;
 mod events;
@@ -121,6 +122,7 @@ pub struct Runner {
     exclusive: tokio::sync::RwLock<()>,
     scrubber: crate::report::Scrubber,
     interruption: Interruption,
+    breaker: breaker::Breaker,
     _emulator: Option<Emulator>,
 }
 
@@ -248,6 +250,7 @@ impl Runner {
             exclusive: tokio::sync::RwLock::new(()),
             scrubber,
             interruption: Interruption::default(),
+            breaker: breaker::Breaker::default(),
             config,
             _emulator: emulator,
         })
@@ -280,6 +283,13 @@ impl Runner {
             Auth::Token(t) if self.target_info.kind == "embedded-emulator" => t.expose().to_owned(),
             _ => String::new(),
         }
+    }
+
+    /// Sends a request of the run; the circuit breaker counts its answer.
+    pub(crate) async fn send(&self, req: &Outgoing) -> crate::exchange::Exchange {
+        let ex = self.client.send(req).await;
+        self.breaker.answered(&ex);
+        ex
     }
 
     pub(crate) fn project_id(&self) -> &str {
@@ -529,8 +539,7 @@ impl Runner {
             ..Outgoing::default()
         };
         let p = self.project_id().to_owned();
-        let groups =
-            self.client.send(&get(format!("/v1/{p}/server-groups"), vec![("limit".into(), "50".into())])).await;
+        let groups = self.send(&get(format!("/v1/{p}/server-groups"), vec![("limit".into(), "50".into())])).await;
         let ids: Vec<(String, String)> = groups
             .json()
             .and_then(|j| j.get("server_groups"))
@@ -542,7 +551,7 @@ impl Runner {
         // Prefer a group that holds an instance: more reads can run against it.
         for (index, (group, name)) in ids.iter().enumerate() {
             let q = vec![("server_group_id".to_owned(), group.clone())];
-            let instances = self.client.send(&get(format!("/v1/{p}/protected-instances"), q.clone())).await;
+            let instances = self.send(&get(format!("/v1/{p}/protected-instances"), q.clone())).await;
             let first = |ex: &crate::exchange::Exchange, key: &str| {
                 ex.json()
                     .and_then(|j| j.get(key))
@@ -567,9 +576,9 @@ impl Runner {
                 }
             };
             take(instance, "fixture.instance", "fixture.instance_name");
-            let pairs = self.client.send(&get(format!("/v1/{p}/replications"), q.clone())).await;
+            let pairs = self.send(&get(format!("/v1/{p}/replications"), q.clone())).await;
             take(first(&pairs, "replications"), "fixture.pair", "fixture.pair_name");
-            let drills = self.client.send(&get(format!("/v1/{p}/disaster-recovery-drills"), q)).await;
+            let drills = self.send(&get(format!("/v1/{p}/disaster-recovery-drills"), q)).await;
             take(first(&drills, "disaster_recovery_drills"), "fixture.drill", "fixture.drill_name");
             break;
         }
@@ -594,15 +603,26 @@ impl Runner {
             handles.push(tokio::spawn(async move {
                 let _permit = sem.acquire_owned().await.expect("semaphore never closed");
                 let cases: Vec<&Case> = unit.iter().map(|&i| &me.cases[i]).collect();
+                let announce = |tx: &tokio::sync::mpsc::UnboundedSender<RunEvent>| {
+                    for trip in me.breaker.announce() {
+                        let _ = tx.send(RunEvent::BreakerTripped { reason: trip.reason });
+                    }
+                };
                 let may_start = |case: &Case| {
+                    let skipped = |why: &str| Err((CaseOutcome::Skipped, why.to_owned()));
                     if me.interrupted() {
-                        return Err("not run: the run was interrupted".to_owned());
+                        return skipped("not run: the run was interrupted");
                     }
                     if caught.load(std::sync::atomic::Ordering::SeqCst) {
-                        return Err("not run: the check under hunt already failed".to_owned());
+                        return skipped("not run: the check under hunt already failed");
                     }
                     if deadline.is_some_and(|d| Instant::now() >= d) {
-                        return Err("the run deadline was reached before this case started".to_owned());
+                        return skipped("the run deadline was reached before this case started");
+                    }
+                    announce(&tx);
+                    // Not judged, so an error: the run fails (exit 1) rather than pass unjudged.
+                    if let Some(why) = me.breaker.holds_back(case, me.specs) {
+                        return Err((CaseOutcome::Error, why));
                     }
                     let _ = tx.send(RunEvent::CaseStarted { id: case.id.clone(), operation: case.operation.clone() });
                     Ok(())
@@ -614,6 +634,7 @@ impl Runner {
                             caught.store(true, std::sync::atomic::Ordering::SeqCst);
                         }
                     }
+                    announce(&tx);
                     let _ = tx.send(RunEvent::CaseFinished(Box::new(report)));
                 };
                 me.run_unit(&cases, deadline, may_start, finished).await;

@@ -168,7 +168,7 @@ impl Runner {
         &self,
         cases: &[&Case],
         deadline: Option<Instant>,
-        mut start: impl FnMut(&Case) -> Result<(), String>,
+        mut start: impl FnMut(&Case) -> Result<(), (CaseOutcome, String)>,
         mut finish: impl FnMut(Concluded),
     ) {
         let mut cases = cases.to_vec();
@@ -186,7 +186,7 @@ impl Runner {
             for &case in &cases {
                 match start(case) {
                     Ok(()) => finish(self.run_case_until(case, deadline).await),
-                    Err(why) => finish((self.skipped_report(case, &why), Vec::new())),
+                    Err((outcome, why)) => finish((self.unrun_report(case, outcome, &why), Vec::new())),
                 }
             }
             return;
@@ -198,8 +198,8 @@ impl Runner {
         // instead of building more resources to no end.
         let mut given_up: Option<(CaseOutcome, String)> = None;
         for &case in &cases {
-            if let Err(why) = start(case) {
-                finish((self.skipped_report(case, &why), Vec::new()));
+            if let Err((outcome, why)) = start(case) {
+                finish((self.unrun_report(case, outcome, &why), Vec::new()));
                 continue;
             }
             if let Some((outcome, why)) = &given_up {

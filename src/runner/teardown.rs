@@ -122,8 +122,7 @@ impl Runner {
         let op = self.specs.operation(k.list)?;
         let path = op.path.replace("{project_id}", self.project_id());
         Some(
-            self.client
-                .send(&Outgoing { operation: op.id.clone(), method: "GET".into(), path, query, ..Outgoing::default() })
+            self.send(&Outgoing { operation: op.id.clone(), method: "GET".into(), path, query, ..Outgoing::default() })
                 .await,
         )
     }
@@ -131,10 +130,8 @@ impl Runner {
     async fn show_kind(&self, k: &Kind, id: &str) -> Option<Value> {
         let op = self.specs.operation(k.show)?;
         let path = op.path.replace("{project_id}", self.project_id()).replace(&format!("{{{}}}", k.param), id);
-        let ex = self
-            .client
-            .send(&Outgoing { operation: op.id.clone(), method: "GET".into(), path, ..Outgoing::default() })
-            .await;
+        let ex =
+            self.send(&Outgoing { operation: op.id.clone(), method: "GET".into(), path, ..Outgoing::default() }).await;
         if ex.status() != Some(200) {
             return None;
         }
@@ -151,7 +148,7 @@ impl Runner {
             body: body.map(|b| serde_json::to_vec(&b).expect("json")),
             ..Outgoing::default()
         };
-        let ex = self.client.send(&out).await;
+        let ex = self.send(&out).await;
         let status = ex.status().ok_or_else(|| "no answer".to_owned())?;
         if !(200..300).contains(&status) {
             return Err(format!("{operation} answered {status}"));
@@ -179,6 +176,11 @@ impl Runner {
         };
         let mut waited = 0u32;
         while transitional(&current) {
+            // Its job will not end either: waiting for it would only spend the run's time.
+            if let Some(why) = self.breaker.jobs_trip() {
+                let status = current.get("status").and_then(Value::as_str).unwrap_or("?");
+                return Err(format!("still {status}, not waited for: {why}"));
+            }
             waited += 1;
             if waited > self.config.max_polls.unwrap_or(u32::MAX).min(600) {
                 return Err(format!(

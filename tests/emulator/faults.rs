@@ -80,6 +80,9 @@ const TESTED: &[&str] = &[
     "job-bad-id-format",
     "job-end-before-begin",
     "job-missing-entity",
+    "job-success-with-error",
+    "job-begin-time-drifts",
+    "job-status-out-of-enum",
     "forbidden-transition",
     "unknown-status",
     "action-from-forbidden-state",
@@ -299,6 +302,46 @@ async fn job_success_with_error_state_leaves_a_started_group_in_error_starting()
     assert_eq!(job["status"], "SUCCESS", "{job}");
     assert!(job["error_code"].is_null());
     assert_eq!(env.status(&format!("/server-groups/{group}"), "server_group").await, "error-starting");
+}
+
+#[tokio::test]
+async fn job_success_with_error_gives_a_successful_job_the_error_fields_of_its_type() {
+    let env = with(Fault::JobSuccessWithError).await;
+    let answer = env.post("/server-groups", env.group_body("pg", &env.vpc("vpc-prod"))).await;
+    let job_id = answer.job_id();
+    let running = env.poll(&job_id).await;
+    assert_eq!(running["status"], "RUNNING");
+    assert!(running["error_code"].is_null() && running["fail_reason"].is_null(), "{running}");
+    let done = env.poll(&job_id).await;
+    assert_eq!(done["status"], "SUCCESS", "{done}");
+    assert_eq!(done["error_code"], "SDRS.1014");
+    assert!(done["fail_reason"].as_str().is_some_and(|r| !r.is_empty()), "{done}");
+    let group = entity(&done, "server_group_id");
+    assert_eq!(env.status(&format!("/server-groups/{group}"), "server_group").await, "available");
+}
+
+#[tokio::test]
+async fn job_begin_time_drifts_moves_begin_time_earlier_at_every_poll() {
+    let env = with(Fault::JobBeginTimeDrifts).await;
+    let answer = env.post("/server-groups", env.group_body("pg", &env.vpc("vpc-prod"))).await;
+    let job_id = answer.job_id();
+    let first = env.poll(&job_id).await;
+    let second = env.poll(&job_id).await;
+    let third = env.poll(&job_id).await;
+    let begin = |j: &Value| j["begin_time"].as_str().expect("begin_time").to_owned();
+    // One format throughout, so that text order is time order.
+    assert!(begin(&second) < begin(&first), "{first}\n{second}");
+    assert!(begin(&third) < begin(&second), "{second}\n{third}");
+    assert_eq!(third["status"], "SUCCESS");
+    assert!(begin(&third).as_str() <= third["end_time"].as_str().expect("end_time"), "{third}");
+}
+
+#[tokio::test]
+async fn job_status_out_of_enum_sends_statuses_in_lower_case() {
+    let env = with(Fault::JobStatusOutOfEnum).await;
+    let answer = env.post("/server-groups", env.group_body("pg", &env.vpc("vpc-prod"))).await;
+    let seen = statuses(&env, &answer.job_id(), 3).await;
+    assert_eq!(seen, ["running", "success", "success"]);
 }
 
 #[tokio::test]

@@ -419,3 +419,44 @@ async fn a_target_answering_slower_than_the_timeout_fails_the_case_saying_it_did
         .unwrap_or_else(|| panic!("no line for the case\n{out}"));
     assert!(line.contains("did not answer within 1s"), "{line}\n{out}");
 }
+
+#[test]
+fn a_target_whose_jobs_never_end_trips_the_circuit_breaker_once_and_the_run_exits_1() {
+    // `serve` is another process: loopback, so jobs are polled against the wall clock, here
+    // with a 1 s deadline. The breaker's line is printed once; the cases it holds back are
+    // errors naming it; cases that wait for no job still run.
+    let serve = crate::common::Serve::start(&["--fault", "job-never-ends"]);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let report_path = dir.path().join("report.json");
+    let ledger = dir.path().join("ledger.jsonl");
+    let args = [
+        "run",
+        "--endpoint",
+        &serve.url,
+        "--project-id",
+        crate::common::PROJECT,
+        "--job-timeout",
+        "1",
+        "--ledger",
+        ledger.to_str().expect("utf-8 path"),
+        "--json",
+        report_path.to_str().expect("utf-8 path"),
+    ];
+    let out = run_cli(&args, &[("HW_AUTH_TOKEN", "e2e-token-0123456789")], Duration::from_secs(600));
+    out.expect_code(1);
+    let line = "circuit breaker: jobs of this target are not finishing: 3 in a row passed their 1 s deadline; \
+                the cases that depend on it are not run";
+    assert_eq!(out.stdout.lines().filter(|l| *l == line).count(), 1, "{out}");
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report_path).expect("report")).expect("json");
+    let cases = report["cases"].as_array().expect("cases");
+    let held: Vec<&serde_json::Value> = cases
+        .iter()
+        .filter(|c| {
+            c["reason"].as_str().is_some_and(|r| r.starts_with("not run: jobs of this target are not finishing"))
+        })
+        .collect();
+    assert!(held.len() > cases.len() / 2, "{} of {} cases held back\n{out}", held.len(), cases.len());
+    assert!(held.iter().all(|c| c["outcome"] == "error"), "{out}");
+    assert!(cases.iter().any(|c| c["outcome"] == "passed"), "cases that wait for no job did not run\n{out}");
+}

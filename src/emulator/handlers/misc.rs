@@ -39,6 +39,7 @@ pub fn show_version(state: &State, ctx: &Ctx) -> ApiResult<Reply> {
 /// GET /v1/{project_id}/jobs/{job_id}: a poll (advances the job under `JobPacing::PerPoll`).
 pub fn show_job(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     let index = state.jobs.iter().position(|j| j.id == ctx.param(0)).ok_or(UNKNOWN_JOB)?;
+    state.jobs[index].polls += 1;
     jobs::poll(state, index);
     Ok(Reply::ok(jobs::render(state, &state.jobs[index])))
 }
