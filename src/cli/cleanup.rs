@@ -37,7 +37,7 @@ pub(super) async fn cleanup(args: CleanupArgs) -> Result<i32, CliError> {
         .ok_or_else(|| CliError::new("no project id: give --project-id"))?;
     let mut config = RunConfig::embedded();
     config.filters = vec!["\u{0}no case matches".into()];
-    config.cases_dir = None;
+    config.scenarios = crate::runner::Files::None;
     config.timeout = Duration::from_secs(args.timeout.max(1));
     config.poll_interval = Duration::from_millis(if super::is_loopback(&url) { 5 } else { 2000 });
     config.max_polls = None;

@@ -93,8 +93,8 @@ async fn run_once(args: &FaultMatrixArgs, faults: Vec<String>) -> Result<Row, Cl
     let mut config = RunConfig::embedded();
     // A fault that breaks only a reading of ours is caught under --strict, as in tests/faults.rs.
     config.strict = faults.iter().filter_map(|f| Fault::parse(f).ok()).any(|f| f.breaks_a_reading().is_some());
-    config.cases_dir = Some(args.cases.clone());
-    config.snapshots_dir = args.snapshots.clone();
+    config.scenarios = super::files_of(args.cases.as_ref());
+    config.snapshots = super::files_of(args.snapshots.as_ref());
     config.jobs = args.jobs.max(1);
     config.target = TargetConfig::Embedded { faults, variants: Vec::new() };
     let report = crate::runner::run(config, |_| {}).await.map_err(|e| CliError::new(e.to_string()))?;
@@ -103,12 +103,7 @@ async fn run_once(args: &FaultMatrixArgs, faults: Vec<String>) -> Result<Row, Cl
 
 /// Runs the matrix and writes it.
 pub(super) async fn fault_matrix(args: FaultMatrixArgs) -> Result<i32, CliError> {
-    if !args.cases.is_dir() {
-        return Err(CliError::new(format!(
-            "the scenario directory {} does not exist: run from the repository root or give --cases",
-            args.cases.display()
-        )));
-    }
+    super::check_dirs(args.cases.as_deref(), args.snapshots.as_deref())?;
     let faults = sorted_faults();
     let runs = faults.len() + 1;
     eprintln!("[1/{runs}] no fault");

@@ -14,7 +14,7 @@ pub use args::Cli;
 use crate::cases::prereq::Profile;
 use crate::client::{Auth, RetryPolicy, Secret};
 use crate::report::{self, ConsoleReporter, RunReport};
-use crate::runner::{Mode, RunConfig, RunEvent, Runner, TargetConfig};
+use crate::runner::{Files, Mode, RunConfig, RunEvent, Runner, TargetConfig};
 use args::{Command, ModeArg, RunArgs, TargetArgs};
 use std::io::IsTerminal;
 use std::sync::Arc;
@@ -107,10 +107,28 @@ pub fn target_config(t: &TargetArgs, faults: &[String]) -> Result<Option<TargetC
     }))
 }
 
+/// The built-in files, or the directory given explicitly.
+fn files_of(dir: Option<&std::path::PathBuf>) -> Files {
+    dir.map_or(Files::Embedded, |d| Files::Dir(d.clone()))
+}
+
+/// Refuses a scenario or snapshot directory given explicitly that is missing or unreadable.
+fn check_dirs(cases: Option<&std::path::Path>, snapshots: Option<&std::path::Path>) -> Result<(), CliError> {
+    for (flag, what, dir) in [("--cases", "scenario", cases), ("--snapshots", "snapshot", snapshots)] {
+        if let Some(dir) = dir {
+            crate::runner::readable_dir(dir).map_err(|e| {
+                CliError::new(format!("{flag} {}: cannot read the {what} directory: {e}", dir.display()))
+            })?;
+        }
+    }
+    Ok(())
+}
+
 fn run_config(args: &RunArgs) -> Result<RunConfig, CliError> {
+    check_dirs(args.select.cases.as_deref(), args.snapshots.as_deref())?;
     let mut config = RunConfig::embedded();
-    config.cases_dir = Some(args.select.cases.clone());
-    config.snapshots_dir = args.snapshots.clone();
+    config.scenarios = files_of(args.select.cases.as_ref());
+    config.snapshots = files_of(args.snapshots.as_ref());
     config.filters = args.select.filters.clone();
     config.mode = match args.select.mode {
         ModeArg::Full => Mode::Full,
@@ -332,12 +350,10 @@ async fn serve(args: args::ServeArgs) -> Result<i32, CliError> {
 }
 
 async fn list(args: args::ListArgs) -> Result<i32, CliError> {
+    check_dirs(args.select.cases.as_deref(), None)?;
     let specs = crate::spec::Specs::embedded();
-    let scenarios = if args.select.cases.is_dir() {
-        crate::cases::scenario::load_dir(&args.select.cases, specs).map_err(|e| CliError::new(e.to_string()))?
-    } else {
-        Vec::new()
-    };
+    let scenarios = crate::runner::load_scenarios(&files_of(args.select.cases.as_ref()), specs)
+        .map_err(|e| CliError::new(e.to_string()))?;
     let profile = match &args.profile {
         Some(p) => Profile::resolve(p).map_err(|e| CliError::new(e.to_string()))?,
         None => Profile::emulator_default(),

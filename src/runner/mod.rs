@@ -4,6 +4,7 @@
 mod case_run;
 mod config;
 mod events;
+mod files;
 mod jobs;
 pub mod ledger;
 mod observe;
@@ -17,6 +18,7 @@ mod teardown;
 pub use case_run::CaseRun;
 pub use config::{Mode, RunConfig, TargetConfig};
 pub use events::RunEvent;
+pub use files::{embedded_scenarios, embedded_snapshots, load_scenarios, readable_dir, Files};
 pub use pool::Pool;
 pub use snapshots::{file_stem, SnapshotStore};
 
@@ -195,10 +197,11 @@ impl Runner {
         };
         let options = ClientOptions { timeout: config.timeout, retry, concurrency: 64, rps: config.rps };
         let client = Client::new(target, options).map_err(|e| RunError::Config(e.to_string()))?;
-        let scenarios = match &config.cases_dir {
-            Some(dir) if dir.is_dir() => cases::scenario::load_dir(dir, specs)?,
-            _ => Vec::new(),
-        };
+        let scenarios = files::load_scenarios(&config.scenarios, specs)?;
+        let snapshots = SnapshotStore::from_files(&config.snapshots).map_err(|e| match &config.snapshots {
+            Files::Dir(dir) => RunError::Config(format!("cannot read the snapshot directory {}: {e}", dir.display())),
+            _ => RunError::Config(e.to_string()),
+        })?;
         let pool = Pool::new(&profile.prerequisites);
         let mut all = cases::all(specs, scenarios);
         if config.share_fixtures {
@@ -233,7 +236,7 @@ impl Runner {
             specs,
             schemas: SchemaSet::new(specs),
             client,
-            snapshots: SnapshotStore::new(&config.snapshots_dir),
+            snapshots,
             profile,
             pool,
             fixture: OnceCell::new(),
