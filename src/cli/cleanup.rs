@@ -19,7 +19,7 @@ pub(super) async fn cleanup(args: CleanupArgs) -> Result<i32, CliError> {
         p
     };
     if left.is_empty() && prefixes.is_empty() && !entries.iter().any(|e| e.event == "job") {
-        println!("the ledger {} records nothing left to delete", path.display());
+        outln!("the ledger {} records nothing left to delete", path.display());
         return Ok(exit::OK);
     }
     let recorded = entries.iter().rev().find(|e| !e.endpoint.is_empty());
@@ -57,8 +57,8 @@ pub(super) async fn cleanup(args: CleanupArgs) -> Result<i32, CliError> {
         entries.iter().filter(|e| e.event == "job" && !e.job_id.is_empty()).map(|e| e.job_id.clone()).collect();
     let notes = runner.cleanup_ledger(&left, &prefixes, &jobs).await;
     for n in &notes {
-        eprintln!("could not delete {n}");
+        errln!("could not delete {n}");
     }
-    println!("cleanup: {} resource(s) recorded, {} left behind", left.len(), notes.len());
+    outln!("cleanup: {} resource(s) recorded, {} left behind", left.len(), notes.len());
     Ok(if notes.is_empty() { exit::OK } else { exit::FAILED })
 }

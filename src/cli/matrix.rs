@@ -106,10 +106,10 @@ pub(super) async fn fault_matrix(args: FaultMatrixArgs) -> Result<i32, CliError>
     super::check_dirs(args.cases.as_deref(), args.snapshots.as_deref())?;
     let faults = sorted_faults();
     let runs = faults.len() + 1;
-    eprintln!("[1/{runs}] no fault");
+    errln!("[1/{runs}] no fault");
     let clean = run_once(&args, Vec::new()).await?;
     if clean.failed + clean.errors > 0 {
-        eprintln!(
+        errln!(
             "warning: the conforming emulator fails {} case(s) and errs in {}: {}",
             clean.failed,
             clean.errors,
@@ -121,7 +121,7 @@ pub(super) async fn fault_matrix(args: FaultMatrixArgs) -> Result<i32, CliError>
         let target = target_of(*fault)?;
         let row = run_once(&args, vec![fault.name().to_owned()]).await?;
         let verdict = if row.failing(target) > 0 { "caught" } else { "NOT caught" };
-        eprintln!("[{}/{runs}] {fault}: {verdict} by {target}; failing: {}", i + 2, row.catchers());
+        errln!("[{}/{runs}] {fault}: {verdict} by {target}; failing: {}", i + 2, row.catchers());
         rows.push((*fault, target, row));
     }
     let markdown = render(&clean, &rows);
@@ -134,7 +134,7 @@ pub(super) async fn fault_matrix(args: FaultMatrixArgs) -> Result<i32, CliError>
     let gaps: Vec<&str> = rows.iter().filter(|(_, t, r)| r.failing(*t) == 0).map(|(f, _, _)| f.name()).collect();
     let unnoticed: Vec<&str> =
         rows.iter().filter(|(_, _, r)| r.failed + r.errors == 0).map(|(f, _, _)| f.name()).collect();
-    println!(
+    outln!(
         "fault matrix: {} faults, {} caught by their target check, {} known gap(s){}",
         rows.len(),
         rows.len() - gaps.len(),
@@ -142,10 +142,10 @@ pub(super) async fn fault_matrix(args: FaultMatrixArgs) -> Result<i32, CliError>
         if gaps.is_empty() { String::new() } else { format!(": {}", gaps.join(", ")) }
     );
     if !unnoticed.is_empty() {
-        println!("no case failed at all under: {}", unnoticed.join(", "));
+        outln!("no case failed at all under: {}", unnoticed.join(", "));
     }
-    println!("no fault: {} failed, {} error(s) out of {} cases", clean.failed, clean.errors, clean.total);
-    println!("written to {}", args.out.display());
+    outln!("no fault: {} failed, {} error(s) out of {} cases", clean.failed, clean.errors, clean.total);
+    outln!("written to {}", args.out.display());
     Ok(exit::OK)
 }
 

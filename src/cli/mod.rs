@@ -1,11 +1,14 @@
 //! The command line: argument parsing, subcommands and exit statuses. Everything here is a thin
 //! layer over the library.
 
+#[macro_use]
+mod output;
 mod args;
 mod baseline;
 mod cleanup;
 pub mod exit;
 mod matrix;
+mod select;
 mod traffic;
 mod variant_matrix;
 
@@ -186,6 +189,12 @@ async fn run(args: RunArgs) -> Result<i32, CliError> {
     let remote = matches!(&config.target, TargetConfig::Endpoint { url, .. } if !is_loopback(url));
     let ledger = config.ledger.clone();
     let runner = Arc::new(Runner::new(config).await.map_err(|e| CliError::new(e.to_string()))?);
+    if runner.cases().is_empty() {
+        let specs = crate::spec::Specs::embedded();
+        let scenarios = crate::runner::load_scenarios(&files_of(args.select.cases.as_ref()), specs)
+            .map_err(|e| CliError::new(e.to_string()))?;
+        return Err(select::nothing_selected(&args.select.filters, &crate::cases::all(specs, scenarios)));
+    }
     let on_ctrl_c = tokio::spawn(stop_on_ctrl_c(Arc::clone(&runner), ledger));
     let secrets: Vec<String> = runner.secrets().to_vec();
     let scrub = move |s: &str| report::scrub_secrets(s, &secrets.iter().map(String::as_str).collect::<Vec<_>>());
@@ -218,13 +227,13 @@ async fn run(args: RunArgs) -> Result<i32, CliError> {
                     let line = scrub(&line);
                     match &bar {
                         Some(pb) => pb.println(line),
-                        None => println!("{line}"),
+                        None => outln!("{line}"),
                     }
                 }
                 if let Some(pb) = &bar {
                     pb.inc(1);
                 } else if remote && !verbose {
-                    eprintln!("{} {}", case.outcome.as_str(), case.id);
+                    errln!("{} {}", case.outcome.as_str(), case.id);
                 }
             }
             _ => {}
@@ -239,13 +248,13 @@ async fn run(args: RunArgs) -> Result<i32, CliError> {
     if args.write_baseline {
         if let Some(path) = &args.baseline {
             baseline::Baseline::from_report(&report).save(path).map_err(CliError::new)?;
-            println!("baseline written to {}", path.display());
+            outln!("baseline written to {}", path.display());
         }
     }
     on_ctrl_c.abort();
     write_reports(&args, &report)?;
     print_faults_caught(&args, &report);
-    println!("{}", scrub(&ConsoleReporter::summary(&report)));
+    outln!("{}", scrub(&ConsoleReporter::summary(&report)));
     if runner.interrupted() {
         return Err(CliError::new("interrupted: the run stopped early; what it created was deleted"));
     }
@@ -258,24 +267,24 @@ async fn stop_on_ctrl_c(runner: Arc<Runner>, ledger: Option<std::path::PathBuf>)
     if tokio::signal::ctrl_c().await.is_err() {
         return;
     }
-    eprintln!("interrupted: stopping the cases in flight and deleting what they created (Ctrl-C again to leave now)");
+    errln!("interrupted: stopping the cases in flight and deleting what they created (Ctrl-C again to leave now)");
     runner.interrupt();
     if tokio::signal::ctrl_c().await.is_err() {
         return;
     }
     match ledger {
-        Some(path) => eprintln!(
+        Some(path) => errln!(
             "interrupted twice: leaving now; `sdrs-conformance cleanup --ledger {}` deletes what is left",
             path.display()
         ),
-        None => eprintln!("interrupted twice: leaving now; resources this run created may be left"),
+        None => errln!("interrupted twice: leaving now; resources this run created may be left"),
     }
     std::process::exit(exit::ERROR);
 }
 
 fn print_faults_caught(args: &RunArgs, report: &RunReport) {
     if !args.variants.is_empty() {
-        println!("variants switched on: {}", args.variants.join(", "));
+        outln!("variants switched on: {}", args.variants.join(", "));
     }
     if args.faults.is_empty() {
         return;
@@ -286,12 +295,12 @@ fn print_faults_caught(args: &RunArgs, report: &RunReport) {
             *caught.entry(check.name.as_str().to_owned()).or_insert(0) += 1;
         }
     }
-    println!("faults switched on: {}", args.faults.join(", "));
+    outln!("faults switched on: {}", args.faults.join(", "));
     if caught.is_empty() {
-        println!("no check caught anything");
+        outln!("no check caught anything");
     }
     for (check, n) in caught {
-        println!("  {check} failed {n} time(s)");
+        outln!("  {check} failed {n} time(s)");
     }
 }
 
@@ -359,23 +368,31 @@ async fn list(args: args::ListArgs) -> Result<i32, CliError> {
         None => Profile::emulator_default(),
     };
     let pool_check = crate::runner::Pool::new(&profile.prerequisites);
+    let all = crate::cases::all(specs, scenarios);
+    let selected: Vec<&crate::cases::Case> = all
+        .iter()
+        .filter(|c| args.select.filters.is_empty() || args.select.filters.iter().any(|f| crate::cases::matches(c, f)))
+        .collect();
+    if selected.is_empty() {
+        return Err(select::nothing_selected(&args.select.filters, &all));
+    }
     let mut n = 0;
-    for c in crate::cases::all(specs, scenarios) {
-        if !args.select.filters.is_empty() && !args.select.filters.iter().any(|f| crate::cases::matches(&c, f)) {
-            continue;
-        }
+    for c in selected {
         let mut skip =
             c.skip.clone().or_else(|| pool_check.impossible(&c.needs).map(|w| format!("missing prerequisite: {w}")));
         if skip.is_none() && args.select.mode == ModeArg::Readonly && !c.is_read_only(specs) {
             skip = Some("readonly mode sends only GET requests".into());
         }
+        if output::stdout_gone() {
+            break;
+        }
         match skip {
-            Some(why) => println!("{}  [{}]  (skipped: {why})", c.id, c.kind.as_str()),
-            None => println!("{}  [{}]", c.id, c.kind.as_str()),
+            Some(why) => outln!("{}  [{}]  (skipped: {why})", c.id, c.kind.as_str()),
+            None => outln!("{}  [{}]", c.id, c.kind.as_str()),
         }
         n += 1;
     }
-    println!("{n} cases");
+    outln!("{n} cases");
     Ok(exit::OK)
 }
 
@@ -383,34 +400,34 @@ fn check_spec(dir: &std::path::Path) -> Result<i32, CliError> {
     let specs = match crate::spec::Specs::load_dir(dir) {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("{e}");
+            errln!("{e}");
             return Ok(exit::ERROR);
         }
     };
     let ops = &specs.sdrs.operations;
     let async_ops = ops.iter().filter(|o| o.async_job.is_some()).count();
-    println!("{}: {} operations ({async_ops} asynchronous)", specs.sdrs.file, ops.len());
-    println!(
+    outln!("{}: {} operations ({async_ops} asynchronous)", specs.sdrs.file, ops.len());
+    outln!(
         "{}: {} operation(s) documented outside the seeds",
         specs.extensions.file,
         specs.extensions.operations.len()
     );
-    println!("SDRS operations in all: {}", specs.sdrs_operations().count());
-    println!("{}: {} operation(s)", specs.dws.file, specs.dws.operations.len());
+    outln!("SDRS operations in all: {}", specs.sdrs_operations().count());
+    outln!("{}: {} operation(s)", specs.dws.file, specs.dws.operations.len());
     let by_status: Vec<String> = specs.errors.count_by_status().iter().map(|(s, n)| format!("{s}: {n}")).collect();
-    println!("error codes: {} ({})", specs.errors.codes.len(), by_status.join(", "));
+    outln!("error codes: {} ({})", specs.errors.codes.len(), by_status.join(", "));
     for (name, m) in &specs.states.machines {
         let extra = m.states.values().filter(|s| s.named_only_in.is_some()).count();
         let plain = m.states.len() - extra;
         if extra > 0 {
-            println!("states of {name}: {plain} (+{extra} named only in A.1)");
+            outln!("states of {name}: {plain} (+{extra} named only in A.1)");
         } else {
-            println!("states of {name}: {plain}");
+            outln!("states of {name}: {plain}");
         }
     }
     let documented = specs.states.job_types.values().filter(|j| j.documented).count();
-    println!("job types: {documented} documented");
-    println!("actions: {}", specs.states.actions.len());
-    println!("specs are valid");
+    outln!("job types: {documented} documented");
+    outln!("actions: {}", specs.states.actions.len());
+    outln!("specs are valid");
     Ok(exit::OK)
 }

@@ -109,7 +109,7 @@ pub(super) async fn variant_matrix(args: VariantMatrixArgs) -> Result<i32, CliEr
     let mut runs = Vec::with_capacity(plans.len());
     for (i, (label, names)) in plans.into_iter().enumerate() {
         let tally = run_once(&args, names).await?;
-        eprintln!(
+        errln!(
             "[{}/{}] {label}: {} failed, {} error(s), {} warned; failing: {}",
             i + 1,
             variants.len() + 2,
@@ -128,13 +128,13 @@ pub(super) async fn variant_matrix(args: VariantMatrixArgs) -> Result<i32, CliEr
         .map_err(|e| CliError::new(format!("cannot write {}: {e}", args.out.display())))?;
     let bad: Vec<&str> =
         runs.iter().filter(|r| r.tally.failed + r.tally.errors > 0).map(|r| r.label.as_str()).collect();
-    println!(
+    outln!(
         "variant matrix: {} variants, {} run(s) with failures{}",
         variants.len(),
         bad.len(),
         if bad.is_empty() { String::new() } else { format!(": {}", bad.join(", ")) }
     );
-    println!("written to {}", args.out.display());
+    outln!("written to {}", args.out.display());
     Ok(exit::OK)
 }
 
