@@ -106,6 +106,12 @@ pub struct RunArgs {
     /// Write the markdown compatibility matrix here.
     #[arg(long)]
     pub report_md: Option<PathBuf>,
+    /// Write the exchanges of every failing step here, as HAR 1.2.
+    #[arg(long, value_name = "PATH")]
+    pub har: Option<PathBuf>,
+    /// With --har: write every exchange of the run, not only those of failing steps.
+    #[arg(long, requires = "har")]
+    pub har_all: bool,
     /// Bound of each request, in seconds.
     #[arg(long, default_value_t = 30)]
     pub timeout: u64,

@@ -8,6 +8,7 @@ mod baseline;
 mod cleanup;
 pub mod exit;
 mod matrix;
+mod reproduce;
 mod select;
 mod traffic;
 mod variant_matrix;
@@ -173,6 +174,7 @@ fn run_config(args: &RunArgs) -> Result<RunConfig, CliError> {
         }
     }
     config.share_fixtures |= args.share_fixtures;
+    config.keep_every_exchange = args.har_all;
     if let Some(j) = args.job_timeout {
         config.job_deadline = Duration::from_secs(j);
     }
@@ -208,6 +210,8 @@ async fn run(args: RunArgs) -> Result<i32, CliError> {
         );
         pb
     });
+    let token_endpoint = matches!(&config_target_auth(&runner), Some("token"));
+    let reproducer = reproduce::Reproducer::new(&args, token_endpoint);
     let mut failed = 0usize;
     let verbose = args.verbose;
     let mut report = runner
@@ -223,7 +227,13 @@ async fn run(args: RunArgs) -> Result<i32, CliError> {
                 }
                 let line = ConsoleReporter::case_line(&case)
                     .or_else(|| verbose.then(|| format!("{} {}", case.outcome.as_str().to_uppercase(), case.id)));
-                if let Some(line) = line {
+                let mut lines: Vec<String> = line.into_iter().collect();
+                if case.outcome.is_failure() {
+                    let mut with_reproduction = (*case).clone();
+                    with_reproduction.reproduce = reproducer.of(&case);
+                    lines.extend(ConsoleReporter::evidence_lines(&with_reproduction));
+                }
+                for line in lines {
                     let line = scrub(&line);
                     match &bar {
                         Some(pb) => pb.println(line),
@@ -252,13 +262,41 @@ async fn run(args: RunArgs) -> Result<i32, CliError> {
         }
     }
     on_ctrl_c.abort();
+    reproducer.apply(&mut report.cases);
+    report::scrub_report(&mut report, &runner.secrets().iter().map(String::as_str).collect::<Vec<_>>());
     write_reports(&args, &report)?;
+    if let Some(path) = &args.har {
+        write_har(&runner, &report, path, args.har_all)?;
+    }
     print_faults_caught(&args, &report);
     outln!("{}", scrub(&ConsoleReporter::summary(&report)));
     if runner.interrupted() {
         return Err(CliError::new("interrupted: the run stopped early; what it created was deleted"));
     }
     Ok(if report.summary.failed > 0 { exit::FAILED } else { exit::OK })
+}
+
+/// `token` when the run targets an endpoint with token auth (a `curl` line can then reproduce a
+/// request; the embedded emulator is gone when the run ends).
+fn config_target_auth(runner: &Runner) -> Option<&str> {
+    let info = runner.target_info();
+    (info.kind == "endpoint").then_some(info.auth.as_str())
+}
+
+/// Writes the HAR file: the evidence of the failing cases, or every exchange of the run.
+fn write_har(runner: &Runner, report: &RunReport, path: &std::path::Path, all: bool) -> Result<(), CliError> {
+    let every = if all { runner.every_exchange() } else { Vec::new() };
+    let entries: Vec<report::HarEntry<'_>> = if all {
+        every.iter().map(|(case, exchange)| report::HarEntry { case, exchange }).collect()
+    } else {
+        report
+            .cases
+            .iter()
+            .flat_map(|c| c.evidence.iter().map(move |exchange| report::HarEntry { case: &c.id, exchange }))
+            .collect()
+    };
+    report::write_har(&entries, path)
+        .map_err(|e| CliError::new(format!("cannot write the HAR file {}: {e}", path.display())))
 }
 
 /// The first Ctrl-C stops the run and lets it delete what it created; a second one leaves at

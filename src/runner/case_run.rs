@@ -11,6 +11,7 @@ use crate::cases::{
     Case, Credentials, JobOutcome, Judge, PaginateStep, RequestStep, StateGuard, Step, WaitJobStep, WaitStatusStep,
 };
 use crate::checks::{self, CheckContext, CheckName, CheckResult, Outcome};
+use crate::client::tape::{self, Tape};
 use crate::client::Outgoing;
 use crate::exchange::Exchange;
 use crate::report::{CaseOutcome, CheckReport};
@@ -44,6 +45,8 @@ pub struct CaseRun<'r> {
     observations: super::observe::Observations,
     /// Redacted payloads the case snapshots, by name.
     pub payloads: Vec<(String, Value)>,
+    /// Every exchange the case completed, with its step: the evidence of a failure.
+    pub tape: std::sync::Arc<std::sync::Mutex<Tape>>,
 }
 
 /// Why a case's steps stop before the last one.
@@ -70,6 +73,7 @@ impl<'r> CaseRun<'r> {
             touched: BTreeSet::new(),
             observations: super::observe::Observations::default(),
             payloads: Vec::new(),
+            tape: Tape::new(&case.id),
         }
     }
 
@@ -128,6 +132,7 @@ impl<'r> CaseRun<'r> {
     pub async fn execute(&mut self) {
         for (index, step) in self.case.steps.iter().enumerate() {
             let label = if step.name().is_empty() { format!("step {}", index + 1) } else { step.name().to_owned() };
+            tape::set_step(&label);
             let outcome = match step {
                 Step::Request(r) => self.request(&label, r).await,
                 Step::WaitJob(w) => self.wait_job(&label, w).await,
