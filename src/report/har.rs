@@ -88,7 +88,9 @@ fn entry(e: &HarEntry<'_>) -> Value {
             "_error": ex.error.clone().unwrap_or_default(),
         }),
     };
-    let comment = if e.case.is_empty() {
+    let comment = if e.case.is_empty() && ex.step.is_empty() {
+        "outside any case (preflight, shared fixture teardown)".to_owned()
+    } else if e.case.is_empty() {
         format!("step {}", ex.step)
     } else if ex.step.is_empty() {
         format!("case {}", e.case)
@@ -137,7 +139,7 @@ mod tests {
         }));
         let failed = exchange(None);
         let text = to_har(&[HarEntry { case: "a/b", exchange: &ok }, HarEntry { case: "", exchange: &failed }]);
-        let har = crate::traffic::har::Har::parse(&text, Path::new("t.har")).expect("our own HAR parses");
+        let har = crate::traffic::Har::parse(&text, Path::new("t.har")).expect("our own HAR parses");
         assert_eq!(har.log.entries.len(), 2);
         assert_eq!(har.log.entries[0].response.status, 200);
         assert_eq!(har.log.entries[1].response.status, 0);
