@@ -213,6 +213,7 @@ async fn run(args: RunArgs) -> Result<i32, CliError> {
     let token_endpoint = matches!(&config_target_auth(&runner), Some("token"));
     let reproducer = reproduce::Reproducer::new(&args, token_endpoint);
     let mut failed = 0usize;
+    let mut fixture_shown = false;
     let verbose = args.verbose;
     let mut report = runner
         .run_all(|event| match event {
@@ -231,6 +232,13 @@ async fn run(args: RunArgs) -> Result<i32, CliError> {
                 if case.outcome.is_failure() {
                     let mut with_reproduction = (*case).clone();
                     with_reproduction.reproduce = reproducer.of(&case);
+                    // A broken shared fixture fails every case that reads it: its exchanges are
+                    // shown once, the JSON report keeps them for each case.
+                    let by_fixture =
+                        case.reason.as_deref().is_some_and(|r| r.starts_with(crate::runner::FIXTURE_FAILED));
+                    if by_fixture && std::mem::replace(&mut fixture_shown, true) {
+                        with_reproduction.evidence.clear();
+                    }
                     lines.extend(ConsoleReporter::evidence_lines(&with_reproduction));
                 }
                 for line in lines {

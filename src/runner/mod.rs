@@ -68,6 +68,9 @@ enum Turn<'a> {
     Alone(#[allow(dead_code)] tokio::sync::RwLockWriteGuard<'a, ()>),
 }
 
+/// How the reason of a case begins when the shared fixture it reads could not be built.
+pub const FIXTURE_FAILED: &str = "the shared fixture could not be built";
+
 /// What a case cut short by an interruption reports.
 const INTERRUPTED: &str = "interrupted: the run was stopped while this case ran";
 
@@ -420,7 +423,7 @@ impl Runner {
                     vars.extend(fx)
                 }
                 Err(e) => {
-                    let why = format!("the shared fixture could not be built: {e}");
+                    let why = format!("{FIXTURE_FAILED}: {e}");
                     let mut report = self.unrun_report(case, CaseOutcome::Error, &why);
                     report.evidence = self.fixture_evidence.lock().expect("poisoned").clone();
                     return Err(Box::new(report));
