@@ -1,7 +1,7 @@
 //! The command line's contract: `list`, `check-spec`, argument errors and exit statuses, and
 //! what `--mode readonly` really sends.
 
-use crate::common::{command, run_cli, totals, Proc, PROJECT};
+use crate::common::{command, run_cli, Proc, PROJECT};
 use sdrs_conformance::spec::Specs;
 use serde_json::json;
 use std::time::Duration;
