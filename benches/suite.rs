@@ -51,7 +51,7 @@ fn main() {
     let (runner_times, floor_times) = runtime.block_on(async {
         let mut config = RunConfig::embedded();
         config.filters = vec!["showActiveDomains/positive".into()];
-        config.cases_dir = None;
+        config.scenarios = sdrs_conformance::runner::Files::None;
         let runner = Runner::new(config).await.expect("runner");
         let case = runner.cases()[0].clone();
         let mut through = Vec::with_capacity(ROUND_TRIPS);

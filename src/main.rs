@@ -2,6 +2,7 @@
 
 use clap::Parser;
 use sdrs_conformance::cli::{exit, main_with, Cli};
+use std::io::Write as _;
 
 fn main() {
     tracing_subscriber::fmt()
@@ -20,7 +21,8 @@ fn main() {
     let code = match main_with(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e}");
+            // A closed stderr must not turn a clean error into a panic.
+            let _ = writeln!(std::io::stderr(), "error: {e}");
             exit::ERROR
         }
     };

@@ -14,12 +14,16 @@ mod cli;
 mod corpus;
 #[path = "integration/e2e.rs"]
 mod e2e;
+#[path = "integration/evidence.rs"]
+mod evidence;
 #[path = "integration/ledger.rs"]
 mod ledger;
 #[path = "integration/robustness.rs"]
 mod robustness;
 #[path = "integration/secrets.rs"]
 mod secrets;
+#[path = "integration/selection.rs"]
+mod selection;
 #[path = "integration/serve.rs"]
 mod serve;
 #[path = "integration/sharing.rs"]

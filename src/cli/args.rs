@@ -77,9 +77,9 @@ pub struct SelectArgs {
     /// full or readonly (GET requests only).
     #[arg(long, value_enum, default_value = "full")]
     pub mode: ModeArg,
-    /// Directory of scenario files.
-    #[arg(long, default_value = "cases")]
-    pub cases: PathBuf,
+    /// Directory of scenario files (default: the built-in copy of the repository's `cases/`).
+    #[arg(long, value_name = "DIR")]
+    pub cases: Option<PathBuf>,
 }
 
 /// `run`.
@@ -106,6 +106,12 @@ pub struct RunArgs {
     /// Write the markdown compatibility matrix here.
     #[arg(long)]
     pub report_md: Option<PathBuf>,
+    /// Write the exchanges of every failing step here, as HAR 1.2.
+    #[arg(long, value_name = "PATH")]
+    pub har: Option<PathBuf>,
+    /// With --har: write every exchange of the run, not only those of failing steps.
+    #[arg(long, requires = "har")]
+    pub har_all: bool,
     /// Bound of each request, in seconds.
     #[arg(long, default_value_t = 30)]
     pub timeout: u64,
@@ -133,9 +139,9 @@ pub struct RunArgs {
     /// Switch on a legal emulator variant (embedded emulator only; repeatable).
     #[arg(long = "variant", value_name = "NAME")]
     pub variants: Vec<String>,
-    /// Snapshot directory.
-    #[arg(long, default_value = "snapshots")]
-    pub snapshots: PathBuf,
+    /// Snapshot directory (default: the built-in copy of the repository's `snapshots/`).
+    #[arg(long, value_name = "DIR")]
+    pub snapshots: Option<PathBuf>,
     /// Share resources as against a real region (the default for remote endpoints): negative cases
     /// read the shared fixture, cases refused from the same setup share one.
     #[arg(long)]
@@ -223,12 +229,12 @@ pub struct FaultMatrixArgs {
     /// Cases run concurrently in each run (1 keeps the counts independent of scheduling).
     #[arg(long, default_value_t = 1)]
     pub jobs: usize,
-    /// Directory of scenario files.
-    #[arg(long, default_value = "cases")]
-    pub cases: PathBuf,
-    /// Snapshot directory.
-    #[arg(long, default_value = "snapshots")]
-    pub snapshots: PathBuf,
+    /// Directory of scenario files (default: the built-in copy of the repository's `cases/`).
+    #[arg(long, value_name = "DIR")]
+    pub cases: Option<PathBuf>,
+    /// Snapshot directory (default: the built-in copy of the repository's `snapshots/`).
+    #[arg(long, value_name = "DIR")]
+    pub snapshots: Option<PathBuf>,
 }
 
 /// `check-traffic`.
@@ -263,10 +269,10 @@ pub struct VariantMatrixArgs {
     /// Cases run concurrently in each run (1 keeps the counts independent of scheduling).
     #[arg(long, default_value_t = 1)]
     pub jobs: usize,
-    /// Directory of scenario files.
-    #[arg(long, default_value = "cases")]
-    pub cases: PathBuf,
-    /// Snapshot directory.
-    #[arg(long, default_value = "snapshots")]
-    pub snapshots: PathBuf,
+    /// Directory of scenario files (default: the built-in copy of the repository's `cases/`).
+    #[arg(long, value_name = "DIR")]
+    pub cases: Option<PathBuf>,
+    /// Snapshot directory (default: the built-in copy of the repository's `snapshots/`).
+    #[arg(long, value_name = "DIR")]
+    pub snapshots: Option<PathBuf>,
 }

@@ -98,6 +98,8 @@ mod tests {
             checks: Vec::new(),
             reason: Some("why".into()),
             baseline: None,
+            evidence: Vec::new(),
+            reproduce: None,
         }
     }
 

@@ -19,7 +19,7 @@ pub(super) async fn cleanup(args: CleanupArgs) -> Result<i32, CliError> {
         p
     };
     if left.is_empty() && prefixes.is_empty() && !entries.iter().any(|e| e.event == "job") {
-        println!("the ledger {} records nothing left to delete", path.display());
+        outln!("the ledger {} records nothing left to delete", path.display());
         return Ok(exit::OK);
     }
     let recorded = entries.iter().rev().find(|e| !e.endpoint.is_empty());
@@ -37,7 +37,7 @@ pub(super) async fn cleanup(args: CleanupArgs) -> Result<i32, CliError> {
         .ok_or_else(|| CliError::new("no project id: give --project-id"))?;
     let mut config = RunConfig::embedded();
     config.filters = vec!["\u{0}no case matches".into()];
-    config.cases_dir = None;
+    config.scenarios = crate::runner::Files::None;
     config.timeout = Duration::from_secs(args.timeout.max(1));
     config.poll_interval = Duration::from_millis(if super::is_loopback(&url) { 5 } else { 2000 });
     config.max_polls = None;
@@ -57,8 +57,8 @@ pub(super) async fn cleanup(args: CleanupArgs) -> Result<i32, CliError> {
         entries.iter().filter(|e| e.event == "job" && !e.job_id.is_empty()).map(|e| e.job_id.clone()).collect();
     let notes = runner.cleanup_ledger(&left, &prefixes, &jobs).await;
     for n in &notes {
-        eprintln!("could not delete {n}");
+        errln!("could not delete {n}");
     }
-    println!("cleanup: {} resource(s) recorded, {} left behind", left.len(), notes.len());
+    outln!("cleanup: {} resource(s) recorded, {} left behind", left.len(), notes.len());
     Ok(if notes.is_empty() { exit::OK } else { exit::FAILED })
 }

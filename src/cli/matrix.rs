@@ -93,8 +93,8 @@ async fn run_once(args: &FaultMatrixArgs, faults: Vec<String>) -> Result<Row, Cl
     let mut config = RunConfig::embedded();
     // A fault that breaks only a reading of ours is caught under --strict, as in tests/faults.rs.
     config.strict = faults.iter().filter_map(|f| Fault::parse(f).ok()).any(|f| f.breaks_a_reading().is_some());
-    config.cases_dir = Some(args.cases.clone());
-    config.snapshots_dir = args.snapshots.clone();
+    config.scenarios = super::files_of(args.cases.as_ref());
+    config.snapshots = super::files_of(args.snapshots.as_ref());
     config.jobs = args.jobs.max(1);
     config.target = TargetConfig::Embedded { faults, variants: Vec::new() };
     let report = crate::runner::run(config, |_| {}).await.map_err(|e| CliError::new(e.to_string()))?;
@@ -103,18 +103,13 @@ async fn run_once(args: &FaultMatrixArgs, faults: Vec<String>) -> Result<Row, Cl
 
 /// Runs the matrix and writes it.
 pub(super) async fn fault_matrix(args: FaultMatrixArgs) -> Result<i32, CliError> {
-    if !args.cases.is_dir() {
-        return Err(CliError::new(format!(
-            "the scenario directory {} does not exist: run from the repository root or give --cases",
-            args.cases.display()
-        )));
-    }
+    super::check_dirs(args.cases.as_deref(), args.snapshots.as_deref())?;
     let faults = sorted_faults();
     let runs = faults.len() + 1;
-    eprintln!("[1/{runs}] no fault");
+    errln!("[1/{runs}] no fault");
     let clean = run_once(&args, Vec::new()).await?;
     if clean.failed + clean.errors > 0 {
-        eprintln!(
+        errln!(
             "warning: the conforming emulator fails {} case(s) and errs in {}: {}",
             clean.failed,
             clean.errors,
@@ -126,7 +121,7 @@ pub(super) async fn fault_matrix(args: FaultMatrixArgs) -> Result<i32, CliError>
         let target = target_of(*fault)?;
         let row = run_once(&args, vec![fault.name().to_owned()]).await?;
         let verdict = if row.failing(target) > 0 { "caught" } else { "NOT caught" };
-        eprintln!("[{}/{runs}] {fault}: {verdict} by {target}; failing: {}", i + 2, row.catchers());
+        errln!("[{}/{runs}] {fault}: {verdict} by {target}; failing: {}", i + 2, row.catchers());
         rows.push((*fault, target, row));
     }
     let markdown = render(&clean, &rows);
@@ -139,7 +134,7 @@ pub(super) async fn fault_matrix(args: FaultMatrixArgs) -> Result<i32, CliError>
     let gaps: Vec<&str> = rows.iter().filter(|(_, t, r)| r.failing(*t) == 0).map(|(f, _, _)| f.name()).collect();
     let unnoticed: Vec<&str> =
         rows.iter().filter(|(_, _, r)| r.failed + r.errors == 0).map(|(f, _, _)| f.name()).collect();
-    println!(
+    outln!(
         "fault matrix: {} faults, {} caught by their target check, {} known gap(s){}",
         rows.len(),
         rows.len() - gaps.len(),
@@ -147,10 +142,10 @@ pub(super) async fn fault_matrix(args: FaultMatrixArgs) -> Result<i32, CliError>
         if gaps.is_empty() { String::new() } else { format!(": {}", gaps.join(", ")) }
     );
     if !unnoticed.is_empty() {
-        println!("no case failed at all under: {}", unnoticed.join(", "));
+        outln!("no case failed at all under: {}", unnoticed.join(", "));
     }
-    println!("no fault: {} failed, {} error(s) out of {} cases", clean.failed, clean.errors, clean.total);
-    println!("written to {}", args.out.display());
+    outln!("no fault: {} failed, {} error(s) out of {} cases", clean.failed, clean.errors, clean.total);
+    outln!("written to {}", args.out.display());
     Ok(exit::OK)
 }
 

@@ -1,11 +1,15 @@
 //! The command line: argument parsing, subcommands and exit statuses. Everything here is a thin
 //! layer over the library.
 
+#[macro_use]
+mod output;
 mod args;
 mod baseline;
 mod cleanup;
 pub mod exit;
 mod matrix;
+mod reproduce;
+mod select;
 mod traffic;
 mod variant_matrix;
 
@@ -14,7 +18,7 @@ pub use args::Cli;
 use crate::cases::prereq::Profile;
 use crate::client::{Auth, RetryPolicy, Secret};
 use crate::report::{self, ConsoleReporter, RunReport};
-use crate::runner::{Mode, RunConfig, RunEvent, Runner, TargetConfig};
+use crate::runner::{Files, Mode, RunConfig, RunEvent, Runner, TargetConfig};
 use args::{Command, ModeArg, RunArgs, TargetArgs};
 use std::io::IsTerminal;
 use std::sync::Arc;
@@ -107,10 +111,28 @@ pub fn target_config(t: &TargetArgs, faults: &[String]) -> Result<Option<TargetC
     }))
 }
 
+/// The built-in files, or the directory given explicitly.
+fn files_of(dir: Option<&std::path::PathBuf>) -> Files {
+    dir.map_or(Files::Embedded, |d| Files::Dir(d.clone()))
+}
+
+/// Refuses a scenario or snapshot directory given explicitly that is missing or unreadable.
+fn check_dirs(cases: Option<&std::path::Path>, snapshots: Option<&std::path::Path>) -> Result<(), CliError> {
+    for (flag, what, dir) in [("--cases", "scenario", cases), ("--snapshots", "snapshot", snapshots)] {
+        if let Some(dir) = dir {
+            crate::runner::readable_dir(dir).map_err(|e| {
+                CliError::new(format!("{flag} {}: cannot read the {what} directory: {e}", dir.display()))
+            })?;
+        }
+    }
+    Ok(())
+}
+
 fn run_config(args: &RunArgs) -> Result<RunConfig, CliError> {
+    check_dirs(args.select.cases.as_deref(), args.snapshots.as_deref())?;
     let mut config = RunConfig::embedded();
-    config.cases_dir = Some(args.select.cases.clone());
-    config.snapshots_dir = args.snapshots.clone();
+    config.scenarios = files_of(args.select.cases.as_ref());
+    config.snapshots = files_of(args.snapshots.as_ref());
     config.filters = args.select.filters.clone();
     config.mode = match args.select.mode {
         ModeArg::Full => Mode::Full,
@@ -152,6 +174,7 @@ fn run_config(args: &RunArgs) -> Result<RunConfig, CliError> {
         }
     }
     config.share_fixtures |= args.share_fixtures;
+    config.keep_every_exchange = args.har_all;
     if let Some(j) = args.job_timeout {
         config.job_deadline = Duration::from_secs(j);
     }
@@ -168,6 +191,12 @@ async fn run(args: RunArgs) -> Result<i32, CliError> {
     let remote = matches!(&config.target, TargetConfig::Endpoint { url, .. } if !is_loopback(url));
     let ledger = config.ledger.clone();
     let runner = Arc::new(Runner::new(config).await.map_err(|e| CliError::new(e.to_string()))?);
+    if runner.cases().is_empty() {
+        let specs = crate::spec::Specs::embedded();
+        let scenarios = crate::runner::load_scenarios(&files_of(args.select.cases.as_ref()), specs)
+            .map_err(|e| CliError::new(e.to_string()))?;
+        return Err(select::nothing_selected(&args.select.filters, &crate::cases::all(specs, scenarios)));
+    }
     let on_ctrl_c = tokio::spawn(stop_on_ctrl_c(Arc::clone(&runner), ledger));
     let secrets: Vec<String> = runner.secrets().to_vec();
     let scrub = move |s: &str| report::scrub_secrets(s, &secrets.iter().map(String::as_str).collect::<Vec<_>>());
@@ -181,7 +210,10 @@ async fn run(args: RunArgs) -> Result<i32, CliError> {
         );
         pb
     });
+    let token_endpoint = matches!(&config_target_auth(&runner), Some("token"));
+    let reproducer = reproduce::Reproducer::new(&args, token_endpoint);
     let mut failed = 0usize;
+    let mut fixture_shown = false;
     let verbose = args.verbose;
     let mut report = runner
         .run_all(|event| match event {
@@ -203,17 +235,30 @@ async fn run(args: RunArgs) -> Result<i32, CliError> {
                 }
                 let line = ConsoleReporter::case_line(&case)
                     .or_else(|| verbose.then(|| format!("{} {}", case.outcome.as_str().to_uppercase(), case.id)));
-                if let Some(line) = line {
+                let mut lines: Vec<String> = line.into_iter().collect();
+                if case.outcome.is_failure() {
+                    let mut with_reproduction = (*case).clone();
+                    with_reproduction.reproduce = reproducer.of(&case);
+                    // A broken shared fixture fails every case that reads it: its exchanges are
+                    // shown once, the JSON report keeps them for each case.
+                    let by_fixture =
+                        case.reason.as_deref().is_some_and(|r| r.starts_with(crate::runner::FIXTURE_FAILED));
+                    if by_fixture && std::mem::replace(&mut fixture_shown, true) {
+                        with_reproduction.evidence.clear();
+                    }
+                    lines.extend(ConsoleReporter::evidence_lines(&with_reproduction));
+                }
+                for line in lines {
                     let line = scrub(&line);
                     match &bar {
                         Some(pb) => pb.println(line),
-                        None => println!("{line}"),
+                        None => outln!("{line}"),
                     }
                 }
                 if let Some(pb) = &bar {
                     pb.inc(1);
                 } else if remote && !verbose {
-                    eprintln!("{} {}", case.outcome.as_str(), case.id);
+                    errln!("{} {}", case.outcome.as_str(), case.id);
                 }
             }
             _ => {}
@@ -228,20 +273,45 @@ async fn run(args: RunArgs) -> Result<i32, CliError> {
     if args.write_baseline {
         if let Some(path) = &args.baseline {
             baseline::Baseline::from_report(&report).save(path).map_err(CliError::new)?;
-            println!("baseline written to {}", path.display());
+            outln!("baseline written to {}", path.display());
         }
     }
     on_ctrl_c.abort();
+    reproducer.apply(&mut report.cases);
+    report::scrub_report(&mut report, &runner.secrets().iter().map(String::as_str).collect::<Vec<_>>());
     write_reports(&args, &report)?;
-    if !args.variants.is_empty() {
-        println!("variants switched on: {}", args.variants.join(", "));
+    if let Some(path) = &args.har {
+        write_har(&runner, &report, path, args.har_all)?;
     }
     print_faults_caught(&args, &report);
-    println!("{}", scrub(&ConsoleReporter::summary(&report)));
+    outln!("{}", scrub(&ConsoleReporter::summary(&report)));
     if runner.interrupted() {
         return Err(CliError::new("interrupted: the run stopped early; what it created was deleted"));
     }
     Ok(if report.summary.failed > 0 { exit::FAILED } else { exit::OK })
+}
+
+/// `token` when the run targets an endpoint with token auth (a `curl` line can then reproduce a
+/// request; the embedded emulator is gone when the run ends).
+fn config_target_auth(runner: &Runner) -> Option<&str> {
+    let info = runner.target_info();
+    (info.kind == "endpoint").then_some(info.auth.as_str())
+}
+
+/// Writes the HAR file: the evidence of the failing cases, or every exchange of the run.
+fn write_har(runner: &Runner, report: &RunReport, path: &std::path::Path, all: bool) -> Result<(), CliError> {
+    let every = if all { runner.every_exchange() } else { Vec::new() };
+    let entries: Vec<report::HarEntry<'_>> = if all {
+        every.iter().map(|(case, exchange)| report::HarEntry { case, exchange }).collect()
+    } else {
+        report
+            .cases
+            .iter()
+            .flat_map(|c| c.evidence.iter().map(move |exchange| report::HarEntry { case: &c.id, exchange }))
+            .collect()
+    };
+    report::write_har(&entries, path)
+        .map_err(|e| CliError::new(format!("cannot write the HAR file {}: {e}", path.display())))
 }
 
 /// The first Ctrl-C stops the run and lets it delete what it created; a second one leaves at
@@ -250,22 +320,25 @@ async fn stop_on_ctrl_c(runner: Arc<Runner>, ledger: Option<std::path::PathBuf>)
     if tokio::signal::ctrl_c().await.is_err() {
         return;
     }
-    eprintln!("interrupted: stopping the cases in flight and deleting what they created (Ctrl-C again to leave now)");
+    errln!("interrupted: stopping the cases in flight and deleting what they created (Ctrl-C again to leave now)");
     runner.interrupt();
     if tokio::signal::ctrl_c().await.is_err() {
         return;
     }
     match ledger {
-        Some(path) => eprintln!(
+        Some(path) => errln!(
             "interrupted twice: leaving now; `sdrs-conformance cleanup --ledger {}` deletes what is left",
             path.display()
         ),
-        None => eprintln!("interrupted twice: leaving now; resources this run created may be left"),
+        None => errln!("interrupted twice: leaving now; resources this run created may be left"),
     }
     std::process::exit(exit::ERROR);
 }
 
 fn print_faults_caught(args: &RunArgs, report: &RunReport) {
+    if !args.variants.is_empty() {
+        outln!("variants switched on: {}", args.variants.join(", "));
+    }
     if args.faults.is_empty() {
         return;
     }
@@ -275,12 +348,12 @@ fn print_faults_caught(args: &RunArgs, report: &RunReport) {
             *caught.entry(check.name.as_str().to_owned()).or_insert(0) += 1;
         }
     }
-    println!("faults switched on: {}", args.faults.join(", "));
+    outln!("faults switched on: {}", args.faults.join(", "));
     if caught.is_empty() {
-        println!("no check caught anything");
+        outln!("no check caught anything");
     }
     for (check, n) in caught {
-        println!("  {check} failed {n} time(s)");
+        outln!("  {check} failed {n} time(s)");
     }
 }
 
@@ -339,34 +412,40 @@ async fn serve(args: args::ServeArgs) -> Result<i32, CliError> {
 }
 
 async fn list(args: args::ListArgs) -> Result<i32, CliError> {
+    check_dirs(args.select.cases.as_deref(), None)?;
     let specs = crate::spec::Specs::embedded();
-    let scenarios = if args.select.cases.is_dir() {
-        crate::cases::scenario::load_dir(&args.select.cases, specs).map_err(|e| CliError::new(e.to_string()))?
-    } else {
-        Vec::new()
-    };
+    let scenarios = crate::runner::load_scenarios(&files_of(args.select.cases.as_ref()), specs)
+        .map_err(|e| CliError::new(e.to_string()))?;
     let profile = match &args.profile {
         Some(p) => Profile::resolve(p).map_err(|e| CliError::new(e.to_string()))?,
         None => Profile::emulator_default(),
     };
     let pool_check = crate::runner::Pool::new(&profile.prerequisites);
+    let all = crate::cases::all(specs, scenarios);
+    let selected: Vec<&crate::cases::Case> = all
+        .iter()
+        .filter(|c| args.select.filters.is_empty() || args.select.filters.iter().any(|f| crate::cases::matches(c, f)))
+        .collect();
+    if selected.is_empty() {
+        return Err(select::nothing_selected(&args.select.filters, &all));
+    }
     let mut n = 0;
-    for c in crate::cases::all(specs, scenarios) {
-        if !args.select.filters.is_empty() && !args.select.filters.iter().any(|f| crate::cases::matches(&c, f)) {
-            continue;
-        }
+    for c in selected {
         let mut skip =
             c.skip.clone().or_else(|| pool_check.impossible(&c.needs).map(|w| format!("missing prerequisite: {w}")));
         if skip.is_none() && args.select.mode == ModeArg::Readonly && !c.is_read_only(specs) {
             skip = Some("readonly mode sends only GET requests".into());
         }
+        if output::stdout_gone() {
+            break;
+        }
         match skip {
-            Some(why) => println!("{}  [{}]  (skipped: {why})", c.id, c.kind.as_str()),
-            None => println!("{}  [{}]", c.id, c.kind.as_str()),
+            Some(why) => outln!("{}  [{}]  (skipped: {why})", c.id, c.kind.as_str()),
+            None => outln!("{}  [{}]", c.id, c.kind.as_str()),
         }
         n += 1;
     }
-    println!("{n} cases");
+    outln!("{n} cases");
     Ok(exit::OK)
 }
 
@@ -374,34 +453,34 @@ fn check_spec(dir: &std::path::Path) -> Result<i32, CliError> {
     let specs = match crate::spec::Specs::load_dir(dir) {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("{e}");
+            errln!("{e}");
             return Ok(exit::ERROR);
         }
     };
     let ops = &specs.sdrs.operations;
     let async_ops = ops.iter().filter(|o| o.async_job.is_some()).count();
-    println!("{}: {} operations ({async_ops} asynchronous)", specs.sdrs.file, ops.len());
-    println!(
+    outln!("{}: {} operations ({async_ops} asynchronous)", specs.sdrs.file, ops.len());
+    outln!(
         "{}: {} operation(s) documented outside the seeds",
         specs.extensions.file,
         specs.extensions.operations.len()
     );
-    println!("SDRS operations in all: {}", specs.sdrs_operations().count());
-    println!("{}: {} operation(s)", specs.dws.file, specs.dws.operations.len());
+    outln!("SDRS operations in all: {}", specs.sdrs_operations().count());
+    outln!("{}: {} operation(s)", specs.dws.file, specs.dws.operations.len());
     let by_status: Vec<String> = specs.errors.count_by_status().iter().map(|(s, n)| format!("{s}: {n}")).collect();
-    println!("error codes: {} ({})", specs.errors.codes.len(), by_status.join(", "));
+    outln!("error codes: {} ({})", specs.errors.codes.len(), by_status.join(", "));
     for (name, m) in &specs.states.machines {
         let extra = m.states.values().filter(|s| s.named_only_in.is_some()).count();
         let plain = m.states.len() - extra;
         if extra > 0 {
-            println!("states of {name}: {plain} (+{extra} named only in A.1)");
+            outln!("states of {name}: {plain} (+{extra} named only in A.1)");
         } else {
-            println!("states of {name}: {plain}");
+            outln!("states of {name}: {plain}");
         }
     }
     let documented = specs.states.job_types.values().filter(|j| j.documented).count();
-    println!("job types: {documented} documented");
-    println!("actions: {}", specs.states.actions.len());
-    println!("specs are valid");
+    outln!("job types: {documented} documented");
+    outln!("actions: {}", specs.states.actions.len());
+    outln!("specs are valid");
     Ok(exit::OK)
 }

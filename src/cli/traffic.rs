@@ -19,22 +19,22 @@ pub fn check_traffic(args: &CheckTrafficArgs) -> Result<i32, CliError> {
         let line = ConsoleReporter::case_line(case)
             .or_else(|| args.verbose.then(|| format!("{} {}", case.outcome.as_str().to_uppercase(), case.id)));
         if let Some(line) = line {
-            println!("{line}");
+            outln!("{line}");
         }
     }
     write_report_files(&report, args.json.as_deref(), args.junit.as_deref(), args.report_md.as_deref())?;
     // Not a contract failure, but never silent: every exchange of no documented operation is named.
     let unmatched: Vec<_> = report.cases.iter().filter(|c| c.kind == traffic::KIND_UNMATCHED).collect();
     if !unmatched.is_empty() {
-        println!("{} exchange(s) match no documented operation (skipped):", unmatched.len());
+        outln!("{} exchange(s) match no documented operation (skipped):", unmatched.len());
         for c in &unmatched {
-            println!("  {} {}", c.id, c.reason.as_deref().unwrap_or(""));
+            outln!("  {} {}", c.id, c.reason.as_deref().unwrap_or(""));
         }
     }
     if report.cases.is_empty() {
-        println!("{source}: the recording holds no entry");
+        outln!("{source}: the recording holds no entry");
     }
-    println!("{}", ConsoleReporter::summary(&report));
+    outln!("{}", ConsoleReporter::summary(&report));
     let failed = report.cases.iter().any(|c| c.outcome.is_failure() || c.outcome == CaseOutcome::Error);
     Ok(if failed { exit::FAILED } else { exit::OK })
 }

@@ -106,8 +106,8 @@ struct Run {
 
 async fn run_once(args: &VariantMatrixArgs, variants: Vec<String>) -> Result<Tally, CliError> {
     let mut config = RunConfig::embedded();
-    config.cases_dir = Some(args.cases.clone());
-    config.snapshots_dir = args.snapshots.clone();
+    config.scenarios = super::files_of(args.cases.as_ref());
+    config.snapshots = super::files_of(args.snapshots.as_ref());
     config.jobs = args.jobs.max(1);
     config.target = TargetConfig::Embedded { faults: Vec::new(), variants };
     let report = crate::runner::run(config, |_| {}).await.map_err(|e| CliError::new(e.to_string()))?;
@@ -116,12 +116,7 @@ async fn run_once(args: &VariantMatrixArgs, variants: Vec<String>) -> Result<Tal
 
 /// Runs the matrix and writes it.
 pub(super) async fn variant_matrix(args: VariantMatrixArgs) -> Result<i32, CliError> {
-    if !args.cases.is_dir() {
-        return Err(CliError::new(format!(
-            "the scenario directory {} does not exist: run from the repository root or give --cases",
-            args.cases.display()
-        )));
-    }
+    super::check_dirs(args.cases.as_deref(), args.snapshots.as_deref())?;
     let mut variants = Variant::ALL.to_vec();
     variants.sort_by_key(|v| v.name());
     let mut plans: Vec<(String, Vec<String>)> = vec![("*(no variant)*".into(), Vec::new())];
@@ -130,7 +125,7 @@ pub(super) async fn variant_matrix(args: VariantMatrixArgs) -> Result<i32, CliEr
     let mut runs = Vec::with_capacity(plans.len());
     for (i, (label, names)) in plans.into_iter().enumerate() {
         let tally = run_once(&args, names).await?;
-        eprintln!(
+        errln!(
             "[{}/{}] {label}: {} failed, {} error(s), {} warned; failing: {}",
             i + 1,
             variants.len() + 2,
@@ -149,13 +144,13 @@ pub(super) async fn variant_matrix(args: VariantMatrixArgs) -> Result<i32, CliEr
         .map_err(|e| CliError::new(format!("cannot write {}: {e}", args.out.display())))?;
     let bad: Vec<&str> =
         runs.iter().filter(|r| r.tally.failed + r.tally.errors > 0).map(|r| r.label.as_str()).collect();
-    println!(
+    outln!(
         "variant matrix: {} variants, {} run(s) with failures{}",
         variants.len(),
         bad.len(),
         if bad.is_empty() { String::new() } else { format!(": {}", bad.join(", ")) }
     );
-    println!("written to {}", args.out.display());
+    outln!("written to {}", args.out.display());
     Ok(exit::OK)
 }
 

@@ -3,6 +3,7 @@
 
 mod retry;
 mod secret;
+pub mod tape;
 
 pub use retry::RetryPolicy;
 pub use secret::Secret;
@@ -117,6 +118,8 @@ pub struct Client {
     options: ClientOptions,
     in_flight: Arc<Semaphore>,
     pacer: Arc<Mutex<Instant>>,
+    /// Every exchange of the run, when asked for (`--har-all`).
+    log: Option<Arc<std::sync::Mutex<Vec<tape::Recorded>>>>,
 }
 
 /// Longest wait for a TCP (and TLS) connection, whatever the request timeout.
@@ -160,7 +163,27 @@ impl Client {
             pacer: Arc::new(Mutex::new(Instant::now())),
             target: Arc::new(target),
             options,
+            log: None,
         })
+    }
+
+    /// The same client, also keeping every exchange it completes (see [`Client::recorded`]).
+    pub fn keeping_every_exchange(mut self) -> Client {
+        self.log = Some(Arc::default());
+        self
+    }
+
+    /// Every exchange completed so far, in order, when the client keeps them.
+    pub fn recorded(&self) -> Vec<tape::Recorded> {
+        self.log.as_ref().map(|l| l.lock().expect("poisoned").clone()).unwrap_or_default()
+    }
+
+    /// Records a completed exchange on the task's tape and in the run's log.
+    fn note(&self, exchange: &Exchange) {
+        let recorded = tape::record(exchange);
+        if let Some(log) = &self.log {
+            log.lock().expect("poisoned").push(recorded);
+        }
     }
 
     /// The target.
@@ -173,6 +196,8 @@ impl Client {
         let mut attempt = 0u32;
         loop {
             let exchange = self.send_once(req).await;
+            // A retried answer (429, 503) is evidence too.
+            self.note(&exchange);
             let retry_after = exchange.ok().and_then(|r| r.header("retry-after")).and_then(retry::parse_retry_after);
             match self.options.retry.delay(attempt, &req.method, &exchange, retry_after) {
                 Some(delay) => {
@@ -188,7 +213,9 @@ impl Client {
     /// Sends `req` once, without retries: the preflight, which must stop a run at once when the
     /// target does not answer.
     pub async fn probe(&self, req: &Outgoing) -> Exchange {
-        self.send_once(req).await
+        let exchange = self.send_once(req).await;
+        self.note(&exchange);
+        exchange
     }
 
     async fn pace(&self) {
@@ -262,7 +289,8 @@ impl Client {
             }
             (_, _) => {
                 headers.push(("X-Auth-Token".into(), "invalid-token".into()));
-                recorded.push(("X-Auth-Token".into(), "sdrs-conformance-invalid-token".into()));
+                // Not a secret: recorded as sent, so that the evidence reproduces the request.
+                recorded.push(("X-Auth-Token".into(), "invalid-token".into()));
             }
         }
         let method = reqwest::Method::from_bytes(req.method.as_bytes()).unwrap_or(reqwest::Method::GET);

@@ -39,11 +39,10 @@ pub fn token_rule(config: &EmulatorConfig) -> String {
     }
 }
 
-/// The `Authorization` headers `serve` accepts, in words (the secret key is never shown).
+/// The `Authorization` headers `serve` accepts, in words (neither key is shown: both are secrets).
 pub fn signature_rule(config: &EmulatorConfig) -> String {
     match &config.key_pair {
-        // The AK is a credential too: it is never printed.
-        Some(_) => "SDK-HMAC-SHA256 signed with the key pair given (verified)".to_owned(),
+        Some(_) => "SDK-HMAC-SHA256 signed with the key pair given by --ak and --sk (verified)".to_owned(),
         None => "any well-formed SDK-HMAC-SHA256 header with X-Sdk-Date (not verified)".to_owned(),
     }
 }

@@ -24,6 +24,38 @@ impl ConsoleReporter {
         }
     }
 
+    /// The lines under a failing case's line: the failing request, the status and an excerpt of
+    /// the body, then how to reproduce the failure. Empty for a case without evidence.
+    pub fn evidence_lines(case: &CaseReport) -> Vec<String> {
+        let mut out = Vec::new();
+        let step = case.first_failed_check().map(|c| c.step.as_str());
+        let of_step: Vec<_> = case.evidence.iter().filter(|e| step.is_none_or(|s| e.step == s)).collect();
+        let shown = match case.outcome {
+            // The harness stopped at the last exchange it made.
+            CaseOutcome::Error => case.evidence.last(),
+            _ => of_step.first().copied().or(case.evidence.first()),
+        };
+        if let Some(ex) = shown {
+            out.push(format!("    > {}", ex.request_line()));
+            match (&ex.response, &ex.error) {
+                (Some(r), _) => out.push(format!("    < {} {}", r.status, excerpt(&r.body, BODY_EXCERPT))),
+                (None, Some(e)) => out.push(format!("    < no answer: {}", excerpt(e, BODY_EXCERPT))),
+                (None, None) => {}
+            }
+            let more = case.evidence.len() - 1;
+            if more > 0 {
+                out.push(format!("    ({more} more exchange(s) of the failing step in the JSON report and --har)"));
+            }
+        }
+        if let Some(r) = &case.reproduce {
+            out.push(format!("    reproduce: {}", r.command));
+            if let Some(curl) = &r.curl {
+                out.push(format!("    curl: {curl}"));
+            }
+        }
+        out
+    }
+
     /// The end-of-run summary: per-operation and per-check tables, then the totals line.
     pub fn summary(report: &RunReport) -> String {
         let mut out = String::new();
@@ -63,6 +95,18 @@ impl ConsoleReporter {
         }
         out.push_str(&totals(report));
         out
+    }
+}
+
+/// Characters of a body shown on the console.
+const BODY_EXCERPT: usize = 200;
+
+/// The first `max` characters of `text` on one line, whitespace runs collapsed.
+fn excerpt(text: &str, max: usize) -> String {
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    match flat.char_indices().nth(max) {
+        Some((i, _)) => format!("{}…", &flat[..i]),
+        None => flat,
     }
 }
 
@@ -112,6 +156,39 @@ mod tests {
                 "ERROR api_versions.list connection reset by peer",
             ]
         );
+    }
+
+    #[test]
+    fn a_failed_case_shows_its_failing_request_status_body_and_reproduction() {
+        use crate::report::{ExchangeReport, Reproduce, RequestReport, ResponseReport};
+        let mut c =
+            case("a/b", "f", "op", CaseOutcome::Failed, vec![check(CheckName::StatusCode, Outcome::Failed, "x")]);
+        let ex = |url: &str, status: u16, body: &str| ExchangeReport {
+            step: String::new(),
+            operation: "op".into(),
+            started: String::new(),
+            elapsed_ms: 0,
+            request: RequestReport { method: "POST".into(), url: url.into(), headers: vec![], body: None },
+            response: Some(ResponseReport { status, headers: vec![], body: body.into() }),
+            error: None,
+        };
+        c.evidence =
+            vec![ex("http://h/v1/p/x", 200, "{\n  \"job_id\": \"j\"\n}"), ex("http://h/v1/p/jobs/j", 200, "{}")];
+        c.reproduce =
+            Some(Reproduce { command: "sdrs-conformance run --filter a/b".into(), curl: Some("curl x".into()) });
+        assert_eq!(
+            ConsoleReporter::evidence_lines(&c),
+            [
+                "    > POST http://h/v1/p/x",
+                "    < 200 { \"job_id\": \"j\" }",
+                "    (1 more exchange(s) of the failing step in the JSON report and --har)",
+                "    reproduce: sdrs-conformance run --filter a/b",
+                "    curl: curl x",
+            ]
+        );
+        c.evidence.clear();
+        c.reproduce = None;
+        assert!(ConsoleReporter::evidence_lines(&c).is_empty());
     }
 
     #[test]

@@ -4,6 +4,8 @@
 //! Reporters read only [`RunReport`]; they never see secrets, and they judge nothing.
 
 mod console;
+mod evidence;
+mod har;
 mod json;
 mod junit;
 mod markdown;
@@ -13,6 +15,8 @@ mod redact;
 mod testdata;
 
 pub use console::ConsoleReporter;
+pub use evidence::{curl_line, shell_word, ExchangeReport, HeaderReport, Reproduce, RequestReport, ResponseReport};
+pub use har::{to_har, write_har, HarEntry};
 pub use json::{from_json, to_json, write_json};
 pub use junit::{to_junit, write_junit};
 pub use markdown::{to_markdown, write_markdown};

@@ -1,5 +1,6 @@
 //! The serialisable result of a run: what every reporter consumes.
 
+use super::evidence::{ExchangeReport, Reproduce};
 use crate::checks::{CheckName, CheckResult, Failure, Outcome, Provenance};
 use crate::spec::Readings;
 use serde::{Deserialize, Serialize};
@@ -144,6 +145,12 @@ pub struct CaseReport {
     /// Baseline note (expected failure reason, or "passes now: remove from baseline").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub baseline: Option<String>,
+    /// A failed or errored case: every exchange of its failing step, credentials redacted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub evidence: Vec<ExchangeReport>,
+    /// A failed or errored case: the command lines that reproduce it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reproduce: Option<Reproduce>,
 }
 
 impl CaseReport {

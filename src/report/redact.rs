@@ -35,9 +35,10 @@ static LOOPBACK_PORT: LazyLock<Regex> =
 static SIGNATURE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r#"(?i)\b(signature=)[^\s,"&;]+"#).unwrap());
 /// The access key of an `SDK-HMAC-SHA256` Authorization value.
 static ACCESS: LazyLock<Regex> = LazyLock::new(|| Regex::new(r#"(?i)(SDK-HMAC-SHA256\s+Access=)[^\s,"]+"#).unwrap());
-/// A token header value, as a header line, a JSON member or a debugged tuple.
+/// A token header value, as a header line, a JSON member or a debugged tuple. A value starting
+/// with `$` is a shell variable (`$HW_AUTH_TOKEN` in a reproduction's `curl` line), not a token.
 static TOKEN_HEADER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"(?i)(x-(?:auth|subject|security)-token(?:\s*[:=]\s*"?|"\s*[:=,]\s*"))[^"\s,})]+"#).unwrap()
+    Regex::new(r#"(?i)(x-(?:auth|subject|security)-token(?:\s*[:=]\s*"?|"\s*[:=,]\s*"))[^$"\s,})][^"\s,})]*"#).unwrap()
 });
 
 /// Percent-encoding that keeps RFC 3986 unreserved characters, as most URL encoders do.
@@ -255,6 +256,13 @@ pub fn scrub_report(report: &mut RunReport, secrets: &[&str]) {
                 finding.spec.iter_mut().for_each(scrub);
             }
         }
+        for ex in &mut case.evidence {
+            ex.texts_mut().into_iter().for_each(scrub);
+        }
+        if let Some(r) = &mut case.reproduce {
+            scrub(&mut r.command);
+            r.curl.iter_mut().for_each(scrub);
+        }
     }
 }
 
@@ -427,6 +435,12 @@ x-subject-token: <redacted>
 (\"X-Auth-Token\", \"<redacted>\")
 missing X-Auth-Token, got 401"
         );
+    }
+
+    #[test]
+    fn a_shell_variable_in_a_token_header_is_kept_and_a_token_is_not() {
+        let curl = r#"curl -H "X-Auth-Token: $HW_AUTH_TOKEN" -H 'X-Auth-Token: MIIREAL'"#;
+        assert_eq!(scrub_secrets(curl, &[]), r#"curl -H "X-Auth-Token: $HW_AUTH_TOKEN" -H 'X-Auth-Token: <redacted>'"#);
     }
 
     #[test]

@@ -26,6 +26,8 @@ pub(crate) fn case(
         checks,
         reason: None,
         baseline: None,
+        evidence: Vec::new(),
+        reproduce: None,
     }
 }
 

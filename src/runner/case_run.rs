@@ -11,6 +11,7 @@ use crate::cases::{
     Case, Credentials, JobOutcome, Judge, PaginateStep, RequestStep, StateGuard, Step, WaitJobStep, WaitStatusStep,
 };
 use crate::checks::{self, CheckContext, CheckName, CheckResult, Outcome};
+use crate::client::tape::{self, Tape};
 use crate::client::Outgoing;
 use crate::exchange::Exchange;
 use crate::report::{CaseOutcome, CheckReport};
@@ -50,6 +51,8 @@ pub struct CaseRun<'r> {
     cascade_before: Vec<checks::Member>,
     /// The resource a delete is about to remove, as shown just before.
     deleting: Option<Value>,
+    /// Every exchange the case completed, with its step: the evidence of a failure.
+    pub tape: std::sync::Arc<std::sync::Mutex<Tape>>,
 }
 
 /// Why a case's steps stop before the last one.
@@ -79,6 +82,7 @@ impl<'r> CaseRun<'r> {
             last_job: None,
             cascade_before: Vec::new(),
             deleting: None,
+            tape: Tape::new(&case.id),
         }
     }
 
@@ -137,6 +141,7 @@ impl<'r> CaseRun<'r> {
     pub async fn execute(&mut self) {
         for (index, step) in self.case.steps.iter().enumerate() {
             let label = if step.name().is_empty() { format!("step {}", index + 1) } else { step.name().to_owned() };
+            tape::set_step(&label);
             let outcome = match step {
                 Step::Request(r) => self.request(&label, r).await,
                 Step::WaitJob(w) => self.wait_job(&label, w).await,

@@ -1,5 +1,6 @@
 //! What a run is pointed at and how it behaves.
 
+use super::files::Files;
 use crate::cases::prereq::Profile;
 use crate::client::{Auth, RetryPolicy};
 use std::path::PathBuf;
@@ -82,16 +83,18 @@ pub struct RunConfig {
     pub retry: RetryPolicy,
     /// Request-rate limit (0: none).
     pub rps: f64,
-    /// Scenario directory.
-    pub cases_dir: Option<PathBuf>,
-    /// Snapshot directory.
-    pub snapshots_dir: PathBuf,
+    /// Scenario files: built in (the default), a directory, or none.
+    pub scenarios: Files,
+    /// Payload snapshots: built in (the default), a directory, or none.
+    pub snapshots: Files,
     /// Cleanup ledger, for real endpoints.
     pub ledger: Option<PathBuf>,
     /// Negative cases read the shared fixture and refused cases of one setup share it (real regions).
     pub share_fixtures: bool,
     /// Stop starting cases once a case failed this check (fault hunting).
     pub stop_on_check: Option<crate::checks::CheckName>,
+    /// Keep every exchange of the run, not only the evidence of failures (`--har-all`).
+    pub keep_every_exchange: bool,
 }
 
 impl RunConfig {
@@ -111,11 +114,12 @@ impl RunConfig {
             poll_interval: Duration::ZERO,
             retry: RetryPolicy::none(),
             rps: 0.0,
-            cases_dir: Some(PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/cases"))),
-            snapshots_dir: PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/snapshots")),
+            scenarios: Files::Embedded,
+            snapshots: Files::Embedded,
             ledger: None,
             share_fixtures: false,
             stop_on_check: None,
+            keep_every_exchange: false,
         }
     }
 }

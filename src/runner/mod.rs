@@ -5,6 +5,8 @@ pub mod breaker;
 mod case_run;
 mod config;
 mod events;
+mod evidence;
+mod files;
 mod jobs;
 pub mod ledger;
 mod observe;
@@ -18,12 +20,14 @@ mod teardown;
 pub use case_run::CaseRun;
 pub use config::{Mode, RunConfig, TargetConfig};
 pub use events::RunEvent;
+pub use files::{embedded_scenarios, embedded_snapshots, load_scenarios, readable_dir, Files};
 pub use pool::Pool;
 pub use snapshots::{file_stem, SnapshotStore};
 
 use crate::cases::prereq::Profile;
 use crate::cases::template::Vars;
 use crate::cases::{self, Case};
+use crate::client::tape::recording;
 use crate::client::{Auth, Client, ClientOptions, Outgoing, RetryPolicy, Secret, Target};
 use crate::emulator::{Emulator, EmulatorConfig};
 use crate::report::{CaseOutcome, CaseReport, RunReport, TargetInfo, FORMAT_VERSION};
@@ -64,6 +68,9 @@ enum Turn<'a> {
     Shared(#[allow(dead_code)] tokio::sync::RwLockReadGuard<'a, ()>),
     Alone(#[allow(dead_code)] tokio::sync::RwLockWriteGuard<'a, ()>),
 }
+
+/// How the reason of a case begins when the shared fixture it reads could not be built.
+pub const FIXTURE_FAILED: &str = "the shared fixture could not be built";
 
 /// What a case cut short by an interruption reports.
 const INTERRUPTED: &str = "interrupted: the run was stopped while this case ran";
@@ -111,6 +118,8 @@ pub struct Runner {
     pool: Pool,
     fixture: OnceCell<FixtureState>,
     fixture_registry: Mutex<Option<teardown::Registry>>,
+    /// The exchanges of the step the shared fixture failed in: the evidence of every case it fails.
+    fixture_evidence: Mutex<Vec<crate::report::ExchangeReport>>,
     run_id: String,
     target_info: TargetInfo,
     snapshots: SnapshotStore,
@@ -196,11 +205,15 @@ impl Runner {
             _ => config.retry.clone(),
         };
         let options = ClientOptions { timeout: config.timeout, retry, concurrency: 64, rps: config.rps };
-        let client = Client::new(target, options).map_err(|e| RunError::Config(e.to_string()))?;
-        let scenarios = match &config.cases_dir {
-            Some(dir) if dir.is_dir() => cases::scenario::load_dir(dir, specs)?,
-            _ => Vec::new(),
-        };
+        let mut client = Client::new(target, options).map_err(|e| RunError::Config(e.to_string()))?;
+        if config.keep_every_exchange {
+            client = client.keeping_every_exchange();
+        }
+        let scenarios = files::load_scenarios(&config.scenarios, specs)?;
+        let snapshots = SnapshotStore::from_files(&config.snapshots).map_err(|e| match &config.snapshots {
+            Files::Dir(dir) => RunError::Config(format!("cannot read the snapshot directory {}: {e}", dir.display())),
+            _ => RunError::Config(e.to_string()),
+        })?;
         let pool = Pool::new(&profile.prerequisites);
         let mut all = cases::all(specs, scenarios);
         if config.share_fixtures {
@@ -235,11 +248,12 @@ impl Runner {
             specs,
             schemas: SchemaSet::new(specs),
             client,
-            snapshots: SnapshotStore::new(&config.snapshots_dir),
+            snapshots,
             profile,
             pool,
             fixture: OnceCell::new(),
             fixture_registry: Mutex::new(None),
+            fixture_evidence: Mutex::new(Vec::new()),
             run_id,
             target_info: info,
             snapshot_mode,
@@ -269,6 +283,23 @@ impl Runner {
     /// The secret values of the target's credentials (for scrubbing outputs).
     pub fn secrets(&self) -> &[String] {
         &self.secrets
+    }
+
+    /// Every exchange of the run so far, secrets scrubbed (with `keep_every_exchange`; else none).
+    pub fn every_exchange(&self) -> Vec<(String, crate::report::ExchangeReport)> {
+        let base = &self.client.target().base_url;
+        let mut out: Vec<(String, crate::report::ExchangeReport)> = self
+            .client
+            .recorded()
+            .iter()
+            .map(|r| (self.scrubber.scrub(&r.case), crate::report::ExchangeReport::of(r, base)))
+            .collect();
+        for (_, ex) in &mut out {
+            for s in ex.texts_mut() {
+                *s = self.scrubber.scrub(s);
+            }
+        }
+        out
     }
 
     /// The snapshot store.
@@ -402,8 +433,10 @@ impl Runner {
                     vars.extend(fx)
                 }
                 Err(e) => {
-                    let why = format!("the shared fixture could not be built: {e}");
-                    return Err(Box::new(self.unrun_report(case, CaseOutcome::Error, &why)));
+                    let why = format!("{FIXTURE_FAILED}: {e}");
+                    let mut report = self.unrun_report(case, CaseOutcome::Error, &why);
+                    report.evidence = self.fixture_evidence.lock().expect("poisoned").clone();
+                    return Err(Box::new(report));
                 }
             }
         }
@@ -418,8 +451,9 @@ impl Runner {
             Some(d) if d < case_end => (d, true),
             _ => (case_end, false),
         };
+        let tape = std::sync::Arc::clone(&run.tape);
         let cut_short = tokio::select! {
-            finished = tokio::time::timeout_at(end.into(), run.execute()) => match finished {
+            finished = tokio::time::timeout_at(end.into(), recording(&tape, run.execute())) => match finished {
                 Ok(()) => None,
                 Err(_) if by_deadline => Some("the run deadline cut this case short".to_owned()),
                 Err(_) => Some(format!("the case did not finish within {:?}", self.config.case_timeout)),
@@ -446,7 +480,13 @@ impl Runner {
     /// Ends a case run: judges the statuses it saw, deletes what it created, and reports it.
     async fn conclude(&self, case: &Case, mut run: CaseRun<'_>, started: Instant) -> Concluded {
         run.finish_observations();
-        let left = run.teardown().await;
+        let tape = std::sync::Arc::clone(&run.tape);
+        let stopped_in = tape.lock().expect("poisoned").step().to_owned();
+        let left = recording(&tape, async {
+            crate::client::tape::set_step(evidence::TEARDOWN);
+            run.teardown().await
+        })
+        .await;
         let mut report = self.skipped_report(case, "");
         report.outcome = run.outcome();
         report.checks = std::mem::take(&mut run.results);
@@ -461,6 +501,10 @@ impl Runner {
         report.duration_ms = started.elapsed().as_millis() as u64;
         for check in &mut report.checks {
             check.message = self.scrubber.scrub(&check.message);
+        }
+        if report.outcome.is_failure() {
+            let tape = run.tape.lock().expect("poisoned");
+            report.evidence = evidence::of_failure(&report, &tape, &stopped_in, &self.client.target().base_url);
         }
         (report, std::mem::take(&mut run.payloads))
     }
@@ -520,6 +564,16 @@ impl Runner {
                         .unwrap_or_default()),
                     _ => Ok(run.vars.clone()),
                 };
+                if state.is_err() {
+                    let report = CaseReport {
+                        outcome: run.outcome(),
+                        checks: run.results.clone(),
+                        ..self.skipped_report(&fixture_case, "")
+                    };
+                    let tape = run.tape.lock().expect("poisoned");
+                    *self.fixture_evidence.lock().expect("poisoned") =
+                        evidence::of_failure(&report, &tape, tape.step(), &self.client.target().base_url);
+                }
                 *self.fixture_registry.lock().expect("poisoned") = Some(std::mem::take(&mut run.registry));
                 state
             })
@@ -683,6 +737,8 @@ impl Runner {
             checks: Vec::new(),
             reason: Some(reason.into()),
             baseline: None,
+            evidence: Vec::new(),
+            reproduce: None,
         }
     }
 

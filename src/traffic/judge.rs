@@ -137,6 +137,8 @@ fn case_of(
         checks,
         reason,
         baseline: None,
+        evidence: Vec::new(),
+        reproduce: None,
     }
 }
 
@@ -152,6 +154,8 @@ fn skipped_case(id: String, operation: &str, family: &str, kind: &str, reason: S
         checks: Vec::new(),
         reason: Some(reason),
         baseline: None,
+        evidence: Vec::new(),
+        reproduce: None,
     }
 }
 

@@ -1,7 +1,7 @@
 //! The command line's contract: `list`, `check-spec`, argument errors and exit statuses, and
 //! what `--mode readonly` really sends.
 
-use crate::common::{command, run_cli, totals, Proc, PROJECT};
+use crate::common::{command, run_cli, Proc, PROJECT};
 use sdrs_conformance::spec::Specs;
 use serde_json::json;
 use std::time::Duration;
@@ -107,11 +107,11 @@ async fn run_in_readonly_mode_sends_only_get_requests() {
 }
 
 #[test]
-fn run_with_a_filter_that_matches_nothing_exits_0_with_0_cases() {
+fn run_with_a_filter_that_matches_nothing_exits_2_naming_the_filter_instead_of_an_empty_success() {
     let out = run_cli(&["run", "--filter", "nothing-matches-this"], &[], QUICK);
-    out.expect_code(0);
-    let t = totals(&out);
-    assert_eq!((t.passed, t.failed, t.warned, t.skipped), (0, 0, 0, 0), "{out}");
+    out.expect_code(2);
+    assert!(out.stderr.contains("no case matches --filter \"nothing-matches-this\""), "{out}");
+    assert!(!out.stdout.contains("0 passed"), "{out}");
 }
 
 #[test]

@@ -169,3 +169,24 @@ fn the_secret_search_finds_a_secret_raw_percent_encoded_in_either_case_and_a_sig
         assert!(caught, "the search missed: {probe}");
     }
 }
+
+#[test]
+fn the_evidence_of_failures_and_every_exchange_in_har_leak_no_token() {
+    let mut serve = Serve::start_with_env(&["--token", TOKEN, "--fault", "non-json-body"], &[("RUST_LOG", LOG)]);
+    let dir = workdir();
+    let mut args = run_args(&serve.url, dir.path(), &["showQuotas", "showProtectionGroup/positive"]);
+    let har = dir.path().join("all.har");
+    args.extend(["--har".to_owned(), har.to_str().expect("utf-8 path").to_owned(), "--har-all".to_owned()]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = run_cli(&args, &[("HW_AUTH_TOKEN", TOKEN), ("RUST_LOG", LOG)], BOUND);
+    let report = std::fs::read_to_string(dir.path().join("report.json")).expect("json");
+    // The search proves something only if the evidence, the curl line and the HAR are there.
+    assert!(report.contains("\"evidence\"") && report.contains("$HW_AUTH_TOKEN"), "no evidence in the report\n{out}");
+    assert!(out.stdout.contains("    curl: curl "), "no curl line\n{out}");
+    let har_text = std::fs::read_to_string(&har).expect("the HAR file was not written");
+    assert!(har_text.matches("\"startedDateTime\"").count() > 10, "the HAR holds too few exchanges");
+    let mut outputs = Outputs::collect(&out, &mut serve, dir.path());
+    outputs.texts.push(("all.har".into(), har_text));
+    outputs.assert_free_of(&[TOKEN]);
+    out.expect_code(1);
+}

@@ -57,11 +57,13 @@ fn after_its_address_serve_prints_the_world_ids_a_client_needs_aligned() {
         ("server status", server.status.as_str()),
         ("volume", volume.id.as_str()),
         ("volume size", &format!("{} GB", volume.size)),
-        ("access key", "SERVEPRINTAK"),
+        ("signature rule", "signed with the key pair given by --ak and --sk (verified)"),
     ] {
         assert!(text.contains(wanted), "no {what} ({wanted}) in the output of serve:\n{text}");
     }
+    // Neither key is printed: the guide counts the access key among the secrets.
     assert!(!text.contains("serve-print-secret-key"), "the secret key is printed:\n{text}");
+    assert!(!text.contains("SERVEPRINTAK"), "the access key is printed:\n{text}");
     // One label column, one value column.
     let rows: Vec<&str> = text.lines().filter(|l| l.starts_with("  ")).collect();
     assert!(rows.len() >= 12, "{text}");
