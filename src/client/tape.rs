@@ -17,8 +17,8 @@ tokio::task_local! {
 /// One recorded exchange: when it started, the case and step that sent it, and the exchange.
 #[derive(Debug, Clone)]
 pub struct Recorded {
-    /// Start of the request (RFC 3339, UTC).
-    pub started: String,
+    /// Start of the request.
+    pub started: std::time::SystemTime,
     /// The case that sent it (empty outside any case: preflight, shared fixture).
     pub case: String,
     /// The step of that case (`teardown` for the deletions after it).
@@ -69,12 +69,25 @@ pub fn set_step(step: &str) {
 
 /// Appends `exchange` to the current task's tape (if any) and returns it as recorded.
 pub(super) fn record(exchange: &Exchange) -> Recorded {
-    let started = chrono::Utc::now() - chrono::Duration::from_std(exchange.elapsed).unwrap_or_default();
+    let now = std::time::SystemTime::now();
+    // The parsed JSON is left out: evidence shows the body as received, and cloning every
+    // answer's tree would cost the whole run a tenth of its time.
+    let response = exchange.response.as_ref().map(|r| crate::exchange::ResponseRecord {
+        status: r.status,
+        headers: r.headers.clone(),
+        body: r.body.clone(),
+        json: None,
+    });
     let mut recorded = Recorded {
-        started: started.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        started: now.checked_sub(exchange.elapsed).unwrap_or(now),
         case: String::new(),
         step: String::new(),
-        exchange: exchange.clone(),
+        exchange: Exchange {
+            operation: exchange.operation.clone(),
+            request: exchange.request.clone(),
+            response: response.map_err(Clone::clone),
+            elapsed: exchange.elapsed,
+        },
     };
     let _ = TAPE.try_with(|t| {
         let mut tape = t.lock().expect("poisoned");

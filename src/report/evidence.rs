@@ -74,7 +74,8 @@ impl ExchangeReport {
         ExchangeReport {
             step: step.clone(),
             operation: operation.clone(),
-            started: started.clone(),
+            started: chrono::DateTime::<chrono::Utc>::from(*started)
+                .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
             elapsed_ms: elapsed.as_millis() as u64,
             request: RequestReport {
                 method: request.method.clone(),
@@ -173,7 +174,7 @@ mod tests {
 
     fn recorded() -> Recorded {
         Recorded {
-            started: "2026-01-01T00:00:00.000Z".into(),
+            started: std::time::UNIX_EPOCH,
             case: "createProtectionGroup/positive".into(),
             step: "create".into(),
             exchange: Exchange {
@@ -201,6 +202,7 @@ mod tests {
         assert_eq!(r.response.as_ref().unwrap().body, r#"{"job_id":"j"}"#);
         assert_eq!(r.step, "create");
         assert_eq!(r.elapsed_ms, 7);
+        assert_eq!(r.started, "1970-01-01T00:00:00.000Z");
     }
 
     #[test]
