@@ -1,6 +1,10 @@
 //! The run's circuit breaker: when a part of the target keeps failing (its jobs pass their
-//! deadline, or an operation's requests get 5xx or no answer), cases that depend on that part
-//! are not started, so that a broken target costs minutes, not the sum of every case's deadline.
+//! deadline, its requests get 5xx or no answer, or one operation's requests get no answer),
+//! cases that depend on that part are not started, so that a broken target costs minutes, not
+//! the sum of every case's deadline.
+//!
+//! One operation that answers 5xx at once does not open it: each such answer costs nothing to
+//! wait for, and the cases that call the operation are the ones that show the defect.
 //!
 //! The breaker only counts; the runner feeds it every job's end and every answer, asks it
 //! before starting a case, and reports the cases it holds back as not run (outcome `error`: the
@@ -14,8 +18,8 @@ use std::sync::Mutex;
 
 /// Consecutive job deadlines that open the breaker for jobs.
 pub const JOB_DEADLINES: u32 = 3;
-/// Consecutive 5xx or unanswered requests that open the breaker for their operation (or, when
-/// they come from several operations, for the whole target).
+/// Consecutive unanswered requests of one operation that open the breaker for it, and
+/// consecutive 5xx or unanswered requests of several operations that open it for the target.
 pub const FAILED_REQUESTS: u32 = 5;
 
 /// The part of the target the breaker stopped trusting.
@@ -23,7 +27,7 @@ pub const FAILED_REQUESTS: u32 = 5;
 pub enum Part {
     /// Asynchronous jobs do not finish.
     Jobs,
-    /// One operation answers 5xx or nothing.
+    /// One operation does not answer.
     Operation(String),
     /// Requests to several operations answer 5xx or nothing.
     Target,
@@ -43,7 +47,7 @@ struct Counts {
     job_deadlines: u32,
     /// The current run of failed requests, by operation, across operations.
     failed_run: Vec<String>,
-    failed_by_operation: BTreeMap<String, u32>,
+    unanswered_by_operation: BTreeMap<String, u32>,
     trips: Vec<Trip>,
     announced: usize,
 }
@@ -75,28 +79,32 @@ impl Breaker {
 
     /// An answer (or its absence) to a request of `exchange.operation`.
     pub fn answered(&self, exchange: &Exchange) {
-        let failed = match &exchange.response {
-            Ok(resp) => resp.status >= 500,
-            Err(_) => true,
+        let (failed, unanswered) = match &exchange.response {
+            Ok(resp) => (resp.status >= 500, false),
+            Err(_) => (true, true),
         };
         let operation = exchange.operation.clone();
         let mut c = self.lock();
+        if !unanswered {
+            c.unanswered_by_operation.remove(&operation);
+        }
         if !failed {
             c.failed_run.clear();
-            c.failed_by_operation.remove(&operation);
             return;
         }
         c.failed_run.push(operation.clone());
-        let n = {
-            let n = c.failed_by_operation.entry(operation.clone()).or_insert(0);
-            *n += 1;
-            *n
-        };
-        let what = "a 5xx answer or none";
-        if n >= FAILED_REQUESTS && !c.trips.iter().any(|t| t.part == Part::Operation(operation.clone())) {
-            let reason = format!("requests to {operation} are failing: {n} in a row got {what}");
-            c.trips.push(Trip { part: Part::Operation(operation), reason });
+        if unanswered {
+            let n = {
+                let n = c.unanswered_by_operation.entry(operation.clone()).or_insert(0);
+                *n += 1;
+                *n
+            };
+            if n >= FAILED_REQUESTS && !c.trips.iter().any(|t| t.part == Part::Operation(operation.clone())) {
+                let reason = format!("requests to {operation} are not answered: {n} in a row got no answer");
+                c.trips.push(Trip { part: Part::Operation(operation), reason });
+            }
         }
+        let what = "a 5xx answer or none";
         let run = c.failed_run.len() as u32;
         let mut operations = c.failed_run.clone();
         operations.sort();
@@ -202,26 +210,43 @@ mod tests {
         assert_eq!(b.holds_back(&reads, specs), None);
     }
 
+    fn unanswered(operation: &str) -> Exchange {
+        let mut ex = answer(operation, 200);
+        ex.response = Err(crate::exchange::TransportError {
+            kind: crate::exchange::TransportErrorKind::Timeout,
+            message: "no answer within 30s".into(),
+        });
+        ex
+    }
+
     #[test]
-    fn five_failed_requests_of_one_operation_open_it_for_that_operation() {
+    fn five_unanswered_requests_of_one_operation_open_it_for_that_operation() {
         let b = Breaker::default();
         for _ in 0..4 {
-            b.answered(&answer("listProtectionGroups", 500));
+            b.answered(&unanswered("listProtectionGroups"));
             b.answered(&answer("showQuotas", 200));
         }
         assert!(b.announce().is_empty());
-        b.answered(&answer("listProtectionGroups", 503));
+        b.answered(&unanswered("listProtectionGroups"));
         let trips = b.announce();
         assert_eq!(trips.len(), 1, "{trips:?}");
         assert_eq!(trips[0].part, Part::Operation("listProtectionGroups".into()));
-        assert_eq!(
-            trips[0].reason,
-            "requests to listProtectionGroups are failing: 5 in a row got a 5xx answer or none"
-        );
+        assert_eq!(trips[0].reason, "requests to listProtectionGroups are not answered: 5 in a row got no answer");
         let specs = Specs::embedded();
         assert!(b.holds_back(&case_of("listProtectionGroups/positive"), specs).is_some());
         assert_eq!(b.holds_back(&case_of("showQuotas/positive"), specs), None);
         assert!(!b.jobs_open());
+    }
+
+    #[test]
+    fn one_operation_answering_5xx_does_not_open_it() {
+        // Its cases show the defect (status_code), and cost no waiting.
+        let b = Breaker::default();
+        for _ in 0..20 {
+            b.answered(&answer("listDrDrills", 500));
+        }
+        assert!(b.announce().is_empty());
+        assert_eq!(b.holds_back(&case_of("listDrDrills/positive"), Specs::embedded()), None);
     }
 
     #[test]
@@ -242,16 +267,9 @@ mod tests {
     #[test]
     fn failed_requests_of_several_operations_in_a_row_open_it_for_the_whole_target() {
         let b = Breaker::default();
-        let unanswered = |op: &str| {
-            let mut ex = answer(op, 200);
-            ex.response = Err(crate::exchange::TransportError {
-                kind: crate::exchange::TransportErrorKind::Connect,
-                message: "connection refused".into(),
-            });
-            ex
-        };
-        for op in ["showQuotas", "listProtectionGroups", "showQuotas", "listReplicationPairs", "showQuotas"] {
-            b.answered(&unanswered(op));
+        b.answered(&unanswered("showQuotas"));
+        for op in ["listProtectionGroups", "showQuotas", "listReplicationPairs", "showQuotas"] {
+            b.answered(&answer(op, 502));
         }
         let trips = b.announce();
         assert_eq!(trips.len(), 1, "{trips:?}");
