@@ -80,6 +80,7 @@ const TESTED: &[&str] = &[
     "job-bad-id-format",
     "job-end-before-begin",
     "job-missing-entity",
+    "stale-member-state",
     "job-success-with-error",
     "job-begin-time-drifts",
     "job-status-out-of-enum",
@@ -97,6 +98,9 @@ const TESTED: &[&str] = &[
     "deleted-still-shown",
     "tag-not-stored",
     "quota-not-counted",
+    "optional-field-dropped",
+    "rename-not-kept",
+    "ghost-in-lists",
     "limit-ignored",
     "offset-ignored",
     "count-wrong",
@@ -624,4 +628,47 @@ async fn snapshot_drift_reports_v1_as_supported() {
     assert_eq!(versions.body["versions"][0]["status"], "SUPPORTED");
     let v1 = env.send(Method::GET, "/v1", None).await;
     assert_eq!(v1.body["version"]["status"], "SUPPORTED");
+}
+
+#[tokio::test]
+async fn optional_field_dropped_shows_a_group_without_the_description_it_was_created_with() {
+    let env = with(Fault::OptionalFieldDropped).await;
+    let mut body = env.group_body("pg", &env.vpc("vpc-prod"));
+    body["server_group"]["description"] = json!("kept by a conforming server");
+    let job = env.succeed(env.post("/server-groups", body).await).await;
+    let group = job["entities"]["server_group_id"].as_str().expect("group id").to_owned();
+    let shown = env.get(&format!("/server-groups/{group}")).await.body;
+    assert_ne!(shown["server_group"]["description"], json!("kept by a conforming server"), "{shown}");
+}
+
+#[tokio::test]
+async fn rename_not_kept_answers_the_new_name_but_shows_the_old_one() {
+    let env = with(Fault::RenameNotKept).await;
+    let group = env.group("pg").await;
+    let path = format!("/server-groups/{group}");
+    let answer = env.put(&path, json!({"server_group": {"name": "pg-renamed"}})).await;
+    assert_eq!(answer.status, 200, "{:?}", answer.body);
+    assert_eq!(answer.body["server_group"]["name"], "pg-renamed");
+    assert_eq!(env.get(&path).await.body["server_group"]["name"], "pg");
+}
+
+#[tokio::test]
+async fn ghost_in_lists_keeps_a_deleted_group_listed_and_counted() {
+    let env = with(Fault::GhostInLists).await;
+    let group = env.group("pg").await;
+    env.succeed(env.delete(&format!("/server-groups/{group}")).await).await;
+    assert_eq!(env.get(&format!("/server-groups/{group}")).await.status, 400);
+    let listed = env.get("/server-groups").await.body;
+    assert!(listed["server_groups"].as_array().is_some_and(|g| g.iter().any(|x| x["id"] == group.as_str())), "{listed}");
+}
+
+#[tokio::test]
+async fn stale_member_state_leaves_the_instances_of_a_started_group_available() {
+    let env = with(Fault::StaleMemberState).await;
+    let group = env.group("pg").await;
+    let instance = env.instance(&group, "ecs-02").await;
+    env.pair(&group, "evs-01").await;
+    env.group_action(&group, json!({"start-server-group": {}})).await;
+    assert_eq!(env.status(&format!("/server-groups/{group}"), "server_group").await, "protected");
+    assert_eq!(env.status(&format!("/protected-instances/{instance}"), "protected_instance").await, "available");
 }
