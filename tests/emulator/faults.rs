@@ -659,7 +659,10 @@ async fn ghost_in_lists_keeps_a_deleted_group_listed_and_counted() {
     env.succeed(env.delete(&format!("/server-groups/{group}")).await).await;
     assert_eq!(env.get(&format!("/server-groups/{group}")).await.status, 400);
     let listed = env.get("/server-groups").await.body;
-    assert!(listed["server_groups"].as_array().is_some_and(|g| g.iter().any(|x| x["id"] == group.as_str())), "{listed}");
+    assert!(
+        listed["server_groups"].as_array().is_some_and(|g| g.iter().any(|x| x["id"] == group.as_str())),
+        "{listed}"
+    );
 }
 
 #[tokio::test]

@@ -334,6 +334,15 @@ async fn endless_jobs_server() -> MockServer {
         })))
         .mount(&server)
         .await;
+    // The positive create reads the quotas before and after (quota accounting).
+    Mock::given(method("GET"))
+        .and(path("/v1/0605767a3b8a4e4a9f1d2c3b4a5e6f70/sdrs/quotas"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"quotas": {"resources": [
+            {"type": "server_groups", "used": 0, "quota": 10},
+            {"type": "replications", "used": 0, "quota": 10}
+        ]}})))
+        .mount(&server)
+        .await;
     Mock::given(wiremock::matchers::any())
         .respond_with(
             ResponseTemplate::new(404).set_body_json(json!({"error_code": "SDRS.1013", "error_msg": "not found"})),
