@@ -82,6 +82,20 @@ pub struct SelectArgs {
     pub cases: Option<PathBuf>,
 }
 
+/// The report files of `run` and `check-traffic`.
+#[derive(Debug, Args, Clone, Default)]
+pub struct ReportArgs {
+    /// Write the JSON report here.
+    #[arg(long)]
+    pub json: Option<PathBuf>,
+    /// Write the JUnit XML report here.
+    #[arg(long)]
+    pub junit: Option<PathBuf>,
+    /// Write the markdown compatibility matrix here.
+    #[arg(long)]
+    pub report_md: Option<PathBuf>,
+}
+
 /// `run`.
 #[derive(Debug, Args)]
 pub struct RunArgs {
@@ -97,15 +111,9 @@ pub struct RunArgs {
     /// Disputed readings fail instead of warning.
     #[arg(long)]
     pub strict: bool,
-    /// Write the JSON report here.
-    #[arg(long)]
-    pub json: Option<PathBuf>,
-    /// Write the JUnit XML report here.
-    #[arg(long)]
-    pub junit: Option<PathBuf>,
-    /// Write the markdown compatibility matrix here.
-    #[arg(long)]
-    pub report_md: Option<PathBuf>,
+    /// Reports to write.
+    #[command(flatten)]
+    pub reports: ReportArgs,
     /// Write the exchanges of every failing step here, as HAR 1.2.
     #[arg(long, value_name = "PATH")]
     pub har: Option<PathBuf>,
@@ -246,15 +254,9 @@ pub struct CheckTrafficArgs {
     /// Disputed readings fail instead of warning.
     #[arg(long)]
     pub strict: bool,
-    /// Write the JSON report here.
-    #[arg(long)]
-    pub json: Option<PathBuf>,
-    /// Write the JUnit XML report here.
-    #[arg(long)]
-    pub junit: Option<PathBuf>,
-    /// Write the markdown compatibility matrix here.
-    #[arg(long)]
-    pub report_md: Option<PathBuf>,
+    /// Reports to write.
+    #[command(flatten)]
+    pub reports: ReportArgs,
     /// Print a line per case.
     #[arg(long, short)]
     pub verbose: bool,

@@ -279,7 +279,7 @@ async fn run(args: RunArgs) -> Result<i32, CliError> {
     on_ctrl_c.abort();
     reproducer.apply(&mut report.cases);
     report::scrub_report(&mut report, &runner.secrets().iter().map(String::as_str).collect::<Vec<_>>());
-    write_reports(&args, &report)?;
+    args.reports.write(&report)?;
     if let Some(path) = &args.har {
         write_har(&runner, &report, path, args.har_all)?;
     }
@@ -357,30 +357,23 @@ fn print_faults_caught(args: &RunArgs, report: &RunReport) {
     }
 }
 
-fn write_reports(args: &RunArgs, report: &RunReport) -> Result<(), CliError> {
-    write_report_files(report, args.json.as_deref(), args.junit.as_deref(), args.report_md.as_deref())
-}
-
-/// Writes the JSON, JUnit and markdown reports that were asked for.
-fn write_report_files(
-    report: &RunReport,
-    json: Option<&std::path::Path>,
-    junit: Option<&std::path::Path>,
-    markdown: Option<&std::path::Path>,
-) -> Result<(), CliError> {
-    let io = |what: &str, p: &std::path::Path, e: std::io::Error| {
-        CliError::new(format!("cannot write the {what} report {}: {e}", p.display()))
-    };
-    if let Some(p) = json {
-        report::write_json(report, p).map_err(|e| io("JSON", p, e))?;
+impl args::ReportArgs {
+    /// Writes the JSON, JUnit and markdown reports that were asked for.
+    fn write(&self, report: &RunReport) -> Result<(), CliError> {
+        let io = |what: &str, p: &std::path::Path, e: std::io::Error| {
+            CliError::new(format!("cannot write the {what} report {}: {e}", p.display()))
+        };
+        if let Some(p) = &self.json {
+            report::write_json(report, p).map_err(|e| io("JSON", p, e))?;
+        }
+        if let Some(p) = &self.junit {
+            report::write_junit(report, p).map_err(|e| io("JUnit", p, e))?;
+        }
+        if let Some(p) = &self.report_md {
+            report::write_markdown(report, p).map_err(|e| io("markdown", p, e))?;
+        }
+        Ok(())
     }
-    if let Some(p) = junit {
-        report::write_junit(report, p).map_err(|e| io("JUnit", p, e))?;
-    }
-    if let Some(p) = markdown {
-        report::write_markdown(report, p).map_err(|e| io("markdown", p, e))?;
-    }
-    Ok(())
 }
 
 async fn serve(args: args::ServeArgs) -> Result<i32, CliError> {

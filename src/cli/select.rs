@@ -3,6 +3,7 @@
 
 use super::CliError;
 use crate::cases::Case;
+use crate::edit_distance::distance;
 use std::collections::BTreeSet;
 
 /// Most suggestions shown per filter.
@@ -65,22 +66,6 @@ fn closest(filter: &str, candidates: &BTreeSet<String>) -> Vec<String> {
     scored.into_iter().take_while(|(d, _)| *d <= best + 1).take(MAX_SUGGESTIONS).map(|(_, c)| c.clone()).collect()
 }
 
-/// Levenshtein distance, over characters.
-fn distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let next = (diagonal + usize::from(ca != *cb)).min(row[j] + 1).min(row[j + 1] + 1);
-            diagonal = row[j + 1];
-            row[j + 1] = next;
-        }
-    }
-    row[b.len()]
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -109,12 +94,5 @@ mod tests {
         assert!(msg.contains("--filter \"zzzzzzzzzzzz\" or --filter \"negatve\""), "{msg}");
         assert!(!msg.contains("for \"zzzzzzzzzzzz\""), "{msg}");
         assert!(msg.contains("for \"negatve\", did you mean: --filter negative"), "{msg}");
-    }
-
-    #[test]
-    fn distance_counts_edits() {
-        assert_eq!(distance("kitten", "sitting"), 3);
-        assert_eq!(distance("", "abc"), 3);
-        assert_eq!(distance("same", "same"), 0);
     }
 }

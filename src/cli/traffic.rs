@@ -1,7 +1,7 @@
 //! `check-traffic`: judges a HAR recording offline and writes the same reports as `run`.
 
 use super::args::CheckTrafficArgs;
-use super::{exit, write_report_files, CliError};
+use super::{exit, CliError};
 use crate::checks::CheckContext;
 use crate::report::{CaseOutcome, ConsoleReporter};
 use crate::spec::{SchemaSet, Specs};
@@ -22,7 +22,7 @@ pub fn check_traffic(args: &CheckTrafficArgs) -> Result<i32, CliError> {
             outln!("{line}");
         }
     }
-    write_report_files(&report, args.json.as_deref(), args.junit.as_deref(), args.report_md.as_deref())?;
+    args.reports.write(&report)?;
     // Not a contract failure, but never silent: every exchange of no documented operation is named.
     let unmatched: Vec<_> = report.cases.iter().filter(|c| c.kind == traffic::KIND_UNMATCHED).collect();
     if !unmatched.is_empty() {

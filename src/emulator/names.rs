@@ -1,5 +1,7 @@
 //! Kebab-case names of switches (`--fault`, `--variant`): parsing with a did-you-mean.
 
+use crate::edit_distance::distance;
+
 /// The item of `all` named `name` (kebab case; case and `_` for `-` are forgiven). The error,
 /// about a `kind` (`fault`, `variant`), names the closest item, if one is close, and lists every
 /// valid name.
@@ -23,32 +25,4 @@ pub(super) fn parse_named<T: Copy>(
         .or_else(|| valid.iter().copied().find(|n| !wanted.is_empty() && n.contains(wanted.as_str())));
     let hint = closest.map(|n| format!(": did you mean `{n}`?")).unwrap_or_else(|| ";".into());
     Err(format!("unknown {kind} `{}`{hint} valid {kind}s: {}", name.trim(), valid.join(", ")))
-}
-
-/// Levenshtein distance between two ASCII-ish names.
-fn distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let above = row[j + 1];
-            row[j + 1] = (above + 1).min(row[j] + 1).min(diagonal + usize::from(ca != *cb));
-            diagonal = above;
-        }
-    }
-    row[b.len()]
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_distance_counts_edits() {
-        assert_eq!(distance("count-wrnog", "count-wrong"), 2);
-        assert_eq!(distance("", "abc"), 3);
-        assert_eq!(distance("same", "same"), 0);
-    }
 }
