@@ -75,7 +75,9 @@ pub fn response_schema(ctx: &CheckContext, op: &Operation, ex: &Exchange) -> Che
                 .map(str::to_owned)
                 .collect();
             if let Some(missing) = &v.missing {
-                let stated = strings_of(leaf.iter(), "x-sdrs-always-present").iter().any(|p| p == missing);
+                let stated = crate::spec::strings_under(leaf.iter().copied(), "x-sdrs-always-present")
+                    .iter()
+                    .any(|p| p == missing);
                 if !stated {
                     gaps.push(LISTED_NOT_ALWAYS_PRESENT.to_owned());
                 }
@@ -162,31 +164,13 @@ fn expand<'a>(document: &'a Value, nodes: Vec<&'a Value>) -> Vec<&'a Value> {
 
 /// What the nodes below the response's root record under `key` (tags on the root describe the page).
 fn below_root(levels: &[Vec<&Value>], key: &str) -> Vec<String> {
-    strings_of(levels.iter().skip(1).flatten(), key)
+    crate::spec::strings_under(levels.iter().skip(1).flatten().copied(), key)
 }
 
 /// Every `x-sdrs-disagreements` entry met walking the schema at `schema_pointer` along `instance_path`.
 #[cfg(test)]
 fn disagreements_along(document: &Value, schema_pointer: &str, instance_path: &str) -> Vec<String> {
     below_root(&nodes_along(document, schema_pointer, instance_path), "x-sdrs-disagreements")
-}
-
-/// The strings (or the string) the nodes record under `key`, without duplicates.
-fn strings_of<'a>(nodes: impl Iterator<Item = &'a &'a Value>, key: &str) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for node in nodes {
-        let values: Vec<&str> = match node.get(key) {
-            Some(Value::String(s)) => vec![s.as_str()],
-            Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).collect(),
-            _ => Vec::new(),
-        };
-        for v in values {
-            if !out.iter().any(|o| o == v) {
-                out.push(v.to_owned());
-            }
-        }
-    }
-    out
 }
 
 #[cfg(test)]

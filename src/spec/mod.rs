@@ -179,6 +179,25 @@ pub fn inferred_gap(node: &serde_json::Value) -> Option<String> {
     node.get("x-sdrs-inferred")?.as_str().map(str::to_owned)
 }
 
+/// The strings the nodes record under the extension `key` (one string or a list of them), each
+/// once, in the order met: the INC ids of `x-sdrs-disagreements` along a schema chain, say.
+pub fn strings_under<'a>(nodes: impl IntoIterator<Item = &'a serde_json::Value>, key: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for node in nodes {
+        let values: Vec<&str> = match node.get(key) {
+            Some(serde_json::Value::String(s)) => vec![s.as_str()],
+            Some(serde_json::Value::Array(items)) => items.iter().filter_map(serde_json::Value::as_str).collect(),
+            _ => Vec::new(),
+        };
+        for v in values {
+            if !out.iter().any(|o| o == v) {
+                out.push(v.to_owned());
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

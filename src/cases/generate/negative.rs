@@ -164,16 +164,7 @@ fn code_for(chain: &[&Value], rule: &str, inherited: &[String]) -> Vec<String> {
 }
 
 fn disagreements_of(chain: &[&Value]) -> Vec<String> {
-    let mut out = Vec::new();
-    for s in chain {
-        for d in s.get("x-sdrs-disagreements").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str)
-        {
-            if !out.iter().any(|o: &String| o == d) {
-                out.push(d.to_owned());
-            }
-        }
-    }
-    out
+    crate::spec::strings_under(chain.iter().copied(), "x-sdrs-disagreements")
 }
 
 fn walk(
