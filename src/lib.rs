@@ -3,6 +3,22 @@
 //!
 //! Dependencies point one way: `cli -> runner -> {checks, client, cases} -> spec`; the
 //! emulator depends only on `spec` data and [`signing`]; reports read only the runner's results.
+//!
+//! Running part of the suite from Rust, against the embedded emulator:
+//!
+//! ```
+//! use sdrs_conformance::runner::{self, RunConfig};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let mut config = RunConfig::embedded();
+//! config.filters = vec!["listProtectionGroups".to_string()];
+//! let report = runner::run(config, |_event| {}).await?;
+//! assert!(report.summary.total > 0);
+//! assert_eq!(report.summary.failed, 0, "the reference emulator conforms");
+//! # Ok(())
+//! # }
+//! ```
 
 pub mod cases;
 pub mod checks;

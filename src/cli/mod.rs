@@ -41,6 +41,11 @@ pub fn main_with(cli: Cli) -> Result<i32, CliError> {
         .enable_all()
         .build()
         .map_err(|e| CliError::new(format!("cannot start the async runtime: {e}")))?;
+    if !matches!(cli.command, Command::CheckSpec(_)) {
+        // Every command reads the embedded specs; a broken build of them stops here, named.
+        crate::spec::Specs::try_embedded()
+            .map_err(|e| CliError::new(format!("the embedded specs are invalid: {e}")))?;
+    }
     runtime.block_on(async move {
         match cli.command {
             Command::Run(args) => run(*args).await,

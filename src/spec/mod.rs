@@ -138,13 +138,21 @@ impl Specs {
         Specs::from_sources(&SpecSources::read_dir(dir)?)
     }
 
-    /// The embedded specs, parsed once per process.
+    /// The embedded specs, parsed once per process, or every problem found in them (file:line).
+    ///
+    /// The files under `specs/` are compiled in, so an edit there that breaks them shows here: the
+    /// command line calls this first and exits 2 with the problems, instead of panicking later.
+    pub fn try_embedded() -> Result<&'static Specs, &'static SpecError> {
+        static SPECS: OnceLock<Result<Specs, SpecError>> = OnceLock::new();
+        SPECS.get_or_init(|| Specs::from_sources(&SpecSources::embedded())).as_ref()
+    }
+
+    /// The embedded specs, for code that runs after [`Specs::try_embedded`] succeeded.
+    ///
+    /// # Panics
+    /// If the embedded specs are invalid; the command line has refused to start by then.
     pub fn embedded() -> &'static Specs {
-        static SPECS: OnceLock<Specs> = OnceLock::new();
-        SPECS.get_or_init(|| {
-            Specs::from_sources(&SpecSources::embedded())
-                .unwrap_or_else(|e| panic!("the embedded specs are invalid (run check-spec): {e}"))
-        })
+        Specs::try_embedded().unwrap_or_else(|e| panic!("the embedded specs are invalid (run check-spec): {e}"))
     }
 
     /// The OpenAPI documents: the seed reference, its extension, the DWS page.
