@@ -147,7 +147,7 @@ pub(super) async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Resul
             let ctx = CheckContext { specs: Specs::embedded(), schemas: &shared.schemas, strict: shared.config.strict };
             let case = recording.push(&ctx, forwarded, &shared.secret_refs());
             // Under the lock, so that the events come in the order of the case numbers.
-            shared.emit(ProxyEvent::Judged { case, request: request_line, status });
+            shared.emit(ProxyEvent::Judged { case: Box::new(case), request: request_line, status });
         }
     }
     Ok(match answer {

@@ -36,7 +36,7 @@ pub enum ProxyEvent {
     /// An exchange was forwarded and judged on its own.
     Judged {
         /// Its case (`traffic/<operation>#<n>`), as the reports will hold it.
-        case: CaseReport,
+        case: Box<CaseReport>,
         /// `METHOD /path?query` as the client sent it.
         request: String,
         /// The upstream's status (`None`: no answer, the client got 502).
