@@ -137,6 +137,7 @@ pub(super) async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Resul
         elapsed: started.elapsed(),
         method: method.clone(),
         url: url.to_string(),
+        target: path_and_query.clone(),
         headers: sent,
         body: body.to_vec(),
         answer: answer.clone(),

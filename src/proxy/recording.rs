@@ -8,6 +8,7 @@ use crate::client::tape;
 use crate::report::{self, CaseOutcome, CaseReport, ExchangeReport, RunReport, Scrubber};
 use crate::traffic::{Content, Entry, Header, Live, PostData, Request, Response};
 use base64::Engine as _;
+use bytes::Bytes;
 use std::time::{Duration, SystemTime};
 
 /// One exchange forwarded, before it is judged.
@@ -21,6 +22,9 @@ pub struct Forwarded {
     pub method: String,
     /// The upstream URL the request went to.
     pub url: String,
+    /// The path and query the client asked for: the API path, judged (a prefix of the upstream
+    /// URL is not part of it).
+    pub target: String,
     /// The headers sent upstream, credentials included (they are redacted and scrubbed later).
     pub headers: Vec<(String, String)>,
     /// The request body.
@@ -189,7 +193,105 @@ fn entry(f: &Forwarded) -> Entry {
             chrono::DateTime::<chrono::Utc>::from(f.started).to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
         ),
         time: Some(f.elapsed.as_secs_f64() * 1000.0),
-        request: Request { method: f.method.clone(), url: f.url.clone(), headers: headers(&f.headers), post_data },
+        request: Request { method: f.method.clone(), url: api_url(f), headers: headers(&f.headers), post_data },
         response,
+    }
+}
+
+/// The upstream's origin with the client's path and query: what the judge matches to operations.
+fn api_url(f: &Forwarded) -> String {
+    match reqwest::Url::parse(&f.url) {
+        Ok(u) => format!("{}{}", u.origin().ascii_serialization(), f.target),
+        Err(_) => f.target.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::{SchemaSet, Specs};
+    use reqwest::header::{HeaderName, HeaderValue};
+    use std::sync::OnceLock;
+
+    fn ctx() -> CheckContext<'static> {
+        static SCHEMAS: OnceLock<SchemaSet> = OnceLock::new();
+        let specs = Specs::embedded();
+        CheckContext { specs, schemas: SCHEMAS.get_or_init(|| SchemaSet::new(specs)), strict: false }
+    }
+
+    fn forwarded(target: &str, answer: Result<(u16, &str, &[u8]), &str>) -> Forwarded {
+        Forwarded {
+            started: SystemTime::UNIX_EPOCH,
+            elapsed: Duration::from_millis(3),
+            method: "GET".into(),
+            url: format!("https://gw.example.com/sdrs{target}"),
+            target: target.into(),
+            headers: vec![(
+                "authorization".into(),
+                "SDK-HMAC-SHA256 Access=RECORDINGAK01, SignedHeaders=host, Signature=abc".into(),
+            )],
+            body: Vec::new(),
+            answer: answer.map_err(str::to_owned).map(|(status, content_type, body)| Answer {
+                status,
+                headers: vec![(HeaderName::from_static("content-type"), HeaderValue::from_str(content_type).unwrap())],
+                body: Bytes::copy_from_slice(body),
+            }),
+        }
+    }
+
+    #[test]
+    fn the_api_path_is_judged_even_behind_a_prefixed_upstream_and_the_har_keeps_the_whole_url() {
+        let mut rec = Recording::new();
+        let ok = forwarded(
+            "/v1/p/server-groups?limit=1",
+            Ok((200, "application/json", br#"{"server_groups":[],"count":0}"#)),
+        );
+        let case = rec.push(&ctx(), ok, &[]);
+        assert_eq!(case.id, "traffic/listProtectionGroups#1");
+        assert_eq!(case.outcome, CaseOutcome::Passed, "{case:?}");
+        assert_eq!(rec.exchanges[0].exchange.request.url, "https://gw.example.com/sdrs/v1/p/server-groups?limit=1");
+        let text = format!("{:?}", rec.exchanges[0]);
+        assert!(!text.contains("RECORDINGAK01"), "{text}");
+    }
+
+    #[test]
+    fn an_unanswered_request_is_a_harness_error_live_and_at_the_end() {
+        let mut rec = Recording::new();
+        let case = rec.push(&ctx(), forwarded("/v1/p/server-groups", Err("connection refused")), &[]);
+        assert_eq!(case.outcome, CaseOutcome::Error);
+        assert!(
+            case.reason.as_deref().unwrap().contains("the upstream did not answer: connection refused"),
+            "{case:?}"
+        );
+        let judged = rec.finish(&ctx(), "t", "https://gw.example.com/sdrs", Duration::ZERO, &[]);
+        assert_eq!(judged.report.cases[0].outcome, CaseOutcome::Error);
+        assert_eq!(judged.report.summary.failed, 1);
+        assert_eq!(judged.report.target.kind, "proxy");
+    }
+
+    #[test]
+    fn a_failing_exchange_carries_its_evidence_and_the_proxy_secrets_are_scrubbed() {
+        let mut rec = Recording::new();
+        // An answer that echoes the proxy's secret key where the schema wants a list.
+        let body = br#"{"server_groups":"proxy-secret-key-9","count":0}"#;
+        let case = rec.push(
+            &ctx(),
+            forwarded("/v1/p/server-groups", Ok((200, "application/json", body))),
+            &["proxy-secret-key-9"],
+        );
+        assert_eq!(case.outcome, CaseOutcome::Failed, "{case:?}");
+        assert_eq!(case.evidence.len(), 1);
+        let judged = rec.finish(&ctx(), "t", "u", Duration::ZERO, &["proxy-secret-key-9"]);
+        let text = format!("{:?}{:?}", judged.report, judged.exchanges);
+        assert!(!text.contains("proxy-secret-key-9") && text.contains("<redacted>"), "{text}");
+        assert_eq!(judged.report.cases[0].evidence.len(), 1);
+    }
+
+    #[test]
+    fn a_body_that_is_not_utf8_is_kept_whole_as_base64() {
+        let f = forwarded("/", Ok((200, "application/octet-stream", &[0xff, 0xfe, 0x00])));
+        let e = entry(&f);
+        assert_eq!(e.response.content.as_ref().and_then(|c| c.encoding.as_deref()), Some("base64"));
+        assert_eq!(e.body(), crate::traffic::Body::Kept(vec![0xff, 0xfe, 0x00]));
     }
 }
