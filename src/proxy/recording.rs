@@ -8,7 +8,6 @@ use crate::client::tape;
 use crate::report::{self, CaseOutcome, CaseReport, ExchangeReport, RunReport, Scrubber};
 use crate::traffic::{Content, Entry, Header, Live, PostData, Request, Response};
 use base64::Engine as _;
-use bytes::Bytes;
 use std::time::{Duration, SystemTime};
 
 /// One exchange forwarded, before it is judged.
@@ -210,6 +209,7 @@ fn api_url(f: &Forwarded) -> String {
 mod tests {
     use super::*;
     use crate::spec::{SchemaSet, Specs};
+    use bytes::Bytes;
     use reqwest::header::{HeaderName, HeaderValue};
     use std::sync::OnceLock;
 
