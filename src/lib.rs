@@ -27,6 +27,7 @@ pub mod client;
 mod edit_distance;
 pub mod emulator;
 pub mod exchange;
+pub mod proxy;
 pub mod report;
 pub mod runner;
 pub mod signing;

@@ -131,11 +131,21 @@ pub fn signed_header_names(headers: &[(String, String)]) -> Vec<String> {
 /// `req.headers` must hold `X-Sdk-Date`; without it the date is taken as empty and the
 /// signature cannot verify.
 pub fn authorization(access_key: &str, secret_key: &str, req: &SignableRequest) -> String {
-    let names = signed_header_names(req.headers);
+    authorization_over(access_key, secret_key, req, &signed_header_names(req.headers))
+}
+
+/// The `Authorization` header value for `req` over exactly `signed_headers` (lower-case names,
+/// sorted): a proxy signing a request again covers what its client covered.
+pub fn authorization_over(
+    access_key: &str,
+    secret_key: &str,
+    req: &SignableRequest,
+    signed_headers: &[String],
+) -> String {
     let date = header_value(req.headers, DATE_HEADER).unwrap_or("");
-    let canonical = canonical_request(req, &names);
+    let canonical = canonical_request(req, signed_headers);
     let sig = signature(secret_key, &string_to_sign(date, &canonical));
-    format!("{ALGORITHM} Access={access_key}, SignedHeaders={}, Signature={sig}", names.join(";"))
+    format!("{ALGORITHM} Access={access_key}, SignedHeaders={}, Signature={sig}", signed_headers.join(";"))
 }
 
 /// The parts of an `Authorization` header.

@@ -7,6 +7,8 @@
 
 #[path = "integration/common.rs"]
 mod common;
+#[path = "interop/sdk.rs"]
+mod sdk;
 
 #[path = "integration/cli.rs"]
 mod cli;
@@ -18,6 +20,8 @@ mod e2e;
 mod evidence;
 #[path = "integration/ledger.rs"]
 mod ledger;
+#[path = "integration/proxy.rs"]
+mod proxy;
 #[path = "integration/robustness.rs"]
 mod robustness;
 #[path = "integration/secrets.rs"]

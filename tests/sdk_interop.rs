@@ -11,12 +11,14 @@
 //! CI must run it, so there it fails. `SDRS_INTEROP_PYTHON` names another interpreter.
 
 use std::io::Read;
-use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use sdrs_conformance::emulator::{EmulatorConfig, World};
+use sdrs_conformance::emulator::EmulatorConfig;
+
+#[path = "interop/sdk.rs"]
+mod sdk;
 
 /// Recognisable test credentials; the emulator verifies the SDK's signatures with them.
 const ACCESS_KEY: &str = "SDRSINTEROPTESTAK000";
@@ -24,9 +26,6 @@ const SECRET_KEY: &str = "sdrs-interop-test-secret-key-not-a-real-one";
 
 /// The script is killed after this long.
 const TIMEOUT: Duration = Duration::from_secs(120);
-
-/// The script's exit status when the SDK cannot be imported.
-const EXIT_SDK_MISSING: i32 = 77;
 
 /// The SDK's operations (`SdrsClient` methods): the 48 of the seeds plus `list_rpo_statistics`.
 const SDK_OPERATIONS: usize = 49;
@@ -58,51 +57,6 @@ fn assert_operations_called(stdout: &str, transcript: &str) {
         .map(|l| l.split(", ").filter(|s| *s != "none").collect())
         .unwrap_or_default();
     assert_eq!(missing, NOT_YET_DRIVEN, "{transcript}");
-}
-
-/// The prerequisites of the world that the script uses.
-struct WorldIds {
-    server_id: String,
-    volume_id: String,
-    vpc_id: String,
-    drill_vpc_id: String,
-}
-
-/// Picks, from the emulator's world, a server and a volume that a lifecycle can use: in the
-/// production AZ, in a VPC without injected failures, with no injected failures themselves.
-fn pick_world_ids(world: &World) -> WorldIds {
-    let source = &world.availability_zones.source;
-    let clean_vpc = |id: &str| world.vpcs.iter().any(|vpc| vpc.id == id && vpc.fail_jobs.is_empty());
-    let server = world
-        .servers
-        .iter()
-        .find(|s| {
-            &s.availability_zone == source && s.status == "ACTIVE" && s.fail_jobs.is_empty() && clean_vpc(&s.vpc_id)
-        })
-        .expect("the default world has an ACTIVE server without injected failures in the source AZ");
-    let volume = world
-        .volumes
-        .iter()
-        .find(|v| {
-            &v.availability_zone == source
-                && v.status.as_deref().unwrap_or("available") == "available"
-                && v.attached_server.is_none()
-                && !v.encrypted
-                && !v.multiattach
-                && v.fail_jobs.is_empty()
-        })
-        .expect("the default world has an available, unattached, unencrypted volume in the source AZ");
-    let drill_vpc = world
-        .vpcs
-        .iter()
-        .find(|vpc| vpc.id != server.vpc_id && vpc.fail_jobs.is_empty())
-        .expect("the default world has a second VPC for DR drills");
-    WorldIds {
-        server_id: server.id.clone(),
-        volume_id: volume.id.clone(),
-        vpc_id: server.vpc_id.clone(),
-        drill_vpc_id: drill_vpc.id.clone(),
-    }
 }
 
 /// Collects a child's output stream on a thread, so that a full pipe never blocks the child.
@@ -197,33 +151,12 @@ async fn the_official_python_sdk_drives_a_protection_group_lifecycle() {
     let config = EmulatorConfig::default();
     let world = config.world.clone();
     let project_id = config.project_id.clone();
-    let ids = pick_world_ids(&world);
     let (emulator, endpoint) = serve(&project_id);
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop/sdk_lifecycle.py");
+    let script = sdk::script();
     assert!(script.is_file(), "missing {}", script.display());
-    let python = std::env::var("SDRS_INTEROP_PYTHON").unwrap_or_else(|_| "python3".to_string());
-
-    let mut command = Command::new(&python);
-    command
-        .arg(&script)
-        .args(["--endpoint", &endpoint])
-        .args(["--ak", ACCESS_KEY])
-        .args(["--sk", SECRET_KEY])
-        .args(["--project-id", &project_id])
-        .args(["--server-id", &ids.server_id])
-        .args(["--volume-id", &ids.volume_id])
-        .args(["--domain-id", &world.domain.id])
-        .args(["--source-az", &world.availability_zones.source])
-        .args(["--target-az", &world.availability_zones.target])
-        .args(["--vpc-id", &ids.vpc_id])
-        .args(["--drill-vpc-id", &ids.drill_vpc_id])
-        // The emulator advances a job one step per poll: no need to wait between polls.
-        .args(["--poll-interval", "0", "--max-polls", "20"])
-        .env("PYTHONUNBUFFERED", "1")
-        .env("PYTHONDONTWRITEBYTECODE", "1")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+    let python = sdk::python();
+    let mut command = sdk::lifecycle(&python, &endpoint, ACCESS_KEY, SECRET_KEY, &project_id, &world);
+    command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
 
     // The child runs on a blocking thread; the runtime's workers keep serving the emulator.
     let outcome = tokio::task::spawn_blocking(move || {
@@ -249,7 +182,7 @@ async fn the_official_python_sdk_drives_a_protection_group_lifecycle() {
     let transcript = format!("--- stdout of {} ---\n{stdout}\n--- stderr ---\n{stderr}", script.display());
     match status {
         None => panic!("the SDK script did not finish within {} s and was killed\n{transcript}", TIMEOUT.as_secs()),
-        Some(status) if status.code() == Some(EXIT_SDK_MISSING) => {
+        Some(status) if status.code() == Some(sdk::EXIT_SDK_MISSING) => {
             let said = stdout.trim().trim_start_matches("SKIP: ");
             unavailable(if said.is_empty() { "the official Python SDK is not importable" } else { said });
         }

@@ -31,6 +31,8 @@ pub enum Command {
     CheckTraffic(CheckTrafficArgs),
     /// Run the full suite once per legal emulator variant and write the warnings and failures each causes.
     VariantMatrix(VariantMatrixArgs),
+    /// Forward any client's traffic to an upstream and judge it live; write the reports when stopped.
+    Proxy(ProxyArgs),
 }
 
 /// `run --mode`.
@@ -277,4 +279,36 @@ pub struct VariantMatrixArgs {
     /// Snapshot directory (default: the built-in copy of the repository's `snapshots/`).
     #[arg(long, value_name = "DIR")]
     pub snapshots: Option<PathBuf>,
+}
+
+/// `proxy`.
+#[derive(Debug, Args)]
+pub struct ProxyArgs {
+    /// Base URL of the SDRS endpoint or emulator the traffic goes to.
+    #[arg(long, value_name = "URL")]
+    pub upstream: String,
+    /// Address to bind.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub bind: std::net::IpAddr,
+    /// Port (0: any free port).
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+    /// Access key: the client's signatures are verified with it and made again for the upstream.
+    #[arg(long, env = "HW_ACCESS_KEY", hide_env_values = true)]
+    pub ak: Option<String>,
+    /// Secret key of --ak.
+    #[arg(long, env = "HW_SECRET_KEY", hide_env_values = true)]
+    pub sk: Option<String>,
+    /// Disputed readings fail instead of warning.
+    #[arg(long)]
+    pub strict: bool,
+    /// Bound of each upstream request, in seconds.
+    #[arg(long, default_value_t = 30)]
+    pub timeout: u64,
+    /// Reports to write when stopped.
+    #[command(flatten)]
+    pub reports: ReportArgs,
+    /// Write every exchange here, as HAR 1.2, when stopped.
+    #[arg(long, value_name = "PATH")]
+    pub har: Option<PathBuf>,
 }

@@ -8,6 +8,7 @@ mod baseline;
 mod cleanup;
 pub mod exit;
 mod matrix;
+mod proxy;
 mod reproduce;
 mod select;
 mod traffic;
@@ -56,6 +57,7 @@ pub fn main_with(cli: Cli) -> Result<i32, CliError> {
             Command::FaultMatrix(args) => matrix::fault_matrix(args).await,
             Command::CheckTraffic(args) => traffic::check_traffic(&args),
             Command::VariantMatrix(args) => variant_matrix::variant_matrix(args).await,
+            Command::Proxy(args) => proxy::proxy(args).await,
         }
     })
 }

@@ -67,14 +67,8 @@ struct Observation {
 pub fn judge(har: &Har, ctx: &CheckContext, source: &str) -> RunReport {
     let started = Instant::now();
     let matcher = Matcher::new(ctx.specs);
-    let recorded: Vec<Recorded> = in_recording_order(har)
-        .into_iter()
-        .map(|(number, entry)| {
-            let matched = matcher.find(&entry.request.method, &entry.path_and_query(), entry.request_body());
-            let name = matched.as_ref().map(|m| m.name.clone()).unwrap_or_default();
-            Recorded { number, entry, exchange: entry.to_exchange(&name), matched }
-        })
-        .collect();
+    let recorded: Vec<Recorded> =
+        in_recording_order(har).into_iter().map(|(number, entry)| record(&matcher, number, entry)).collect();
     let observations = observe(&recorded);
     let mut cases: Vec<CaseReport> = recorded.iter().map(|r| exchange_case(ctx, r)).collect();
     cases.extend(job_cases(ctx, &recorded, &observations));
@@ -89,6 +83,52 @@ pub fn judge(har: &Har, ctx: &CheckContext, source: &str) -> RunReport {
     let secrets: Vec<String> = har.log.entries.iter().flat_map(Entry::secrets).collect();
     crate::report::scrub_report(&mut report, &secrets.iter().map(String::as_str).collect::<Vec<_>>());
     report
+}
+
+/// Matches one entry and turns it into the exchange the checks judge.
+fn record<'s>(matcher: &Matcher<'s>, number: usize, entry: &'s Entry) -> Recorded<'s> {
+    let matched = matcher.find(&entry.request.method, &entry.path_and_query(), entry.request_body());
+    let name = matched.as_ref().map(|m| m.name.clone()).unwrap_or_default();
+    Recorded { number, entry, exchange: entry.to_exchange(&name), matched }
+}
+
+/// A recording that grows while it is judged (the live proxy): each entry's own case is judged
+/// as it comes, and [`Live::finish`] judges the whole recording as [`judge`] does, jobs and
+/// resources included, with the same case ids (an entry's number is its position of arrival).
+#[derive(Debug)]
+pub struct Live<'s> {
+    matcher: Matcher<'s>,
+    entries: Vec<Entry>,
+}
+
+impl<'s> Live<'s> {
+    /// An empty recording judged against `specs`.
+    pub fn new(specs: &'s crate::spec::Specs) -> Live<'s> {
+        Live { matcher: Matcher::new(specs), entries: Vec::new() }
+    }
+
+    /// Appends `entry` and returns its exchange case (`status_code`, `content_type`,
+    /// `response_schema`, `error_body`), scrubbed of the credentials it carries.
+    pub fn push(&mut self, ctx: &CheckContext, entry: Entry) -> CaseReport {
+        let number = self.entries.len() + 1;
+        let case = exchange_case(ctx, &record(&self.matcher, number, &entry));
+        let mut one = RunReport { cases: vec![case], ..RunReport::default() };
+        let secrets = entry.secrets();
+        crate::report::scrub_report(&mut one, &secrets.iter().map(String::as_str).collect::<Vec<_>>());
+        self.entries.push(entry);
+        one.cases.pop().expect("the case just pushed")
+    }
+
+    /// The entries so far, in order of arrival.
+    pub fn entries(&self) -> &[Entry] {
+        &self.entries
+    }
+
+    /// Judges the whole recording; `source` names it in the report.
+    pub fn finish(self, ctx: &CheckContext, source: &str) -> RunReport {
+        let har = Har { log: super::har::Log { entries: self.entries } };
+        judge(&har, ctx, source)
+    }
 }
 
 /// The entries with their 1-based numbers, by `startedDateTime` when every entry has a readable
@@ -752,6 +792,44 @@ mod tests {
         let text = crate::report::to_json(&report);
         assert!(!text.contains("MIItokenvalue-123"), "{text}");
         assert_eq!(report.target.auth, "token");
+    }
+
+    #[test]
+    fn a_live_recording_judges_each_exchange_at_once_and_its_jobs_at_the_end() {
+        let poll = |status: &str| entry("GET", &format!("/v1/p/jobs/{JOB}"), None, 200, Some(job(status)));
+        let entries: Vec<Entry> = [create(200), poll("RUNNING"), poll("INIT"), poll("SUCCESS")]
+            .into_iter()
+            .map(|e| serde_json::from_value(e).unwrap())
+            .collect();
+        let mut live = Live::new(ctx().specs);
+        let cases: Vec<CaseReport> = entries.iter().map(|e| live.push(&ctx(), e.clone())).collect();
+        assert_eq!(cases[0].id, "traffic/createProtectionGroup#1");
+        assert_eq!(cases[3].id, "traffic/showJobStatus#4");
+        assert!(cases.iter().all(|c| c.outcome == CaseOutcome::Passed), "{cases:?}");
+        assert_eq!(live.entries().len(), 4);
+        let report = live.finish(&ctx(), "live");
+        for c in &cases {
+            assert_eq!(case(&report, &c.id).outcome, c.outcome, "{}", c.id);
+        }
+        // Only the whole recording shows the job going back.
+        let job_case = case(&report, "traffic/createProtectionGroup#1/job");
+        assert_eq!(job_case.outcome, CaseOutcome::Failed, "{job_case:?}");
+        let mut live = Live::new(ctx().specs);
+        let teapot = serde_json::from_value(entry("GET", "/v1/p/server-groups/g", None, 418, None)).unwrap();
+        assert_eq!(live.push(&ctx(), teapot).outcome, CaseOutcome::Failed);
+    }
+
+    #[test]
+    fn a_live_case_is_scrubbed_of_the_credentials_its_entry_carries() {
+        // A server echoing the token where the schema wants a string: the violation quotes it.
+        let body = json!({"server_group": {"id": "g", "name": ["MIIlivetoken-456"]}});
+        let mut e = entry("GET", "/v1/p/server-groups/g", None, 200, Some(body));
+        e["request"]["headers"] = json!([{"name": "X-Auth-Token", "value": "MIIlivetoken-456"}]);
+        let mut live = Live::new(ctx().specs);
+        let c = live.push(&ctx(), serde_json::from_value(e).unwrap());
+        assert_eq!(c.outcome, CaseOutcome::Failed, "{c:?}");
+        let text = format!("{c:?}");
+        assert!(!text.contains("MIIlivetoken-456") && text.contains("<redacted>"), "{text}");
     }
 
     #[test]

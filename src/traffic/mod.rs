@@ -3,12 +3,13 @@
 //! with the checks one exchange, one job or one resource supports, into the same report as `run`.
 //!
 //! It sends nothing and never changes a check: it only builds the checks' evidence from the
-//! recording. Its main entry is [`judge`]; [`Har`] is the recording.
+//! recording. Its main entry is [`judge`]; [`Har`] is the recording; [`Live`] judges a recording
+//! that grows (the proxy's), exchange by exchange as it comes and as a whole at the end.
 
 mod har;
 mod judge;
 mod matching;
 
 pub use har::{Body, Content, Entry, Har, HarError, Header, Log, PostData, Request, Response};
-pub use judge::{judge, KIND_UNMATCHED};
+pub use judge::{judge, Live, KIND_UNMATCHED};
 pub use matching::{Matched, Matcher, Unmatched};
