@@ -10,6 +10,7 @@ mod errors_table;
 mod locate;
 mod openapi;
 mod readings;
+mod resources;
 mod schema;
 mod states;
 mod validate;
@@ -22,6 +23,7 @@ pub use openapi::{
     ResponseSpec,
 };
 pub use readings::{is_gap_id, Gap, Readings};
+pub use resources::{fill, DeleteRecipe, Placeholder, PrepStep, ResourceKind, ResourceTable};
 pub use schema::{SchemaCache, SchemaSet, SchemaViolation};
 pub use states::{Action, Cascade, Machine, Noted, ParentRule, Refusal, Requirement, StateKind, StateModel, Target};
 
@@ -56,6 +58,8 @@ pub struct Specs {
     pub states: StateModel,
     /// The readings of ours where the reference is silent (GAP-xx).
     pub readings: Readings,
+    /// Where each resource kind lives in the API (from `states.yaml` and the documents).
+    pub resources: ResourceTable,
 }
 
 /// The raw text of each spec file, with the name used in messages.
@@ -124,8 +128,9 @@ impl Specs {
         else {
             return Err(SpecError::Invalid(problems));
         };
-        let specs = Specs { sdrs, extensions, dws, errors, states, readings };
+        let mut specs = Specs { sdrs, extensions, dws, errors, states, readings, resources: ResourceTable::default() };
         validate::cross_check(&specs, &mut problems);
+        specs.resources = ResourceTable::build(&specs, &src.states, &file(STATES_FILE), &mut problems);
         if problems.is_empty() {
             Ok(specs)
         } else {
