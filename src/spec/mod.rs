@@ -7,6 +7,7 @@
 
 mod error;
 mod errors_table;
+mod job_id;
 mod locate;
 mod openapi;
 mod readings;
@@ -17,6 +18,7 @@ mod validate;
 
 pub use error::{SpecError, SpecProblem};
 pub use errors_table::{ErrorCode, ErrorTable};
+pub use job_id::{JobIdShape, JOB_ID_POINTER};
 pub use locate::Location;
 pub use openapi::{
     resolve_ref, ApiSpec, AsyncJob, Discriminator, NotFound, Operation, ParamLocation, Parameter, RequestKeyedSchema,
@@ -60,6 +62,8 @@ pub struct Specs {
     pub readings: Readings,
     /// Where each resource kind lives in the API (from `states.yaml` and the documents).
     pub resources: ResourceTable,
+    /// The documented shape of job ids (`x-sdrs-job-id-pattern`), when the document gives one.
+    pub job_id: Option<JobIdShape>,
 }
 
 /// The raw text of each spec file, with the name used in messages.
@@ -128,7 +132,9 @@ impl Specs {
         else {
             return Err(SpecError::Invalid(problems));
         };
-        let mut specs = Specs { sdrs, extensions, dws, errors, states, readings, resources: ResourceTable::default() };
+        let job_id = JobIdShape::read(&sdrs, &mut problems);
+        let mut specs =
+            Specs { sdrs, extensions, dws, errors, states, readings, resources: ResourceTable::default(), job_id };
         validate::cross_check(&specs, &mut problems);
         specs.resources = ResourceTable::build(&specs, &src.states, &file(STATES_FILE), &mut problems);
         if problems.is_empty() {
