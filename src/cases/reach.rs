@@ -369,4 +369,40 @@ mod tests {
         ];
         assert_eq!(without, expected);
     }
+
+    #[test]
+    fn group_paths_follow_the_actions_of_states_yaml() {
+        let specs = crate::spec::Specs::embedded();
+        let path = |state: &str| {
+            let p = group_path(specs, state).unwrap_or_else(|| panic!("{state}"));
+            (p.waited.join(" "), p.last.map(|(k, how)| format!("{k} {how}")).unwrap_or_default(), p.needs_shutoff)
+        };
+        let expected = [
+            ("available", "", "", false),
+            ("protected", "start-server-group", "", false),
+            ("failed-over", "start-server-group failover-server-group", "", false),
+            ("starting", "", "start-server-group nowait", false),
+            ("stopping", "start-server-group", "stop-server-group nowait", false),
+            ("failing-over", "start-server-group", "failover-server-group nowait", false),
+            ("reversing", "start-server-group", "reverse-server-group nowait", true),
+            ("reprotecting", "start-server-group failover-server-group", "start-server-group nowait", true),
+            ("error-starting", "", "start-server-group startProtectionGroupNoCG", false),
+            ("error-stopping", "start-server-group", "stop-server-group stopProtectionGroupNoCG", false),
+            ("error-failing-over", "start-server-group", "failover-server-group failoverProtectionGroupNoCG", false),
+            ("error-reversing", "start-server-group", "reverse-server-group reverseProtectionGroupNoCG", true),
+            (
+                "error-reprotecting",
+                "start-server-group failover-server-group",
+                "start-server-group reprotectProtectionGroupNoCG",
+                true,
+            ),
+        ];
+        for (state, waited, last, shutoff) in expected {
+            assert_eq!(path(state), (waited.to_owned(), last.to_owned(), shutoff), "{state}");
+        }
+        // Creation and deletion states have setups of their own; A.1-only states have none.
+        for state in ["creating", "deleting", "error", "error-deleting", "failed-over-back"] {
+            assert!(group_path(specs, state).is_none(), "{state}");
+        }
+    }
 }
