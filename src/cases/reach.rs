@@ -5,6 +5,7 @@
 
 use super::build::{path, request, Builder, Res};
 use super::model::JobOutcome;
+use crate::spec::{Action, Discriminator, Specs, Target};
 use serde_json::json;
 use std::collections::BTreeMap;
 
@@ -43,57 +44,89 @@ const INSTANCE: &str = "protected_instance";
 const PAIR: &str = "replication_pair";
 const DRILL: &str = "dr_drill";
 
-/// The actions waited for, then the last action and how it ends ("nowait" or the job type made to fail).
-type GroupPath = (&'static [&'static str], Option<(&'static str, &'static str)>);
+/// The body keys of the group actions waited for, then the last action's key and how it ends
+/// ("nowait", or the job type made to fail), and whether the path needs stopped servers.
+struct GroupPath {
+    waited: Vec<String>,
+    last: Option<(String, String)>,
+    needs_shutoff: bool,
+}
 
-/// Group-level states reached through a protection-group action, with what leads there.
-fn group_path(state: &str) -> Option<GroupPath> {
-    // (actions waited for, then the final action and how: "nowait" or a job type made to fail)
-    Some(match state {
-        "available" => (&[], None),
-        "protected" => (&["start-server-group"], None),
-        "failed-over" => (&["start-server-group", "failover-server-group"], None),
-        "starting" => (&[], Some(("start-server-group", "nowait"))),
-        "stopping" => (&["start-server-group"], Some(("stop-server-group", "nowait"))),
-        "failing-over" => (&["start-server-group"], Some(("failover-server-group", "nowait"))),
-        "reversing" => (&["start-server-group"], Some(("reverse-server-group", "nowait"))),
-        "reprotecting" => (&["start-server-group", "failover-server-group"], Some(("start-server-group", "nowait"))),
-        "error-starting" => (&[], Some(("start-server-group", "startProtectionGroupNoCG"))),
-        "error-stopping" => (&["start-server-group"], Some(("stop-server-group", "stopProtectionGroupNoCG"))),
-        "error-failing-over" => {
-            (&["start-server-group"], Some(("failover-server-group", "failoverProtectionGroupNoCG")))
+/// Requirements of a group action that a setup meets by creating the instance on a stopped server.
+const STOPPED_SERVERS: [&str; 2] = ["production_servers_stopped", "dr_servers_stopped"];
+
+/// Group-level states reached through protection-group actions, derived from `states.yaml`: a
+/// stable state by the shortest chain of successful actions from `available`; a transitional
+/// state by not waiting for the action that shows it, from the nearest state it allows; an error
+/// state by making that action's job fail.
+fn group_path(specs: &Specs, state: &str) -> Option<GroupPath> {
+    let acts: Vec<&Action> =
+        specs.states.actions.iter().filter(|a| a.machine == GROUP && !a.creates && !a.deletes).collect();
+    let key = |a: &Action| match specs.operation(&a.operation).and_then(|op| op.discriminator.as_ref()) {
+        Some(Discriminator::BodyKey(k)) => Some(k.clone()),
+        _ => None,
+    };
+    // Breadth first from `available`: the chain of actions that first reaches each stable state.
+    let mut chains: BTreeMap<String, Vec<&Action>> = BTreeMap::from([("available".to_owned(), Vec::new())]);
+    let mut frontier = vec!["available".to_owned()];
+    while !frontier.is_empty() {
+        let mut next = Vec::new();
+        for from in &frontier {
+            for a in acts.iter().filter(|a| a.from.contains(from)) {
+                let Target::State(to) = &a.success else { continue };
+                if !chains.contains_key(to) {
+                    let mut chain = chains[from].clone();
+                    chain.push(a);
+                    chains.insert(to.clone(), chain);
+                    next.push(to.clone());
+                }
+            }
         }
-        "error-reversing" => (&["start-server-group"], Some(("reverse-server-group", "reverseProtectionGroupNoCG"))),
-        "error-reprotecting" => (
-            &["start-server-group", "failover-server-group"],
-            Some(("start-server-group", "reprotectProtectionGroupNoCG")),
-        ),
-        _ => return None,
-    })
+        frontier = next;
+    }
+    let nearest = |a: &Action| a.from.iter().filter_map(|f| chains.get(f)).min_by_key(|c| c.len()).cloned();
+    let (chain, last): (Vec<&Action>, Option<(&Action, String)>) = match chains.get(state) {
+        Some(chain) => (chain.clone(), None),
+        None => {
+            let shows = |a: &&&Action| a.transitional == state;
+            let fails = |a: &&&Action| matches!(&a.failure, Target::State(f) if f == state);
+            if let Some(a) = acts.iter().find(shows) {
+                (nearest(a)?, Some((a, "nowait".to_owned())))
+            } else {
+                let a = acts.iter().find(fails)?;
+                (nearest(a)?, Some((a, a.job_type.clone()?)))
+            }
+        }
+    };
+    let mut every = chain.iter().copied().chain(last.as_ref().map(|(a, _)| *a));
+    let needs_shutoff =
+        every.any(|a| a.requires.iter().any(|r| r.id.as_deref().is_some_and(|id| STOPPED_SERVERS.contains(&id))));
+    let waited = chain.iter().map(|a| key(a)).collect::<Option<Vec<String>>>()?;
+    let last = match last {
+        Some((a, how)) => Some((key(a)?, how)),
+        None => None,
+    };
+    Some(GroupPath { waited, last, needs_shutoff })
 }
 
 /// A full group (pair attached to an instance) driven to a group-level state; every member follows.
-fn full_group_in(state: &str) -> Option<Reached> {
-    let (waited, last) = group_path(state)?;
+fn full_group_in(specs: &Specs, state: &str) -> Option<Reached> {
+    let GroupPath { waited, last, needs_shutoff } = group_path(specs, state)?;
     let mut b = Builder::new();
     let g = b.group();
     let p = b.pair(&g);
     // Reverse needs the production site's servers stopped; a re-protect after a failover, the
     // DR site's, which are then the servers the instance was created on (5.4.6).
-    let keys: Vec<&str> = waited.iter().copied().chain(last.map(|(k, _)| k)).collect();
-    let failover_at = keys.iter().position(|k| *k == "failover-server-group");
-    let reprotects = failover_at.is_some_and(|at| keys[at..].contains(&"start-server-group"));
-    let needs_shutoff = keys.contains(&"reverse-server-group") || reprotects;
-    let server = match last {
+    let server = match &last {
         Some((_, how)) if how != "nowait" => b.failing("servers", how),
         _ => b.server(needs_shutoff),
     };
     let i = b.instance_with(&g, &server, JobOutcome::Success);
     b.attach(&i, &p, "/dev/vda", JobOutcome::Success);
-    for key in waited {
+    for key in &waited {
         b.group_action(&g, key, JobOutcome::Success);
     }
-    if let Some((key, how)) = last {
+    if let Some((key, how)) = &last {
         let outcome = if how == "nowait" { JobOutcome::NoWait } else { JobOutcome::Fail };
         b.group_action(&g, key, outcome);
     }
@@ -111,8 +144,8 @@ fn base(b: Builder, g: Res) -> Reached {
 }
 
 /// A setup leaving the resource of `machine` in `state`, or `None` when no recipe reaches it.
-pub fn reach(machine: &str, state: &str) -> Option<Reached> {
-    if let Some(r) = full_group_in(state) {
+pub fn reach(specs: &Specs, machine: &str, state: &str) -> Option<Reached> {
+    if let Some(r) = full_group_in(specs, state) {
         if machine != DRILL {
             return Some(r);
         }
@@ -314,7 +347,7 @@ mod tests {
         let mut without = Vec::new();
         for machine in [GROUP, INSTANCE, PAIR, DRILL] {
             for state in specs.states.machines[machine].states.keys() {
-                match reach(machine, state) {
+                match reach(specs, machine, state) {
                     Some(r) => {
                         assert!(r.resource(machine).is_some(), "{machine} {state}");
                         assert_eq!(r.states.get(machine), Some(state), "{machine} {state}");
@@ -335,5 +368,41 @@ mod tests {
             "replication_pair invalid",
         ];
         assert_eq!(without, expected);
+    }
+
+    #[test]
+    fn group_paths_follow_the_actions_of_states_yaml() {
+        let specs = crate::spec::Specs::embedded();
+        let path = |state: &str| {
+            let p = group_path(specs, state).unwrap_or_else(|| panic!("{state}"));
+            (p.waited.join(" "), p.last.map(|(k, how)| format!("{k} {how}")).unwrap_or_default(), p.needs_shutoff)
+        };
+        let expected = [
+            ("available", "", "", false),
+            ("protected", "start-server-group", "", false),
+            ("failed-over", "start-server-group failover-server-group", "", false),
+            ("starting", "", "start-server-group nowait", false),
+            ("stopping", "start-server-group", "stop-server-group nowait", false),
+            ("failing-over", "start-server-group", "failover-server-group nowait", false),
+            ("reversing", "start-server-group", "reverse-server-group nowait", true),
+            ("reprotecting", "start-server-group failover-server-group", "start-server-group nowait", true),
+            ("error-starting", "", "start-server-group startProtectionGroupNoCG", false),
+            ("error-stopping", "start-server-group", "stop-server-group stopProtectionGroupNoCG", false),
+            ("error-failing-over", "start-server-group", "failover-server-group failoverProtectionGroupNoCG", false),
+            ("error-reversing", "start-server-group", "reverse-server-group reverseProtectionGroupNoCG", true),
+            (
+                "error-reprotecting",
+                "start-server-group failover-server-group",
+                "start-server-group reprotectProtectionGroupNoCG",
+                true,
+            ),
+        ];
+        for (state, waited, last, shutoff) in expected {
+            assert_eq!(path(state), (waited.to_owned(), last.to_owned(), shutoff), "{state}");
+        }
+        // Creation and deletion states have setups of their own; A.1-only states have none.
+        for state in ["creating", "deleting", "error", "error-deleting", "failed-over-back"] {
+            assert!(group_path(specs, state).is_none(), "{state}");
+        }
     }
 }

@@ -21,12 +21,6 @@ const FAIL: &str = "FAIL";
 const SUCCESS: &str = "SUCCESS";
 /// Entities key of sub-jobs.
 const SUB_JOBS: &str = "sub_jobs";
-/// Disagreement: example job ids are not all 32 hex characters.
-const JOB_ID_SHAPE: &str = "INC-50";
-/// Disagreement: examples use job types outside the documented list.
-const JOB_TYPES_OPEN: &str = "INC-38";
-/// Disagreement: examples return null error fields, which the tables never call nullable.
-const NULL_FIELDS: &str = "INC-51";
 /// Deepest sub-job nesting judged.
 const MAX_DEPTH: usize = 8;
 
@@ -199,15 +193,15 @@ impl<'a> JobWatch<'a> {
         let file = &self.ctx.specs.sdrs.file;
         match submit.json.as_ref().and_then(|j| j.get("job_id")) {
             Some(Value::String(id)) => {
-                if !is_job_id_shaped(id) {
+                if !is_job_id_shaped(self.ctx.specs, id) {
                     self.out.add(
                         Failure::new(
                             format!("job_id `{id}` is not 32 lowercase hex characters"),
                             "32 lowercase hex characters",
                             format!("\"{id}\""),
                         )
-                        .at(format!("{file}#/components/schemas/Job/properties/job_id"))
-                        .disputed(&[JOB_ID_SHAPE.to_owned()]),
+                        .at(format!("{file}#{}", crate::spec::JOB_ID_POINTER))
+                        .disputed(&job_id_disputes(self.ctx.specs)),
                         None,
                     );
                 }
@@ -521,6 +515,13 @@ impl Rules<'_> {
         format!("{}#/components/schemas/Job/properties/{field}", self.file)
     }
 
+    /// The disagreements the spec records on a Job field (`job_type` open, INC-38; error fields
+    /// null, INC-51): a rule resting on them warns.
+    fn field_disputes(&self, field: &str) -> Vec<String> {
+        let node = self.specs.sdrs.document.pointer(&format!("/components/schemas/Job/properties/{field}"));
+        crate::spec::strings_under(node, "x-sdrs-disagreements")
+    }
+
     /// Judges one Job object (`path` empty for the polled job, else the sub-job's pointer).
     fn check_job(&self, job: &Map<String, Value>, path: &str, depth: usize, poll: usize, out: &mut Findings) {
         let top = path.is_empty();
@@ -532,7 +533,7 @@ impl Rules<'_> {
         if !top {
             match job.get("job_id") {
                 Some(Value::String(id)) if !id.is_empty() => {
-                    if !is_job_id_shaped(id) {
+                    if !is_job_id_shaped(self.specs, id) {
                         add(
                             out,
                             Failure::new(
@@ -541,7 +542,7 @@ impl Rules<'_> {
                                 format!("\"{id}\""),
                             )
                             .at(self.field_spec("job_id"))
-                            .disputed(&[JOB_ID_SHAPE.to_owned()]),
+                            .disputed(&job_id_disputes(self.specs)),
                         );
                     }
                 }
@@ -594,7 +595,7 @@ impl Rules<'_> {
                             format!("\"{t}\""),
                         )
                         .at(format!("{STATES_SPEC} job_types"))
-                        .disputed(&[JOB_TYPES_OPEN.to_owned()]),
+                        .disputed(&self.field_disputes("job_type")),
                     );
                 }
             }
@@ -709,7 +710,7 @@ impl Rules<'_> {
                             value_excerpt(v),
                         )
                         .at(self.field_spec(field))
-                        .disputed(&[NULL_FIELDS.to_owned()]),
+                        .disputed(&self.field_disputes(field)),
                     ),
                     _ => {}
                 }
@@ -804,9 +805,14 @@ impl Rules<'_> {
     }
 }
 
-/// Whether a job id has the documented shape: 32 lowercase hex characters.
-fn is_job_id_shaped(id: &str) -> bool {
-    id.len() == 32 && id.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+/// Whether a job id has the documented shape (`x-sdrs-job-id-pattern`; any id when none is documented).
+fn is_job_id_shaped(specs: &crate::spec::Specs, id: &str) -> bool {
+    specs.job_id.as_ref().is_none_or(|shape| shape.matches(id))
+}
+
+/// The disagreements that make the job id's shape advisory.
+fn job_id_disputes(specs: &crate::spec::Specs) -> Vec<String> {
+    specs.job_id.as_ref().map(|shape| shape.disagreements.clone()).unwrap_or_default()
 }
 
 /// Parses a timestamp leniently: `yyyy-MM-dd[T ]HH:mm:ss[.fraction][Z|±hh:mm]`, as UTC when no

@@ -2,9 +2,11 @@
 
 use super::args::CleanupArgs;
 use super::{auth_of, exit, CliError};
-use crate::cases::prereq::Profile;
-use crate::runner::ledger::{outstanding, Ledger};
-use crate::runner::{RunConfig, Runner, TargetConfig};
+use crate::client::{Client, ClientOptions, RetryPolicy, Target};
+use crate::runner::breaker::Breaker;
+use crate::runner::ledger::{outstanding, Ledger, LedgerStamp};
+use crate::runner::{Polling, Teardown};
+use crate::spec::{SchemaSet, Specs};
 use std::time::Duration;
 
 pub(super) async fn cleanup(args: CleanupArgs) -> Result<i32, CliError> {
@@ -35,27 +37,31 @@ pub(super) async fn cleanup(args: CleanupArgs) -> Result<i32, CliError> {
         .clone()
         .or_else(|| recorded.map(|e| e.project_id.clone()))
         .ok_or_else(|| CliError::new("no project id: give --project-id"))?;
-    let mut config = RunConfig::embedded();
-    config.filters = vec!["\u{0}no case matches".into()];
-    config.scenarios = crate::runner::Files::None;
-    config.timeout = Duration::from_secs(args.timeout.max(1));
-    config.poll_interval = Duration::from_millis(if super::is_loopback(&url) { 5 } else { 2000 });
-    config.max_polls = None;
-    config.job_deadline = Duration::from_secs(900);
-    config.ledger = Some(path.clone());
-    config.target = TargetConfig::Endpoint {
-        url,
-        project_id,
-        auth: auth_of(&args.target)?,
-        region: args.target.region.clone(),
-        profile: Box::new(Profile::emulator_default()),
-        profile_name: None,
+    let auth = auth_of(&args.target)?;
+    let target = Target { base_url: url.clone(), project_id: project_id.clone(), auth };
+    let options = ClientOptions {
+        timeout: Duration::from_secs(args.timeout.max(1)),
+        retry: RetryPolicy::none(),
+        concurrency: 64,
+        rps: 0.0,
     };
-    let runner = Runner::new(config).await.map_err(|e| CliError::new(e.to_string()))?;
-    runner.preflight().await.map_err(|e| CliError::new(e.to_string()))?;
+    let client = Client::new(target, options).map_err(|e| CliError::new(e.to_string()))?;
+    crate::runner::preflight(&client).await.map_err(|e| CliError::new(e.to_string()))?;
+    let ledger =
+        Ledger::open(&path).map_err(|e| CliError::new(format!("cannot open the ledger {}: {e}", path.display())))?;
+    let run = crate::runner::new_run_id();
+    let stamp = LedgerStamp { ledger: &ledger, run: &run, endpoint: &url, project_id: &project_id };
+    let polling = Polling {
+        interval: Duration::from_millis(if super::is_loopback(&url) { 5 } else { 2000 }),
+        max_polls: None,
+        job_deadline: Duration::from_secs(900),
+    };
+    let specs = Specs::embedded();
+    let (schemas, breaker) = (SchemaSet::new(specs), Breaker::default());
+    let teardown = Teardown::new(&client, specs, &schemas, &breaker, polling, Some(stamp));
     let jobs: Vec<String> =
         entries.iter().filter(|e| e.event == "job" && !e.job_id.is_empty()).map(|e| e.job_id.clone()).collect();
-    let notes = runner.cleanup_ledger(&left, &prefixes, &jobs).await;
+    let notes = teardown.ledger(&left, &prefixes, &jobs).await;
     for n in &notes {
         errln!("could not delete {n}");
     }

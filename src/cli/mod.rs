@@ -481,6 +481,8 @@ fn check_spec(dir: &std::path::Path) -> Result<i32, CliError> {
     let documented = specs.states.job_types.values().filter(|j| j.documented).count();
     outln!("job types: {documented} documented");
     outln!("actions: {}", specs.states.actions.len());
+    let kinds: Vec<&str> = specs.resources.kinds().map(|k| k.name.as_str()).collect();
+    outln!("resource kinds: {} in teardown order ({})", kinds.len(), kinds.join(", "));
     outln!("specs are valid");
     Ok(exit::OK)
 }

@@ -2,7 +2,6 @@
 //! what it created.
 
 use super::jobs::Polled;
-use super::resources::{kind, kind_of_entity, Kind};
 use super::select::select;
 use super::teardown::Registry;
 use super::Runner;
@@ -15,7 +14,7 @@ use crate::client::tape::{self, Tape};
 use crate::client::Outgoing;
 use crate::exchange::Exchange;
 use crate::report::{CaseOutcome, CheckReport};
-use crate::spec::{Action, Operation, Target};
+use crate::spec::{Action, Operation, ResourceKind, Target};
 use serde_json::Value;
 use std::collections::BTreeSet;
 
@@ -297,11 +296,14 @@ impl<'r> CaseRun<'r> {
 
     /// Reads the guarded resource; when it no longer shows the state, the case is skipped.
     async fn still_in_state(&mut self, guard: &StateGuard) -> Result<(), Stop> {
-        let k =
-            kind(&guard.resource).ok_or_else(|| Stop::Error(format!("unknown resource kind {}", guard.resource)))?;
+        let k = self
+            .runner
+            .specs
+            .resources
+            .kind(&guard.resource)
+            .ok_or_else(|| Stop::Error(format!("unknown resource kind {}", guard.resource)))?;
         let id = render_str(&guard.id, &self.vars).map_err(|e| Stop::Error(e.to_string()))?;
-        let shown =
-            self.show(k, &id).await.ok_or_else(|| Stop::Error(format!("no show operation for {}", k.machine)))?;
+        let shown = self.show(k, &id).await.ok_or_else(|| Stop::Error(format!("no show operation for {}", k.name)))?;
         let status = match shown.ok() {
             Some(resp) if resp.is_success() => {
                 if let Some(json) = &resp.json {
@@ -310,7 +312,7 @@ impl<'r> CaseRun<'r> {
                 resp.json.as_ref().and_then(find_status).map(str::to_owned)
             }
             Some(resp) if (400..500).contains(&resp.status) => None,
-            _ => return Err(Stop::Error(format!("cannot read the {} {id}: {}", k.machine, transport(&shown)))),
+            _ => return Err(Stop::Error(format!("cannot read the {} {id}: {}", k.name, transport(&shown)))),
         };
         if status.as_deref() == Some(guard.status.as_str()) {
             return Ok(());
@@ -318,7 +320,7 @@ impl<'r> CaseRun<'r> {
         let now = status.map_or_else(|| "gone".to_owned(), |s| format!("`{s}`"));
         Err(Stop::Skip(format!(
             "the {} left `{}` by itself before the request could be sent (now {now})",
-            k.machine.replace('_', " "),
+            k.name.replace('_', " "),
             guard.status
         )))
     }
@@ -387,7 +389,7 @@ impl<'r> CaseRun<'r> {
 
     /// Records the statuses of an answer; a show (not a list) makes the case judge that resource.
     fn observe(&mut self, json: &Value) {
-        self.observations.record_body(json);
+        self.observations.record_body(&self.runner.specs.resources, json);
         let listed = json.as_object().is_some_and(|m| m.values().any(Value::is_array));
         if !listed {
             collect_ids(json, &mut self.touched);
@@ -444,19 +446,19 @@ impl<'r> CaseRun<'r> {
         entities: Option<&Value>,
     ) -> Option<String> {
         let action = actions.first()?;
-        let k = kind(&action.machine)?;
-        if let Some(Value::String(id)) = rendered.get(k.param) {
+        let k = self.runner.specs.resources.kind(&action.machine)?;
+        if let Some(Value::String(id)) = rendered.get(&k.id_param) {
             return Some(id.clone());
         }
         if let Some(body) = rendered.get("__body") {
             if let Some(Value::String(id)) = select(body, "/replicationAttachment/replication_id") {
-                if k.machine == "replication_pair" {
+                if k.name == "replication_pair" {
                     return Some(id.clone());
                 }
             }
         }
         let _ = op;
-        entities.and_then(|e| e.get(k.entity)).and_then(Value::as_str).map(str::to_owned)
+        entities.and_then(|e| e.get(&k.entity)).and_then(Value::as_str).map(str::to_owned)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -549,11 +551,12 @@ impl<'r> CaseRun<'r> {
         let mut follow_exchange = None;
         let mut expected_states = Vec::new();
         let mut expect_gone = false;
-        let mut kind_used: Option<&Kind> = None;
+        let mut kind_used: Option<&ResourceKind> = None;
         if let (Some(action), Some(id), Some(status)) = (action, acted.as_ref(), status.as_deref()) {
-            if let (Some(k), Some(machine)) =
-                (kind(&action.machine), self.runner.specs.states.machines.get(&action.machine))
-            {
+            if let (Some(k), Some(machine)) = (
+                self.runner.specs.resources.kind(&action.machine),
+                self.runner.specs.states.machines.get(&action.machine),
+            ) {
                 let target: &Target = if status == "SUCCESS" { &action.success } else { &action.failure };
                 expect_gone = matches!(target, Target::Gone);
                 expected_states = target.resolve(machine, before.as_deref());
@@ -590,7 +593,7 @@ impl<'r> CaseRun<'r> {
         let follow_up = match (&follow_exchange, kind_used) {
             (Some(ex), Some(k)) => Some(checks::FollowUp {
                 exchange: ex,
-                status_pointer: format!("/{}/status", k.one),
+                status_pointer: format!("/{}/status", k.wrapper),
                 expected_states: expected_states.clone(),
                 expect_gone,
                 gone_codes: gone_codes(self.runner.specs, k),
@@ -644,7 +647,7 @@ impl<'r> CaseRun<'r> {
         if status.as_deref() == Some("SUCCESS") {
             if let (Some(action), Some(id)) = (action, acted) {
                 if action.creates || action.deletes {
-                    if let Some(k) = kind(&action.machine) {
+                    if let Some(k) = self.runner.specs.resources.kind(&action.machine) {
                         self.lifecycle(label, k, &id, action.deletes, follow_exchange).await;
                     }
                 }
@@ -657,10 +660,10 @@ impl<'r> CaseRun<'r> {
         let Some(e) = entities else { return };
         if let Some(map) = e.as_object() {
             for (key, v) in map {
-                if let (Some(k), Some(id)) = (kind_of_entity(key), v.as_str()) {
-                    if self.registry.add(k.machine, id) {
-                        self.runner.count_created(k.machine);
-                        self.runner.ledger_created(&self.case.id, k.machine, id);
+                if let (Some(k), Some(id)) = (self.runner.specs.resources.of_entity(key), v.as_str()) {
+                    if self.registry.add(&k.name, id) {
+                        self.runner.count_created(&k.name);
+                        self.runner.ledger_created(&self.case.id, &k.name, id);
                     }
                 }
             }
@@ -672,15 +675,16 @@ impl<'r> CaseRun<'r> {
         }
     }
 
-    pub(super) async fn show(&self, k: &Kind, id: &str) -> Option<Exchange> {
-        let op = self.runner.specs.operation(k.show)?;
-        let path = op.path.replace("{project_id}", self.runner.project_id()).replace(&format!("{{{}}}", k.param), id);
+    pub(super) async fn show(&self, k: &ResourceKind, id: &str) -> Option<Exchange> {
+        let op = self.runner.specs.operation(&k.show)?;
+        let path =
+            op.path.replace("{project_id}", self.runner.project_id()).replace(&format!("{{{}}}", k.id_param), id);
         let out = Outgoing { operation: op.id.clone(), method: "GET".into(), path, ..Outgoing::default() };
         Some(self.runner.send(&out).await)
     }
 
-    pub(super) async fn list(&self, k: &Kind, query: Vec<(String, String)>) -> Option<Exchange> {
-        let op = self.runner.specs.operation(k.list)?;
+    pub(super) async fn list(&self, k: &ResourceKind, query: Vec<(String, String)>) -> Option<Exchange> {
+        let op = self.runner.specs.operation(&k.list)?;
         let path = op.path.replace("{project_id}", self.runner.project_id());
         let out = Outgoing { operation: op.id.clone(), method: "GET".into(), path, query, ..Outgoing::default() };
         Some(self.runner.send(&out).await)
@@ -695,9 +699,9 @@ impl<'r> CaseRun<'r> {
         if let Some(a) = actions.iter().find(|a| !a.cascade.is_empty()) {
             self.cascade_before = self.members(a, &id).await;
         }
-        if let Some(k) = actions.iter().find(|a| a.deletes).and_then(|a| kind(&a.machine)) {
+        if let Some(k) = actions.iter().find(|a| a.deletes).and_then(|a| self.runner.specs.resources.kind(&a.machine)) {
             if let Some(ex) = self.show(k, &id).await {
-                self.deleting = ex.json().filter(|_| ex.status() == Some(200)).and_then(|j| j.get(k.one).cloned());
+                self.deleting = ex.json().filter(|_| ex.status() == Some(200)).and_then(|j| j.get(&k.wrapper).cloned());
             }
         }
     }
@@ -707,16 +711,17 @@ impl<'r> CaseRun<'r> {
     async fn members(&mut self, action: &Action, group_id: &str) -> Vec<checks::Member> {
         let mut members = Vec::new();
         for child in action.cascade.keys() {
-            let Some(k) = kind(child) else { continue };
-            let Some(ex) = self.list(k, vec![("server_group_id".to_owned(), group_id.to_owned())]).await else {
+            let Some(k) = self.runner.specs.resources.kind(child) else { continue };
+            let Some(filter) = k.member_filter.clone() else { continue };
+            let Some(ex) = self.list(k, vec![(filter, group_id.to_owned())]).await else {
                 continue;
             };
             let Some(json) = ex.json().filter(|_| ex.status() == Some(200)).cloned() else { continue };
             self.observe(&json);
-            for item in json.get(k.many).and_then(Value::as_array).into_iter().flatten() {
+            for item in json.get(&k.list_key).and_then(Value::as_array).into_iter().flatten() {
                 if let Some(id) = item.get("id").and_then(Value::as_str) {
                     members.push(checks::Member {
-                        machine: k.machine.to_owned(),
+                        machine: k.name.to_owned(),
                         id: id.to_owned(),
                         before: item.get("status").and_then(Value::as_str).map(str::to_owned),
                         after: None,
@@ -730,14 +735,19 @@ impl<'r> CaseRun<'r> {
     /// Reads a written resource back through show, the list and the lists filtered by its name,
     /// status and group, and judges the fields written.
     async fn read_back(&mut self, label: &str, rb: &crate::cases::ReadBack) -> Result<(), Stop> {
-        let k = kind(&rb.resource).ok_or_else(|| Stop::Error(format!("unknown resource kind {}", rb.resource)))?;
+        let k = self
+            .runner
+            .specs
+            .resources
+            .kind(&rb.resource)
+            .ok_or_else(|| Stop::Error(format!("unknown resource kind {}", rb.resource)))?;
         let id = render_str(&rb.id, &self.vars).map_err(|e| Stop::Error(e.to_string()))?;
         let mut fields = Vec::new();
         for (pointer, value) in &rb.fields {
             fields.push((pointer.clone(), render_value(value, &self.vars).map_err(|e| Stop::Error(e.to_string()))?));
         }
         let Some(show) = self.show(k, &id).await else { return Ok(()) };
-        let shown = show.json().and_then(|j| j.get(k.one)).cloned().unwrap_or(Value::Null);
+        let shown = show.json().and_then(|j| j.get(&k.wrapper)).cloned().unwrap_or(Value::Null);
         let mut queries = vec![self.plain_query(k)];
         for filter in self.selecting_filters(k, &shown) {
             queries.push(vec![filter]);
@@ -749,16 +759,16 @@ impl<'r> CaseRun<'r> {
         }
         let ctx = self.ctx();
         let ev = checks::ReadBackEvidence {
-            machine: k.machine.into(),
+            machine: k.name.clone(),
             id,
             fields,
             show: &show,
-            show_pointer: format!("/{}", k.one),
+            show_pointer: format!("/{}", k.wrapper),
             lists: answers
                 .iter()
                 .map(|(q, ex)| checks::Listing { query: q.clone(), exchange: ex, exact_count: false })
                 .collect(),
-            items_pointer: format!("/{}", k.many),
+            items_pointer: format!("/{}", k.list_key),
         };
         let r = checks::read_back(&ctx, &ev);
         self.push(label, r);
@@ -766,28 +776,29 @@ impl<'r> CaseRun<'r> {
     }
 
     /// The query of the plain list: every item on one page where the list pages.
-    fn plain_query(&self, k: &Kind) -> Vec<(String, String)> {
-        if k.machine == "replication_pair" {
-            Vec::new()
-        } else {
-            vec![("limit".to_owned(), "1000".to_owned())]
-        }
+    fn plain_query(&self, k: &ResourceKind) -> Vec<(String, String)> {
+        k.list_all.clone()
     }
 
     /// The list filters that should select `resource` (as shown): its name, status and group.
-    fn selecting_filters(&self, k: &Kind, resource: &Value) -> Vec<(String, String)> {
+    fn selecting_filters(&self, k: &ResourceKind, resource: &Value) -> Vec<(String, String)> {
         let mut filters = Vec::new();
-        let keys: &[&str] =
-            if k.machine == "server_group" { &["name", "status"] } else { &["name", "status", "server_group_id"] };
-        for key in keys {
-            if let Some(v) = resource.get(*key).and_then(Value::as_str).filter(|v| !v.is_empty()) {
-                filters.push(((*key).to_owned(), v.to_owned()));
+        for key in k.selecting_fields() {
+            if let Some(v) = resource.get(key).and_then(Value::as_str).filter(|v| !v.is_empty()) {
+                filters.push((key.to_owned(), v.to_owned()));
             }
         }
         filters
     }
 
-    async fn lifecycle(&mut self, label: &str, k: &'static Kind, id: &str, deleted: bool, shown: Option<Exchange>) {
+    async fn lifecycle(
+        &mut self,
+        label: &str,
+        k: &'static ResourceKind,
+        id: &str,
+        deleted: bool,
+        shown: Option<Exchange>,
+    ) {
         let show = match shown {
             Some(s) => s,
             None => match self.show(k, id).await {
@@ -795,9 +806,7 @@ impl<'r> CaseRun<'r> {
                 None => return,
             },
         };
-        let query =
-            if k.machine == "replication_pair" { Vec::new() } else { vec![("limit".to_owned(), "1000".to_owned())] };
-        let Some(list) = self.list(k, query).await else { return };
+        let Some(list) = self.list(k, self.plain_query(k)).await else { return };
         if let Some(j) = list.json() {
             if list.status() == Some(200) {
                 self.observe(&j.clone());
@@ -806,21 +815,21 @@ impl<'r> CaseRun<'r> {
         let ctx = self.ctx();
         let ev = if deleted {
             checks::LifecycleEvidence::Deleted {
-                machine: k.machine.into(),
+                machine: k.name.clone(),
                 id: id.into(),
                 show: &show,
                 gone_codes: gone_codes(self.runner.specs, k),
                 list: &list,
-                list_items_pointer: format!("/{}", k.many),
+                list_items_pointer: format!("/{}", k.list_key),
             }
         } else {
             checks::LifecycleEvidence::Created {
-                machine: k.machine.into(),
+                machine: k.name.clone(),
                 id: id.into(),
                 show: &show,
-                show_id_pointer: format!("/{}/id", k.one),
+                show_id_pointer: format!("/{}/id", k.wrapper),
                 list: &list,
-                list_items_pointer: format!("/{}", k.many),
+                list_items_pointer: format!("/{}", k.list_key),
             }
         };
         let r = checks::resource_lifecycle(&ctx, &ev);
@@ -832,7 +841,7 @@ impl<'r> CaseRun<'r> {
 
     /// After a deletion: the lists filtered by the resource's former name and group hold it no
     /// more, nor count it.
-    async fn gone_from_filtered_lists(&mut self, label: &str, k: &'static Kind, id: &str) {
+    async fn gone_from_filtered_lists(&mut self, label: &str, k: &'static ResourceKind, id: &str) {
         let Some(former) = self.deleting.take() else { return };
         let prefix = self.vars.get("prefix").and_then(Value::as_str).unwrap_or("").to_owned();
         let mut answers = Vec::new();
@@ -851,7 +860,7 @@ impl<'r> CaseRun<'r> {
             .map(|(q, ex, exact)| checks::Listing { query: q.clone(), exchange: ex, exact_count: *exact })
             .collect();
         let ctx = self.ctx();
-        let r = checks::gone_from_lists(&ctx, k.machine, id, &lists, &format!("/{}", k.many));
+        let r = checks::gone_from_lists(&ctx, &k.name, id, &lists, &format!("/{}", k.list_key));
         self.push(label, r);
     }
 
@@ -883,7 +892,12 @@ impl<'r> CaseRun<'r> {
     }
 
     async fn wait_status(&mut self, label: &str, w: &WaitStatusStep) -> Result<(), Stop> {
-        let k = kind(&w.resource).ok_or_else(|| Stop::Error(format!("unknown resource kind {}", w.resource)))?;
+        let k = self
+            .runner
+            .specs
+            .resources
+            .kind(&w.resource)
+            .ok_or_else(|| Stop::Error(format!("unknown resource kind {}", w.resource)))?;
         let id = render_str(&w.id, &self.vars).map_err(|e| Stop::Error(e.to_string()))?;
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(w.timeout.unwrap_or(600));
         let mut pause = self.runner.config.poll_interval;
@@ -892,7 +906,7 @@ impl<'r> CaseRun<'r> {
             let ex = self.show(k, &id).await.ok_or_else(|| Stop::Error("no show operation".into()))?;
             let status = ex
                 .json()
-                .and_then(|j| j.pointer(&format!("/{}/status", k.one)))
+                .and_then(|j| j.pointer(&format!("/{}/status", k.wrapper)))
                 .and_then(Value::as_str)
                 .map(str::to_owned);
             if let Some(j) = ex.json() {
@@ -911,7 +925,7 @@ impl<'r> CaseRun<'r> {
             if std::time::Instant::now() >= deadline || self.runner.config.max_polls.is_some_and(|m| polls >= m) {
                 return Err(Stop::Error(format!(
                     "{} {id} stayed {:?}, expected one of {:?} ({label})",
-                    k.machine, status, w.status
+                    k.name, status, w.status
                 )));
             }
             if !pause.is_zero() {
@@ -942,7 +956,7 @@ impl<'r> CaseRun<'r> {
             ..Outgoing::default()
         };
         let full = self.runner.send(&send(base.clone())).await;
-        let items_key = kind_of_list(&op.id).unwrap_or("items");
+        let items_key = kind_of_list(self.runner.specs, &op.id).unwrap_or("items");
         let total = full.json().and_then(|j| j.get(items_key)).and_then(Value::as_array).map(Vec::len).unwrap_or(0);
         if total < p.min_items {
             let message = format!("the list holds {total} item(s), the check needs at least {}", p.min_items);
@@ -1016,12 +1030,12 @@ fn describe_query(query: &[(String, String)]) -> String {
     query.iter().filter(|(k, _)| k != "limit").map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("&")
 }
 
-fn kind_of_list(op: &str) -> Option<&'static str> {
+/// The array key of a list answer: a resource kind's, or that of a list of no kind.
+fn kind_of_list<'a>(specs: &'a crate::spec::Specs, op: &str) -> Option<&'a str> {
+    if let Some(k) = specs.resources.of_list(op) {
+        return Some(&k.list_key);
+    }
     match op {
-        "listProtectionGroups" => Some("server_groups"),
-        "listProtectedInstances" => Some("protected_instances"),
-        "listReplicationPairs" => Some("replications"),
-        "listDrDrills" => Some("disaster_recovery_drills"),
         "listFailureJobs" => Some("failure_jobs"),
         "listRpoStatistics" => Some("resource_rpo_statistics"),
         _ => None,
@@ -1043,10 +1057,10 @@ fn job_types_of(op: &Operation, actions: &[&Action]) -> Vec<String> {
     types
 }
 
-fn gone_codes(specs: &crate::spec::Specs, k: &Kind) -> Vec<String> {
+fn gone_codes(specs: &crate::spec::Specs, k: &ResourceKind) -> Vec<String> {
     specs
-        .operation(k.show)
-        .and_then(|op| op.path_params().find(|p| p.name == k.param))
+        .operation(&k.show)
+        .and_then(|op| op.path_params().find(|p| p.name == k.id_param))
         .and_then(|p| p.not_found.as_ref())
         .map(|nf| vec![nf.code.clone()])
         .unwrap_or_default()

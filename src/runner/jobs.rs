@@ -3,12 +3,16 @@
 //! run's circuit breaker says jobs of this target do not finish. The watch, not the poller,
 //! judges each answer.
 
+use super::breaker::Breaker;
 use super::Runner;
 use crate::checks::{CheckContext, JobWatch, PollEnd, Verdict};
-use crate::client::Outgoing;
+use crate::client::{Client, Outgoing};
 use crate::exchange::Exchange;
 use serde_json::Value;
 use std::time::{Duration, Instant};
+
+/// The machine of jobs in states.yaml: its `show` is the poll.
+const JOB_MACHINE: &str = "job";
 
 /// Every poll of one job.
 #[derive(Debug)]
@@ -43,28 +47,53 @@ impl Polled {
     }
 }
 
-impl Runner {
-    /// The context the checks of this run judge in.
-    pub(crate) fn check_context(&self) -> CheckContext<'_> {
-        CheckContext { specs: self.specs, schemas: &self.schemas, strict: self.config.strict }
+/// How jobs are polled: the pause between polls, a bound on their number, the per-job deadline.
+#[derive(Debug, Clone, Copy)]
+pub struct Polling {
+    /// Pause before the third and later polls (grows by half up to ten times).
+    pub interval: Duration,
+    /// At most this many polls (emulators: deterministic, no wall clock).
+    pub max_polls: Option<u32>,
+    /// Per-job deadline.
+    pub job_deadline: Duration,
+}
+
+/// What polling a job needs: a client, the run's circuit breaker and the checks' context.
+pub(crate) struct Poller<'a> {
+    /// Sends the polls.
+    pub client: &'a Client,
+    /// Counts every answer; says when jobs of this target do not finish.
+    pub breaker: &'a Breaker,
+    /// Pauses and bounds.
+    pub polling: Polling,
+    /// What the job watch judges with.
+    pub ctx: CheckContext<'a>,
+}
+
+impl Poller<'_> {
+    /// Sends a request; the circuit breaker counts its answer.
+    pub(crate) async fn send(&self, req: &Outgoing) -> Exchange {
+        let ex = self.client.send(req).await;
+        self.breaker.answered(&ex);
+        ex
     }
 
     /// Polls `job_id` until it ends, breaks the job protocol, or the deadline passes.
     pub(crate) async fn poll_job(&self, job_id: &str, deadline: Option<Duration>) -> Polled {
-        let mut watch = JobWatch::following(self.check_context(), job_id);
+        let mut watch = JobWatch::following(self.ctx, job_id);
         self.poll_watched(job_id, deadline, &mut watch).await
     }
 
-    /// One poll of `job_id`, unjudged: emulators advance their jobs one step per poll.
-    pub(crate) async fn nudge_job(&self, job_id: &str) {
-        let _ = self.send(&self.job_request(job_id)).await;
-    }
-
     fn job_request(&self, job_id: &str) -> Outgoing {
+        let show = self.ctx.specs.states.machines.get(JOB_MACHINE).and_then(|m| m.show.as_deref());
+        let path = show
+            .and_then(|id| self.ctx.specs.operation(id))
+            .map(|op| op.path.replace("{project_id}", &self.client.target().project_id).replace("{job_id}", job_id))
+            .unwrap_or_else(|| format!("/v1/{}/jobs/{}", self.client.target().project_id, job_id));
         Outgoing {
-            operation: "showJobStatus".into(),
+            operation: show.unwrap_or("showJobStatus").into(),
             method: "GET".into(),
-            path: format!("/v1/{}/jobs/{}", self.project_id(), job_id),
+            path,
             ..Outgoing::default()
         }
     }
@@ -76,10 +105,10 @@ impl Runner {
         deadline: Option<Duration>,
         watch: &mut JobWatch<'_>,
     ) -> Polled {
-        let deadline = deadline.unwrap_or(self.config.job_deadline);
+        let deadline = deadline.unwrap_or(self.polling.job_deadline);
         let started = Instant::now();
         let mut out = Polled::default();
-        let mut pause = self.config.poll_interval;
+        let mut pause = self.polling.interval;
         let req = self.job_request(job_id);
         loop {
             let ex = self.send(&req).await;
@@ -102,7 +131,7 @@ impl Runner {
                 Verdict::Continue => {}
             }
             let polls = out.polls.len() as u32;
-            let bound = match self.config.max_polls {
+            let bound = match self.polling.max_polls {
                 Some(m) if polls >= m => Some(format!("{m}-poll")),
                 _ if started.elapsed() >= deadline => Some(format!("{} s", deadline.as_secs())),
                 _ => None,
@@ -119,8 +148,50 @@ impl Runner {
             // The first re-polls go out at once: emulators advance a job one step per poll.
             if !pause.is_zero() && polls >= 2 {
                 tokio::time::sleep(pause.min(deadline.saturating_sub(started.elapsed()))).await;
-                pause = (pause + pause / 2).min(self.config.poll_interval * 10);
+                pause = (pause + pause / 2).min(self.polling.interval * 10);
             }
         }
+    }
+}
+
+impl Runner {
+    /// The context the checks of this run judge in.
+    pub(crate) fn check_context(&self) -> CheckContext<'_> {
+        CheckContext { specs: self.specs, schemas: &self.schemas, strict: self.config.strict }
+    }
+
+    /// How this run polls jobs.
+    pub(crate) fn polling(&self) -> Polling {
+        Polling {
+            interval: self.config.poll_interval,
+            max_polls: self.config.max_polls,
+            job_deadline: self.config.job_deadline,
+        }
+    }
+
+    /// The run's poller.
+    pub(crate) fn poller(&self) -> Poller<'_> {
+        Poller { client: &self.client, breaker: &self.breaker, polling: self.polling(), ctx: self.check_context() }
+    }
+
+    /// Polls `job_id` until it ends, breaks the job protocol, or the deadline passes.
+    pub(crate) async fn poll_job(&self, job_id: &str, deadline: Option<Duration>) -> Polled {
+        self.poller().poll_job(job_id, deadline).await
+    }
+
+    /// One poll of `job_id`, unjudged: emulators advance their jobs one step per poll.
+    pub(crate) async fn nudge_job(&self, job_id: &str) {
+        let poller = self.poller();
+        let _ = poller.send(&poller.job_request(job_id)).await;
+    }
+
+    /// Polls `job_id`, asking `watch` after each answer whether to go on.
+    pub(crate) async fn poll_watched(
+        &self,
+        job_id: &str,
+        deadline: Option<Duration>,
+        watch: &mut JobWatch<'_>,
+    ) -> Polled {
+        self.poller().poll_watched(job_id, deadline, watch).await
     }
 }

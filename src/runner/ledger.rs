@@ -119,11 +119,24 @@ fn now_ms() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
 }
 
-impl Runner {
+/// A ledger and what every entry of one run carries (run id, endpoint, project).
+#[derive(Debug, Clone, Copy)]
+pub struct LedgerStamp<'a> {
+    /// The open ledger.
+    pub ledger: &'a Ledger,
+    /// Run id.
+    pub run: &'a str,
+    /// Endpoint the run is pointed at.
+    pub endpoint: &'a str,
+    /// Project id.
+    pub project_id: &'a str,
+}
+
+impl LedgerStamp<'_> {
     fn entry(&self, event: &str) -> LedgerEntry {
         LedgerEntry {
             at_ms: now_ms(),
-            run: self.run_id.clone(),
+            run: self.run.to_owned(),
             event: event.into(),
             case: String::new(),
             operation: String::new(),
@@ -131,9 +144,38 @@ impl Runner {
             machine: String::new(),
             id: String::new(),
             job_id: String::new(),
-            endpoint: self.target_info.endpoint.clone(),
-            project_id: self.target_info.project_id.clone(),
+            endpoint: self.endpoint.to_owned(),
+            project_id: self.project_id.to_owned(),
         }
+    }
+
+    /// Records that `case` created the resource `id` of `kind`.
+    pub fn created(&self, case: &str, kind: &str, id: &str) {
+        let mut e = self.entry("created");
+        e.case = case.into();
+        e.machine = kind.into();
+        e.id = id.into();
+        self.ledger.append(&e);
+    }
+
+    /// Records that the resource `id` of `kind` is deleted.
+    pub fn deleted(&self, kind: &str, id: &str) {
+        let mut e = self.entry("deleted");
+        e.machine = kind.into();
+        e.id = id.into();
+        self.ledger.append(&e);
+    }
+}
+
+impl Runner {
+    /// The run's ledger with its stamp, when it keeps one.
+    pub(crate) fn ledger_stamp(&self) -> Option<LedgerStamp<'_>> {
+        self.ledger.as_ref().map(|ledger| LedgerStamp {
+            ledger,
+            run: &self.run_id,
+            endpoint: &self.target_info.endpoint,
+            project_id: &self.target_info.project_id,
+        })
     }
 
     pub(crate) fn ledger_enabled(&self) -> bool {
@@ -141,41 +183,28 @@ impl Runner {
     }
 
     pub(crate) fn ledger_intent(&self, case: &str, operation: &str, vars: &Vars) {
-        if let Some(l) = &self.ledger {
-            let mut e = self.entry("intent");
+        if let Some(s) = self.ledger_stamp() {
+            let mut e = s.entry("intent");
             e.case = case.into();
             e.operation = operation.into();
             e.prefix = vars.get("prefix").and_then(Value::as_str).unwrap_or("").into();
-            l.append(&e);
+            s.ledger.append(&e);
         }
     }
 
-    pub(crate) fn ledger_created(&self, case: &str, machine: &str, id: &str) {
-        if let Some(l) = &self.ledger {
-            let mut e = self.entry("created");
-            e.case = case.into();
-            e.machine = machine.into();
-            e.id = id.into();
-            l.append(&e);
+    pub(crate) fn ledger_created(&self, case: &str, kind: &str, id: &str) {
+        if let Some(s) = self.ledger_stamp() {
+            s.created(case, kind, id);
         }
     }
 
     pub(crate) fn ledger_job(&self, case: &str, operation: &str, job_id: &str) {
-        if let Some(l) = &self.ledger {
-            let mut e = self.entry("job");
+        if let Some(s) = self.ledger_stamp() {
+            let mut e = s.entry("job");
             e.case = case.into();
             e.operation = operation.into();
             e.job_id = job_id.into();
-            l.append(&e);
-        }
-    }
-
-    pub(crate) fn ledger_deleted(&self, machine: &str, id: &str) {
-        if let Some(l) = &self.ledger {
-            let mut e = self.entry("deleted");
-            e.machine = machine.into();
-            e.id = id.into();
-            l.append(&e);
+            s.ledger.append(&e);
         }
     }
 }

@@ -11,7 +11,6 @@ mod jobs;
 pub mod ledger;
 mod observe;
 mod pool;
-pub mod resources;
 mod select;
 mod shared_setup;
 mod snapshots;
@@ -21,8 +20,10 @@ pub use case_run::CaseRun;
 pub use config::{Mode, RunConfig, TargetConfig};
 pub use events::RunEvent;
 pub use files::{embedded_scenarios, embedded_snapshots, load_scenarios, readable_dir, Files};
+pub(crate) use jobs::Polling;
 pub use pool::Pool;
 pub use snapshots::{file_stem, SnapshotStore};
+pub(crate) use teardown::Teardown;
 
 use crate::cases::prereq::Profile;
 use crate::cases::template::Vars;
@@ -103,6 +104,12 @@ impl Interruption {
     }
 }
 
+/// The kinds the shared fixture is made of (their `fixture.*` variables are named in `cases::share`).
+const GROUP: &str = "server_group";
+const INSTANCE: &str = "protected_instance";
+const PAIR: &str = "replication_pair";
+const DRILL: &str = "dr_drill";
+
 /// The shared fixture: its variables, or why it could not be built.
 type FixtureState = Result<Vars, String>;
 
@@ -142,7 +149,7 @@ impl std::fmt::Debug for Runner {
 }
 
 /// A short run id from the clock and the process id.
-fn new_run_id() -> String {
+pub(crate) fn new_run_id() -> String {
     let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
     format!("{:06x}", (nanos as u64 ^ u64::from(std::process::id()).rotate_left(20)) & 0xff_ffff)
 }
@@ -329,19 +336,7 @@ impl Runner {
 
     /// Sends the preflight request (`GET /`); an unreachable target stops the run.
     pub async fn preflight(&self) -> Result<(), RunError> {
-        let req = Outgoing {
-            operation: "listApiVersions".into(),
-            method: "GET".into(),
-            path: "/".into(),
-            ..Outgoing::default()
-        };
-        let ex = self.client.probe(&req).await;
-        match &ex.response {
-            Ok(_) => Ok(()),
-            Err(e) => {
-                Err(RunError::Unreachable { url: self.client.target().base_url.clone(), reason: e.message.clone() })
-            }
-        }
+        preflight(&self.client).await
     }
 
     /// Variables every case starts with.
@@ -585,35 +580,40 @@ impl Runner {
     /// an instance, a pair and a drill where the account has them).
     async fn discover_fixture(&self) -> Vars {
         let mut vars = Vars::new();
-        let get = |path: String, query: Vec<(String, String)>| Outgoing {
-            operation: "discover".into(),
-            method: "GET".into(),
-            path,
-            query,
-            ..Outgoing::default()
+        let table = &self.specs.resources;
+        let list = |kind: &str, query: Vec<(String, String)>| {
+            let op = table.kind(kind).and_then(|k| self.specs.operation(&k.list));
+            Outgoing {
+                operation: "discover".into(),
+                method: "GET".into(),
+                path: op.map(|op| op.path.replace("{project_id}", self.project_id())).unwrap_or_default(),
+                query,
+                ..Outgoing::default()
+            }
         };
-        let p = self.project_id().to_owned();
-        let groups = self.send(&get(format!("/v1/{p}/server-groups"), vec![("limit".into(), "50".into())])).await;
+        let items_key = |kind: &str| table.kind(kind).map(|k| k.list_key.as_str()).unwrap_or_default();
+        let groups = self.send(&list(GROUP, vec![("limit".into(), "50".into())])).await;
         let ids: Vec<(String, String)> = groups
             .json()
-            .and_then(|j| j.get("server_groups"))
+            .and_then(|j| j.get(items_key(GROUP)))
             .and_then(serde_json::Value::as_array)
             .into_iter()
             .flatten()
             .filter_map(|g| Some((g.get("id")?.as_str()?.to_owned(), g.get("name")?.as_str()?.to_owned())))
             .collect();
+        let filter = |kind: &str| table.kind(kind).and_then(|k| k.member_filter.clone()).unwrap_or_default();
         // Prefer a group that holds an instance: more reads can run against it.
         for (index, (group, name)) in ids.iter().enumerate() {
-            let q = vec![("server_group_id".to_owned(), group.clone())];
-            let instances = self.send(&get(format!("/v1/{p}/protected-instances"), q.clone())).await;
-            let first = |ex: &crate::exchange::Exchange, key: &str| {
+            let q = |kind: &str| vec![(filter(kind), group.clone())];
+            let instances = self.send(&list(INSTANCE, q(INSTANCE))).await;
+            let first = |ex: &crate::exchange::Exchange, kind: &str| {
                 ex.json()
-                    .and_then(|j| j.get(key))
+                    .and_then(|j| j.get(items_key(kind)))
                     .and_then(serde_json::Value::as_array)
                     .and_then(|a| a.first())
                     .cloned()
             };
-            let instance = first(&instances, "protected_instances");
+            let instance = first(&instances, INSTANCE);
             if instance.is_none() && index + 1 < ids.len().min(10) {
                 continue;
             }
@@ -630,10 +630,10 @@ impl Runner {
                 }
             };
             take(instance, "fixture.instance", "fixture.instance_name");
-            let pairs = self.send(&get(format!("/v1/{p}/replications"), q.clone())).await;
-            take(first(&pairs, "replications"), "fixture.pair", "fixture.pair_name");
-            let drills = self.send(&get(format!("/v1/{p}/disaster-recovery-drills"), q)).await;
-            take(first(&drills, "disaster_recovery_drills"), "fixture.drill", "fixture.drill_name");
+            let pairs = self.send(&list(PAIR, q(PAIR))).await;
+            take(first(&pairs, PAIR), "fixture.pair", "fixture.pair_name");
+            let drills = self.send(&list(DRILL, q(DRILL))).await;
+            take(first(&drills, DRILL), "fixture.drill", "fixture.drill_name");
             break;
         }
         vars
@@ -766,6 +766,18 @@ fn missing_fixture_var(case: &Case, fixture: &Vars) -> Option<String> {
         }
     }
     names.into_iter().find(|n| n.starts_with("fixture.") && !fixture.contains_key(n))
+}
+
+/// Sends the preflight request (`GET /`, the API versions) through `client`; an unreachable
+/// target is an error.
+pub(crate) async fn preflight(client: &Client) -> Result<(), RunError> {
+    let req =
+        Outgoing { operation: "listApiVersions".into(), method: "GET".into(), path: "/".into(), ..Outgoing::default() };
+    let ex = client.probe(&req).await;
+    match &ex.response {
+        Ok(_) => Ok(()),
+        Err(e) => Err(RunError::Unreachable { url: client.target().base_url.clone(), reason: e.message.clone() }),
+    }
 }
 
 /// Runs the whole configured suite: the `run` command without its reporters.

@@ -1,7 +1,7 @@
 //! Every status each resource showed, in every show and list answer, in order: the evidence of
 //! `state_transition`.
 
-use super::resources::kind_of_key;
+use crate::spec::ResourceTable;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -14,9 +14,9 @@ pub struct Observations {
 
 impl Observations {
     /// Records the statuses found in an answer body.
-    pub fn record_body(&self, body: &Value) {
+    pub fn record_body(&self, table: &ResourceTable, body: &Value) {
         let mut found = Vec::new();
-        collect(body, None, &mut found);
+        collect(table, body, None, &mut found);
         if found.is_empty() {
             return;
         }
@@ -40,7 +40,12 @@ impl Observations {
     }
 }
 
-fn collect(v: &Value, machine: Option<&'static str>, out: &mut Vec<(&'static str, String, String)>) {
+fn collect<'t>(
+    table: &'t ResourceTable,
+    v: &Value,
+    machine: Option<&'t str>,
+    out: &mut Vec<(&'t str, String, String)>,
+) {
     match v {
         Value::Object(map) => {
             if let (Some(m), Some(Value::String(id)), Some(Value::String(status))) =
@@ -49,19 +54,19 @@ fn collect(v: &Value, machine: Option<&'static str>, out: &mut Vec<(&'static str
                 out.push((m, id.clone(), status.clone()));
             }
             for (k, child) in map {
-                let m = kind_of_key(k).map(|k| k.machine).or(if k == "resource_detail" {
+                let m = table.of_key(k).map(|k| k.name.as_str()).or(if k == "resource_detail" {
                     Some("protected_instance")
                 } else {
                     None
                 });
                 if m.is_some() {
-                    collect(child, m, out);
+                    collect(table, child, m, out);
                 } else if matches!(child, Value::Array(_) | Value::Object(_)) && k == "resources" {
-                    collect(child, None, out);
+                    collect(table, child, None, out);
                 }
             }
         }
-        Value::Array(items) => items.iter().for_each(|i| collect(i, machine, out)),
+        Value::Array(items) => items.iter().for_each(|i| collect(table, i, machine, out)),
         _ => {}
     }
 }
@@ -74,10 +79,11 @@ mod tests {
     #[test]
     fn statuses_of_shows_and_lists_are_recorded_once_per_change() {
         let o = Observations::default();
-        o.record_body(&json!({"server_group": {"id": "g", "status": "creating"}}));
-        o.record_body(&json!({"server_groups": [{"id": "g", "status": "creating"}], "count": 1}));
-        o.record_body(&json!({"server_group": {"id": "g", "status": "available"}}));
-        o.record_body(&json!({"resources": [{"resource_detail": {"id": "i", "status": "protected"}}]}));
+        let t = &crate::spec::Specs::embedded().resources;
+        o.record_body(t, &json!({"server_group": {"id": "g", "status": "creating"}}));
+        o.record_body(t, &json!({"server_groups": [{"id": "g", "status": "creating"}], "count": 1}));
+        o.record_body(t, &json!({"server_group": {"id": "g", "status": "available"}}));
+        o.record_body(t, &json!({"resources": [{"resource_detail": {"id": "i", "status": "protected"}}]}));
         assert_eq!(o.of("g"), Some(("server_group".into(), vec!["creating".into(), "available".into()])));
         assert_eq!(o.last("i").as_deref(), Some("protected"));
     }

@@ -1,17 +1,23 @@
-//! Cleanup: what a case created is deleted after it, in dependency order (drills, attachments,
-//! instances, pairs, groups), waiting on each job. Only resources the case created, or members
-//! of groups it created that carry its name prefix, are touched.
+//! Cleanup: what a case created is deleted after it, in the teardown order of the resource table
+//! (drills, instances, pairs, groups), each by its kind's recipe (detach, stop, then delete),
+//! waiting on each job. Only resources the case created, or members of containers it created
+//! that carry its name prefix, are touched.
+//!
+//! [`Teardown`] needs only a client, the specs and the ledger: the runner tears down each case
+//! through it, and `cleanup` replays a ledger through it without a run.
 
-use super::resources::{Kind, KINDS};
+use super::jobs::{Poller, Polling};
+use super::ledger::LedgerStamp;
 use super::{CaseRun, Runner};
 use crate::cases::template::Vars;
-use crate::client::Outgoing;
-use serde_json::{json, Value};
+use crate::client::{Client, Outgoing};
+use crate::spec::{fill, PrepStep, ResourceKind, SchemaSet, Specs};
+use serde_json::Value;
 
 /// What a case created.
 #[derive(Debug, Default, Clone)]
 pub struct Registry {
-    /// (machine, id) in creation order.
+    /// (kind, id) in creation order.
     pub created: Vec<(String, String)>,
     /// Jobs the case did not wait for.
     pub pending: Vec<String>,
@@ -21,16 +27,287 @@ pub struct Registry {
 
 impl Registry {
     /// Records a created resource; false when already known.
-    pub fn add(&mut self, machine: &str, id: &str) -> bool {
+    pub fn add(&mut self, kind: &str, id: &str) -> bool {
         if self.created.iter().any(|(_, i)| i == id) {
             return false;
         }
-        self.created.push((machine.to_owned(), id.to_owned()));
+        self.created.push((kind.to_owned(), id.to_owned()));
         true
     }
 
-    fn of(&self, machine: &str) -> Vec<String> {
-        self.created.iter().filter(|(m, _)| m == machine).map(|(_, i)| i.clone()).collect()
+    fn of(&self, kind: &str) -> Vec<String> {
+        self.created.iter().filter(|(k, _)| k == kind).map(|(_, i)| i.clone()).collect()
+    }
+}
+
+/// Deletes resources through a client, by the recipes of the specs' resource table.
+pub struct Teardown<'a> {
+    poller: Poller<'a>,
+    ledger: Option<LedgerStamp<'a>>,
+}
+
+/// What one teardown did: what it could not delete, and what it found created besides the registry.
+#[derive(Debug, Default)]
+pub struct TornDown {
+    /// `<kind> <id>: <why>` for each resource left behind.
+    pub left: Vec<String>,
+    /// (kind, id) of the resources the pending jobs created.
+    pub found: Vec<(String, String)>,
+}
+
+impl<'a> Teardown<'a> {
+    /// A teardown through `client`, judging job polls with `specs`, recording in `ledger`.
+    pub fn new(
+        client: &'a Client,
+        specs: &'a Specs,
+        schemas: &'a SchemaSet,
+        breaker: &'a super::breaker::Breaker,
+        polling: Polling,
+        ledger: Option<LedgerStamp<'a>>,
+    ) -> Teardown<'a> {
+        let ctx = crate::checks::CheckContext { specs, schemas, strict: false };
+        Teardown { poller: Poller { client, breaker, polling, ctx }, ledger }
+    }
+
+    fn specs(&self) -> &'a Specs {
+        self.poller.ctx.specs
+    }
+
+    fn project_id(&self) -> &str {
+        &self.poller.client.target().project_id
+    }
+
+    /// Deletes the resources of `registry`, and the members named with `prefix` of its containers.
+    pub async fn registry(&self, mut registry: Registry, prefix: &str) -> TornDown {
+        let mut out = TornDown::default();
+        let table = &self.specs().resources;
+        if registry.cut_short && !prefix.is_empty() {
+            for container in table.containers() {
+                for id in self.named(container, prefix).await {
+                    registry.add(&container.name, &id);
+                }
+            }
+        }
+        for job in std::mem::take(&mut registry.pending) {
+            let polled = self.poller.poll_job(&job, None).await;
+            if let Some(e) = polled.entities().and_then(Value::as_object) {
+                for (key, v) in e {
+                    if let (Some(k), Some(id)) = (table.of_entity(key), v.as_str()) {
+                        if registry.add(&k.name, id) {
+                            out.found.push((k.name.clone(), id.to_owned()));
+                            if let Some(l) = &self.ledger {
+                                l.created("teardown", &k.name, id);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        // Members of the case's own containers that carry its prefix (batch creations, unreported ids).
+        if !prefix.is_empty() {
+            for container in table.containers() {
+                for parent in registry.of(&container.name) {
+                    for k in table.members_of(&container.name) {
+                        let Some(filter) = &k.member_filter else { continue };
+                        let Some(ex) = self.list(k, vec![(filter.clone(), parent.clone())]).await else { continue };
+                        let items = ex.json().and_then(|j| j.get(&k.list_key)).and_then(Value::as_array);
+                        for item in items.into_iter().flatten() {
+                            let named = item.get("name").and_then(Value::as_str).is_some_and(|n| n.starts_with(prefix));
+                            if let (true, Some(id)) = (named, item.get("id").and_then(Value::as_str)) {
+                                registry.add(&k.name, id);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        for k in table.kinds() {
+            for id in registry.of(&k.name) {
+                match self.delete_one(k, &id).await {
+                    Err(why) => out.left.push(format!("{} {id}: {why}", k.name)),
+                    Ok(()) => {
+                        if let Some(l) = &self.ledger {
+                            l.deleted(&k.name, &id);
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Deletes resources a ledger names (outstanding (kind, id, endpoint, project) entries), the
+    /// containers named with a recorded prefix, and what the recorded jobs created.
+    pub async fn ledger(
+        &self,
+        outstanding: &[(String, String, String, String)],
+        prefixes: &[String],
+        jobs: &[String],
+    ) -> Vec<String> {
+        let mut registry = Registry::default();
+        // Creations whose job a crash interrupted: follow them to the end first.
+        registry.pending.extend(jobs.iter().cloned());
+        for (kind, id, _, _) in outstanding {
+            registry.add(kind, id);
+        }
+        for prefix in prefixes {
+            for container in self.specs().resources.containers() {
+                for id in self.named(container, prefix).await {
+                    registry.add(&container.name, &id);
+                }
+            }
+        }
+        let mut left = Vec::new();
+        // Members of recorded containers carry one of the recorded prefixes.
+        for prefix in prefixes {
+            left.extend(self.registry(std::mem::take(&mut registry), prefix).await.left);
+        }
+        left.extend(self.registry(registry, "").await.left);
+        left
+    }
+
+    /// Ids of the resources of `k` whose name starts with `prefix`.
+    async fn named(&self, k: &ResourceKind, prefix: &str) -> Vec<String> {
+        let query: Vec<(String, String)> =
+            std::iter::once(("name".to_owned(), prefix.to_owned())).chain(k.list_all.iter().cloned()).collect();
+        let Some(ex) = self.list(k, query).await else { return Vec::new() };
+        ex.json()
+            .and_then(|j| j.get(&k.list_key))
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter(|g| g.get("name").and_then(Value::as_str).is_some_and(|n| n.starts_with(prefix)))
+            .filter_map(|g| g.get("id").and_then(Value::as_str).map(str::to_owned))
+            .collect()
+    }
+
+    async fn list(&self, k: &ResourceKind, query: Vec<(String, String)>) -> Option<crate::exchange::Exchange> {
+        let op = self.specs().operation(&k.list)?;
+        let path = op.path.replace("{project_id}", self.project_id());
+        Some(
+            self.poller
+                .send(&Outgoing { operation: op.id.clone(), method: "GET".into(), path, query, ..Outgoing::default() })
+                .await,
+        )
+    }
+
+    async fn show(&self, k: &ResourceKind, id: &str) -> Option<Value> {
+        let op = self.specs().operation(&k.show)?;
+        let path = op.path.replace("{project_id}", self.project_id()).replace(&format!("{{{}}}", k.id_param), id);
+        let out = Outgoing { operation: op.id.clone(), method: "GET".into(), path, ..Outgoing::default() };
+        let ex = self.poller.send(&out).await;
+        if ex.status() != Some(200) {
+            return None;
+        }
+        ex.json().and_then(|j| j.get(&k.wrapper)).cloned()
+    }
+
+    /// Sends a write and waits for its job; Err with the reason when it does not succeed.
+    async fn write_and_wait(&self, operation: &str, path: String, body: Option<Value>) -> Result<(), String> {
+        let op = self.specs().operation(operation).ok_or("unknown operation")?;
+        let out = Outgoing {
+            operation: operation.into(),
+            method: op.method.clone(),
+            path,
+            body: body.map(|b| serde_json::to_vec(&b).expect("json")),
+            ..Outgoing::default()
+        };
+        let ex = self.poller.send(&out).await;
+        let status = ex.status().ok_or_else(|| "no answer".to_owned())?;
+        if !(200..300).contains(&status) {
+            return Err(format!("{operation} answered {status}"));
+        }
+        if let Some(job) = ex.json().and_then(|j| j.get("job_id")).and_then(Value::as_str) {
+            let polled = self.poller.poll_job(job, None).await;
+            if polled.status() != Some("SUCCESS") {
+                return Err(format!("{operation} job ended {:?}", polled.status()));
+            }
+        }
+        Ok(())
+    }
+
+    /// The path of `operation` for the resource `id`, its other parameters taken from the
+    /// resource or the item; `None` when a value is missing.
+    fn path_of(
+        &self,
+        operation: &str,
+        params: &[(String, crate::spec::Placeholder)],
+        id: &str,
+        resource: &Value,
+        item: Option<&Value>,
+    ) -> Option<String> {
+        let op = self.specs().operation(operation)?;
+        let mut path = op.path.replace("{project_id}", self.project_id());
+        for (name, source) in params {
+            let value = source.resolve(id, resource, item);
+            path = path.replace(&format!("{{{name}}}"), value.as_str()?);
+        }
+        Some(path)
+    }
+
+    /// The steps a recipe sends before the delete, for `current`.
+    async fn prepare(&self, step: &PrepStep, id: &str, current: &Value) -> Result<(), String> {
+        let status = current.get("status").and_then(Value::as_str).unwrap_or("");
+        if !step.when_status.is_empty() && !step.when_status.iter().any(|s| s == status) {
+            return Ok(());
+        }
+        let items: Vec<Option<&Value>> = match &step.for_each {
+            Some(field) => current.get(field).and_then(Value::as_array).into_iter().flatten().map(Some).collect(),
+            None => vec![None],
+        };
+        for item in items {
+            let Some(path) = self.path_of(&step.operation, &step.params, id, current, item) else { continue };
+            let body = step.body.as_ref().map(|b| fill(b, id, current, item));
+            let sent = self.write_and_wait(&step.operation, path, body).await;
+            if !step.best_effort {
+                sent?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn delete_one(&self, k: &ResourceKind, id: &str) -> Result<(), String> {
+        let Some(mut current) = self.show(k, id).await else { return Ok(()) };
+        // A resource still moving (a job a crash left running) is waited for before deletion.
+        let transitional = |v: &Value| {
+            let status = v.get("status").and_then(Value::as_str).unwrap_or("");
+            self.specs()
+                .states
+                .machines
+                .get(&k.name)
+                .and_then(|m| m.states.get(status))
+                .is_some_and(|s| s.kind == crate::spec::StateKind::Transitional)
+        };
+        let polling = self.poller.polling;
+        let mut waited = 0u32;
+        while transitional(&current) {
+            // Its job will not end either: waiting for it would only spend the run's time.
+            if let Some(why) = self.poller.breaker.jobs_trip() {
+                let status = current.get("status").and_then(Value::as_str).unwrap_or("?");
+                return Err(format!("still {status}, not waited for: {why}"));
+            }
+            waited += 1;
+            if waited > polling.max_polls.unwrap_or(u32::MAX).min(600) {
+                return Err(format!(
+                    "still {} after {waited} reads",
+                    current.get("status").and_then(Value::as_str).unwrap_or("?")
+                ));
+            }
+            if !polling.interval.is_zero() {
+                tokio::time::sleep(polling.interval).await;
+            }
+            match self.show(k, id).await {
+                Some(c) => current = c,
+                None => return Ok(()),
+            }
+        }
+        for step in &k.teardown.before {
+            self.prepare(step, id, &current).await?;
+        }
+        let own = [(k.id_param.clone(), crate::spec::Placeholder::Id)];
+        let path = self.path_of(&k.delete, &own, id, &current, None).ok_or("unknown operation")?;
+        let body = k.teardown.body.as_ref().map(|b| fill(b, id, &current, None));
+        self.write_and_wait(&k.delete, path, body).await
     }
 }
 
@@ -47,231 +324,21 @@ impl CaseRun<'_> {
 }
 
 impl Runner {
+    /// The run's teardown: its client, breaker, polling and ledger.
+    pub(crate) fn teardown(&self) -> Teardown<'_> {
+        Teardown { poller: self.poller(), ledger: self.ledger_stamp() }
+    }
+
     /// Deletes the resources of `registry`; returns what could not be deleted.
-    pub(crate) async fn teardown_registry(&self, mut registry: Registry, vars: &Vars) -> Vec<String> {
-        let mut notes = Vec::new();
+    pub(crate) async fn teardown_registry(&self, registry: Registry, vars: &Vars) -> Vec<String> {
         if self.config.mode == super::Mode::ReadOnly {
-            return notes;
+            return Vec::new();
         }
-        let prefix = vars.get("prefix").and_then(Value::as_str).unwrap_or("").to_owned();
-        if registry.cut_short && !prefix.is_empty() {
-            for id in self.groups_named(&prefix).await {
-                registry.add("server_group", &id);
-            }
+        let prefix = vars.get("prefix").and_then(Value::as_str).unwrap_or("");
+        let done = self.teardown().registry(registry, prefix).await;
+        for (kind, _) in &done.found {
+            self.count_created(kind);
         }
-        for job in std::mem::take(&mut registry.pending) {
-            let polled = self.poll_job(&job, None).await;
-            if let Some(e) = polled.entities().and_then(Value::as_object) {
-                for (key, v) in e {
-                    if let (Some(k), Some(id)) = (super::resources::kind_of_entity(key), v.as_str()) {
-                        if registry.add(k.machine, id) {
-                            self.count_created(k.machine);
-                            self.ledger_created("teardown", k.machine, id);
-                        }
-                    }
-                }
-            }
-        }
-        // Members of the case's own groups that carry its prefix (batch creations, unreported ids).
-        if !prefix.is_empty() {
-            for group in registry.of("server_group") {
-                for k in KINDS.iter().filter(|k| k.machine != "server_group") {
-                    let query = vec![("server_group_id".to_owned(), group.clone())];
-                    if let Some(ex) = self.list_kind(k, query).await {
-                        for item in
-                            ex.json().and_then(|j| j.get(k.many)).and_then(Value::as_array).into_iter().flatten()
-                        {
-                            let named =
-                                item.get("name").and_then(Value::as_str).is_some_and(|n| n.starts_with(&prefix));
-                            if let (true, Some(id)) = (named, item.get("id").and_then(Value::as_str)) {
-                                registry.add(k.machine, id);
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        for k in KINDS {
-            for id in registry.of(k.machine) {
-                if let Err(why) = self.delete_one(&k, &id).await {
-                    notes.push(format!("{} {id}: {why}", k.machine));
-                } else {
-                    self.ledger_deleted(k.machine, &id);
-                }
-            }
-        }
-        notes
-    }
-
-    /// Ids of the protection groups whose name starts with `prefix`.
-    async fn groups_named(&self, prefix: &str) -> Vec<String> {
-        let groups = super::resources::kind("server_group").expect("server_group kind");
-        let query = vec![("name".to_owned(), prefix.to_owned()), ("limit".to_owned(), "1000".to_owned())];
-        let Some(ex) = self.list_kind(groups, query).await else { return Vec::new() };
-        ex.json()
-            .and_then(|j| j.get(groups.many))
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter(|g| g.get("name").and_then(Value::as_str).is_some_and(|n| n.starts_with(prefix)))
-            .filter_map(|g| g.get("id").and_then(Value::as_str).map(str::to_owned))
-            .collect()
-    }
-
-    async fn list_kind(&self, k: &Kind, query: Vec<(String, String)>) -> Option<crate::exchange::Exchange> {
-        let op = self.specs.operation(k.list)?;
-        let path = op.path.replace("{project_id}", self.project_id());
-        Some(
-            self.send(&Outgoing { operation: op.id.clone(), method: "GET".into(), path, query, ..Outgoing::default() })
-                .await,
-        )
-    }
-
-    async fn show_kind(&self, k: &Kind, id: &str) -> Option<Value> {
-        let op = self.specs.operation(k.show)?;
-        let path = op.path.replace("{project_id}", self.project_id()).replace(&format!("{{{}}}", k.param), id);
-        let ex =
-            self.send(&Outgoing { operation: op.id.clone(), method: "GET".into(), path, ..Outgoing::default() }).await;
-        if ex.status() != Some(200) {
-            return None;
-        }
-        ex.json().and_then(|j| j.get(k.one)).cloned()
-    }
-
-    /// Sends a write and waits for its job; Err with the reason when it does not succeed.
-    async fn write_and_wait(&self, operation: &str, path: String, body: Option<Value>) -> Result<(), String> {
-        let op = self.specs.operation(operation).ok_or("unknown operation")?;
-        let out = Outgoing {
-            operation: operation.into(),
-            method: op.method.clone(),
-            path,
-            body: body.map(|b| serde_json::to_vec(&b).expect("json")),
-            ..Outgoing::default()
-        };
-        let ex = self.send(&out).await;
-        let status = ex.status().ok_or_else(|| "no answer".to_owned())?;
-        if !(200..300).contains(&status) {
-            return Err(format!("{operation} answered {status}"));
-        }
-        if let Some(job) = ex.json().and_then(|j| j.get("job_id")).and_then(Value::as_str) {
-            let polled = self.poll_job(job, None).await;
-            if polled.status() != Some("SUCCESS") {
-                return Err(format!("{operation} job ended {:?}", polled.status()));
-            }
-        }
-        Ok(())
-    }
-
-    async fn delete_one(&self, k: &Kind, id: &str) -> Result<(), String> {
-        let Some(mut current) = self.show_kind(k, id).await else { return Ok(()) };
-        // A resource still moving (a job a crash left running) is waited for before deletion.
-        let transitional = |v: &Value| {
-            let status = v.get("status").and_then(Value::as_str).unwrap_or("");
-            self.specs
-                .states
-                .machines
-                .get(k.machine)
-                .and_then(|m| m.states.get(status))
-                .is_some_and(|s| s.kind == crate::spec::StateKind::Transitional)
-        };
-        let mut waited = 0u32;
-        while transitional(&current) {
-            // Its job will not end either: waiting for it would only spend the run's time.
-            if let Some(why) = self.breaker.jobs_trip() {
-                let status = current.get("status").and_then(Value::as_str).unwrap_or("?");
-                return Err(format!("still {status}, not waited for: {why}"));
-            }
-            waited += 1;
-            if waited > self.config.max_polls.unwrap_or(u32::MAX).min(600) {
-                return Err(format!(
-                    "still {} after {waited} reads",
-                    current.get("status").and_then(Value::as_str).unwrap_or("?")
-                ));
-            }
-            if !self.config.poll_interval.is_zero() {
-                tokio::time::sleep(self.config.poll_interval).await;
-            }
-            match self.show_kind(k, id).await {
-                Some(c) => current = c,
-                None => return Ok(()),
-            }
-        }
-        let project = self.project_id().to_owned();
-        match k.machine {
-            "protected_instance" => {
-                for att in current.get("attachment").and_then(Value::as_array).into_iter().flatten() {
-                    if let Some(rep) = att.get("replication").and_then(Value::as_str) {
-                        // Best effort: some group states forbid detaching, deleting the instance still may work.
-                        let path = format!("/v1/{project}/protected-instances/{id}/detachreplication/{rep}");
-                        let _ = self.write_and_wait("detachReplicationPair", path, None).await;
-                    }
-                }
-                let path = format!("/v1/{project}/protected-instances/{id}");
-                self.write_and_wait(
-                    "deleteProtectedInstance",
-                    path,
-                    Some(json!({"delete_target_server": true, "delete_target_eip": true})),
-                )
-                .await
-            }
-            "replication_pair" => {
-                for att in current.get("attachment").and_then(Value::as_array).into_iter().flatten() {
-                    if let Some(pi) = att.get("protected_instance").and_then(Value::as_str) {
-                        let path = format!("/v1/{project}/protected-instances/{pi}/detachreplication/{id}");
-                        let _ = self.write_and_wait("detachReplicationPair", path, None).await;
-                    }
-                }
-                let group = current.get("server_group_id").cloned().unwrap_or(Value::Null);
-                let path = format!("/v1/{project}/replications/{id}");
-                self.write_and_wait(
-                    "deleteReplicationPair",
-                    path,
-                    Some(json!({"replication": {"server_group_id": group, "delete_target_volume": true}})),
-                )
-                .await
-            }
-            "server_group" => {
-                if current.get("status").and_then(Value::as_str) == Some("protected") {
-                    let path = format!("/v1/{project}/server-groups/{id}/action");
-                    self.write_and_wait("stopProtectionGroup", path, Some(json!({"stop-server-group": {}}))).await?;
-                }
-                self.write_and_wait("deleteProtectionGroup", format!("/v1/{project}/server-groups/{id}"), None).await
-            }
-            _ => {
-                let path = format!("/v1/{project}/disaster-recovery-drills/{id}");
-                self.write_and_wait("deleteDrDrill", path, None).await
-            }
-        }
-    }
-}
-
-impl Runner {
-    /// Deletes resources a ledger names (and the groups named with a recorded prefix).
-    pub async fn cleanup_ledger(
-        &self,
-        outstanding: &[(String, String, String, String)],
-        prefixes: &[String],
-        jobs: &[String],
-    ) -> Vec<String> {
-        let mut registry = Registry::default();
-        // Creations whose job a crash interrupted: follow them to the end first.
-        registry.pending.extend(jobs.iter().cloned());
-        for (machine, id, _, _) in outstanding {
-            registry.add(machine, id);
-        }
-        for prefix in prefixes {
-            for id in self.groups_named(prefix).await {
-                registry.add("server_group", &id);
-            }
-        }
-        let mut notes = Vec::new();
-        // Members of recorded groups carry one of the recorded prefixes.
-        for prefix in prefixes {
-            let mut vars = Vars::new();
-            vars.insert("prefix".into(), json!(prefix));
-            notes.extend(self.teardown_registry(std::mem::take(&mut registry), &vars).await);
-        }
-        notes.extend(self.teardown_registry(registry, &Vars::new()).await);
-        notes
+        done.left
     }
 }

@@ -7,21 +7,25 @@
 
 mod error;
 mod errors_table;
+mod job_id;
 mod locate;
 mod openapi;
 mod readings;
+mod resources;
 mod schema;
 mod states;
 mod validate;
 
 pub use error::{SpecError, SpecProblem};
 pub use errors_table::{ErrorCode, ErrorTable};
+pub use job_id::{JobIdShape, JOB_ID_POINTER};
 pub use locate::Location;
 pub use openapi::{
     resolve_ref, ApiSpec, AsyncJob, Discriminator, NotFound, Operation, ParamLocation, Parameter, RequestKeyedSchema,
     ResponseSpec,
 };
 pub use readings::{is_gap_id, Gap, Readings};
+pub use resources::{fill, DeleteRecipe, Placeholder, PrepStep, ResourceKind, ResourceTable};
 pub use schema::{SchemaCache, SchemaSet, SchemaViolation};
 pub use states::{Action, Cascade, Machine, Noted, ParentRule, Refusal, Requirement, StateKind, StateModel, Target};
 
@@ -56,6 +60,10 @@ pub struct Specs {
     pub states: StateModel,
     /// The readings of ours where the reference is silent (GAP-xx).
     pub readings: Readings,
+    /// Where each resource kind lives in the API (from `states.yaml` and the documents).
+    pub resources: ResourceTable,
+    /// The documented shape of job ids (`x-sdrs-job-id-pattern`), when the document gives one.
+    pub job_id: Option<JobIdShape>,
 }
 
 /// The raw text of each spec file, with the name used in messages.
@@ -124,8 +132,11 @@ impl Specs {
         else {
             return Err(SpecError::Invalid(problems));
         };
-        let specs = Specs { sdrs, extensions, dws, errors, states, readings };
+        let job_id = JobIdShape::read(&sdrs, &mut problems);
+        let mut specs =
+            Specs { sdrs, extensions, dws, errors, states, readings, resources: ResourceTable::default(), job_id };
         validate::cross_check(&specs, &mut problems);
+        specs.resources = ResourceTable::build(&specs, &src.states, &file(STATES_FILE), &mut problems);
         if problems.is_empty() {
             Ok(specs)
         } else {

@@ -167,6 +167,8 @@ pub struct Operation {
     pub source: Option<String>,
     /// Why some of its rules are our reading, when they are (`x-sdrs-inferred`).
     pub inferred: Option<String>,
+    /// The operation needs no credentials: its security (its own, else the document's) is `[]`.
+    pub anonymous: bool,
     /// Where the operation is written.
     pub location: Location,
 }
@@ -289,6 +291,11 @@ impl OpContext<'_> {
             note: op.get("x-sdrs-note").and_then(Value::as_str).map(str::to_owned),
             source: op.get("x-sdrs-source").and_then(Value::as_str).map(str::to_owned),
             inferred: super::inferred_gap(op),
+            anonymous: op
+                .get("security")
+                .or_else(|| self.document.get("security"))
+                .and_then(Value::as_array)
+                .is_none_or(Vec::is_empty),
             location: self.location.clone(),
         };
         let Some(variants) = op.get("x-sdrs-variants").and_then(Value::as_array) else {

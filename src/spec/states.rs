@@ -51,11 +51,66 @@ pub struct Machine {
     /// Operation that lists resources.
     #[serde(default)]
     pub list: Option<String>,
+    /// Operation that deletes one resource: the machine is a resource kind of the table.
+    #[serde(default)]
+    pub delete: Option<String>,
+    /// Key wrapping one resource in the show answer (`server_group`).
+    #[serde(default)]
+    pub wrapper: Option<String>,
+    /// Key of the array in the list answer (`server_groups`).
+    #[serde(default)]
+    pub list_key: Option<String>,
+    /// The kind whose resources contain this one (instances, pairs and drills belong to a group).
+    #[serde(default)]
+    pub member_of: Option<String>,
+    /// How teardown deletes a resource of this kind.
+    #[serde(default)]
+    pub teardown: Option<RawTeardown>,
     /// Every state by name.
     pub states: BTreeMap<String, StateInfo>,
     /// Explicit transitions (jobs); resource machines derive theirs from the actions.
     #[serde(default)]
     pub transitions: BTreeMap<String, Vec<String>>,
+    /// Where the machine is written.
+    #[serde(skip)]
+    pub location: Location,
+}
+
+/// The `teardown:` entry of a machine, as written (the resource table checks and types it).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTeardown {
+    /// Kinds with a lower order are deleted first (drills before groups).
+    pub order: u32,
+    /// Requests sent before the delete (detach, stop).
+    #[serde(default)]
+    pub before: Vec<RawTeardownStep>,
+    /// Body of the delete request; `${field}` strings take the shown resource's field.
+    #[serde(default)]
+    pub body: Option<serde_json::Value>,
+}
+
+/// One request sent before a delete, as written.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTeardownStep {
+    /// Operation id.
+    pub operation: String,
+    /// One request per element of this array field of the shown resource.
+    #[serde(default)]
+    pub for_each: Option<String>,
+    /// Only when the resource shows one of these states.
+    #[serde(default)]
+    pub when_status: Vec<String>,
+    /// Path parameters besides the project and the resource's own id (`${item.field}`, `${field}`, `${id}`).
+    #[serde(default)]
+    pub params: BTreeMap<String, String>,
+    /// Request body.
+    #[serde(default)]
+    pub body: Option<serde_json::Value>,
+    /// A failure does not stop the delete (some states forbid detaching; deleting may still work).
+    #[serde(default)]
+    pub best_effort: bool,
 }
 
 impl Machine {
@@ -322,6 +377,10 @@ impl StateModel {
             }
         };
         let finder = LineFinder::new(text, file);
+        let mut machines = raw.machines;
+        for (name, m) in machines.iter_mut() {
+            m.location = finder.locate(&["machines", name]);
+        }
         let mut actions = raw.actions;
         for (i, a) in actions.iter_mut().enumerate() {
             a.location = finder.locate(&["actions", &format!("#{i}")]);
@@ -335,7 +394,7 @@ impl StateModel {
             job_types.insert(name, info);
         }
         let mut model = StateModel {
-            machines: raw.machines,
+            machines,
             job_types,
             common_entities: raw.job_types.common_entities,
             actions,

@@ -232,14 +232,7 @@ fn check_states(specs: &Specs, problems: &mut Vec<SpecProblem>) {
                 ),
             });
         }
-        for op in [&m.show, &m.list].into_iter().flatten() {
-            if specs.operation(op).is_none() {
-                problems.push(SpecProblem {
-                    location: Location { file: specs.sdrs.file.clone(), line: 0 },
-                    message: format!("machine {name} names operation {op}, which does not exist"),
-                });
-            }
-        }
+        // The operations a machine names are checked with the resource table (resources.rs).
     }
 }
 

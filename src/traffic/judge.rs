@@ -11,7 +11,7 @@ use super::matching::{Matched, Matcher, Unmatched};
 use crate::checks::{self, CheckContext, CheckName, CheckResult, Outcome};
 use crate::exchange::Exchange;
 use crate::report::{CaseOutcome, CaseReport, CheckReport, RunReport, TargetInfo, FORMAT_VERSION};
-use crate::runner::resources::{kind, kind_of_key, Kind};
+use crate::spec::ResourceKind;
 use crate::spec::{Action, Operation, Target};
 use serde_json::Value;
 use std::time::Instant;
@@ -58,7 +58,7 @@ impl Recorded<'_> {
 /// One status a resource showed, at a position of the recording.
 struct Observation {
     position: usize,
-    machine: &'static str,
+    machine: String,
     id: String,
     status: String,
 }
@@ -69,7 +69,7 @@ pub fn judge(har: &Har, ctx: &CheckContext, source: &str) -> RunReport {
     let matcher = Matcher::new(ctx.specs);
     let recorded: Vec<Recorded> =
         in_recording_order(har).into_iter().map(|(number, entry)| record(&matcher, number, entry)).collect();
-    let observations = observe(&recorded);
+    let observations = observe(&ctx.specs.resources, &recorded);
     let mut cases: Vec<CaseReport> = recorded.iter().map(|r| exchange_case(ctx, r)).collect();
     cases.extend(job_cases(ctx, &recorded, &observations));
     cases.extend(resource_cases(ctx, &observations, &recorded));
@@ -240,7 +240,7 @@ fn exchange_case(ctx: &CheckContext, r: &Recorded) -> CaseReport {
 }
 
 /// Every status of every resource in the 200 answers of GET operations, in recording order.
-fn observe(recorded: &[Recorded]) -> Vec<Observation> {
+fn observe(table: &crate::spec::ResourceTable, recorded: &[Recorded]) -> Vec<Observation> {
     let mut out = Vec::new();
     for (position, r) in recorded.iter().enumerate() {
         let Ok(m) = &r.matched else { continue };
@@ -248,7 +248,7 @@ fn observe(recorded: &[Recorded]) -> Vec<Observation> {
             continue;
         }
         if let Some(json) = r.json_200() {
-            collect(json, None, position, &mut out);
+            collect(table, json, None, position, &mut out);
         }
     }
     out
@@ -256,36 +256,43 @@ fn observe(recorded: &[Recorded]) -> Vec<Observation> {
 
 /// Finds `{id, status}` objects under the wrapper keys of resource kinds (`server_group`,
 /// `replications`...) and under `resource_detail` (instances found by tag).
-fn collect(v: &Value, machine: Option<&'static str>, position: usize, out: &mut Vec<Observation>) {
+fn collect(
+    table: &crate::spec::ResourceTable,
+    v: &Value,
+    machine: Option<&str>,
+    position: usize,
+    out: &mut Vec<Observation>,
+) {
     match v {
         Value::Object(map) => {
             if let (Some(machine), Some(Value::String(id)), Some(Value::String(status))) =
                 (machine, map.get("id"), map.get("status"))
             {
-                out.push(Observation { position, machine, id: id.clone(), status: status.clone() });
+                out.push(Observation { position, machine: machine.to_owned(), id: id.clone(), status: status.clone() });
             }
             for (k, child) in map {
-                let m = kind_of_key(k)
-                    .map(|k| k.machine)
+                let m = table
+                    .of_key(k)
+                    .map(|k| k.name.as_str())
                     .or_else(|| (k == "resource_detail").then_some("protected_instance"));
                 if m.is_some() {
-                    collect(child, m, position, out);
+                    collect(table, child, m, position, out);
                 } else if k == "resources" {
-                    collect(child, None, position, out);
+                    collect(table, child, None, position, out);
                 }
             }
         }
-        Value::Array(items) => items.iter().for_each(|i| collect(i, machine, position, out)),
+        Value::Array(items) => items.iter().for_each(|i| collect(table, i, machine, position, out)),
         _ => {}
     }
 }
 
 /// `state_transition` per resource seen, in the order first seen.
 fn resource_cases(ctx: &CheckContext, observations: &[Observation], recorded: &[Recorded]) -> Vec<CaseReport> {
-    let mut order: Vec<(&'static str, &str)> = Vec::new();
+    let mut order: Vec<(&str, &str)> = Vec::new();
     for o in observations {
-        if !order.contains(&(o.machine, o.id.as_str())) {
-            order.push((o.machine, o.id.as_str()));
+        if !order.contains(&(o.machine.as_str(), o.id.as_str())) {
+            order.push((o.machine.as_str(), o.id.as_str()));
         }
     }
     order
@@ -296,7 +303,7 @@ fn resource_cases(ctx: &CheckContext, observations: &[Observation], recorded: &[
             let mut positions: Vec<usize> = mine.iter().map(|o| recorded[o.position].number).collect();
             positions.dedup();
             let result = checks::state_transition(ctx, machine, id, &statuses);
-            let show = kind(machine).map(|k| k.show).unwrap_or(machine);
+            let show = ctx.specs.resources.kind(machine).map(|k| k.show.as_str()).unwrap_or(machine);
             let family = ctx.specs.operation(show).map(|op| op.family.clone()).unwrap_or_default();
             let checks = vec![verdict(ctx, result, &entries_text(&positions))];
             case_of(format!("{PREFIX}/{machine}/{id}"), show, &family, KIND_RESOURCE, 0, checks)
@@ -392,7 +399,7 @@ fn judge_job(
     };
     let follow_up = follow.as_ref().map(|(ex, k, states, gone)| checks::FollowUp {
         exchange: ex,
-        status_pointer: format!("/{}/status", k.one),
+        status_pointer: format!("/{}/status", k.wrapper),
         expected_states: states.clone(),
         expect_gone: *gone,
         gone_codes: gone_codes(ctx, k),
@@ -462,8 +469,8 @@ fn job_types(candidates: &[&Operation]) -> Vec<String> {
 /// whether it must be gone; only a show before the next write counts (a later one may show
 /// what another request did).
 #[allow(clippy::too_many_arguments)]
-fn follow_up<'r>(
-    ctx: &CheckContext,
+fn follow_up<'r, 's>(
+    ctx: &CheckContext<'s>,
     recorded: &'r [Recorded],
     observations: &[Observation],
     s: usize,
@@ -472,23 +479,22 @@ fn follow_up<'r>(
     status: &str,
     job: &Value,
     m: &Matched,
-) -> Option<(&'r Exchange, &'static Kind, Vec<String>, bool)> {
-    let k = kind(&action.machine)?;
+) -> Option<(&'r Exchange, &'s ResourceKind, Vec<String>, bool)> {
+    let k = ctx.specs.resources.kind(&action.machine)?;
     let machine = ctx.specs.states.machines.get(&action.machine)?;
     let entities = job.get("entities");
     let acted = entities
-        .and_then(|e| e.get(k.entity).or_else(|| e.pointer(&format!("/sub_jobs/0/entities/{}", k.entity))))
+        .and_then(|e| e.get(&k.entity).or_else(|| e.pointer(&format!("/sub_jobs/0/entities/{}", k.entity))))
         .and_then(Value::as_str)
-        .or_else(|| m.param(k.param))?;
+        .or_else(|| m.param(&k.id_param))?;
     let after = *polls.last()?;
-    let found = recorded[after + 1..]
-        .iter()
-        .take_while(|r| r.exchange.request.method == "GET")
-        .find(|r| r.matched.as_ref().is_ok_and(|mm| mm.operation.id == k.show && mm.param(k.param) == Some(acted)))?;
+    let found = recorded[after + 1..].iter().take_while(|r| r.exchange.request.method == "GET").find(|r| {
+        r.matched.as_ref().is_ok_and(|mm| mm.operation.id == k.show && mm.param(&k.id_param) == Some(acted))
+    })?;
     let before = observations
         .iter()
         .rev()
-        .find(|o| o.position < s && o.machine == k.machine && o.id == acted)
+        .find(|o| o.position < s && o.machine == k.name && o.id == acted)
         .map(|o| o.status.as_str());
     let target: &Target = if status == "SUCCESS" { &action.success } else { &action.failure };
     let gone = matches!(target, Target::Gone);
@@ -496,10 +502,10 @@ fn follow_up<'r>(
 }
 
 /// The codes that say "no such resource" for a show of this kind.
-fn gone_codes(ctx: &CheckContext, k: &Kind) -> Vec<String> {
+fn gone_codes(ctx: &CheckContext, k: &ResourceKind) -> Vec<String> {
     ctx.specs
-        .operation(k.show)
-        .and_then(|op| op.path_params().find(|p| p.name == k.param))
+        .operation(&k.show)
+        .and_then(|op| op.path_params().find(|p| p.name == k.id_param))
         .and_then(|p| p.not_found.as_ref())
         .map(|nf| vec![nf.code.clone()])
         .unwrap_or_default()

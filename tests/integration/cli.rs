@@ -145,6 +145,12 @@ fn check_spec_on_the_real_specs_exits_0_and_counts_48_seed_operations_and_49_in_
         "{out}"
     );
     assert!(out.stdout.contains("SDRS operations in all: 49"), "{out}");
+    assert!(
+        out.stdout.contains(
+            "resource kinds: 4 in teardown order (dr_drill, protected_instance, replication_pair, server_group)"
+        ),
+        "{out}"
+    );
     assert!(out.stdout.contains("specs are valid"), "{out}");
 }
 

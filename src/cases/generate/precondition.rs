@@ -28,7 +28,7 @@ pub fn cases(specs: &Specs) -> Vec<Case> {
                 if allowed.contains(&state) {
                     continue;
                 }
-                let Some(r) = reach(machine, state) else { continue };
+                let Some(r) = reach(specs, machine, state) else { continue };
                 let Some(target) = r.resource(machine).cloned() else { continue };
                 let mut codes: Vec<String> = Vec::new();
                 let mut disputes: Vec<String> = Vec::new();
@@ -54,7 +54,7 @@ pub fn cases(specs: &Specs) -> Vec<Case> {
                     if parent.states.iter().any(|s| s == state) {
                         continue;
                     }
-                    let Some(r) = reach("server_group", state) else { continue };
+                    let Some(r) = reach(specs, "server_group", state) else { continue };
                     let g = r.group.clone();
                     let mut r = r;
                     let Some(step) = create_request(operation, &mut r, &g) else { continue };
