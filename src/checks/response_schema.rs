@@ -2,6 +2,7 @@
 //! status received. A violation met under a schema node that records a disagreement of the
 //! source documents (`x-sdrs-disagreements`) only warns.
 
+use super::Evidence;
 use super::{body_excerpt, excerpt, show_pointer, value_excerpt, CheckContext, CheckName, CheckResult, Failure};
 use crate::exchange::Exchange;
 use crate::spec::Operation;
@@ -168,6 +169,13 @@ fn below_root(levels: &[Vec<&Value>], key: &str) -> Vec<String> {
 }
 
 /// Every `x-sdrs-disagreements` entry met walking the schema at `schema_pointer` along `instance_path`.
+
+/// The registry's entry: every answer to a request.
+pub(super) fn judge(ctx: &CheckContext, ev: &Evidence) -> Option<CheckResult> {
+    let Evidence::Answer(a) = ev else { return None };
+    Some(response_schema(ctx, a.op, a.exchange))
+}
+
 #[cfg(test)]
 fn disagreements_along(document: &Value, schema_pointer: &str, instance_path: &str) -> Vec<String> {
     below_root(&nodes_along(document, schema_pointer, instance_path), "x-sdrs-disagreements")
