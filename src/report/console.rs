@@ -59,20 +59,25 @@ impl ConsoleReporter {
     /// The end-of-run summary: per-operation and per-check tables, then the totals line.
     pub fn summary(report: &RunReport) -> String {
         let mut out = String::new();
-        let mut operations: BTreeMap<&str, [usize; 5]> = BTreeMap::new();
+        let mut operations: BTreeMap<&str, [usize; 6]> = BTreeMap::new();
         for case in &report.cases {
             let row = operations.entry(&case.operation).or_default();
             row[match case.outcome {
                 CaseOutcome::Passed => 0,
-                CaseOutcome::Failed | CaseOutcome::Error => 1,
+                CaseOutcome::Failed => 1,
                 CaseOutcome::Warned => 2,
                 CaseOutcome::Skipped => 3,
                 CaseOutcome::ExpectedFail => 4,
+                CaseOutcome::Error => 5,
             }] += 1;
         }
         if !operations.is_empty() {
-            let rows = operations.into_iter().map(|(op, counts)| (op.to_string(), counts.to_vec()));
-            out.push_str(&table(&["operation", "passed", "failed", "warned", "skipped", "expected-fail"], rows));
+            // Errors get their column only when there are some: most runs have none.
+            let errored = operations.values().any(|row| row[5] > 0);
+            let width = if errored { 6 } else { 5 };
+            let rows = operations.into_iter().map(|(op, counts)| (op.to_string(), counts[..width].to_vec()));
+            let header = ["operation", "passed", "failed", "warned", "skipped", "expected-fail", "errored"];
+            out.push_str(&table(&header[..=width], rows));
             out.push('\n');
         }
         let mut checks: BTreeMap<CheckName, [usize; 4]> = BTreeMap::new();
