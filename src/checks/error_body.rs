@@ -205,7 +205,7 @@ fn judge_code(ctx: &CheckContext, op: &Operation, status: u16, code: &str, failu
 /// expects are required; a failure the case's disputed entries concern only warns.
 pub(super) fn judge(ctx: &CheckContext, ev: &Evidence) -> Option<CheckResult> {
     let Evidence::Answer(a) = ev else { return None };
-    if !a.exchange.status().is_some_and(|s| s >= 400) {
+    if a.exchange.status().is_none_or(|s| s < 400) {
         return None;
     }
     let codes = match a.expect {

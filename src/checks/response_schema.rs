@@ -168,14 +168,13 @@ fn below_root(levels: &[Vec<&Value>], key: &str) -> Vec<String> {
     crate::spec::strings_under(levels.iter().skip(1).flatten().copied(), key)
 }
 
-/// Every `x-sdrs-disagreements` entry met walking the schema at `schema_pointer` along `instance_path`.
-
 /// The registry's entry: every answer to a request.
 pub(super) fn judge(ctx: &CheckContext, ev: &Evidence) -> Option<CheckResult> {
     let Evidence::Answer(a) = ev else { return None };
     Some(response_schema(ctx, a.op, a.exchange))
 }
 
+/// Every `x-sdrs-disagreements` entry met walking the schema at `schema_pointer` along `instance_path`.
 #[cfg(test)]
 fn disagreements_along(document: &Value, schema_pointer: &str, instance_path: &str) -> Vec<String> {
     below_root(&nodes_along(document, schema_pointer, instance_path), "x-sdrs-disagreements")

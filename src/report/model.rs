@@ -364,3 +364,79 @@ impl RunReport {
 pub(crate) fn first_line(text: &str) -> &str {
     text.lines().next().unwrap_or("").trim_end()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::Specs;
+
+    fn verdict() -> (CheckResult, CheckReport) {
+        let documented = Failure::new("wrong status", "200", "500").at("specs/x.yaml").pointer("/a/0");
+        let inferred = Failure::new("odd count", "3", "4").inferred("a reading of ours");
+        let result = CheckResult::from_failures(CheckName::Pagination, vec![documented, inferred], false);
+        let report = CheckReport::from_result(&result, "list", &Specs::embedded().readings);
+        (result, report)
+    }
+
+    #[test]
+    fn a_verdict_keeps_its_failures_as_findings_and_its_first_title_as_message() {
+        let (_, report) = verdict();
+        assert_eq!(report.message, "wrong status");
+        assert_eq!(report.findings.len(), 2);
+        assert_eq!(report.findings[0].pointer.as_deref(), Some("/a/0"));
+        assert_eq!(report.findings[0].spec.as_deref(), Some("specs/x.yaml"));
+        assert!(report.findings[1].provenance.is_inferred());
+    }
+
+    #[test]
+    fn the_rendered_text_reads_as_the_failures_display_with_the_pointer() {
+        let (result, report) = verdict();
+        let text = report.text();
+        let first = text.split("\nodd count").next().unwrap_or_default();
+        assert_eq!(
+            first,
+            result.failures[0].to_string().replace("\n  stated:", "\n  pointer:  /a/0\n  stated:"),
+            "{text}"
+        );
+        assert!(text.contains("\nodd count\n  expected: 3\n  actual:   4\n  inferred: a reading of ours"), "{text}");
+    }
+
+    #[test]
+    fn the_json_message_is_the_rendered_text_and_reads_back_to_the_same_verdict() {
+        let (_, report) = verdict();
+        let json = serde_json::to_value(&report).expect("json");
+        assert_eq!(json["message"], report.text());
+        assert_eq!(json["findings"][0]["pointer"], "/a/0");
+        let back: CheckReport = serde_json::from_value(json).expect("read back");
+        assert_eq!(back, report);
+        let skipped = CheckReport { findings: Vec::new(), message: "no list".into(), ..report };
+        assert_eq!(serde_json::to_value(&skipped).expect("json")["message"], "no list");
+    }
+
+    #[test]
+    fn errors_are_counted_apart_from_failures() {
+        let case = |outcome| CaseReport {
+            id: "c".into(),
+            operation: "op".into(),
+            family: String::new(),
+            kind: String::new(),
+            outcome,
+            duration_ms: 0,
+            checks: Vec::new(),
+            reason: None,
+            baseline: None,
+            evidence: Vec::new(),
+            reproduce: None,
+        };
+        let mut report = RunReport {
+            cases: vec![case(CaseOutcome::Failed), case(CaseOutcome::Error), case(CaseOutcome::Error)],
+            ..RunReport::default()
+        };
+        report.summarize(0);
+        assert_eq!((report.summary.failed, report.summary.errored), (1, 2));
+        assert_eq!(report.summary.counts(), "0 passed, 1 failed, 0 warned, 0 skipped, 0 expected-fail, 2 errored");
+        report.cases.truncate(1);
+        report.summarize(0);
+        assert!(!report.summary.counts().contains("errored"));
+    }
+}
