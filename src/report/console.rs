@@ -214,12 +214,12 @@ mod tests {
     #[test]
     fn the_summary_has_both_tables_and_ends_with_the_totals_line() {
         let expected = "\
-operation                  passed  failed  warned  skipped  expected-fail
-create_protected_instance       0       0       0        0              1
-create_protection_group         1       1       0        0              0
-delete_replication              0       0       0        1              0
-list_api_versions               0       1       0        0              0
-show_protection_group           0       0       1        0              0
+operation                  passed  failed  warned  skipped  expected-fail  errored
+create_protected_instance       0       0       0        0              1        0
+create_protection_group         1       1       0        0              0        0
+delete_replication              0       0       0        1              0        0
+list_api_versions               0       0       0        0              0        1
+show_protection_group           0       0       1        0              0        0
 
 check               passed  failed  warned  skipped
 status_code              3       1       0        0
@@ -228,7 +228,7 @@ error_body               0       0       0        1
 job_protocol             1       1       0        0
 negative_rejection       0       1       0        0
 
-1 passed, 2 failed, 1 warned, 1 skipped, 1 expected-fail (7.4s)";
+1 passed, 1 failed, 1 warned, 1 skipped, 1 expected-fail, 1 errored (7.4s)";
         assert_eq!(ConsoleReporter::summary(&sample()), expected);
     }
 

@@ -250,9 +250,6 @@ pub struct Summary {
     pub passed: usize,
     /// Cases in which the target was wrong (a check failed).
     pub failed: usize,
-    /// Cases the harness could not judge (a setup, transport or breaker error).
-    #[serde(default)]
-    pub errored: usize,
     /// Cases that only warned.
     pub warned: usize,
     /// Cases not run.
@@ -260,6 +257,9 @@ pub struct Summary {
     /// Failures the baseline expects.
     #[serde(default)]
     pub expected_fail: usize,
+    /// Cases the harness could not judge (a setup, transport or breaker error).
+    #[serde(default)]
+    pub errored: usize,
     /// Wall time of the run.
     pub duration_ms: u64,
 }
