@@ -277,3 +277,37 @@ fn expected_end(outcome: JobOutcome) -> Option<checks::ExpectedEnd> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::Specs;
+
+    #[test]
+    fn only_a_job_the_case_waits_for_to_succeed_or_fail_has_an_expected_end() {
+        assert_eq!(expected_end(JobOutcome::Success), Some(checks::ExpectedEnd::Success));
+        assert_eq!(expected_end(JobOutcome::Fail), Some(checks::ExpectedEnd::Fail));
+        assert_eq!(expected_end(JobOutcome::Any), None);
+        assert_eq!(expected_end(JobOutcome::NoWait), None);
+    }
+
+    #[test]
+    fn the_job_types_of_an_operation_are_its_actions_once_each_else_its_own() {
+        let specs = Specs::embedded();
+        for op in specs.operations().filter(|o| o.async_job.is_some()) {
+            let actions: Vec<&Action> = specs.states.actions_of(&op.id).collect();
+            let types = job_types_of(op, &actions);
+            if actions.iter().any(|a| a.job_type.is_some()) {
+                let mut sorted = types.clone();
+                sorted.sort();
+                sorted.dedup();
+                assert_eq!(types, sorted, "{}", op.id);
+            }
+            let own: Vec<String> =
+                op.async_job.iter().flat_map(|a| a.job_type.iter().chain(&a.alt_job_types)).cloned().collect();
+            for t in &types {
+                assert!(actions.iter().any(|a| a.job_type.as_ref() == Some(t)) || own.contains(t), "{}: {t}", op.id);
+            }
+        }
+    }
+}

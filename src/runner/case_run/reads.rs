@@ -347,3 +347,24 @@ pub(super) fn gone_codes(specs: &crate::spec::Specs, k: &Kind) -> Vec<String> {
         .map(|nf| vec![nf.code.clone()])
         .unwrap_or_default()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::Specs;
+
+    #[test]
+    fn list_operations_name_their_items_key() {
+        assert_eq!(kind_of_list("listProtectionGroups"), Some("server_groups"));
+        assert_eq!(kind_of_list("listReplicationPairs"), Some("replications"));
+        assert_eq!(kind_of_list("showQuotas"), None);
+    }
+
+    #[test]
+    fn a_kind_s_gone_codes_come_from_its_show_operation_s_id_parameter() {
+        let k = kind("server_group").expect("kind");
+        let codes = gone_codes(Specs::embedded(), k);
+        assert_eq!(codes.len(), 1, "{codes:?}");
+        assert!(codes[0].starts_with("SDRS."), "{codes:?}");
+    }
+}
