@@ -1,6 +1,7 @@
 //! `auth_required`: a request with missing or bad credentials is refused with 401.
 
 use super::{status_excerpt, CheckContext, CheckName, CheckResult, Failure};
+use super::{Evidence, Expectation};
 use crate::exchange::Exchange;
 
 /// Judges whether `ex`, sent with the `credentials` described ("none", "invalid token",
@@ -29,6 +30,13 @@ pub fn auth_required(ctx: &CheckContext, credentials: &str, ex: &Exchange) -> Ch
         ))
     };
     CheckResult::from_failures(name, failure.into_iter().map(|f| f.at(spec.clone())).collect(), ctx.strict)
+}
+
+/// The registry's entry: the verdict of a request with missing or bad credentials.
+pub(super) fn judge(ctx: &CheckContext, ev: &Evidence) -> Option<CheckResult> {
+    let Evidence::Answer(a) = ev else { return None };
+    let Expectation::Credentials(credentials) = a.expect else { return None };
+    Some(auth_required(ctx, credentials, a.exchange))
 }
 
 #[cfg(test)]

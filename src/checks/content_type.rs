@@ -1,6 +1,7 @@
 //! `content_type`: non-empty bodies are labelled `application/json` and parse as JSON; a 204
 //! has no body; a status documented with a JSON body has one.
 
+use super::Evidence;
 use super::{body_excerpt, CheckContext, CheckName, CheckResult, Failure};
 use crate::exchange::Exchange;
 use crate::spec::Operation;
@@ -77,6 +78,12 @@ pub fn content_type(ctx: &CheckContext, op: &Operation, ex: &Exchange) -> CheckR
 fn is_json_media_type(value: &str) -> bool {
     let media = value.split(';').next().unwrap_or("").trim();
     media.eq_ignore_ascii_case("application/json")
+}
+
+/// The registry's entry: every answer to a request.
+pub(super) fn judge(ctx: &CheckContext, ev: &Evidence) -> Option<CheckResult> {
+    let Evidence::Answer(a) = ev else { return None };
+    Some(content_type(ctx, a.op, a.exchange))
 }
 
 #[cfg(test)]

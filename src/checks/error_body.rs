@@ -7,6 +7,7 @@
 //! (section 3.3, extra top-level keys such as `request_id` allowed).
 
 use super::{body_excerpt, list, value_excerpt, CheckContext, CheckName, CheckResult, Failure, ERRORS_SPEC};
+use super::{Evidence, Expectation};
 use crate::exchange::Exchange;
 use crate::spec::Operation;
 use serde_json::{Map, Value};
@@ -198,6 +199,20 @@ fn judge_code(ctx: &CheckContext, op: &Operation, status: u16, code: &str, failu
             .at(ERRORS_SPEC),
         );
     }
+}
+
+/// The registry's entry: every error answer (4xx, 5xx) to a request. The codes a status case
+/// expects are required; a failure the case's disputed entries concern only warns.
+pub(super) fn judge(ctx: &CheckContext, ev: &Evidence) -> Option<CheckResult> {
+    let Evidence::Answer(a) = ev else { return None };
+    if a.exchange.status().is_none_or(|s| s < 400) {
+        return None;
+    }
+    let codes = match a.expect {
+        Expectation::Status { codes } => codes,
+        _ => &[],
+    };
+    Some(error_body(ctx, a.op, codes, a.exchange).disputed_by(a.disputed, ctx.strict))
 }
 
 #[cfg(test)]

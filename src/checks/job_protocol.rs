@@ -3,6 +3,7 @@
 //! fitting `job_type`, times, error fields and `entities` (sub-jobs included); and the resource
 //! is then in the state (or gone) the action promises.
 
+use super::Evidence;
 use super::{
     body_excerpt, error_code_of, list, status_excerpt, value_excerpt, CheckContext, CheckName, CheckResult, Failure,
     STATES_SPEC,
@@ -67,6 +68,36 @@ pub fn job_protocol(ctx: &CheckContext, ev: &JobEvidence) -> CheckResult {
     }
     let end = if ev.finished { PollEnd::Ended } else { PollEnd::Deadline };
     watch.conclude(end, ev.follow_up.as_ref())
+}
+
+/// How a case expects its job to end: a scenario that waits for a failure, or a success.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExpectedEnd {
+    /// SUCCESS.
+    Success,
+    /// FAIL.
+    Fail,
+}
+
+/// The verdict on a job, `result`, with the end the case expects: a job that ended the other
+/// way (`last`, its final body) adds a failure naming its error code and reason.
+pub fn judge_expected_end(
+    ctx: &CheckContext,
+    result: CheckResult,
+    expected: ExpectedEnd,
+    last: Option<&Value>,
+) -> CheckResult {
+    let status = last.and_then(|j| j.get("status")).and_then(Value::as_str);
+    let why = match (expected, status) {
+        (ExpectedEnd::Success, Some(FAIL)) => "the job failed but was expected to succeed",
+        (ExpectedEnd::Fail, Some(SUCCESS)) => "the job succeeded but was expected to fail",
+        _ => return result,
+    };
+    let field = |key: &str| last.and_then(|j| j.get(key)).cloned().unwrap_or(Value::Null);
+    let reason = format!("{} {}", field("error_code"), field("fail_reason"));
+    let mut failures = result.failures;
+    failures.push(Failure::new(why, format!("{expected:?}"), format!("{} {reason}", status.unwrap_or("?"))));
+    CheckResult::from_failures(CheckName::JobProtocol, failures, ctx.strict)
 }
 
 /// What a [`JobWatch`] advises after one poll.
@@ -901,6 +932,13 @@ fn ranges(numbers: &[usize]) -> String {
         i += 1;
     }
     parts.join(", ")
+}
+
+/// The registry's entry: an asynchronous write and its job's polls, judged after the fact (the
+/// runner judges live polls with a [`JobWatch`], this check's incremental form).
+pub(super) fn judge(ctx: &CheckContext, ev: &Evidence) -> Option<CheckResult> {
+    let Evidence::Job(job) = ev else { return None };
+    Some(job_protocol(ctx, job))
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ mod negative_rejection;
 mod pagination;
 mod precondition;
 mod refusal;
+pub mod registry;
 mod resource_lifecycle;
 mod response_schema;
 mod round_trip;
@@ -24,15 +25,18 @@ pub use auth_required::auth_required;
 pub use cascade::{cascade, Member};
 pub use content_type::content_type;
 pub use error_body::error_body;
-pub use job_protocol::{job_protocol, FollowUp, JobEvidence, JobWatch, PollEnd, Verdict};
+pub use job_protocol::{
+    job_protocol, judge_expected_end, ExpectedEnd, FollowUp, JobEvidence, JobWatch, PollEnd, Verdict,
+};
 pub use negative_rejection::{negative_rejection, ExpectedRejection};
 pub use pagination::{pagination, Page, PaginationEvidence};
 pub use precondition::{precondition, ExpectedRefusal};
-pub use resource_lifecycle::{resource_lifecycle, LifecycleEvidence};
+pub use registry::{Answer, Evidence, Expectation, FieldSeen};
+pub use resource_lifecycle::{judge_expected_fields, resource_lifecycle, LifecycleEvidence};
 pub use response_schema::response_schema;
 pub use round_trip::{gone_from_lists, read_back, Listing, ReadBackEvidence};
 pub use snapshot::{shape_of, snapshot, SnapshotMode};
-pub use state_transition::state_transition;
+pub use state_transition::{judge_expected_state, state_transition};
 pub use status_code::status_code;
 
 use std::fmt;
@@ -198,6 +202,8 @@ pub struct Failure {
     pub actual: String,
     /// Where in the specs the rule is (`specs/errors.yaml SDRS.1013`, a schema pointer...).
     pub spec: Option<String>,
+    /// The JSON pointer of the offending value in the answer, when one value is at fault.
+    pub pointer: Option<String>,
     /// Where the rule comes from; an inferred rule turns the failure into a warning.
     pub provenance: Provenance,
 }
@@ -210,8 +216,15 @@ impl Failure {
             expected: expected.into(),
             actual: actual.into(),
             spec: None,
+            pointer: None,
             provenance: Provenance::documented(""),
         }
+    }
+
+    /// Names the offending value's JSON pointer in the answer.
+    pub fn pointer(mut self, pointer: impl Into<String>) -> Failure {
+        self.pointer = Some(pointer.into());
+        self
     }
 
     /// Adds the spec reference.
@@ -337,6 +350,20 @@ impl CheckResult {
         CheckResult { check, outcome, failures, message }
     }
 
+    /// The same verdict with every failure that names no disagreement of its own disputed by
+    /// `disputed` (a case's expectation the seeds contradict): those failures then only warn.
+    pub fn disputed_by(self, disputed: &[String], strict: bool) -> CheckResult {
+        if self.outcome != Outcome::Failed || disputed.is_empty() {
+            return self;
+        }
+        let failures = self
+            .failures
+            .into_iter()
+            .map(|f| if f.disagreements().is_empty() { f.disputed(disputed) } else { f })
+            .collect();
+        CheckResult::from_failures(self.check, failures, strict)
+    }
+
     /// The full text of every failure.
     pub fn details(&self) -> String {
         self.failures.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n")
@@ -354,41 +381,15 @@ pub struct CheckContext<'a> {
     pub strict: bool,
 }
 
-/// What a check proves, in one line: the registry of every check by its stable name.
+/// What a check proves, in one line (its row of the [`registry`]).
 pub fn describe(check: CheckName) -> &'static str {
-    match check {
-        CheckName::StatusCode => "the response status is the one the case expects and is documented for the operation",
-        CheckName::ContentType => "non-empty bodies are labelled application/json and parse as JSON; 204 and JSON-bodied statuses have the right body",
-        CheckName::ResponseSchema => "the response body validates against the schema documented for its status",
-        CheckName::ErrorBody => "error bodies have a documented envelope and a code from A.1 whose table status is the HTTP status",
-        CheckName::JobProtocol => "an asynchronous write returns a job_id whose job moves through the job machine to SUCCESS or FAIL in time, with fitting job_type, times, error fields and entities",
-        CheckName::StateTransition => "every observed sequence of resource statuses is allowed by the resource's state machine",
-        CheckName::Precondition => "an action from a state that forbids it is refused with the documented status and code",
-        CheckName::NegativeRejection => "invalid input is refused with the documented status and code",
-        CheckName::AuthRequired => "a request with missing or bad credentials is refused with 401",
-        CheckName::ResourceLifecycle => "a created resource is shown and listed; a deleted one is gone from show and list",
-        CheckName::Pagination => "limit and offset select the right slice of the full list, and count is the total matching the filter",
-        CheckName::Snapshot => "the payload matches its recorded snapshot, exactly or in shape",
-    }
+    registry::entry(check).description
 }
 
 /// Where the reference states what a check enforces, for failures whose check names no closer
 /// source (a section of the operation's own page, a row of A.1).
 pub fn default_source(check: CheckName) -> &'static str {
-    match check {
-        CheckName::StatusCode => "001: the status-code table (状态码) of the operation's page",
-        CheckName::ContentType => "001 §3.3 (响应消息体 in the format of Content-Type), §3.1 (application/json)",
-        CheckName::ResponseSchema => "001: the response-parameter table of the operation's page",
-        CheckName::ErrorBody => "001 §3.3 (错误响应 body) and appendix A.1 (错误码)",
-        CheckName::JobProtocol => "001 §5.1.1 (查询job状态) and §2 (异步API 返回 job_id)",
-        CheckName::StateTransition => "001 appendix A.2-A.5 (status tables) and the actions' pages",
-        CheckName::Precondition => "001: the constraints (约束与限制) of the action's page and A.1",
-        CheckName::NegativeRejection => "001: the request-parameter table of the operation's page and A.1",
-        CheckName::AuthRequired => "001 §3.2 (认证鉴权) and the 401 row of every status-code table",
-        CheckName::ResourceLifecycle => "001: the create, query and delete pages of the resource",
-        CheckName::Pagination => "001: limit, offset and count of the list page's tables",
-        CheckName::Snapshot => "the payload recorded from the reference emulator",
-    }
+    registry::entry(check).source
 }
 
 // ---------------------------------------------------------------- shared helpers of the checks

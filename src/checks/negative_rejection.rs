@@ -3,6 +3,7 @@
 
 use super::refusal::{refusal_failures, RefusalWording};
 use super::{CheckContext, CheckName, CheckResult, ERRORS_SPEC};
+use super::{Evidence, Expectation};
 use crate::exchange::Exchange;
 
 /// The rejection a negative case expects.
@@ -50,6 +51,13 @@ impl RefusalWording for ExpectedRejection {
     fn no_code(&self) -> String {
         format!("the rejection of invalid input ({}) carries no error code", self.mutation)
     }
+}
+
+/// The registry's entry: the verdict of a request carrying invalid input.
+pub(super) fn judge(ctx: &CheckContext, ev: &Evidence) -> Option<CheckResult> {
+    let Evidence::Answer(a) = ev else { return None };
+    let Expectation::Rejection(expected) = a.expect else { return None };
+    Some(negative_rejection(ctx, expected, a.exchange))
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! `pagination`: `limit` and `offset` select the right slice of the full list, and `count` is the
 //! total number of matching items, not the size of the page.
 
+use super::Evidence;
 use super::{list, show_pointer, value_excerpt, CheckContext, CheckName, CheckResult, Failure};
 use crate::exchange::{Exchange, ResponseRecord};
 use serde_json::Value;
@@ -213,6 +214,12 @@ const PAGE_OR_TOTAL: &str = "INC-54";
 /// `ids` without `id`.
 fn without(ids: &[String], id: &str) -> Vec<String> {
     ids.iter().filter(|d| *d != id).cloned().collect()
+}
+
+/// The registry's entry: a list read whole and page by page.
+pub(super) fn judge(ctx: &CheckContext, ev: &Evidence) -> Option<CheckResult> {
+    let Evidence::Pages(pages) = ev else { return None };
+    Some(pagination(ctx, pages))
 }
 
 #[cfg(test)]

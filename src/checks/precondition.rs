@@ -3,6 +3,7 @@
 
 use super::refusal::{refusal_failures, RefusalWording};
 use super::{CheckContext, CheckName, CheckResult, STATES_SPEC};
+use super::{Evidence, Expectation};
 use crate::exchange::Exchange;
 
 /// The refusal a case expects: `action` (a `states.yaml` action name) sent from `state`.
@@ -53,6 +54,13 @@ impl RefusalWording for ExpectedRefusal {
     fn no_code(&self) -> String {
         format!("the refusal of {} from state {} carries no error code", self.action, self.state)
     }
+}
+
+/// The registry's entry: the verdict of an action sent from a state that forbids it.
+pub(super) fn judge(ctx: &CheckContext, ev: &Evidence) -> Option<CheckResult> {
+    let Evidence::Answer(a) = ev else { return None };
+    let Expectation::Refusal(expected) = a.expect else { return None };
+    Some(precondition(ctx, expected, a.exchange))
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ use super::{
     error_code_of, list, show_pointer, status_excerpt, value_excerpt, CheckContext, CheckName, CheckResult, Failure,
     STATES_SPEC,
 };
+use super::{Evidence, FieldSeen};
 use crate::exchange::{Exchange, ResponseRecord};
 use serde_json::Value;
 
@@ -214,6 +215,37 @@ fn spec_of(ctx: &CheckContext, machine: &str, which: &str) -> String {
     match op {
         Some(op) => format!("{STATES_SPEC} machines.{machine}.{which} ({op})"),
         None => format!("{STATES_SPEC} machines.{machine}"),
+    }
+}
+
+/// The fields a scenario expects an answer to show, each compared with what the answer holds.
+pub fn judge_expected_fields(ctx: &CheckContext, fields: &[FieldSeen]) -> CheckResult {
+    let failures = fields
+        .iter()
+        .filter(|f| f.actual != f.expected)
+        .map(|f| {
+            Failure::new(
+                format!("{} does not show what the scenario did", f.pointer),
+                f.expected.to_string(),
+                f.actual.to_string(),
+            )
+            .pointer(f.pointer.clone())
+        })
+        .collect();
+    CheckResult::from_failures(CheckName::ResourceLifecycle, failures, ctx.strict)
+}
+
+/// The registry's entry: lifecycles, read-backs, deleted resources in filtered lists, and the
+/// fields scenarios expect.
+pub(super) fn judge(ctx: &CheckContext, ev: &Evidence) -> Option<CheckResult> {
+    match ev {
+        Evidence::Lifecycle(lifecycle) => Some(resource_lifecycle(ctx, lifecycle)),
+        Evidence::ReadBack(read) => Some(super::read_back(ctx, read)),
+        Evidence::GoneFromLists { machine, id, lists, items_pointer } => {
+            Some(super::gone_from_lists(ctx, machine, id, lists, items_pointer))
+        }
+        Evidence::ExpectedFields(fields) => Some(judge_expected_fields(ctx, fields)),
+        _ => None,
     }
 }
 

@@ -2,6 +2,7 @@
 //! status received. A violation met under a schema node that records a disagreement of the
 //! source documents (`x-sdrs-disagreements`) only warns.
 
+use super::Evidence;
 use super::{body_excerpt, excerpt, show_pointer, value_excerpt, CheckContext, CheckName, CheckResult, Failure};
 use crate::exchange::Exchange;
 use crate::spec::Operation;
@@ -165,6 +166,12 @@ fn expand<'a>(document: &'a Value, nodes: Vec<&'a Value>) -> Vec<&'a Value> {
 /// What the nodes below the response's root record under `key` (tags on the root describe the page).
 fn below_root(levels: &[Vec<&Value>], key: &str) -> Vec<String> {
     crate::spec::strings_under(levels.iter().skip(1).flatten().copied(), key)
+}
+
+/// The registry's entry: every answer to a request.
+pub(super) fn judge(ctx: &CheckContext, ev: &Evidence) -> Option<CheckResult> {
+    let Evidence::Answer(a) = ev else { return None };
+    Some(response_schema(ctx, a.op, a.exchange))
 }
 
 /// Every `x-sdrs-disagreements` entry met walking the schema at `schema_pointer` along `instance_path`.

@@ -1,6 +1,7 @@
 //! `snapshot`: a payload matches its recorded snapshot, exactly or in shape. Redaction of ids and
 //! timestamps is the caller's job.
 
+use super::Evidence;
 use super::{value_excerpt, CheckContext, CheckName, CheckResult, Failure};
 use serde_json::{Map, Value};
 
@@ -169,6 +170,12 @@ fn diff_shapes(stored: &Value, actual: &Value, pointer: String, out: &mut Vec<Di
         (s, a) if s == a => {}
         (s, a) => push(out, &pointer, "has another type than in the snapshot", value_excerpt(s), value_excerpt(a)),
     }
+}
+
+/// The registry's entry: a payload and its recorded snapshot.
+pub(super) fn judge(ctx: &CheckContext, ev: &Evidence) -> Option<CheckResult> {
+    let Evidence::Snapshot { name, mode, actual, stored } = ev else { return None };
+    Some(snapshot(ctx, name, *mode, actual, *stored))
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! `state_transition`: every status a resource was seen in belongs to its state machine, and
 //! every change between two consecutive observations is one the machine allows.
 
+use super::Evidence;
 use super::{list, CheckContext, CheckName, CheckResult, Failure, STATES_SPEC};
 use crate::spec::Machine;
 
@@ -106,6 +107,37 @@ fn successors_text(ctx: &CheckContext, machine: &str, m: &Machine, from: &str) -
         }
     } else {
         format!("{from} followed by one of: {}", list(&next))
+    }
+}
+
+/// The state a scenario expects an answer to show: a scenario's own reading of the state
+/// machine, judged as a transition the case observed.
+pub fn judge_expected_state(ctx: &CheckContext, expected: &str, actual: Option<&str>) -> CheckResult {
+    let name = CheckName::StateTransition;
+    match actual {
+        Some(a) if a == expected => CheckResult::passed(name),
+        other => CheckResult::from_failures(
+            name,
+            vec![Failure::new(
+                format!("the resource is not in the state the scenario expects ({expected})"),
+                expected.to_owned(),
+                other.unwrap_or("no status in the answer").to_owned(),
+            )],
+            ctx.strict,
+        ),
+    }
+}
+
+/// The registry's entry: observed status sequences, a group action's cascade, and the states
+/// scenarios expect.
+pub(super) fn judge(ctx: &CheckContext, ev: &Evidence) -> Option<CheckResult> {
+    match ev {
+        Evidence::Statuses { machine, id, observed } => Some(state_transition(ctx, machine, id, observed)),
+        Evidence::Cascade { action, group_id, members, succeeded } => {
+            Some(super::cascade(ctx, action, group_id, members, *succeeded))
+        }
+        Evidence::ExpectedState { expected, actual } => Some(judge_expected_state(ctx, expected, *actual)),
+        _ => None,
     }
 }
 

@@ -2,6 +2,7 @@
 //! for the operation.
 
 use super::{list, status_excerpt, CheckContext, CheckName, CheckResult, Failure};
+use super::{Evidence, Expectation};
 use crate::exchange::Exchange;
 use crate::spec::Operation;
 
@@ -46,6 +47,17 @@ pub fn status_code(ctx: &CheckContext, op: &Operation, expected: &[u16], ex: &Ex
         );
     }
     CheckResult::from_failures(name, failures, ctx.strict)
+}
+
+/// The registry's entry: the verdict of a request whose case expects a status. A failure the
+/// case's disputed entries concern only warns when the answer is a refusal (a 2xx answer breaks
+/// what every reading of the seeds expects).
+pub(super) fn judge(ctx: &CheckContext, ev: &Evidence) -> Option<CheckResult> {
+    let Evidence::Answer(a) = ev else { return None };
+    let Expectation::Status { .. } = a.expect else { return None };
+    let r = status_code(ctx, a.op, a.statuses, a.exchange);
+    let refused = a.exchange.status().is_some_and(|s| !(200..300).contains(&s));
+    Some(if refused { r.disputed_by(a.disputed, ctx.strict) } else { r })
 }
 
 #[cfg(test)]

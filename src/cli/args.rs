@@ -159,6 +159,9 @@ pub struct RunArgs {
     /// Print a line per case.
     #[arg(long, short)]
     pub verbose: bool,
+    /// Keep only these checks' verdicts (comma-separated or repeated; `list --checks` names them).
+    #[arg(long = "checks", value_name = "NAME,...")]
+    pub checks: Vec<String>,
 }
 
 /// `serve`.
@@ -206,6 +209,9 @@ pub struct ListArgs {
     /// Profile whose prerequisites decide skips.
     #[arg(long)]
     pub profile: Option<String>,
+    /// List the checks (name and what each proves) instead of the cases.
+    #[arg(long)]
+    pub checks: bool,
 }
 
 /// `check-spec`.

@@ -149,6 +149,7 @@ fn run_config(args: &RunArgs) -> Result<RunConfig, CliError> {
         config.jobs = j.max(1);
     }
     config.strict = args.strict;
+    config.checks = crate::checks::registry::parse_names(&args.checks).map_err(CliError::new)?;
     config.timeout = Duration::from_secs(args.timeout.max(1));
     config.deadline = args.deadline.map(Duration::from_secs);
     config.rps = args.rps.unwrap_or(0.0);
@@ -295,7 +296,7 @@ async fn run(args: RunArgs) -> Result<i32, CliError> {
     if runner.interrupted() {
         return Err(CliError::new("interrupted: the run stopped early; what it created was deleted"));
     }
-    Ok(if report.summary.failed > 0 { exit::FAILED } else { exit::OK })
+    Ok(exit::of_summary(&report.summary))
 }
 
 /// `token` when the run targets an endpoint with token auth (a `curl` line can then reproduce a
@@ -412,6 +413,9 @@ async fn serve(args: args::ServeArgs) -> Result<i32, CliError> {
 }
 
 async fn list(args: args::ListArgs) -> Result<i32, CliError> {
+    if args.checks {
+        return Ok(list_checks());
+    }
     check_dirs(args.select.cases.as_deref(), None)?;
     let specs = crate::spec::Specs::embedded();
     let scenarios = crate::runner::load_scenarios(&files_of(args.select.cases.as_ref()), specs)
@@ -447,6 +451,20 @@ async fn list(args: args::ListArgs) -> Result<i32, CliError> {
     }
     outln!("{n} cases");
     Ok(exit::OK)
+}
+
+/// `list --checks`: every registered check, in report order, with what it proves.
+fn list_checks() -> i32 {
+    let registry = &crate::checks::registry::REGISTRY;
+    let width = registry.iter().map(|e| e.name.as_str().len()).max().unwrap_or(0);
+    for e in registry {
+        if output::stdout_gone() {
+            break;
+        }
+        outln!("{:width$}  {}", e.name.as_str(), e.description);
+    }
+    outln!("{} checks", registry.len());
+    exit::OK
 }
 
 fn check_spec(dir: &std::path::Path) -> Result<i32, CliError> {

@@ -40,6 +40,7 @@ impl Reproducer {
         for v in &args.variants {
             push("--variant", Some(v.clone()));
         }
+        push("--checks", (!args.checks.is_empty()).then(|| args.checks.join(",")));
         push("--timeout", (args.timeout != 30).then(|| args.timeout.to_string()));
         push("--job-timeout", args.job_timeout.map(|j| j.to_string()));
         push("--ledger", args.ledger.as_ref().map(|p| p.display().to_string()));

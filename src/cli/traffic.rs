@@ -3,7 +3,7 @@
 use super::args::CheckTrafficArgs;
 use super::{exit, CliError};
 use crate::checks::CheckContext;
-use crate::report::{CaseOutcome, ConsoleReporter};
+use crate::report::ConsoleReporter;
 use crate::spec::{SchemaSet, Specs};
 use crate::traffic::{self, Har};
 
@@ -35,6 +35,5 @@ pub fn check_traffic(args: &CheckTrafficArgs) -> Result<i32, CliError> {
         outln!("{source}: the recording holds no entry");
     }
     outln!("{}", ConsoleReporter::summary(&report));
-    let failed = report.cases.iter().any(|c| c.outcome.is_failure() || c.outcome == CaseOutcome::Error);
-    Ok(if failed { exit::FAILED } else { exit::OK })
+    Ok(exit::of_summary(&report.summary))
 }

@@ -59,20 +59,25 @@ impl ConsoleReporter {
     /// The end-of-run summary: per-operation and per-check tables, then the totals line.
     pub fn summary(report: &RunReport) -> String {
         let mut out = String::new();
-        let mut operations: BTreeMap<&str, [usize; 5]> = BTreeMap::new();
+        let mut operations: BTreeMap<&str, [usize; 6]> = BTreeMap::new();
         for case in &report.cases {
             let row = operations.entry(&case.operation).or_default();
             row[match case.outcome {
                 CaseOutcome::Passed => 0,
-                CaseOutcome::Failed | CaseOutcome::Error => 1,
+                CaseOutcome::Failed => 1,
                 CaseOutcome::Warned => 2,
                 CaseOutcome::Skipped => 3,
                 CaseOutcome::ExpectedFail => 4,
+                CaseOutcome::Error => 5,
             }] += 1;
         }
         if !operations.is_empty() {
-            let rows = operations.into_iter().map(|(op, counts)| (op.to_string(), counts.to_vec()));
-            out.push_str(&table(&["operation", "passed", "failed", "warned", "skipped", "expected-fail"], rows));
+            // Errors get their column only when there are some: most runs have none.
+            let errored = operations.values().any(|row| row[5] > 0);
+            let width = if errored { 6 } else { 5 };
+            let rows = operations.into_iter().map(|(op, counts)| (op.to_string(), counts[..width].to_vec()));
+            let header = ["operation", "passed", "failed", "warned", "skipped", "expected-fail", "errored"];
+            out.push_str(&table(&header[..=width], rows));
             out.push('\n');
         }
         let mut checks: BTreeMap<CheckName, [usize; 4]> = BTreeMap::new();
@@ -209,12 +214,12 @@ mod tests {
     #[test]
     fn the_summary_has_both_tables_and_ends_with_the_totals_line() {
         let expected = "\
-operation                  passed  failed  warned  skipped  expected-fail
-create_protected_instance       0       0       0        0              1
-create_protection_group         1       1       0        0              0
-delete_replication              0       0       0        1              0
-list_api_versions               0       1       0        0              0
-show_protection_group           0       0       1        0              0
+operation                  passed  failed  warned  skipped  expected-fail  errored
+create_protected_instance       0       0       0        0              1        0
+create_protection_group         1       1       0        0              0        0
+delete_replication              0       0       0        1              0        0
+list_api_versions               0       0       0        0              0        1
+show_protection_group           0       0       1        0              0        0
 
 check               passed  failed  warned  skipped
 status_code              3       1       0        0
@@ -223,7 +228,7 @@ error_body               0       0       0        1
 job_protocol             1       1       0        0
 negative_rejection       0       1       0        0
 
-1 passed, 2 failed, 1 warned, 1 skipped, 1 expected-fail (7.4s)";
+1 passed, 1 failed, 1 warned, 1 skipped, 1 expected-fail, 1 errored (7.4s)";
         assert_eq!(ConsoleReporter::summary(&sample()), expected);
     }
 

@@ -46,7 +46,7 @@ mod tests {
         assert_eq!(keys(&value), ["format_version", "summary", "target", "cases"]);
         assert_eq!(
             keys(&value["summary"]),
-            ["total", "passed", "failed", "warned", "skipped", "expected_fail", "duration_ms"]
+            ["total", "passed", "failed", "warned", "skipped", "expected_fail", "errored", "duration_ms"]
         );
         assert_eq!(
             keys(&value["target"]),
@@ -72,7 +72,8 @@ mod tests {
         assert_eq!(value["cases"][3]["outcome"], "expected-fail");
         assert_eq!(value["cases"][1]["checks"][2]["name"], "negative_rejection");
         assert_eq!(value["cases"][1]["checks"][2]["outcome"], "failed");
-        assert_eq!(value["summary"]["failed"], 2);
+        assert_eq!(value["summary"]["failed"], 1);
+        assert_eq!(value["summary"]["errored"], 1);
     }
 
     #[test]

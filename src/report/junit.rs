@@ -113,7 +113,7 @@ fn verdicts(case: &CaseReport, outcomes: &[Outcome]) -> String {
     let mut text = String::new();
     for check in case.checks.iter().filter(|c| outcomes.contains(&c.outcome)) {
         let step = if check.step.is_empty() { String::new() } else { format!(" [{}]", check.step) };
-        text.push_str(&format!("{} ({}){step}: {}\n", check.name, check.outcome.as_str(), check.message));
+        text.push_str(&format!("{} ({}){step}: {}\n", check.name, check.outcome.as_str(), check.text()));
     }
     text
 }
@@ -140,7 +140,7 @@ mod tests {
         assert_eq!(junit.tests, report.summary.total);
         assert_eq!(junit.failures, 1);
         assert_eq!(junit.errors, 1);
-        assert_eq!(junit.failures + junit.errors, report.summary.failed);
+        assert_eq!((junit.failures, junit.errors), (report.summary.failed, report.summary.errored));
         assert_eq!(junit.skipped, report.summary.skipped);
     }
 

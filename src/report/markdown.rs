@@ -13,7 +13,10 @@ pub fn to_markdown(report: &RunReport) -> String {
     target(&mut md, report);
     summary(&mut md, report);
     matrix(&mut md, report);
-    bullets(&mut md, "Failures", report, |c| c.outcome.is_failure(), &[Outcome::Failed]);
+    bullets(&mut md, "Failures", report, |c| c.outcome == CaseOutcome::Failed, &[Outcome::Failed]);
+    if report.cases.iter().any(|c| c.outcome == CaseOutcome::Error) {
+        bullets(&mut md, "Errors (not judged)", report, |c| c.outcome == CaseOutcome::Error, &[Outcome::Failed]);
+    }
     bullets(&mut md, "Warnings (documents disagree)", report, has_warning, &[Outcome::Warned]);
     if report.cases.iter().any(|c| c.outcome == CaseOutcome::ExpectedFail) {
         bullets(
@@ -94,8 +97,10 @@ fn matrix(md: &mut String, report: &RunReport) {
         md.push_str("No case was run.\n\n");
         return;
     }
-    let columns: Vec<CheckName> = CheckName::ALL
-        .into_iter()
+    // Columns in the registry's order, the one every report shares.
+    let columns: Vec<CheckName> = crate::checks::registry::REGISTRY
+        .iter()
+        .map(|e| e.name)
         .filter(|name| report.cases.iter().flat_map(|c| &c.checks).any(|v| v.name == *name))
         .collect();
     md.push_str("| family | operation |");
@@ -176,7 +181,7 @@ mod tests {
 
 **Score: 60.0%** (3 of 5 judged cases passed, warned or failed as the baseline expects)
 
-6 cases: 1 passed, 2 failed, 1 warned, 1 skipped, 1 expected-fail in 7.4s
+6 cases: 1 passed, 1 failed, 1 warned, 1 skipped, 1 expected-fail, 1 errored in 7.4s
 
 ## Matrix
 
@@ -193,6 +198,9 @@ mod tests {
 ## Failures
 
 - `protection_group.create.negative.name_too_long` (create_protection_group): `status_code`: unexpected status 200; `negative_rejection`: invalid input accepted
+
+## Errors (not judged)
+
 - `api_versions.list` (list_api_versions): error: connection reset by peer
 
 ## Warnings (documents disagree)

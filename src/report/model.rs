@@ -45,21 +45,48 @@ impl CaseOutcome {
     }
 }
 
-/// One check's verdict in a case.
+/// One check's verdict in a case. Its violations stay data (`findings`); reporters render them
+/// ([`CheckReport::text`]), and the JSON report also carries that text as `message`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(into = "CheckReportWire", from = "CheckReportWire")]
 pub struct CheckReport {
     /// Stable check name.
     pub name: CheckName,
     /// Its outcome.
     pub outcome: Outcome,
-    /// Failures rendered (title, expected, actual, spec) or the skip reason.
+    /// The skip reason, or the title of the first violation.
     pub message: String,
     /// Which step of the case produced it (empty for single-request cases).
-    #[serde(default)]
     pub step: String,
     /// Each violation as data: what was expected and seen, the spec node, and where the rule comes from.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub findings: Vec<Finding>,
+}
+
+/// A [`CheckReport`] as the JSON report carries it: `message` is the rendered text of every
+/// finding, as in format 1 before findings existed.
+#[derive(Serialize, Deserialize)]
+struct CheckReportWire {
+    name: CheckName,
+    outcome: Outcome,
+    message: String,
+    #[serde(default)]
+    step: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    findings: Vec<Finding>,
+}
+
+impl From<CheckReport> for CheckReportWire {
+    fn from(c: CheckReport) -> CheckReportWire {
+        CheckReportWire { message: c.text(), name: c.name, outcome: c.outcome, step: c.step, findings: c.findings }
+    }
+}
+
+impl From<CheckReportWire> for CheckReport {
+    fn from(w: CheckReportWire) -> CheckReport {
+        // The findings hold the text; the message keeps only its title, as in a live report.
+        let message = if w.findings.is_empty() { w.message } else { first_line(&w.message).to_owned() };
+        CheckReport { name: w.name, outcome: w.outcome, message, step: w.step, findings: w.findings }
+    }
 }
 
 /// One violation of a check, as the JSON report carries it.
@@ -74,6 +101,9 @@ pub struct Finding {
     /// The spec node checked against.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub spec: Option<String>,
+    /// The JSON pointer of the offending value in the answer, when one value is at fault.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pointer: Option<String>,
     /// Documented (with the seed source) or inferred (with the reason).
     pub provenance: Provenance,
 }
@@ -96,7 +126,34 @@ impl Finding {
             expected: f.expected.clone(),
             actual: f.actual.clone(),
             spec: f.spec.clone(),
+            pointer: f.pointer.clone(),
             provenance,
+        }
+    }
+}
+
+impl std::fmt::Display for Finding {
+    /// The title, then `expected:`, `actual:`, the spec node, the pointer and the provenance on
+    /// indented lines.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}\n  expected: {}\n  actual:   {}", self.title, self.expected, self.actual)?;
+        if let Some(spec) = &self.spec {
+            write!(f, "\n  spec:     {spec}")?;
+        }
+        if let Some(pointer) = &self.pointer {
+            write!(f, "\n  pointer:  {pointer}")?;
+        }
+        match &self.provenance {
+            Provenance::Documented { source } if !source.is_empty() => write!(f, "\n  stated:   {source}"),
+            Provenance::Documented { .. } => Ok(()),
+            Provenance::Inferred { reason, disagreements } => {
+                write!(f, "\n  inferred: {reason}")?;
+                if disagreements.is_empty() {
+                    Ok(())
+                } else {
+                    write!(f, "\n  disputed: {}", disagreements.join(", "))
+                }
+            }
         }
     }
 }
@@ -104,11 +161,13 @@ impl Finding {
 impl CheckReport {
     /// The report of a check's verdict in `step`, inferred reasons spelled out from `readings`.
     pub fn from_result(result: &CheckResult, step: &str, readings: &Readings) -> CheckReport {
-        let message = if result.failures.is_empty() { result.message.clone() } else { result.details() };
         CheckReport {
             name: result.check,
             outcome: result.outcome,
-            message,
+            message: match result.failures.first() {
+                Some(first) => first.title.clone(),
+                None => result.message.clone(),
+            },
             step: step.to_owned(),
             findings: result.failures.iter().map(|f| Finding::new(f, readings)).collect(),
         }
@@ -117,6 +176,14 @@ impl CheckReport {
     /// The first line of the message: its title.
     pub fn title(&self) -> &str {
         first_line(&self.message)
+    }
+
+    /// The verdict as text: every finding rendered, or the message when there is none.
+    pub fn text(&self) -> String {
+        if self.findings.is_empty() {
+            return self.message.clone();
+        }
+        self.findings.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n")
     }
 }
 
@@ -181,7 +248,7 @@ pub struct Summary {
     pub total: usize,
     /// Cases that passed.
     pub passed: usize,
-    /// Cases that failed (including harness errors).
+    /// Cases in which the target was wrong (a check failed).
     pub failed: usize,
     /// Cases that only warned.
     pub warned: usize,
@@ -190,17 +257,25 @@ pub struct Summary {
     /// Failures the baseline expects.
     #[serde(default)]
     pub expected_fail: usize,
+    /// Cases the harness could not judge (a setup, transport or breaker error).
+    #[serde(default)]
+    pub errored: usize,
     /// Wall time of the run.
     pub duration_ms: u64,
 }
 
 impl Summary {
-    /// `N passed, N failed, N warned, N skipped, N expected-fail`.
+    /// `N passed, N failed, N warned, N skipped, N expected-fail`, then `, N errored` when the
+    /// harness could not judge some case.
     pub fn counts(&self) -> String {
-        format!(
+        let mut text = format!(
             "{} passed, {} failed, {} warned, {} skipped, {} expected-fail",
             self.passed, self.failed, self.warned, self.skipped, self.expected_fail
-        )
+        );
+        if self.errored > 0 {
+            text.push_str(&format!(", {} errored", self.errored));
+        }
+        text
     }
 
     /// The run's duration in seconds, one decimal.
@@ -275,7 +350,8 @@ impl RunReport {
             match c.outcome {
                 CaseOutcome::Passed => s.passed += 1,
                 CaseOutcome::Warned => s.warned += 1,
-                CaseOutcome::Failed | CaseOutcome::Error => s.failed += 1,
+                CaseOutcome::Failed => s.failed += 1,
+                CaseOutcome::Error => s.errored += 1,
                 CaseOutcome::ExpectedFail => s.expected_fail += 1,
                 CaseOutcome::Skipped => s.skipped += 1,
             }
@@ -287,4 +363,80 @@ impl RunReport {
 /// The first line of a text (the whole text when it has a single line).
 pub(crate) fn first_line(text: &str) -> &str {
     text.lines().next().unwrap_or("").trim_end()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::Specs;
+
+    fn verdict() -> (CheckResult, CheckReport) {
+        let documented = Failure::new("wrong status", "200", "500").at("specs/x.yaml").pointer("/a/0");
+        let inferred = Failure::new("odd count", "3", "4").inferred("a reading of ours");
+        let result = CheckResult::from_failures(CheckName::Pagination, vec![documented, inferred], false);
+        let report = CheckReport::from_result(&result, "list", &Specs::embedded().readings);
+        (result, report)
+    }
+
+    #[test]
+    fn a_verdict_keeps_its_failures_as_findings_and_its_first_title_as_message() {
+        let (_, report) = verdict();
+        assert_eq!(report.message, "wrong status");
+        assert_eq!(report.findings.len(), 2);
+        assert_eq!(report.findings[0].pointer.as_deref(), Some("/a/0"));
+        assert_eq!(report.findings[0].spec.as_deref(), Some("specs/x.yaml"));
+        assert!(report.findings[1].provenance.is_inferred());
+    }
+
+    #[test]
+    fn the_rendered_text_reads_as_the_failures_display_with_the_pointer() {
+        let (result, report) = verdict();
+        let text = report.text();
+        let first = text.split("\nodd count").next().unwrap_or_default();
+        assert_eq!(
+            first,
+            result.failures[0].to_string().replace("\n  stated:", "\n  pointer:  /a/0\n  stated:"),
+            "{text}"
+        );
+        assert!(text.contains("\nodd count\n  expected: 3\n  actual:   4\n  inferred: a reading of ours"), "{text}");
+    }
+
+    #[test]
+    fn the_json_message_is_the_rendered_text_and_reads_back_to_the_same_verdict() {
+        let (_, report) = verdict();
+        let json = serde_json::to_value(&report).expect("json");
+        assert_eq!(json["message"], report.text());
+        assert_eq!(json["findings"][0]["pointer"], "/a/0");
+        let back: CheckReport = serde_json::from_value(json).expect("read back");
+        assert_eq!(back, report);
+        let skipped = CheckReport { findings: Vec::new(), message: "no list".into(), ..report };
+        assert_eq!(serde_json::to_value(&skipped).expect("json")["message"], "no list");
+    }
+
+    #[test]
+    fn errors_are_counted_apart_from_failures() {
+        let case = |outcome| CaseReport {
+            id: "c".into(),
+            operation: "op".into(),
+            family: String::new(),
+            kind: String::new(),
+            outcome,
+            duration_ms: 0,
+            checks: Vec::new(),
+            reason: None,
+            baseline: None,
+            evidence: Vec::new(),
+            reproduce: None,
+        };
+        let mut report = RunReport {
+            cases: vec![case(CaseOutcome::Failed), case(CaseOutcome::Error), case(CaseOutcome::Error)],
+            ..RunReport::default()
+        };
+        report.summarize(0);
+        assert_eq!((report.summary.failed, report.summary.errored), (1, 2));
+        assert_eq!(report.summary.counts(), "0 passed, 1 failed, 0 warned, 0 skipped, 0 expected-fail, 2 errored");
+        report.cases.truncate(1);
+        report.summarize(0);
+        assert!(!report.summary.counts().contains("errored"));
+    }
 }

@@ -253,7 +253,7 @@ pub fn scrub_report(report: &mut RunReport, secrets: &[&str]) {
                 for s in [&mut finding.title, &mut finding.expected, &mut finding.actual] {
                     scrub(s);
                 }
-                finding.spec.iter_mut().for_each(scrub);
+                finding.spec.iter_mut().chain(finding.pointer.iter_mut()).for_each(scrub);
             }
         }
         for ex in &mut case.evidence {

@@ -93,6 +93,8 @@ pub struct RunConfig {
     pub share_fixtures: bool,
     /// Stop starting cases once a case failed this check (fault hunting).
     pub stop_on_check: Option<crate::checks::CheckName>,
+    /// The checks whose verdicts the run keeps (`--checks`; empty: every registered check).
+    pub checks: Vec<crate::checks::CheckName>,
     /// Keep every exchange of the run, not only the evidence of failures (`--har-all`).
     pub keep_every_exchange: bool,
 }
@@ -119,6 +121,7 @@ impl RunConfig {
             ledger: None,
             share_fixtures: false,
             stop_on_check: None,
+            checks: Vec::new(),
             keep_every_exchange: false,
         }
     }

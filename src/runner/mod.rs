@@ -496,6 +496,11 @@ impl Runner {
         report.duration_ms = started.elapsed().as_millis() as u64;
         for check in &mut report.checks {
             check.message = self.scrubber.scrub(&check.message);
+            for f in &mut check.findings {
+                for text in [&mut f.title, &mut f.expected, &mut f.actual] {
+                    *text = self.scrubber.scrub(text);
+                }
+            }
         }
         if report.outcome.is_failure() {
             let tape = run.tape.lock().expect("poisoned");
@@ -674,7 +679,7 @@ impl Runner {
                         return skipped("the run deadline was reached before this case started");
                     }
                     announce(&tx);
-                    // Not judged, so an error: the run fails (exit 1) rather than pass unjudged.
+                    // Not judged, so an error: the run exits 2 rather than pass unjudged.
                     if let Some(why) = me.breaker.holds_back(case, me.specs) {
                         return Err((CaseOutcome::Error, why));
                     }

@@ -657,7 +657,7 @@ mod tests {
         ]);
         let c = case(&bad, "traffic/createProtectionGroup#1/job");
         assert_eq!(c.outcome, CaseOutcome::Failed, "{c:?}");
-        assert!(c.checks[0].message.contains("illegal job transition RUNNING -> INIT"), "{}", c.checks[0].message);
+        assert!(c.checks[0].text().contains("illegal job transition RUNNING -> INIT"), "{}", c.checks[0].text());
     }
 
     #[test]
@@ -666,7 +666,7 @@ mod tests {
             run(vec![create(200), entry("GET", &format!("/v1/p/jobs/{JOB}"), None, 200, Some(job("RUNNING")))]);
         let c = case(&report, "traffic/createProtectionGroup#1/job");
         assert_eq!(c.outcome, CaseOutcome::Passed, "{c:?}");
-        assert!(c.checks[0].message.contains("ends before the job ended"), "{c:?}");
+        assert!(c.checks[0].text().contains("ends before the job ended"), "{c:?}");
         let none = run(vec![create(200)]);
         let c = case(&none, "traffic/createProtectionGroup#1/job");
         assert_eq!(c.outcome, CaseOutcome::Skipped, "{c:?}");
@@ -698,7 +698,7 @@ mod tests {
         let report = run(vec![e]);
         let c = case(&report, "traffic/createProtectionGroup#1/job");
         assert_eq!(c.outcome, CaseOutcome::Failed, "{c:?}");
-        assert!(c.checks[0].message.contains("no job_id"), "{}", c.checks[0].message);
+        assert!(c.checks[0].text().contains("no job_id"), "{}", c.checks[0].text());
     }
 
     #[test]
@@ -718,7 +718,7 @@ mod tests {
         let wrong = run_with("protected");
         let c = case(&wrong, "traffic/createProtectionGroup#1/job");
         assert_eq!(c.outcome, CaseOutcome::Failed, "{c:?}");
-        assert!(c.checks[0].message.contains("not in an expected state"), "{}", c.checks[0].message);
+        assert!(c.checks[0].text().contains("not in an expected state"), "{}", c.checks[0].text());
     }
 
     #[test]

@@ -190,3 +190,44 @@ fn run_with_a_malformed_profile_exits_2_naming_its_file_and_line() {
     assert!(out.stderr.contains(&format!("{}:", file.display())), "the message does not name the file\n{out}");
     assert!(!out.stdout.contains(" passed, "), "{out}");
 }
+
+#[test]
+fn list_checks_prints_every_registered_check_in_report_order_with_what_it_proves() {
+    let out = run_cli(&["list", "--checks"], &[], QUICK);
+    out.expect_code(0);
+    let registry = &sdrs_conformance::checks::registry::REGISTRY;
+    let lines: Vec<&str> = out.stdout.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines.len(), registry.len() + 1, "{out}");
+    for (line, entry) in lines.iter().zip(registry.iter()) {
+        assert_eq!(line.split_whitespace().next(), Some(entry.name.as_str()), "{out}");
+        assert!(line.ends_with(entry.description), "{line}");
+    }
+    assert_eq!(lines.last().copied(), Some(format!("{} checks", registry.len()).as_str()));
+}
+
+#[test]
+fn run_with_an_unknown_check_exits_2_suggesting_the_closest_name() {
+    let out = run_cli(&["run", "--checks", "status_code,job_protocl"], &[], QUICK);
+    out.expect_code(2);
+    assert!(out.stderr.contains("no check named \"job_protocl\" (did you mean job_protocol?)"), "{out}");
+}
+
+#[test]
+fn run_with_checks_keeps_only_those_verdicts() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let json = dir.path().join("r.json");
+    let args =
+        ["run", "--filter", "showQuotas/positive", "--checks", "status_code", "--json", json.to_str().expect("utf-8")];
+    let out = run_cli(&args, &[], QUICK);
+    out.expect_code(0);
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).expect("report")).expect("json");
+    let names: Vec<&str> = report["cases"]
+        .as_array()
+        .expect("cases")
+        .iter()
+        .flat_map(|c| c["checks"].as_array().into_iter().flatten())
+        .filter_map(|k| k["name"].as_str())
+        .collect();
+    assert!(!names.is_empty() && names.iter().all(|n| *n == "status_code"), "{names:?}\n{out}");
+}

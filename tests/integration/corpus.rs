@@ -128,7 +128,7 @@ fn failures(report: &RunReport) -> Vec<(String, String, String)> {
     let mut out = Vec::new();
     for case in &report.cases {
         for check in case.checks.iter().filter(|c| c.outcome == Outcome::Failed) {
-            out.push((case.id.clone(), check.name.as_str().to_owned(), check.message.clone()));
+            out.push((case.id.clone(), check.name.as_str().to_owned(), check.text()));
         }
     }
     out
@@ -174,7 +174,7 @@ fn every_published_response_passes_check_traffic_except_the_known_spec_gaps() {
         for case in j.report.cases.iter().filter(|c| c.outcome == CaseOutcome::Warned) {
             warned += 1;
             for check in case.checks.iter().filter(|c| c.outcome == Outcome::Warned) {
-                println!("  warned: {} {}: {}", j.id, check.name, titles(&check.message).join(" | "));
+                println!("  warned: {} {}: {}", j.id, check.name, titles(&check.text()).join(" | "));
             }
         }
         let mut failed = failures(&j.report);
