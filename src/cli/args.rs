@@ -31,6 +31,8 @@ pub enum Command {
     CheckTraffic(CheckTrafficArgs),
     /// Run the full suite once per legal emulator variant and write the warnings and failures each causes.
     VariantMatrix(VariantMatrixArgs),
+    /// Combine the JSON reports of `run --partition I/N` into the report of the whole run.
+    Merge(MergeArgs),
 }
 
 /// `run --mode`.
@@ -157,6 +159,21 @@ pub struct RunArgs {
     /// Print a line per case.
     #[arg(long, short)]
     pub verbose: bool,
+    /// Run only the I-th of N deterministic parts of the selected cases (cases sharing a setup
+    /// stay together); its run id and ledger file carry `-pIofN`. `merge` combines the reports.
+    #[arg(long, value_name = "I/N", value_parser = crate::runner::Partition::parse)]
+    pub partition: Option<crate::runner::Partition>,
+}
+
+/// `merge`.
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The JSON reports of every partition of one run (`run --partition I/N --json ...`).
+    #[arg(value_name = "IN.json", required = true)]
+    pub inputs: Vec<PathBuf>,
+    /// Reports of the merged run to write.
+    #[command(flatten)]
+    pub reports: ReportArgs,
 }
 
 /// `serve`.

@@ -95,6 +95,8 @@ pub struct RunConfig {
     pub stop_on_check: Option<crate::checks::CheckName>,
     /// Keep every exchange of the run, not only the evidence of failures (`--har-all`).
     pub keep_every_exchange: bool,
+    /// Run only this part of the selected cases (`--partition I/N`).
+    pub partition: Option<super::Partition>,
 }
 
 impl RunConfig {
@@ -120,6 +122,7 @@ impl RunConfig {
             share_fixtures: false,
             stop_on_check: None,
             keep_every_exchange: false,
+            partition: None,
         }
     }
 }
