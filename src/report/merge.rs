@@ -168,10 +168,24 @@ pub fn merge(inputs: &[(String, RunReport)]) -> Result<RunReport, MergeError> {
             *created.entry(kind.clone()).or_insert(0) += n;
         }
     }
-    let run_ids: Vec<&str> = ordered.iter().map(|r| r.target.run_id.as_str()).collect();
+    let joined = |of: fn(&TargetInfo) -> Option<&str>| {
+        let mut values: Vec<&str> = Vec::new();
+        for v in ordered.iter().filter_map(|r| of(&r.target)) {
+            if !values.contains(&v) {
+                values.push(v);
+            }
+        }
+        values.join("+")
+    };
+    let target = TargetInfo {
+        run_id: joined(|t| Some(t.run_id.as_str())),
+        project_id: joined(|t| Some(t.project_id.as_str())),
+        profile: Some(joined(|t| t.profile.as_deref())).filter(|p| !p.is_empty()),
+        ..first.target.clone()
+    };
     let mut merged = RunReport {
         format_version: first.format_version,
-        target: TargetInfo { run_id: run_ids.join("+"), ..first.target.clone() },
+        target,
         cases,
         created_resources: created.into_iter().collect(),
         merged_from: ordered
@@ -203,13 +217,13 @@ pub fn fingerprint<'a>(texts: impl IntoIterator<Item = &'a str>) -> String {
 }
 
 /// The first property of the target in which two partitions differ: what, and both values.
+/// Project and profile may differ: partitions side by side in one region keep their quotas and
+/// prerequisites apart with a project or a profile each.
 fn target_difference(a: &TargetInfo, b: &TargetInfo) -> Option<(&'static str, String, String)> {
     let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "none".into());
     let pairs = [
         ("the target kind", a.kind.clone(), b.kind.clone()),
-        ("the project", a.project_id.clone(), b.project_id.clone()),
         ("the region", opt(&a.region), opt(&b.region)),
-        ("the profile", opt(&a.profile), opt(&b.profile)),
         ("the authentication", a.auth.clone(), b.auth.clone()),
         ("the mode", a.mode.clone(), b.mode.clone()),
         ("strictness", a.strict.to_string(), b.strict.to_string()),
@@ -331,8 +345,9 @@ mod tests {
         assert!(e.starts_with("p3.json has report format version 2, p1.json has 1"), "{e}");
         let e = refused(|r| r.partition.as_mut().unwrap().specs = "0.2.0 specs 9".into());
         assert!(e.contains("the harness and specs version differs (0.2.0 specs 9 against 0.1.0 specs 1234)"), "{e}");
-        let e = refused(|r| r.target.project_id = "other".into());
-        assert!(e.starts_with("p3.json and p1.json are not partitions of one run: the project differs"), "{e}");
+        let e = refused(|r| r.target.region = Some("eu-west-0".into()));
+        assert!(e.starts_with("p3.json and p1.json are not partitions of one run: the region differs"), "{e}");
+        assert!(e.ends_with("(eu-west-0 against ap-southeast-1)"), "{e}");
         let e = refused(|r| r.target.mode = "readonly".into());
         assert!(e.contains("the mode differs (readonly against full)"), "{e}");
         let e = refused(|r| r.partition.as_mut().unwrap().selection = "ffff".into());
@@ -357,6 +372,18 @@ mod tests {
         }
         let e = merge(&parts).expect_err("two endpoints").to_string();
         assert!(e.contains("the endpoint differs (http://127.0.0.1:1 against http://127.0.0.1:9000)"), "{e}");
+    }
+
+    #[test]
+    fn partitions_in_projects_or_profiles_of_their_own_merge_naming_each() {
+        let mut parts = partitions(3);
+        for (i, (_, r)) in parts.iter_mut().enumerate() {
+            r.target.profile = Some(format!("staging-p{}", i + 1));
+        }
+        parts[2].1.target.project_id = "project-3".into();
+        let merged = merge(&parts).expect("merges");
+        assert_eq!(merged.target.profile.as_deref(), Some("staging-p1+staging-p2+staging-p3"));
+        assert_eq!(merged.target.project_id, "0605767b5780d5762fc5c0118072a564+project-3");
     }
 
     #[test]
