@@ -22,6 +22,8 @@ mod evidence;
 mod ledger;
 #[path = "integration/proxy.rs"]
 mod proxy;
+#[path = "integration/partition.rs"]
+mod partition;
 #[path = "integration/robustness.rs"]
 mod robustness;
 #[path = "integration/secrets.rs"]

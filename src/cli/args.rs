@@ -33,6 +33,8 @@ pub enum Command {
     VariantMatrix(VariantMatrixArgs),
     /// Forward any client's traffic to an upstream and judge it live; write the reports when stopped.
     Proxy(ProxyArgs),
+    /// Combine the JSON reports of `run --partition I/N` into the report of the whole run.
+    Merge(MergeArgs),
 }
 
 /// `run --mode`.
@@ -162,6 +164,21 @@ pub struct RunArgs {
     /// Keep only these checks' verdicts (comma-separated or repeated; `list --checks` names them).
     #[arg(long = "checks", value_name = "NAME,...")]
     pub checks: Vec<String>,
+    /// Run only the I-th of N deterministic parts of the selected cases (cases sharing a setup
+    /// stay together); its run id and ledger file carry `-pIofN`. `merge` combines the reports.
+    #[arg(long, value_name = "I/N", value_parser = crate::runner::Partition::parse)]
+    pub partition: Option<crate::runner::Partition>,
+}
+
+/// `merge`.
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The JSON reports of every partition of one run (`run --partition I/N --json ...`).
+    #[arg(value_name = "IN.json", required = true)]
+    pub inputs: Vec<PathBuf>,
+    /// Reports of the merged run to write.
+    #[command(flatten)]
+    pub reports: ReportArgs,
 }
 
 /// `serve`.

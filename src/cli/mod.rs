@@ -9,6 +9,7 @@ mod cleanup;
 pub mod exit;
 mod matrix;
 mod proxy;
+mod merge;
 mod reproduce;
 mod select;
 mod traffic;
@@ -58,6 +59,7 @@ pub fn main_with(cli: Cli) -> Result<i32, CliError> {
             Command::CheckTraffic(args) => traffic::check_traffic(&args),
             Command::VariantMatrix(args) => variant_matrix::variant_matrix(args).await,
             Command::Proxy(args) => proxy::proxy(args).await,
+            Command::Merge(args) => merge::merge(&args),
         }
     })
 }
@@ -183,6 +185,10 @@ fn run_config(args: &RunArgs) -> Result<RunConfig, CliError> {
     }
     config.share_fixtures |= args.share_fixtures;
     config.keep_every_exchange = args.har_all;
+    config.partition = args.partition;
+    if let (Some(p), Some(path)) = (args.partition, config.ledger.as_mut()) {
+        *path = p.ledger_path(path);
+    }
     if let Some(j) = args.job_timeout {
         config.job_deadline = Duration::from_secs(j);
     }
@@ -199,7 +205,12 @@ async fn run(args: RunArgs) -> Result<i32, CliError> {
     let remote = matches!(&config.target, TargetConfig::Endpoint { url, .. } if !is_loopback(url));
     let ledger = config.ledger.clone();
     let runner = Arc::new(Runner::new(config).await.map_err(|e| CliError::new(e.to_string()))?);
-    if runner.cases().is_empty() {
+    // A partition may get none of a small selection: it runs nothing and says so, and its report
+    // still lets `merge` account for it.
+    let empty_partition = runner.partition().filter(|p| p.cases_selected > 0);
+    if let (true, Some(p)) = (runner.cases().is_empty(), empty_partition) {
+        outln!("partition {}/{} holds none of the {} selected cases", p.index, p.count, p.cases_selected);
+    } else if runner.cases().is_empty() {
         let specs = crate::spec::Specs::embedded();
         let scenarios = crate::runner::load_scenarios(&files_of(args.select.cases.as_ref()), specs)
             .map_err(|e| CliError::new(e.to_string()))?;

@@ -98,6 +98,10 @@ impl ConsoleReporter {
         if let Some(created) = report.created_line() {
             out.push_str(&format!("resources created: {created}\n"));
         }
+        if let Some(line) = report.partition_line() {
+            out.push_str(&line);
+            out.push('\n');
+        }
         out.push_str(&totals(report));
         out
     }

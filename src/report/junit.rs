@@ -31,6 +31,14 @@ pub fn to_junit(report: &RunReport) -> String {
             ("target.strict", if t.strict { "true" } else { "false" }),
             ("target.run_id", t.run_id.as_str()),
         ]);
+        if let Some(p) = &report.partition {
+            suite.add_property(("partition", format!("{}/{}", p.index, p.count).as_str()));
+            suite.add_property(("partition.cases_selected", p.cases_selected.to_string().as_str()));
+        }
+        if !report.merged_from.is_empty() {
+            let parts: Vec<String> = report.merged_from.iter().map(|m| format!("{}/{}", m.index, m.count)).collect();
+            suite.add_property(("merged_from", parts.join(",").as_str()));
+        }
         suite.set_time(Duration::from_millis(cases.iter().map(|c| c.duration_ms).sum()));
         suite.add_test_cases(cases.into_iter().map(test_case));
         junit.add_test_suite(suite);

@@ -68,6 +68,11 @@ fn target(md: &mut String, report: &RunReport) {
     if let Some(created) = report.created_line() {
         let _ = writeln!(md, "- Resources created: {created}");
     }
+    if let Some(line) = report.partition_line() {
+        let mut line = line;
+        line[..1].make_ascii_uppercase();
+        let _ = writeln!(md, "- {line}");
+    }
     let _ = writeln!(md, "- Run id: `{}`\n", t.run_id);
 }
 

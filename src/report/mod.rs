@@ -9,6 +9,7 @@ mod har;
 mod json;
 mod junit;
 mod markdown;
+mod merge;
 mod model;
 mod redact;
 #[cfg(test)]
@@ -20,5 +21,9 @@ pub use har::{to_har, write_har, HarEntry};
 pub use json::{from_json, to_json, write_json};
 pub use junit::{to_junit, write_junit};
 pub use markdown::{to_markdown, write_markdown};
-pub use model::{CaseOutcome, CaseReport, CheckReport, Finding, RunReport, Summary, TargetInfo, FORMAT_VERSION};
+pub use merge::{fingerprint, merge, MergeError};
+pub use model::{
+    CaseOutcome, CaseReport, CheckReport, Finding, MergedPartition, PartitionInfo, RunReport, Summary, TargetInfo,
+    FORMAT_VERSION,
+};
 pub use redact::{scrub_report, scrub_secrets, Redactor, Scrubber};

@@ -334,6 +334,46 @@ pub struct RunReport {
     /// Resources the run created (count by kind), for real endpoints.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub created_resources: Vec<(String, usize)>,
+    /// The partition this run was (`run --partition I/N`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition: Option<PartitionInfo>,
+    /// A merged report: the partitions it was merged from, in index order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub merged_from: Vec<MergedPartition>,
+}
+
+/// Which part of the selection a partition run holds, and what `merge` needs to check that the
+/// partitions belong together.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartitionInfo {
+    /// 1-based index.
+    pub index: usize,
+    /// Number of partitions.
+    pub count: usize,
+    /// Cases the whole selection holds (every partition together).
+    #[serde(default)]
+    pub cases_selected: usize,
+    /// Fingerprint of the whole selection's case ids.
+    #[serde(default)]
+    pub selection: String,
+    /// The harness and specs version that judged it.
+    #[serde(default)]
+    pub specs: String,
+}
+
+/// One partition of a merged report.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MergedPartition {
+    /// 1-based index.
+    pub index: usize,
+    /// Number of partitions.
+    pub count: usize,
+    /// Its run id.
+    pub run_id: String,
+    /// Its cases.
+    pub total: usize,
+    /// Its wall time.
+    pub duration_ms: u64,
 }
 
 impl RunReport {
@@ -341,6 +381,23 @@ impl RunReport {
     pub fn created_line(&self) -> Option<String> {
         let kinds: Vec<String> = self.created_resources.iter().map(|(kind, n)| format!("{kind} {n}")).collect();
         (!kinds.is_empty()).then(|| kinds.join(", "))
+    }
+
+    /// `partition 2/3 (240 of 717 selected cases)`, or for a merged report `merged from 3
+    /// partitions: 1/3 …s, 2/3 …s, 3/3 …s`; `None` for a whole run.
+    pub fn partition_line(&self) -> Option<String> {
+        if let Some(p) = &self.partition {
+            return Some(format!(
+                "partition {}/{} ({} of {} selected cases)",
+                p.index, p.count, self.summary.total, p.cases_selected
+            ));
+        }
+        let parts: Vec<String> = self
+            .merged_from
+            .iter()
+            .map(|m| format!("{}/{} {} cases in {:.1}s", m.index, m.count, m.total, m.duration_ms as f64 / 1000.0))
+            .collect();
+        (!parts.is_empty()).then(|| format!("merged from {} partitions: {}", parts.len(), parts.join(", ")))
     }
 
     /// Recomputes the summary from the cases.

@@ -97,6 +97,8 @@ pub struct RunConfig {
     pub checks: Vec<crate::checks::CheckName>,
     /// Keep every exchange of the run, not only the evidence of failures (`--har-all`).
     pub keep_every_exchange: bool,
+    /// Run only this part of the selected cases (`--partition I/N`).
+    pub partition: Option<super::Partition>,
 }
 
 impl RunConfig {
@@ -123,6 +125,7 @@ impl RunConfig {
             stop_on_check: None,
             checks: Vec::new(),
             keep_every_exchange: false,
+            partition: None,
         }
     }
 }

@@ -10,6 +10,7 @@ mod files;
 mod jobs;
 pub mod ledger;
 mod observe;
+pub mod partition;
 mod pool;
 mod select;
 mod shared_setup;
@@ -21,6 +22,7 @@ pub use config::{Mode, RunConfig, TargetConfig};
 pub use events::RunEvent;
 pub use files::{embedded_scenarios, embedded_snapshots, load_scenarios, readable_dir, Files};
 pub(crate) use jobs::Polling;
+pub use partition::Partition;
 pub use pool::Pool;
 pub use snapshots::{file_stem, SnapshotStore};
 pub(crate) use teardown::Teardown;
@@ -129,6 +131,7 @@ pub struct Runner {
     fixture_evidence: Mutex<Vec<crate::report::ExchangeReport>>,
     run_id: String,
     target_info: TargetInfo,
+    partition: Option<crate::report::PartitionInfo>,
     snapshots: SnapshotStore,
     snapshot_mode: crate::checks::SnapshotMode,
     cases: Vec<Case>,
@@ -158,7 +161,15 @@ impl Runner {
     /// Prepares a run: starts the emulator or checks the endpoint, loads scenarios, filters cases.
     pub async fn new(config: RunConfig) -> Result<Runner, RunError> {
         let specs = Specs::embedded();
-        let run_id = new_run_id();
+        let mut config = config;
+        // A partition's run id and ledger carry its tag: parallel workers never share either.
+        let run_id = match config.partition {
+            Some(p) => format!("{}-{}", new_run_id(), p.tag()),
+            None => new_run_id(),
+        };
+        if let (Some(p), Some(path)) = (config.partition, config.ledger.as_mut()) {
+            *path = p.ledger_path(path);
+        }
         let (emulator, target, profile, mut info) = match &config.target {
             TargetConfig::Embedded { faults, variants } => {
                 let token = format!("emulator-token-{run_id}");
@@ -242,6 +253,19 @@ impl Runner {
                 }
             }
         }
+        let partition = config.partition.map(|p| {
+            let mut ids: Vec<&str> = all.iter().map(|c| c.id.as_str()).collect();
+            ids.sort_unstable();
+            let info = crate::report::PartitionInfo {
+                index: p.index,
+                count: p.count,
+                cases_selected: all.len(),
+                selection: crate::report::fingerprint(ids),
+                specs: partition::specs_version(),
+            };
+            all = partition::select(std::mem::take(&mut all), config.share_fixtures, p);
+            info
+        });
         let ledger = match &config.ledger {
             Some(path) => Some(
                 ledger::Ledger::open(path)
@@ -263,6 +287,7 @@ impl Runner {
             fixture_evidence: Mutex::new(Vec::new()),
             run_id,
             target_info: info,
+            partition,
             snapshot_mode,
             cases: all,
             created: Mutex::new(BTreeMap::new()),
@@ -280,6 +305,11 @@ impl Runner {
     /// The cases of this run (filtered), ordered by id.
     pub fn cases(&self) -> &[Case] {
         &self.cases
+    }
+
+    /// The partition of this run and the selection it was cut from, with `--partition`.
+    pub fn partition(&self) -> Option<&crate::report::PartitionInfo> {
+        self.partition.as_ref()
     }
 
     /// What the run is pointed at.
@@ -717,6 +747,7 @@ impl Runner {
             target: self.target_info.clone(),
             cases: reports,
             created_resources: self.created.lock().expect("poisoned").iter().map(|(k, v)| (k.clone(), *v)).collect(),
+            partition: self.partition.clone(),
             ..RunReport::default()
         };
         report.summarize(started.elapsed().as_millis() as u64);

@@ -1,0 +1,24 @@
+//! `merge`: reads the JSON reports of `run --partition I/N` and writes the whole run's reports
+//! with the writers `run` uses; exit statuses as `run` (2 when the reports cannot be merged).
+
+use super::args::MergeArgs;
+use super::{exit, CliError};
+use crate::report::{self, ConsoleReporter, RunReport};
+
+/// Reads, merges and writes; a missing or malformed input names its file.
+pub(super) fn merge(args: &MergeArgs) -> Result<i32, CliError> {
+    let mut inputs: Vec<(String, RunReport)> = Vec::with_capacity(args.inputs.len());
+    for path in &args.inputs {
+        let name = path.display().to_string();
+        let text =
+            std::fs::read_to_string(path).map_err(|e| CliError::new(format!("cannot read the report {name}: {e}")))?;
+        let parsed = report::from_json(&text).map_err(|e| {
+            CliError::new(format!("{name}:{}:{}: not a JSON report of sdrs-conformance: {e}", e.line(), e.column()))
+        })?;
+        inputs.push((name, parsed));
+    }
+    let merged = report::merge(&inputs).map_err(|e| CliError::new(format!("cannot merge: {e}")))?;
+    args.reports.write(&merged)?;
+    outln!("{}", ConsoleReporter::summary(&merged));
+    Ok(if merged.summary.failed > 0 { exit::FAILED } else { exit::OK })
+}
