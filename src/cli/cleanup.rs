@@ -39,17 +39,25 @@ pub(super) async fn cleanup(args: CleanupArgs) -> Result<i32, CliError> {
     config.filters = vec!["\u{0}no case matches".into()];
     config.scenarios = crate::runner::Files::None;
     config.timeout = Duration::from_secs(args.timeout.max(1));
-    config.poll_interval = Duration::from_millis(if super::is_loopback(&url) { 5 } else { 2000 });
-    config.max_polls = None;
-    config.job_deadline = Duration::from_secs(900);
+    let profile = match &args.target.profile {
+        Some(name) => Profile::resolve(name).map_err(|e| CliError::new(e.to_string()))?,
+        None => Profile::emulator_default(),
+    };
+    config.for_endpoint(crate::runner::remote::is_remote(args.remote, &profile, &url), &profile);
+    // Whatever the target, cleanup waits for what it deletes as long as a region needs.
+    config.job_deadline = crate::runner::remote::REMOTE_JOB_DEADLINE;
+    config.share_fixtures = false;
+    if let Some(ms) = args.poll_interval {
+        config.poll_interval = Duration::from_millis(ms);
+    }
     config.ledger = Some(path.clone());
     config.target = TargetConfig::Endpoint {
         url,
         project_id,
         auth: auth_of(&args.target)?,
         region: args.target.region.clone(),
-        profile: Box::new(Profile::emulator_default()),
-        profile_name: None,
+        profile: Box::new(profile),
+        profile_name: args.target.profile.clone(),
     };
     let runner = Runner::new(config).await.map_err(|e| CliError::new(e.to_string()))?;
     runner.preflight().await.map_err(|e| CliError::new(e.to_string()))?;

@@ -11,6 +11,7 @@ mod jobs;
 pub mod ledger;
 mod observe;
 mod pool;
+pub mod remote;
 pub mod resources;
 mod select;
 mod shared_setup;
@@ -204,7 +205,8 @@ impl Runner {
             TargetConfig::Embedded { .. } if !plain_emulator && config.retry.max_retries == 0 => RetryPolicy::default(),
             _ => config.retry.clone(),
         };
-        let options = ClientOptions { timeout: config.timeout, retry, concurrency: 64, rps: config.rps };
+        let options =
+            ClientOptions { timeout: config.timeout, retry, concurrency: config.jobs.max(64), rps: config.rps };
         let mut client = Client::new(target, options).map_err(|e| RunError::Config(e.to_string()))?;
         if config.keep_every_exchange {
             client = client.keeping_every_exchange();

@@ -1,0 +1,146 @@
+//! Whether a target is a real region, and what follows from it. One decision, from the
+//! `--remote` flag, the profile's `remote: true` and the endpoint's host, shapes retries,
+//! sharing, the ledger, polling, deadlines and concurrency for `run` and `cleanup` alike.
+//!
+//! Against a remote target concurrency is bounded by what the target and the profile allow
+//! (the prerequisite pool, shared setups, `--rps`, 429 and `Retry-After`), never by the cores of
+//! the machine running the suite: a case spends nearly all its time waiting for jobs.
+
+use super::config::RunConfig;
+use crate::cases::prereq::Profile;
+use crate::client::RetryPolicy;
+use std::time::Duration;
+
+/// Cases in flight against a remote target when `--jobs` is not given. A case waits on the
+/// target far longer than it computes, so this is sized by what a region absorbs: with jobs of
+/// about 2 s and answers of 30 ms, 64 cases in flight keep the protection-group cases within
+/// 2.5 times their longest case (measured by `benches/nightly.sh`), while the requests they send
+/// (one in flight per case) stay well below a region's throttling.
+pub const REMOTE_JOBS: usize = 64;
+
+/// First pause between polls of a job against a remote target (real clients poll every few
+/// seconds; `--poll-interval` or the profile's `poll_interval_ms` change it).
+pub const REMOTE_POLL_INTERVAL: Duration = Duration::from_secs(2);
+
+/// First pause between polls against an emulator on loopback.
+pub const LOOPBACK_POLL_INTERVAL: Duration = Duration::from_millis(5);
+
+/// Bound of one job against a remote target.
+pub const REMOTE_JOB_DEADLINE: Duration = Duration::from_secs(900);
+
+/// Bound of one case against a remote target (a scenario runs many jobs).
+pub const REMOTE_CASE_TIMEOUT: Duration = Duration::from_secs(3600);
+
+/// Whether `url` names this machine (an emulator, a tunnel or a port-forward).
+pub fn is_loopback(url: &str) -> bool {
+    let Some(host) = reqwest::Url::parse(url).ok().and_then(|u| u.host_str().map(str::to_owned)) else {
+        return false;
+    };
+    match host.trim_start_matches('[').trim_end_matches(']').parse::<std::net::IpAddr>() {
+        Ok(ip) => ip.is_loopback(),
+        Err(_) => host.eq_ignore_ascii_case("localhost"),
+    }
+}
+
+/// Whether the target at `url` is treated as a real region: asked for (`--remote`, or
+/// `remote: true` in the profile), or off loopback.
+pub fn is_remote(flag: bool, profile: &Profile, url: &str) -> bool {
+    flag || profile.remote || !is_loopback(url)
+}
+
+/// Cases in flight by default: [`REMOTE_JOBS`] against a remote target, the number of cores
+/// against the embedded emulator or one on loopback (their work is CPU-bound).
+pub fn default_jobs(remote: bool) -> usize {
+    if remote {
+        REMOTE_JOBS
+    } else {
+        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)
+    }
+}
+
+impl RunConfig {
+    /// Sets what an existing endpoint implies: retries of safe requests always (whatever answers
+    /// is not known to be our plain emulator); for a remote one also sharing, real polling and
+    /// deadlines and [`REMOTE_JOBS`]; for one on loopback, fast polling. Flags given explicitly
+    /// are applied after this.
+    pub fn for_endpoint(&mut self, remote: bool, profile: &Profile) {
+        self.remote = remote;
+        self.retry = RetryPolicy::default();
+        self.max_polls = None;
+        if remote {
+            self.poll_interval = REMOTE_POLL_INTERVAL;
+            self.job_deadline = REMOTE_JOB_DEADLINE;
+            self.case_timeout = REMOTE_CASE_TIMEOUT;
+            self.share_fixtures = true;
+            self.jobs = default_jobs(true);
+        } else {
+            self.poll_interval = LOOPBACK_POLL_INTERVAL;
+        }
+        if let Some(ms) = profile.poll_interval_ms {
+            self.poll_interval = Duration::from_millis(ms);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn profile(remote: bool) -> Profile {
+        Profile { remote, ..Profile::emulator_default() }
+    }
+
+    #[test]
+    fn loopback_hosts_are_recognised_in_every_spelling() {
+        for url in
+            ["http://127.0.0.1:9000", "http://localhost:1/", "http://LOCALHOST", "http://[::1]:80", "http://127.1.2.3"]
+        {
+            assert!(is_loopback(url), "{url}");
+        }
+        for url in [
+            "https://sdrs.cn-north-4.myhuaweicloud.com",
+            "http://10.0.0.1:9000",
+            "http://localhost.example.com",
+            "not a url",
+        ] {
+            assert!(!is_loopback(url), "{url}");
+        }
+    }
+
+    #[test]
+    fn a_target_is_remote_off_loopback_or_when_the_flag_or_the_profile_says_so() {
+        let local = "http://127.0.0.1:9000";
+        assert!(!is_remote(false, &profile(false), local));
+        assert!(is_remote(true, &profile(false), local), "--remote makes a tunnel a region");
+        assert!(is_remote(false, &profile(true), local), "the profile can say it");
+        assert!(is_remote(false, &profile(false), "https://sdrs.example.com"));
+    }
+
+    #[test]
+    fn remote_concurrency_does_not_follow_the_cores() {
+        assert_eq!(default_jobs(true), REMOTE_JOBS);
+        assert!(REMOTE_JOBS >= 32, "a case mostly waits: the default must not be a handful");
+        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+        assert_eq!(default_jobs(false), cores);
+    }
+
+    #[test]
+    fn a_remote_endpoint_gets_sharing_real_polling_deadlines_and_remote_concurrency() {
+        let mut c = RunConfig::embedded();
+        c.for_endpoint(true, &profile(false));
+        assert!(c.remote && c.share_fixtures && c.retry.max_retries > 0);
+        assert_eq!((c.poll_interval, c.job_deadline, c.jobs), (REMOTE_POLL_INTERVAL, REMOTE_JOB_DEADLINE, REMOTE_JOBS));
+        assert_eq!(c.max_polls, None);
+        let mut l = RunConfig::embedded();
+        l.for_endpoint(false, &profile(false));
+        assert!(!l.remote && !l.share_fixtures && l.retry.max_retries > 0);
+        assert_eq!((l.poll_interval, l.jobs), (LOOPBACK_POLL_INTERVAL, RunConfig::embedded().jobs));
+    }
+
+    #[test]
+    fn the_profile_sets_the_poll_interval() {
+        let mut c = RunConfig::embedded();
+        c.for_endpoint(true, &Profile { poll_interval_ms: Some(250), ..profile(true) });
+        assert_eq!(c.poll_interval, Duration::from_millis(250));
+    }
+}
