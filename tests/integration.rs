@@ -18,6 +18,8 @@ mod e2e;
 mod evidence;
 #[path = "integration/ledger.rs"]
 mod ledger;
+#[path = "integration/nightly.rs"]
+mod nightly;
 #[path = "integration/robustness.rs"]
 mod robustness;
 #[path = "integration/secrets.rs"]

@@ -495,6 +495,17 @@ fn check_spec(dir: &std::path::Path) -> Result<i32, CliError> {
     let documented = specs.states.job_types.values().filter(|j| j.documented).count();
     outln!("job types: {documented} documented");
     outln!("actions: {}", specs.states.actions.len());
+    // The emulator's timing table is data beside the specs; `serve --time-scale` reads it.
+    let durations = dir.join("job-durations.yaml");
+    if durations.is_file() {
+        match crate::emulator::JobDurations::load(&durations) {
+            Ok(t) => outln!("job durations: {} job types (other types: {} s)", t.job_types.len(), t.default_seconds()),
+            Err(e) => {
+                errln!("{e}");
+                return Ok(exit::ERROR);
+            }
+        }
+    }
     outln!("specs are valid");
     Ok(exit::OK)
 }

@@ -318,6 +318,11 @@ impl JobDurations {
         })
     }
 
+    /// Seconds a job of a type the table does not list takes.
+    pub fn default_seconds(&self) -> f64 {
+        self.default.seconds.0
+    }
+
     /// Seconds a job of `job_type` takes (the default for a type the table does not list).
     pub fn seconds(&self, job_type: &str) -> f64 {
         self.job_types.get(job_type).unwrap_or(&self.default).seconds.0

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# The nightly simulation: the suite with `--remote` against `serve --job-duration`, a region
+# rehearsed on loopback (every job held for wall-clock time, every answer delayed). For each run
+# it reports wall time, the longest case and the ratio of the two, requests sent (the entries of
+# `--har-all`) and resources created (the JSON report's `created_resources`). Not part of CI.
+#
+#   benches/nightly.sh [SUBSET...]     (default: the protection-group cases, then the whole suite)
+#
+# SUBSET is a --filter value, or `all` for the whole suite. Environment: JOB_SECS (2), LATENCY_MS
+# (30), TIME_SCALE (instead of JOB_SECS: the table of specs/job-durations.yaml scaled), JOBS (the
+# default concurrency when unset), POLL_MS (the remote default, 2000 ms, when unset), NO_BUILD=1
+# to use the release binary as it is.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+JOB_SECS="${JOB_SECS:-2}"
+LATENCY_MS="${LATENCY_MS:-30}"
+TOKEN=nightly-bench-token-0123
+PROJECT=0605767a3b8a4e4a9f1d2c3b4a5e6f70
+BIN=target/release/sdrs-conformance
+[ $# -gt 0 ] || set -- ProtectionGroup all
+
+[ -n "${NO_BUILD:-}" ] || cargo build --release --quiet
+work=$(mktemp -d)
+serve_pid=
+trap '[ -z "$serve_pid" ] || kill $serve_pid 2>/dev/null || true; rm -rf "$work"' EXIT
+
+if [ -n "${TIME_SCALE:-}" ]; then pacing=(--time-scale "$TIME_SCALE"); else pacing=(--job-duration "$JOB_SECS"); fi
+extra=()
+[ -z "${JOBS:-}" ] || extra+=(--jobs "$JOBS")
+[ -z "${POLL_MS:-}" ] || extra+=(--poll-interval "$POLL_MS")
+
+for subset in "$@"; do
+  # A fresh emulator per run: nothing left over, quotas as new.
+  "$BIN" serve --port 0 --token "$TOKEN" "${pacing[@]}" --latency "$LATENCY_MS" >"$work/serve.log" 2>&1 &
+  serve_pid=$!
+  for _ in $(seq 1 200); do grep -q "listening on" "$work/serve.log" && break; sleep 0.05; done
+  url=$(sed -n 's/^listening on //p' "$work/serve.log")
+  [ -n "$url" ] || { echo "serve did not start:"; cat "$work/serve.log"; exit 2; }
+  filter=()
+  [ "$subset" = all ] || filter=(--filter "$subset")
+  echo "== ${subset}: run --remote against $url (${pacing[*]}, --latency $LATENCY_MS${extra[*]:+, ${extra[*]}})"
+  start=$(date +%s.%N)
+  status=0
+  XDG_STATE_HOME="$work/state" "$BIN" run --endpoint "$url" --project-id "$PROJECT" --token "$TOKEN" --remote \
+    "${filter[@]}" "${extra[@]}" --json "$work/report.json" --har "$work/all.har" --har-all \
+    >"$work/run.log" 2>"$work/run.err" || status=$?
+  end=$(date +%s.%N)
+  kill "$serve_pid" 2>/dev/null || true
+  wait "$serve_pid" 2>/dev/null || true
+  serve_pid=
+  tail -1 "$work/run.log"
+  python3 - "$work/report.json" "$work/all.har" "$start" "$end" "$status" <<'PY'
+import json, sys
+report, har, start, end, status = sys.argv[1], sys.argv[2], float(sys.argv[3]), float(sys.argv[4]), sys.argv[5]
+r = json.load(open(report))
+cases = r["cases"]
+longest = max(cases, key=lambda c: c["duration_ms"])
+wall = end - start
+requests = len(json.load(open(har))["log"]["entries"])
+created = {k: v for k, v in r.get("created_resources", [])}
+s = r["summary"]
+print(f"  cases            {s['total']} ({s['passed']} passed, {s['failed']} failed, {s['skipped']} skipped), exit {status}")
+print(f"  wall time        {wall:.1f} s")
+print(f"  longest case     {longest['duration_ms'] / 1000:.1f} s ({longest['id']})")
+print(f"  wall / longest   {wall / max(longest['duration_ms'] / 1000, 0.001):.2f}")
+print(f"  requests sent    {requests}")
+print(f"  created          {sum(created.values())} ({', '.join(f'{k} {v}' for k, v in sorted(created.items()))})")
+PY
+done
