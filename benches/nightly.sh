@@ -9,17 +9,20 @@
 # SUBSET is a --filter value, or `all` for the whole suite. Environment: JOB_SECS (2), LATENCY_MS
 # (30), TIME_SCALE (instead of JOB_SECS: the table of specs/job-durations.yaml scaled), JOBS (the
 # default concurrency when unset), POLL_MS (the remote default, 2000 ms, when unset), NO_BUILD=1
-# to use the release binary as it is.
+# to use the binary as it is, BIN=PATH another binary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 JOB_SECS="${JOB_SECS:-2}"
 LATENCY_MS="${LATENCY_MS:-30}"
 TOKEN=nightly-bench-token-0123
 PROJECT=0605767a3b8a4e4a9f1d2c3b4a5e6f70
-BIN=target/release/sdrs-conformance
+BIN="${BIN:-target/release/sdrs-conformance}"
 [ $# -gt 0 ] || set -- ProtectionGroup all
 
 [ -n "${NO_BUILD:-}" ] || cargo build --release --quiet
+# Reports, HAR and logs of the last run of each subset stay under target/nightly/ for a look.
+out=target/nightly
+mkdir -p "$out"
 work=$(mktemp -d)
 serve_pid=
 trap '[ -z "$serve_pid" ] || kill $serve_pid 2>/dev/null || true; rm -rf "$work"' EXIT
@@ -38,18 +41,20 @@ for subset in "$@"; do
   [ -n "$url" ] || { echo "serve did not start:"; cat "$work/serve.log"; exit 2; }
   filter=()
   [ "$subset" = all ] || filter=(--filter "$subset")
+  name=$(echo "$subset" | tr -c 'A-Za-z0-9_\n-' '_')
   echo "== ${subset}: run --remote against $url (${pacing[*]}, --latency $LATENCY_MS${extra[*]:+, ${extra[*]}})"
   start=$(date +%s.%N)
   status=0
   XDG_STATE_HOME="$work/state" "$BIN" run --endpoint "$url" --project-id "$PROJECT" --token "$TOKEN" --remote \
-    "${filter[@]}" "${extra[@]}" --json "$work/report.json" --har "$work/all.har" --har-all \
-    >"$work/run.log" 2>"$work/run.err" || status=$?
+    "${filter[@]}" "${extra[@]}" --json "$out/$name.json" --har "$out/$name.har" --har-all \
+    >"$out/$name.log" 2>"$out/$name.err" || status=$?
   end=$(date +%s.%N)
   kill "$serve_pid" 2>/dev/null || true
   wait "$serve_pid" 2>/dev/null || true
   serve_pid=
-  tail -1 "$work/run.log"
-  python3 - "$work/report.json" "$work/all.har" "$start" "$end" "$status" <<'PY'
+  grep -E '^(FAIL|ERROR) ' "$out/$name.log" | head -5 || true
+  tail -1 "$out/$name.log"
+  python3 - "$out/$name.json" "$out/$name.har" "$start" "$end" "$status" <<'PY'
 import json, sys
 report, har, start, end, status = sys.argv[1], sys.argv[2], float(sys.argv[3]), float(sys.argv[4]), sys.argv[5]
 r = json.load(open(report))

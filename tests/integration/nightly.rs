@@ -77,7 +77,7 @@ fn remote_without_an_endpoint_and_contradictory_pacing_are_usage_errors() {
     assert!(out.stderr.contains("--remote needs an endpoint"), "{out}");
     let out = run_cli(&["serve", "--job-duration", "1", "--time-scale", "0.1"], &[], Duration::from_secs(60));
     out.expect_code(2);
-    let out = run_cli(&["serve", "--time-scale", "-1"], &[], Duration::from_secs(60));
+    let out = run_cli(&["serve", "--time-scale=-1"], &[], Duration::from_secs(60));
     out.expect_code(2);
     assert!(out.stderr.contains("--time-scale"), "{out}");
     let dir = tempfile::tempdir().expect("temp dir");
