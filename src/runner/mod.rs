@@ -651,7 +651,11 @@ impl Runner {
         let deadline = self.config.deadline.map(|d| started + d);
         let caught = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let mut handles = Vec::new();
-        for unit in shared_setup::plan(&self.cases, self.config.share_fixtures) {
+        let mut units = shared_setup::plan(&self.cases, self.config.share_fixtures);
+        if self.config.remote {
+            remote::order_units(&mut units, &self.cases);
+        }
+        for unit in units {
             let me = Arc::clone(self);
             let sem = Arc::clone(&semaphore);
             let tx = tx.clone();

@@ -18,6 +18,9 @@ use std::time::Duration;
 /// (one in flight per case) stay well below a region's throttling.
 pub const REMOTE_JOBS: usize = 64;
 
+// A case mostly waits: the default must never shrink to a handful.
+const _: () = assert!(REMOTE_JOBS >= 32);
+
 /// First pause between polls of a job against a remote target (real clients poll every few
 /// seconds; `--poll-interval` or the profile's `poll_interval_ms` change it).
 pub const REMOTE_POLL_INTERVAL: Duration = Duration::from_secs(2);
@@ -56,6 +59,23 @@ pub fn default_jobs(remote: bool) -> usize {
     } else {
         std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)
     }
+}
+
+/// Orders the units of a remote run: the cases that must run alone first, then the longest
+/// (most steps) first. A case that runs alone waits for every case in flight and holds back
+/// the rest, so in the middle of a run each one costs the longest case in flight; first, it costs
+/// only itself. Long units started early do not end the run alone. The spare-NIC rule of
+/// [`super::shared_setup::plan`] still comes before length.
+pub(crate) fn order_units(units: &mut [super::shared_setup::Unit], cases: &[crate::cases::Case]) {
+    let nic_first = |unit: &super::shared_setup::Unit| {
+        unit.iter().all(|&i| super::shared_setup::key_of(&cases[i]).is_some() && cases[i].needs.spare_nics > 0)
+    };
+    // A unit builds its setup once and then sends one request per further case.
+    let cost = |unit: &super::shared_setup::Unit| unit.first().map_or(0, |&i| cases[i].steps.len()) + unit.len();
+    units.sort_by_key(|unit| {
+        let alone = unit.iter().any(|&i| cases[i].exclusive);
+        (!alone, !nic_first(unit), std::cmp::Reverse(cost(unit)))
+    });
 }
 
 impl RunConfig {
@@ -119,7 +139,6 @@ mod tests {
     #[test]
     fn remote_concurrency_does_not_follow_the_cores() {
         assert_eq!(default_jobs(true), REMOTE_JOBS);
-        assert!(REMOTE_JOBS >= 32, "a case mostly waits: the default must not be a handful");
         let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
         assert_eq!(default_jobs(false), cores);
     }
@@ -135,6 +154,23 @@ mod tests {
         l.for_endpoint(false, &profile(false));
         assert!(!l.remote && !l.share_fixtures && l.retry.max_retries > 0);
         assert_eq!((l.poll_interval, l.jobs), (LOOPBACK_POLL_INTERVAL, RunConfig::embedded().jobs));
+    }
+
+    #[test]
+    fn a_remote_run_starts_the_cases_that_run_alone_then_the_longest() {
+        let specs = crate::spec::Specs::embedded();
+        let mut cases = crate::cases::all(specs, Vec::new());
+        cases.retain(|c| c.operation.contains("ProtectionGroup") && c.skip.is_none());
+        let mut units = super::super::shared_setup::plan(&cases, true);
+        let planned = units.len();
+        order_units(&mut units, &cases);
+        assert_eq!(units.len(), planned);
+        let alone: Vec<bool> = units.iter().map(|u| u.iter().any(|&i| cases[i].exclusive)).collect();
+        let first_shared = alone.iter().position(|a| !a).expect("cases that share");
+        assert!(first_shared > 0, "some protection-group cases run alone");
+        assert!(alone[first_shared..].iter().all(|a| !a), "every case that runs alone comes first");
+        let steps: Vec<usize> = units[first_shared..].iter().map(|u| cases[u[0]].steps.len() + u.len()).collect();
+        assert!(steps.windows(2).all(|w| w[0] >= w[1]), "then the longest first: {steps:?}");
     }
 
     #[test]
