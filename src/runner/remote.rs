@@ -12,10 +12,10 @@ use crate::client::RetryPolicy;
 use std::time::Duration;
 
 /// Cases in flight against a remote target when `--jobs` is not given. A case waits on the
-/// target far longer than it computes, so this is sized by what a region absorbs: with jobs of
-/// about 2 s and answers of 30 ms, 64 cases in flight keep the protection-group cases within
-/// 2.5 times their longest case (measured by `benches/nightly.sh`), while the requests they send
-/// (one in flight per case) stay well below a region's throttling.
+/// target far longer than it computes, so this is sized by what a region absorbs: 64 cases in
+/// flight send at most 64 requests at a time, well below a region's throttling, and leave the
+/// prerequisite pool and the cases that run alone as the real bounds (`benches/nightly.sh`
+/// measures the protection-group cases against 2 s jobs and 30 ms answers).
 pub const REMOTE_JOBS: usize = 64;
 
 // A case mostly waits: the default must never shrink to a handful.
