@@ -24,5 +24,7 @@ mod schemas;
 mod tags;
 #[path = "emulator/task_center.rs"]
 mod task_center;
+#[path = "emulator/timing.rs"]
+mod timing;
 #[path = "emulator/variants.rs"]
 mod variants;

@@ -24,6 +24,8 @@ mod ledger;
 mod proxy;
 #[path = "integration/partition.rs"]
 mod partition;
+#[path = "integration/nightly.rs"]
+mod nightly;
 #[path = "integration/robustness.rs"]
 mod robustness;
 #[path = "integration/secrets.rs"]

@@ -131,6 +131,12 @@ pub struct Profile {
     /// Prerequisites.
     #[serde(default)]
     pub prerequisites: Prerequisites,
+    /// Treat the endpoint as a real region even on loopback (a tunnel, a simulation).
+    #[serde(default)]
+    pub remote: bool,
+    /// First pause between polls of a job, in milliseconds (default: 2000 against a remote target).
+    #[serde(default)]
+    pub poll_interval_ms: Option<u64>,
 }
 
 /// Why a profile could not be used.

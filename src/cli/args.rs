@@ -109,9 +109,17 @@ pub struct RunArgs {
     /// Selection.
     #[command(flatten)]
     pub select: SelectArgs,
-    /// Cases run concurrently (default: the number of cores).
+    /// Cases run concurrently (default: 64 against a remote target, the number of cores otherwise).
     #[arg(long)]
     pub jobs: Option<usize>,
+    /// Treat the endpoint as a real region even on loopback (a tunnel, a simulation): retries,
+    /// shared setups, the ledger, remote polling and deadlines, remote concurrency.
+    #[arg(long)]
+    pub remote: bool,
+    /// First pause between polls of a job, in milliseconds (default: 2000 against a remote
+    /// target, 5 on loopback; grows by half each poll up to ten times).
+    #[arg(long, value_name = "MS")]
+    pub poll_interval: Option<u64>,
     /// Disputed readings fail instead of warning.
     #[arg(long)]
     pub strict: bool,
@@ -207,8 +215,21 @@ pub struct ServeArgs {
     #[arg(long)]
     pub project_id: Option<String>,
     /// Jobs finish after this many milliseconds instead of advancing one step per poll.
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["job_duration", "time_scale"])]
     pub job_delay_ms: Option<u64>,
+    /// Hold every job for SECS of wall-clock time (RUNNING after half, done at the end).
+    #[arg(long, value_name = "SECS", conflicts_with = "time_scale")]
+    pub job_duration: Option<f64>,
+    /// Hold each job for its type's duration in specs/job-durations.yaml times F, by the wall
+    /// clock (0.01: a 6.5 min protected-instance create takes 3.9 s).
+    #[arg(long, value_name = "F")]
+    pub time_scale: Option<f64>,
+    /// With --time-scale: another duration table (same format as specs/job-durations.yaml).
+    #[arg(long, value_name = "FILE", requires = "time_scale")]
+    pub job_durations: Option<PathBuf>,
+    /// Delay every answer by MS milliseconds, as a distant region's round trip.
+    #[arg(long, value_name = "MS")]
+    pub latency: Option<u64>,
     /// Switch on a fault mode (repeatable).
     #[arg(long = "fault", value_name = "NAME")]
     pub faults: Vec<String>,
@@ -251,6 +272,12 @@ pub struct CleanupArgs {
     /// Bound of each request, in seconds.
     #[arg(long, default_value_t = 30)]
     pub timeout: u64,
+    /// Treat the endpoint as a real region even on loopback (remote polling and deadlines).
+    #[arg(long)]
+    pub remote: bool,
+    /// First pause between polls of a job, in milliseconds (default: 2000 against a remote target).
+    #[arg(long, value_name = "MS")]
+    pub poll_interval: Option<u64>,
 }
 
 /// `fault-matrix`.

@@ -5,7 +5,8 @@ use super::{auth_of, exit, CliError};
 use crate::client::{Client, ClientOptions, RetryPolicy, Target};
 use crate::runner::breaker::Breaker;
 use crate::runner::ledger::{outstanding, Ledger, LedgerStamp};
-use crate::runner::{Polling, Teardown};
+use crate::cases::prereq::Profile;
+use crate::runner::{remote, Polling, Teardown};
 use crate::spec::{SchemaSet, Specs};
 use std::time::Duration;
 
@@ -51,11 +52,19 @@ pub(super) async fn cleanup(args: CleanupArgs) -> Result<i32, CliError> {
         Ledger::open(&path).map_err(|e| CliError::new(format!("cannot open the ledger {}: {e}", path.display())))?;
     let run = crate::runner::new_run_id();
     let stamp = LedgerStamp { ledger: &ledger, run: &run, endpoint: &url, project_id: &project_id };
-    let polling = Polling {
-        interval: Duration::from_millis(if super::is_loopback(&url) { 5 } else { 2000 }),
-        max_polls: None,
-        job_deadline: Duration::from_secs(900),
+    let profile = match &args.target.profile {
+        Some(name) => Profile::resolve(name).map_err(|e| CliError::new(e.to_string()))?,
+        None => Profile::emulator_default(),
     };
+    let interval = args.poll_interval.or(profile.poll_interval_ms).map(Duration::from_millis).unwrap_or(
+        if remote::is_remote(args.remote, &profile, &url) {
+            remote::REMOTE_POLL_INTERVAL
+        } else {
+            remote::LOOPBACK_POLL_INTERVAL
+        },
+    );
+    // Whatever the target, cleanup waits for what it deletes as long as a region needs.
+    let polling = Polling { interval, max_polls: None, job_deadline: remote::REMOTE_JOB_DEADLINE };
     let specs = Specs::embedded();
     let (schemas, breaker) = (SchemaSet::new(specs), Breaker::default());
     let teardown = Teardown::new(&client, specs, &schemas, &breaker, polling, Some(stamp));

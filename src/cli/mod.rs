@@ -18,7 +18,7 @@ mod variant_matrix;
 pub use args::Cli;
 
 use crate::cases::prereq::Profile;
-use crate::client::{Auth, RetryPolicy, Secret};
+use crate::client::{Auth, Secret};
 use crate::report::{self, ConsoleReporter, RunReport};
 use crate::runner::{Files, Mode, RunConfig, RunEvent, Runner, TargetConfig};
 use args::{Command, ModeArg, RunArgs, TargetArgs};
@@ -75,13 +75,6 @@ fn auth_of(t: &TargetArgs) -> Result<Auth, CliError> {
             "no credentials: give --token, or --ak and --sk (or HW_AUTH_TOKEN, HW_ACCESS_KEY, HW_SECRET_KEY)",
         )),
     }
-}
-
-fn is_loopback(url: &str) -> bool {
-    reqwest::Url::parse(url)
-        .ok()
-        .and_then(|u| u.host_str().map(str::to_owned))
-        .is_some_and(|h| h == "127.0.0.1" || h == "localhost" || h == "[::1]")
 }
 
 /// Builds the target configuration from flags, environment and profile.
@@ -147,9 +140,6 @@ fn run_config(args: &RunArgs) -> Result<RunConfig, CliError> {
         ModeArg::Full => Mode::Full,
         ModeArg::Readonly => Mode::ReadOnly,
     };
-    if let Some(j) = args.jobs {
-        config.jobs = j.max(1);
-    }
     config.strict = args.strict;
     config.checks = crate::checks::registry::parse_names(&args.checks).map_err(CliError::new)?;
     config.timeout = Duration::from_secs(args.timeout.max(1));
@@ -163,25 +153,22 @@ fn run_config(args: &RunArgs) -> Result<RunConfig, CliError> {
             ))
         }
         Some(target) => {
-            let local = matches!(&target, TargetConfig::Endpoint { url, .. } if is_loopback(url));
-            config.target = target;
-            // Whatever answers on loopback is not known to be our plain emulator: it may throttle.
-            config.retry = RetryPolicy::default();
-            if local {
-                config.poll_interval = Duration::from_millis(5);
-                config.max_polls = None;
-            } else {
-                config.poll_interval = Duration::from_secs(2);
-                config.max_polls = None;
-                config.job_deadline = Duration::from_secs(900);
-                config.case_timeout = Duration::from_secs(3600);
-                config.ledger = Some(args.ledger.clone().unwrap_or_else(crate::runner::ledger::Ledger::default_path));
-                config.share_fixtures = true;
+            if let TargetConfig::Endpoint { url, profile, .. } = &target {
+                config.for_endpoint(crate::runner::remote::is_remote(args.remote, profile, url), profile);
             }
+            if config.remote {
+                config.ledger = Some(args.ledger.clone().unwrap_or_else(crate::runner::ledger::Ledger::default_path));
+            }
+            config.target = target;
             if let Some(l) = &args.ledger {
                 config.ledger = Some(l.clone());
             }
         }
+    }
+    if args.remote && matches!(config.target, TargetConfig::Embedded { .. }) {
+        return Err(CliError::new(
+            "--remote needs an endpoint (--endpoint or a profile's `endpoint`): the embedded emulator is never a region",
+        ));
     }
     config.share_fixtures |= args.share_fixtures;
     config.keep_every_exchange = args.har_all;
@@ -191,6 +178,13 @@ fn run_config(args: &RunArgs) -> Result<RunConfig, CliError> {
     }
     if let Some(j) = args.job_timeout {
         config.job_deadline = Duration::from_secs(j);
+    }
+    // Explicit flags win over what the target implies.
+    if let Some(j) = args.jobs {
+        config.jobs = j.max(1);
+    }
+    if let Some(ms) = args.poll_interval {
+        config.poll_interval = Duration::from_millis(ms);
     }
     Ok(config)
 }
@@ -202,7 +196,7 @@ async fn run(args: RunArgs) -> Result<i32, CliError> {
         (None, true) => return Err(CliError::new("--write-baseline needs --baseline PATH")),
         _ => None,
     };
-    let remote = matches!(&config.target, TargetConfig::Endpoint { url, .. } if !is_loopback(url));
+    let remote = config.remote;
     let ledger = config.ledger.clone();
     let runner = Arc::new(Runner::new(config).await.map_err(|e| CliError::new(e.to_string()))?);
     // A partition may get none of a small selection: it runs nothing and says so, and its report
@@ -396,7 +390,7 @@ impl args::ReportArgs {
 }
 
 async fn serve(args: args::ServeArgs) -> Result<i32, CliError> {
-    use crate::emulator::{EmulatorConfig, JobPacing, KeyPair, World};
+    use crate::emulator::{EmulatorConfig, KeyPair, World};
     let mut config = EmulatorConfig::default();
     if let Some(path) = &args.world {
         config.world = World::load(path).map_err(|e| CliError::new(e.to_string()))?;
@@ -410,8 +404,9 @@ async fn serve(args: args::ServeArgs) -> Result<i32, CliError> {
     if let Some(p) = &args.project_id {
         config.project_id = p.clone();
     }
-    if let Some(ms) = args.job_delay_ms {
-        config.jobs = JobPacing::AfterMillis(ms);
+    config.jobs = pacing_of(&args)?;
+    if let Some(ms) = args.latency {
+        config.latency = Duration::from_millis(ms);
     }
     for name in &args.faults {
         config.faults.push(crate::emulator::Fault::parse(name).map_err(CliError::new)?);
@@ -421,6 +416,32 @@ async fn serve(args: args::ServeArgs) -> Result<i32, CliError> {
     }
     crate::emulator::serve(args.bind, args.port, config).await.map_err(|e| CliError::new(e.to_string()))?;
     Ok(exit::OK)
+}
+
+/// How `serve` advances its jobs: per poll, by its request clock, or by the wall clock.
+fn pacing_of(args: &args::ServeArgs) -> Result<crate::emulator::JobPacing, CliError> {
+    use crate::emulator::{JobDurations, JobPacing, WallClock};
+    if let Some(ms) = args.job_delay_ms {
+        return Ok(JobPacing::AfterMillis(ms));
+    }
+    if let Some(secs) = args.job_duration {
+        let duration = Duration::try_from_secs_f64(secs)
+            .map_err(|_| CliError::new(format!("--job-duration {secs}: expected seconds, 0 or more")))?;
+        return Ok(JobPacing::WallClock(WallClock::fixed(duration)));
+    }
+    if let Some(factor) = args.time_scale {
+        if !(factor.is_finite() && factor > 0.0) {
+            return Err(CliError::new(format!(
+                "--time-scale {factor}: expected a positive factor (0.01: a hundredth)"
+            )));
+        }
+        let mut wall = WallClock::scaled(factor);
+        if let Some(path) = &args.job_durations {
+            wall = wall.with_durations(JobDurations::load(path).map_err(|e| CliError::new(e.to_string()))?);
+        }
+        return Ok(JobPacing::WallClock(wall));
+    }
+    Ok(JobPacing::PerPoll)
 }
 
 async fn list(args: args::ListArgs) -> Result<i32, CliError> {
@@ -512,6 +533,17 @@ fn check_spec(dir: &std::path::Path) -> Result<i32, CliError> {
     outln!("actions: {}", specs.states.actions.len());
     let kinds: Vec<&str> = specs.resources.kinds().map(|k| k.name.as_str()).collect();
     outln!("resource kinds: {} in teardown order ({})", kinds.len(), kinds.join(", "));
+    // The emulator's timing table is data beside the specs; `serve --time-scale` reads it.
+    let durations = dir.join("job-durations.yaml");
+    if durations.is_file() {
+        match crate::emulator::JobDurations::load(&durations) {
+            Ok(t) => outln!("job durations: {} job types (other types: {} s)", t.job_types.len(), t.default_seconds()),
+            Err(e) => {
+                errln!("{e}");
+                return Ok(exit::ERROR);
+            }
+        }
+    }
     outln!("specs are valid");
     Ok(exit::OK)
 }

@@ -8,6 +8,7 @@
 use serde_json::{json, Map, Value};
 
 use super::state::{fmt_job, Attachment, FailureJob, Nic, State};
+use super::timing::Phase;
 use super::{Fault, JobPacing, Variant};
 
 /// The kind of resource a change or report is about.
@@ -268,6 +269,7 @@ pub fn submit(state: &mut State, mut job: Job) -> String {
         sdk_entities(state, &mut job);
     }
     let id = job.id.clone();
+    super::timing::begin(state, &id);
     state.jobs.push(job);
     id
 }
@@ -579,9 +581,10 @@ fn finish(state: &mut State, index: usize) {
 /// clean up.
 pub const ABANDONED_AFTER_MS: i64 = 500;
 
-/// Applies the clock to every unfinished job: `AfterMillis` pacing, and abandoned `PerPoll` jobs.
+/// Applies the clock to every unfinished job: `AfterMillis` and `WallClock` pacing, and
+/// abandoned `PerPoll` jobs.
 pub fn tick(state: &mut State) {
-    let JobPacing::AfterMillis(mut delay) = state.pacing else {
+    if state.pacing == JobPacing::PerPoll {
         let now = state.now();
         for index in 0..state.jobs.len() {
             let job = &state.jobs[index];
@@ -590,27 +593,26 @@ pub fn tick(state: &mut State) {
             }
         }
         return;
-    };
-    if state.varies(Variant::SlowJobs) {
-        delay *= u64::from(SLOW_POLLS);
     }
-    let now = state.now();
+    super::timing::follow_wall_clock(state);
+    let slow = if state.varies(Variant::SlowJobs) { u64::from(SLOW_POLLS) } else { 1 };
     for index in 0..state.jobs.len() {
         let job = &state.jobs[index];
         if job.end.is_some() {
             continue;
         }
-        let elapsed = (now - job.begin).max(0) as u64;
-        let halfway = elapsed >= delay / 2 && delay > 0;
-        if elapsed >= delay && !state.faulty(Fault::JobNeverEnds) {
-            if regresses(state, index) {
-                state.jobs[index].status = "INIT";
-                state.jobs[index].regressed = true;
-            } else {
-                finish(state, index);
+        let Some((elapsed, hold)) = super::timing::progress(state, job) else { continue };
+        match super::timing::phase(elapsed, hold * slow) {
+            Phase::Due if !state.faulty(Fault::JobNeverEnds) => {
+                if regresses(state, index) {
+                    state.jobs[index].status = "INIT";
+                    state.jobs[index].regressed = true;
+                } else {
+                    finish(state, index);
+                }
             }
-        } else if halfway || elapsed >= delay {
-            state.jobs[index].status = "RUNNING";
+            Phase::Due | Phase::Running => state.jobs[index].status = "RUNNING",
+            Phase::Waiting => {}
         }
     }
 }

@@ -25,6 +25,7 @@ mod names;
 mod router;
 mod serve;
 mod state;
+mod timing;
 mod validate;
 mod variants;
 mod world;
@@ -37,6 +38,7 @@ use wiremock::{Mock, MockServer, Respond, ResponseTemplate};
 pub use auth::MIN_TOKEN_LEN;
 pub use faults::Fault;
 pub use serve::serve;
+pub use timing::{Clock, DurationsError, Hold, JobDurations, ManualClock, SystemClock, WallClock, JOB_DURATIONS_YAML};
 pub use variants::Variant;
 pub use world::{
     AvailabilityZones, Domain, Quotas, RpoRecord, SecurityGroup, Server, ServerNic, Subnet, Volume, Vpc, World,
@@ -66,6 +68,8 @@ pub struct EmulatorConfig {
     pub faults: Vec<Fault>,
     /// Legal ways of answering unlike the default (empty: the default emulator).
     pub variants: Vec<Variant>,
+    /// Added to every answer, as a distant region's round trip (`serve --latency`).
+    pub latency: std::time::Duration,
 }
 
 impl Default for EmulatorConfig {
@@ -79,6 +83,7 @@ impl Default for EmulatorConfig {
             seed: 1,
             faults: Vec::new(),
             variants: Vec::new(),
+            latency: std::time::Duration::ZERO,
         }
     }
 }
@@ -99,12 +104,14 @@ impl std::fmt::Debug for KeyPair {
 }
 
 /// How jobs advance from INIT to SUCCESS or FAIL.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum JobPacing {
     /// Each GET of the job advances it one step (INIT -> RUNNING -> SUCCESS/FAIL).
     PerPoll,
     /// By the emulator clock: RUNNING after half the delay, done after the delay (milliseconds).
     AfterMillis(u64),
+    /// By a wall clock: each job held for its duration, RUNNING after half of it (`timing.rs`).
+    WallClock(WallClock),
 }
 
 /// Errors of the emulator (startup, world files); never an HTTP answer.
@@ -169,10 +176,11 @@ impl Emulator {
     /// Starts the emulator on an already bound listener.
     pub async fn start_on(listener: TcpListener, config: EmulatorConfig) -> Result<Emulator, EmulatorError> {
         let address = listener.local_addr()?;
+        let latency = config.latency;
         let state = Arc::new(Mutex::new(state::State::new(config)));
         let server = MockServer::builder().disable_request_recording().listener(listener).start().await;
         Mock::given(wiremock::matchers::any())
-            .respond_with(Responder { state: Arc::clone(&state) })
+            .respond_with(Responder { state: Arc::clone(&state), latency })
             .mount(&server)
             .await;
         Ok(Emulator { server, address, state })
@@ -203,12 +211,19 @@ impl Emulator {
 /// The one wiremock responder: dispatches every request over the shared state.
 struct Responder {
     state: Arc<Mutex<state::State>>,
+    latency: std::time::Duration,
 }
 
 impl Respond for Responder {
     fn respond(&self, request: &wiremock::Request) -> ResponseTemplate {
         let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        handlers::handle(&mut state, request)
+        let answer = handlers::handle(&mut state, request);
+        // wiremock waits out the delay without holding the state or a thread.
+        if self.latency.is_zero() {
+            answer
+        } else {
+            answer.set_delay(self.latency)
+        }
     }
 }
 

@@ -58,6 +58,10 @@ pub fn summary(config: &EmulatorConfig) -> String {
     line("X-Auth-Token", token_rule(config));
     line("Authorization", signature_rule(config));
     line("project_id", config.project_id.clone());
+    line("jobs", super::timing::describe(&config.jobs));
+    if !config.latency.is_zero() {
+        line("latency", format!("every answer delayed {} ms", config.latency.as_millis()));
+    }
     line("AZs", format!("source {}  target {}", w.availability_zones.source, w.availability_zones.target));
     line("domain", format!("{}  {}", w.domain.id, w.domain.name));
     let vpcs: Vec<_> = w.vpcs.iter().filter(|v| v.fail_jobs.is_empty()).collect();

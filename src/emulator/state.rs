@@ -150,6 +150,8 @@ pub struct State {
     job_counter: u64,
     rng: fastrand::Rng,
     clock_ms: i64,
+    /// When each job began by the wall clock (wall-clock pacing).
+    pub begun: super::timing::Begun,
 }
 
 /// Statuses that count as stable (kept by `restore`).
@@ -182,6 +184,7 @@ impl State {
             job_counter: 0,
             rng: fastrand::Rng::with_seed(config.seed),
             clock_ms: 0,
+            begun: Default::default(),
         }
     }
 

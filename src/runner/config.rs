@@ -63,8 +63,10 @@ pub struct RunConfig {
     pub filters: Vec<String>,
     /// Full or read-only.
     pub mode: Mode,
-    /// Cases run concurrently.
+    /// Cases run concurrently (see [`super::remote::default_jobs`]).
     pub jobs: usize,
+    /// The target is treated as a real region (see [`super::remote::is_remote`]).
+    pub remote: bool,
     /// Disputed readings fail instead of warning.
     pub strict: bool,
     /// Bound of one request.
@@ -108,7 +110,8 @@ impl RunConfig {
             target: TargetConfig::Embedded { faults: Vec::new(), variants: Vec::new() },
             filters: Vec::new(),
             mode: Mode::Full,
-            jobs: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
+            jobs: super::remote::default_jobs(false),
+            remote: false,
             strict: false,
             timeout: Duration::from_secs(30),
             deadline: None,

@@ -12,6 +12,7 @@ pub mod ledger;
 mod observe;
 pub mod partition;
 mod pool;
+pub mod remote;
 mod select;
 mod shared_setup;
 mod snapshots;
@@ -222,7 +223,8 @@ impl Runner {
             TargetConfig::Embedded { .. } if !plain_emulator && config.retry.max_retries == 0 => RetryPolicy::default(),
             _ => config.retry.clone(),
         };
-        let options = ClientOptions { timeout: config.timeout, retry, concurrency: 64, rps: config.rps };
+        let options =
+            ClientOptions { timeout: config.timeout, retry, concurrency: config.jobs.max(64), rps: config.rps };
         let mut client = Client::new(target, options).map_err(|e| RunError::Config(e.to_string()))?;
         if config.keep_every_exchange {
             client = client.keeping_every_exchange();
@@ -684,7 +686,11 @@ impl Runner {
         let deadline = self.config.deadline.map(|d| started + d);
         let caught = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let mut handles = Vec::new();
-        for unit in shared_setup::plan(&self.cases, self.config.share_fixtures) {
+        let mut units = shared_setup::plan(&self.cases, self.config.share_fixtures);
+        if self.config.remote {
+            remote::order_units(&mut units, &self.cases);
+        }
+        for unit in units {
             let me = Arc::clone(self);
             let sem = Arc::clone(&semaphore);
             let tx = tx.clone();
