@@ -40,6 +40,13 @@ impl Observations {
     }
 }
 
+/// Every `(machine, id, status)` a show or list answer body carries, in body order.
+pub(crate) fn statuses_in(body: &Value) -> Vec<(&'static str, String, String)> {
+    let mut found = Vec::new();
+    collect(body, None, &mut found);
+    found
+}
+
 fn collect(v: &Value, machine: Option<&'static str>, out: &mut Vec<(&'static str, String, String)>) {
     match v {
         Value::Object(map) => {
