@@ -18,6 +18,8 @@ mod e2e;
 mod evidence;
 #[path = "integration/ledger.rs"]
 mod ledger;
+#[path = "integration/report_html.rs"]
+mod report_html;
 #[path = "integration/robustness.rs"]
 mod robustness;
 #[path = "integration/secrets.rs"]

@@ -124,9 +124,9 @@ fn header(h: &mut String, report: &RunReport) {
     if let Some(r) = &t.region {
         let _ = write!(h, " &middot; region <code>{}</code>", escape(r));
     }
-    let _ = write!(
+    let _ = writeln!(
         h,
-        " &middot; mode {} &middot; strict {} &middot; auth {} &middot; run <code>{}</code></p>\n",
+        " &middot; mode {} &middot; strict {} &middot; auth {} &middot; run <code>{}</code></p>",
         escape(&t.mode),
         if t.strict { "yes" } else { "no" },
         escape(&t.auth),
@@ -460,8 +460,10 @@ mod tests {
 
     #[test]
     fn coverage_bars_are_drawn_per_section_when_coverage_is_given() {
-        let mut c = Coverage::default();
-        c.error_codes = Section { documented: 4, observed: 1, unobserved: Vec::new() };
+        let mut c = Coverage {
+            error_codes: Section { documented: 4, observed: 1, unobserved: Vec::new() },
+            ..Coverage::default()
+        };
         for (why, n) in [(Why::UnreachableByDesign, 1), (Why::NotTestedYet, 2)] {
             for i in 0..n {
                 c.error_codes.unobserved.push(crate::coverage::Unobserved {
