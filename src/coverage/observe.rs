@@ -97,7 +97,10 @@ impl<'s> Observer<'s> {
                 }
             }
         } else if resp.is_success() && op.method != "GET" {
-            for k in &KINDS {
+            // Only the machines the operation acts on change: a pair's creation names its group
+            // without moving it.
+            let moved: Vec<&str> = self.specs.states.actions_of(&op.id).map(|a| a.machine.as_str()).collect();
+            for k in KINDS.iter().filter(|k| moved.contains(&k.machine)) {
                 for id in acted(k) {
                     self.current.remove(&(k.machine.to_owned(), id));
                 }
@@ -277,6 +280,13 @@ mod tests {
         ));
         o.observe(&refused_failover());
         assert!(!o.saw(&refusal("deleting")), "the state before an accepted write is stale");
+        // A write to another resource naming the group leaves its state current.
+        let mut o = Observer::new(Specs::embedded());
+        o.observe(&group("available"));
+        let pair = Exchange::fake("", "POST", "/v1/p/replications", 200, json!({"job_id": "j"}));
+        o.observe(&with_body(pair, json!({"replication": {"server_group_id": "g1", "volume_id": "v"}})));
+        o.observe(&refused_failover());
+        assert!(o.saw(&refusal("available")));
     }
 
     #[test]

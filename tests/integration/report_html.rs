@@ -120,9 +120,10 @@ fn a_run_writes_coverage_markdown_and_an_html_report_that_renders_with_its_failu
     let seen =
         |section: &str, id: &str| !coverage[section]["unobserved"].as_array().unwrap().iter().any(|u| u["id"] == id);
     assert!(seen("operations", "showQuotas"));
-    assert!(!seen("operations", "listDrDrills"));
+    assert!(!seen("operations", "startDisasterRecovery"));
     assert!(seen("statuses", "showQuotas 200"));
-    assert!(seen("transitions", "server_group: creating -> available"));
+    // The jobs' polls are successive reads of one job.
+    assert!(coverage["transitions"]["observed"].as_u64().unwrap() > 0, "{}", coverage["transitions"]);
     assert!(seen("refusals", "failover: server_group available"));
     assert!(!seen("refusals", "failover: server_group deleting"));
     let md = std::fs::read_to_string(&md).unwrap();
