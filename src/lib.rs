@@ -24,6 +24,7 @@ pub mod cases;
 pub mod checks;
 pub mod cli;
 pub mod client;
+pub mod coverage;
 mod edit_distance;
 pub mod emulator;
 pub mod exchange;

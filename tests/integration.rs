@@ -26,6 +26,8 @@ mod proxy;
 mod partition;
 #[path = "integration/nightly.rs"]
 mod nightly;
+#[path = "integration/report_html.rs"]
+mod report_html;
 #[path = "integration/robustness.rs"]
 mod robustness;
 #[path = "integration/secrets.rs"]

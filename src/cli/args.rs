@@ -98,6 +98,13 @@ pub struct ReportArgs {
     /// Write the markdown compatibility matrix here.
     #[arg(long)]
     pub report_md: Option<PathBuf>,
+    /// Write the coverage of the contract here (JSON): what the exchanges showed of the
+    /// operations, statuses, A.1 codes, transitions and refusals, and why the rest was not seen.
+    #[arg(long, value_name = "PATH")]
+    pub coverage: Option<PathBuf>,
+    /// Write a self-contained HTML report here (matrix heatmap, coverage bars, failures).
+    #[arg(long, value_name = "PATH")]
+    pub report_html: Option<PathBuf>,
 }
 
 /// `run`.

@@ -19,6 +19,7 @@ pub use args::Cli;
 
 use crate::cases::prereq::Profile;
 use crate::client::{Auth, Secret};
+use crate::coverage::Coverage;
 use crate::report::{self, ConsoleReporter, RunReport};
 use crate::runner::{Files, Mode, RunConfig, RunEvent, Runner, TargetConfig};
 use args::{Command, ModeArg, RunArgs, TargetArgs};
@@ -171,7 +172,7 @@ fn run_config(args: &RunArgs) -> Result<RunConfig, CliError> {
         ));
     }
     config.share_fixtures |= args.share_fixtures;
-    config.keep_every_exchange = args.har_all;
+    config.keep_every_exchange = args.har_all || args.reports.wants_coverage();
     config.partition = args.partition;
     if let (Some(p), Some(path)) = (args.partition, config.ledger.as_mut()) {
         *path = p.ledger_path(path);
@@ -292,11 +293,15 @@ async fn run(args: RunArgs) -> Result<i32, CliError> {
     on_ctrl_c.abort();
     reproducer.apply(&mut report.cases);
     report::scrub_report(&mut report, &runner.secrets().iter().map(String::as_str).collect::<Vec<_>>());
-    args.reports.write(&report)?;
+    let coverage = args.reports.wants_coverage().then(|| runner.coverage(&report));
+    args.reports.write_with(&report, coverage.as_ref())?;
     if let Some(path) = &args.har {
         write_har(&runner, &report, path, args.har_all)?;
     }
     print_faults_caught(&args, &report);
+    if let Some(c) = &coverage {
+        outln!("{}", c.summary_line());
+    }
     outln!("{}", scrub(&ConsoleReporter::summary(&report)));
     if runner.interrupted() {
         return Err(CliError::new("interrupted: the run stopped early; what it created was deleted"));
@@ -371,8 +376,21 @@ fn print_faults_caught(args: &RunArgs, report: &RunReport) {
 }
 
 impl args::ReportArgs {
-    /// Writes the JSON, JUnit and markdown reports that were asked for.
+    /// Whether a report asked for needs the coverage (`--coverage`, or the HTML report's bars).
+    pub(crate) fn wants_coverage(&self) -> bool {
+        self.coverage.is_some() || self.report_html.is_some()
+    }
+
+    /// Writes the reports that were asked for, for a command that saw no exchange (`merge`):
+    /// `--coverage` is then refused.
+    #[allow(dead_code)]
     fn write(&self, report: &RunReport) -> Result<(), CliError> {
+        self.write_with(report, None)
+    }
+
+    /// Writes the JSON, JUnit, markdown, coverage and HTML reports that were asked for; the
+    /// markdown report gets a coverage section when `coverage` is given.
+    fn write_with(&self, report: &RunReport, coverage: Option<&Coverage>) -> Result<(), CliError> {
         let io = |what: &str, p: &std::path::Path, e: std::io::Error| {
             CliError::new(format!("cannot write the {what} report {}: {e}", p.display()))
         };
@@ -383,7 +401,18 @@ impl args::ReportArgs {
             report::write_junit(report, p).map_err(|e| io("JUnit", p, e))?;
         }
         if let Some(p) = &self.report_md {
-            report::write_markdown(report, p).map_err(|e| io("markdown", p, e))?;
+            let mut md = report::to_markdown(report);
+            if let Some(c) = coverage {
+                md.push_str(&report::coverage_markdown(c));
+            }
+            std::fs::write(p, md).map_err(|e| io("markdown", p, e))?;
+        }
+        if let Some(p) = &self.coverage {
+            let c = coverage.ok_or_else(|| CliError::new("--coverage needs the exchanges of a run or a recording"))?;
+            std::fs::write(p, c.to_json()).map_err(|e| io("coverage", p, e))?;
+        }
+        if let Some(p) = &self.report_html {
+            std::fs::write(p, report::html::render(report, coverage)).map_err(|e| io("HTML", p, e))?;
         }
         Ok(())
     }

@@ -3,6 +3,7 @@
 use super::args::CheckTrafficArgs;
 use super::{exit, CliError};
 use crate::checks::CheckContext;
+use crate::coverage::{Coverage, Observer};
 use crate::report::ConsoleReporter;
 use crate::spec::{SchemaSet, Specs};
 use crate::traffic::{self, Har};
@@ -22,7 +23,14 @@ pub fn check_traffic(args: &CheckTrafficArgs) -> Result<i32, CliError> {
             outln!("{line}");
         }
     }
-    args.reports.write(&report)?;
+    let coverage = args.reports.wants_coverage().then(|| {
+        let mut observer = Observer::new(specs);
+        for ex in traffic::exchanges(&har) {
+            observer.observe(&ex);
+        }
+        Coverage::compute(specs, &observer, None)
+    });
+    args.reports.write_with(&report, coverage.as_ref())?;
     // Not a contract failure, but never silent: every exchange of no documented operation is named.
     let unmatched: Vec<_> = report.cases.iter().filter(|c| c.kind == traffic::KIND_UNMATCHED).collect();
     if !unmatched.is_empty() {
@@ -33,6 +41,9 @@ pub fn check_traffic(args: &CheckTrafficArgs) -> Result<i32, CliError> {
     }
     if report.cases.is_empty() {
         outln!("{source}: the recording holds no entry");
+    }
+    if let Some(c) = &coverage {
+        outln!("{}", c.summary_line());
     }
     outln!("{}", ConsoleReporter::summary(&report));
     Ok(exit::of_summary(&report.summary))

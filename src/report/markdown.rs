@@ -3,6 +3,7 @@
 
 use super::model::{first_line, CaseOutcome, CaseReport, RunReport};
 use crate::checks::{CheckName, Outcome};
+use crate::coverage::{Coverage, Why};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
@@ -28,6 +29,53 @@ pub fn to_markdown(report: &RunReport) -> String {
         );
     }
     md
+}
+
+/// The "Coverage" section of the markdown report: counts per section, then the unobserved items
+/// of each, folded in `<details>`.
+pub fn coverage_markdown(coverage: &Coverage) -> String {
+    let mut md = String::from(
+        "## Coverage\n\n| section | documented | observed | coverage | unobserved |\n|---|---:|---:|---:|---:|\n",
+    );
+    for (name, s) in coverage.sections() {
+        let _ = writeln!(
+            md,
+            "| {name} | {} | {} | {:.1}% | {} |",
+            s.documented,
+            s.observed,
+            s.percent(),
+            s.unobserved.len()
+        );
+    }
+    md.push('\n');
+    for (name, s) in coverage.sections() {
+        if s.unobserved.is_empty() {
+            continue;
+        }
+        let reasons: Vec<String> = [Why::UnreachableByDesign, Why::MissingFromWorld, Why::NotTestedYet]
+            .into_iter()
+            .map(|w| (w, s.count(w)))
+            .filter(|(_, n)| *n > 0)
+            .map(|(w, n)| format!("{n} {}", w.as_str()))
+            .collect();
+        let _ = writeln!(
+            md,
+            "<details><summary>{name}: {} unobserved ({})</summary>\n",
+            s.unobserved.len(),
+            reasons.join(", ")
+        );
+        for u in &s.unobserved {
+            let detail = if u.detail.is_empty() { String::new() } else { format!(": {}", inline(&u.detail)) };
+            let _ = writeln!(md, "- `{}`: {}{detail}", u.id, u.why.as_str());
+        }
+        md.push_str("\n</details>\n\n");
+    }
+    md
+}
+
+/// Keeps a text from opening HTML or code inside a list item.
+fn inline(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('`', "'")
 }
 
 /// Writes [`to_markdown`] to `path`.

@@ -6,6 +6,7 @@
 mod console;
 mod evidence;
 mod har;
+pub mod html;
 mod json;
 mod junit;
 mod markdown;
@@ -20,7 +21,7 @@ pub use evidence::{curl_line, shell_word, ExchangeReport, HeaderReport, Reproduc
 pub use har::{to_har, write_har, HarEntry};
 pub use json::{from_json, to_json, write_json};
 pub use junit::{to_junit, write_junit};
-pub use markdown::{to_markdown, write_markdown};
+pub use markdown::{coverage_markdown, to_markdown, write_markdown};
 pub use merge::{fingerprint, merge, MergeError};
 pub use model::{
     CaseOutcome, CaseReport, CheckReport, Finding, MergedPartition, PartitionInfo, RunReport, Summary, TargetInfo,

@@ -24,6 +24,7 @@ pub use events::RunEvent;
 pub use files::{embedded_scenarios, embedded_snapshots, load_scenarios, readable_dir, Files};
 pub(crate) use jobs::Polling;
 pub use partition::Partition;
+pub(crate) use observe::statuses_in;
 pub use pool::Pool;
 pub use snapshots::{file_stem, SnapshotStore};
 pub(crate) use teardown::Teardown;
@@ -339,6 +340,17 @@ impl Runner {
             }
         }
         out
+    }
+
+    /// The coverage of the contract by every exchange of the run (with `keep_every_exchange`),
+    /// explained by the cases and how `report` says they ended.
+    pub fn coverage(&self, report: &crate::report::RunReport) -> crate::coverage::Coverage {
+        let mut observer = crate::coverage::Observer::new(self.specs);
+        for r in self.client.recorded() {
+            observer.observe(&r.exchange);
+        }
+        let plan = crate::coverage::Plan::new(self.specs, &self.cases, report);
+        crate::coverage::Coverage::compute(self.specs, &observer, Some(&plan))
     }
 
     /// The snapshot store.

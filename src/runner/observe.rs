@@ -15,8 +15,7 @@ pub struct Observations {
 impl Observations {
     /// Records the statuses found in an answer body.
     pub fn record_body(&self, table: &ResourceTable, body: &Value) {
-        let mut found = Vec::new();
-        collect(table, body, None, &mut found);
+        let found = statuses_in(table, body);
         if found.is_empty() {
             return;
         }
@@ -38,6 +37,13 @@ impl Observations {
     pub fn last(&self, id: &str) -> Option<String> {
         self.seen.lock().expect("observations poisoned").get(id).and_then(|(_, s)| s.last().cloned())
     }
+}
+
+/// Every `(machine, id, status)` a show or list answer body carries, in body order.
+pub(crate) fn statuses_in<'t>(table: &'t ResourceTable, body: &Value) -> Vec<(&'t str, String, String)> {
+    let mut found = Vec::new();
+    collect(table, body, None, &mut found);
+    found
 }
 
 fn collect<'t>(

@@ -475,6 +475,13 @@ impl StateModel {
         from == to || self.edges.get(machine).is_some_and(|e| e.contains(&(from.to_owned(), to.to_owned())))
     }
 
+    /// Every allowed change `(machine, from, to)` with `from != to`, machines and pairs in order.
+    pub fn transitions(&self) -> impl Iterator<Item = (&str, &str, &str)> {
+        self.edges.iter().flat_map(|(m, pairs)| {
+            pairs.iter().filter(|(f, t)| f != t).map(move |(f, t)| (m.as_str(), f.as_str(), t.as_str()))
+        })
+    }
+
     /// States that may directly follow `from`.
     pub fn successors(&self, machine: &str, from: &str) -> Vec<&str> {
         self.edges

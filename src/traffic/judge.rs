@@ -131,6 +131,11 @@ impl<'s> Live<'s> {
     }
 }
 
+/// The exchanges of `har` in recording order, each unnamed (its operation is for a matcher to find).
+pub fn exchanges(har: &Har) -> Vec<Exchange> {
+    in_recording_order(har).into_iter().map(|(_, entry)| entry.to_exchange("")).collect()
+}
+
 /// The entries with their 1-based numbers, by `startedDateTime` when every entry has a readable
 /// one (recorders usually write them in that order anyway), else as written.
 fn in_recording_order(har: &Har) -> Vec<(usize, &Entry)> {

@@ -11,5 +11,5 @@ mod judge;
 mod matching;
 
 pub use har::{Body, Content, Entry, Har, HarError, Header, Log, PostData, Request, Response};
-pub use judge::{judge, Live, KIND_UNMATCHED};
+pub use judge::{exchanges, judge, Live, KIND_UNMATCHED};
 pub use matching::{Matched, Matcher, Unmatched};
