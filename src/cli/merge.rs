@@ -20,5 +20,5 @@ pub(super) fn merge(args: &MergeArgs) -> Result<i32, CliError> {
     let merged = report::merge(&inputs).map_err(|e| CliError::new(format!("cannot merge: {e}")))?;
     args.reports.write(&merged)?;
     outln!("{}", ConsoleReporter::summary(&merged));
-    Ok(if merged.summary.failed > 0 { exit::FAILED } else { exit::OK })
+    Ok(exit::of_summary(&merged.summary))
 }

@@ -56,15 +56,22 @@ pub async fn proxy(args: ProxyArgs) -> Result<i32, CliError> {
     let judged = proxy.finish().await;
     write_outputs(&args, &judged)?;
     print_end(&judged);
-    let failed = judged.report.cases.iter().any(|c| c.outcome.is_failure());
-    Ok(if failed { exit::FAILED } else { exit::OK })
+    Ok(exit::of_summary(&judged.report.summary))
 }
 
 /// Writes every file asked for from the judged traffic: the reports `check-traffic` writes and
 /// the HAR of every exchange. Writers that need the exchanges too (coverage, the HTML report)
 /// belong here, reading `judged.exchanges`.
 fn write_outputs(args: &ProxyArgs, judged: &Judged) -> Result<(), CliError> {
-    args.reports.write(&judged.report)?;
+    let coverage = args.reports.wants_coverage().then(|| {
+        let specs = crate::spec::Specs::embedded();
+        let mut observer = crate::coverage::Observer::new(specs);
+        for ex in &judged.observed {
+            observer.observe(ex);
+        }
+        crate::coverage::Coverage::compute(specs, &observer, None)
+    });
+    args.reports.write_with(&judged.report, coverage.as_ref())?;
     if let Some(path) = &args.har {
         let entries: Vec<report::HarEntry<'_>> =
             judged.exchanges.iter().map(|x| report::HarEntry { case: &x.case, exchange: &x.exchange }).collect();

@@ -40,6 +40,8 @@ pub struct Judged {
     pub report: RunReport,
     /// Every exchange, in order of arrival, with its case id; credentials redacted.
     pub exchanges: Vec<JudgedExchange>,
+    /// The same exchanges as the checks saw them, for the coverage of the contract (never written).
+    pub observed: Vec<crate::exchange::Exchange>,
 }
 
 /// One exchange of the traffic.
@@ -114,6 +116,7 @@ impl Recording {
         lifetime: Duration,
         secrets: &[&str],
     ) -> Judged {
+        let observed = self.live.entries().iter().map(|e| e.to_exchange("")).collect();
         let mut report = self.live.finish(ctx, source);
         for case in &mut report.cases {
             if let Some((_, reason)) = self.errors.iter().find(|(id, _)| *id == case.id) {
@@ -130,7 +133,7 @@ impl Recording {
         report.target.endpoint = upstream.to_owned();
         report.summarize(lifetime.as_millis() as u64);
         report::scrub_report(&mut report, secrets);
-        Judged { report, exchanges: self.exchanges }
+        Judged { report, exchanges: self.exchanges, observed }
     }
 }
 
