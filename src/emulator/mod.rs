@@ -21,10 +21,12 @@ mod errors;
 mod faults;
 mod handlers;
 mod jobs;
+mod model;
 mod names;
 mod router;
 mod serve;
 mod state;
+mod store;
 mod validate;
 mod variants;
 mod world;
@@ -68,18 +70,29 @@ pub struct EmulatorConfig {
     pub variants: Vec<Variant>,
 }
 
-impl Default for EmulatorConfig {
-    fn default() -> Self {
-        EmulatorConfig {
+impl EmulatorConfig {
+    /// The default configuration over the embedded world; an invalid embedded world (an edit of
+    /// `profiles/emulator-world.yaml`) is an error naming its file and line. `serve` and `run`
+    /// start from this.
+    pub fn try_default() -> Result<EmulatorConfig, EmulatorError> {
+        Ok(EmulatorConfig {
             project_id: DEFAULT_PROJECT_ID.to_string(),
             token: None,
             key_pair: None,
-            world: World::default_world(),
+            world: World::embedded()?,
             jobs: JobPacing::PerPoll,
             seed: 1,
             faults: Vec::new(),
             variants: Vec::new(),
-        }
+        })
+    }
+}
+
+/// For tests and examples; panics if the embedded world is invalid, where
+/// [`EmulatorConfig::try_default`] returns the error.
+impl Default for EmulatorConfig {
+    fn default() -> Self {
+        EmulatorConfig::try_default().unwrap_or_else(|e| panic!("{e}"))
     }
 }
 
@@ -143,6 +156,9 @@ pub enum EmulatorError {
         /// The parser's message, naming the offending key.
         message: String,
     },
+    /// An embedded spec the emulator answers from (the A.1 table) is invalid.
+    #[error("the emulator cannot use the embedded specs: {0}")]
+    Spec(#[source] crate::spec::SpecError),
 }
 
 /// A running emulator; dropping it (or [`Emulator::stop`]) shuts the server down.
@@ -168,6 +184,7 @@ impl Emulator {
 
     /// Starts the emulator on an already bound listener.
     pub async fn start_on(listener: TcpListener, config: EmulatorConfig) -> Result<Emulator, EmulatorError> {
+        errors::check_table()?;
         let address = listener.local_addr()?;
         let state = Arc::new(Mutex::new(state::State::new(config)));
         let server = MockServer::builder().disable_request_recording().listener(listener).start().await;
