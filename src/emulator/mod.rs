@@ -2,8 +2,10 @@
 //!
 //! It owns protection groups, protected instances, replication pairs, DR drills, tags, the task
 //! center, quotas and the async jobs behind every write, over a [`World`] of prerequisites from
-//! other services. It depends only on `crate::signing` and the specs embedded at build time; it is
-//! a target, never an oracle. The main type is [`Emulator`]. [`EmulatorConfig::faults`] makes it
+//! other services. It depends only on `crate::spec` (the A.1 table it answers with),
+//! `crate::signing` and the leaf `crate::edit_distance`; it is a target, never an oracle. Records
+//! and job types are plain data (`model`), kept by the store (`store`), moved by the job engine
+//! (`jobs`), which works on the store, never the other way round. The main type is [`Emulator`]. [`EmulatorConfig::faults`] makes it
 //! break the contract on purpose, one named [`Fault`] at a time, to prove what the suite catches;
 //! [`EmulatorConfig::variants`] makes it answer in ways the reference allows but it does not show by
 //! default, one named [`Variant`] at a time, to prove that the suite passes a server unlike ours.

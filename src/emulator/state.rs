@@ -4,7 +4,7 @@
 //!
 //! Timestamps are milliseconds after 2026-01-01T00:00:00Z.
 
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 
 use super::model::{FailureJob, Job};
 use super::store::Store;
@@ -113,9 +113,12 @@ impl State {
     }
 }
 
-/// The clock origin: 2026-01-01T00:00:00Z.
+/// The clock origin, 2026-01-01T00:00:00Z, in milliseconds after the Unix epoch.
+const ORIGIN_MS: i64 = 1_767_225_600_000;
+
+/// The time `ms` after the clock origin (the epoch for a clock moved out of chrono's range).
 fn at(ms: i64) -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap() + chrono::Duration::milliseconds(ms)
+    ORIGIN_MS.checked_add(ms).and_then(DateTime::from_timestamp_millis).unwrap_or_default()
 }
 
 /// `yyyy-MM-dd HH:mm:ss.SSS` (groups, instances, drills).

@@ -35,7 +35,7 @@ pub fn to_json(state: &State, d: &Drill) -> Value {
 }
 
 fn existing(state: &State, id: &str) -> ApiResult<Drill> {
-    state.store.drill(id).cloned().ok_or(ApiError::Sdrs("SDRS.1902"))
+    state.store.drill(id).cloned().ok_or(ApiError::Sdrs(Kind::Drill.not_found()))
 }
 
 impl Served for Drill {

@@ -23,6 +23,7 @@ use wiremock::ResponseTemplate;
 use super::auth;
 use super::errors::{ApiError, ApiResult};
 use super::jobs;
+use super::model::Kind;
 use super::router::{self, Route, Routed};
 use super::state::State;
 use super::validate::{self, Object};
@@ -178,17 +179,17 @@ fn route_to(state: &mut State, route: Route, ctx: &Ctx) -> ApiResult<Reply> {
 
 /// The group with this ID, or 400 SDRS.1013.
 pub fn existing_group<'s>(state: &'s State, id: &str) -> ApiResult<&'s super::model::Group> {
-    state.store.group(id).ok_or(ApiError::Sdrs("SDRS.1013"))
+    state.store.group(id).ok_or(ApiError::Sdrs(Kind::Group.not_found()))
 }
 
 /// The instance with this ID, or 400 SDRS.1320.
 pub fn existing_instance<'s>(state: &'s State, id: &str) -> ApiResult<&'s super::model::Instance> {
-    state.store.instance(id).ok_or(ApiError::Sdrs("SDRS.1320"))
+    state.store.instance(id).ok_or(ApiError::Sdrs(Kind::Instance.not_found()))
 }
 
 /// The pair with this ID, or 400 SDRS.1608.
 pub fn existing_pair<'s>(state: &'s State, id: &str) -> ApiResult<&'s super::model::Pair> {
-    state.store.pair(id).ok_or(ApiError::Sdrs("SDRS.1608"))
+    state.store.pair(id).ok_or(ApiError::Sdrs(Kind::Pair.not_found()))
 }
 
 /// Refuses with `code` (a state precondition) unless `status` is one of `allowed`.

@@ -75,3 +75,87 @@ pub fn list<R: Served>(
     let key = R::KIND.list_key();
     Ok(Reply::ok(json!({ key: items, "count": count })))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::emulator::model::Drill;
+    use crate::emulator::store::Leftovers;
+    use crate::emulator::EmulatorConfig;
+
+    fn drill(id: &str, name: &str) -> Drill {
+        Drill {
+            id: id.into(),
+            name: name.into(),
+            group_id: "g1".into(),
+            drill_vpc_id: "vpc".into(),
+            status: "available".into(),
+            drill_servers: Vec::new(),
+            created_at: 0,
+            updated_at: 0,
+        }
+    }
+
+    fn state(faults: &[Fault]) -> State {
+        let mut state = State::new(EmulatorConfig { faults: faults.to_vec(), ..EmulatorConfig::default() });
+        state.store.drills.push(drill("d1", "first"));
+        state.store.drills.push(drill("d2", "second"));
+        state
+    }
+
+    fn rename_ctx(body: &[u8]) -> Ctx<'_> {
+        Ctx { params: vec!["d1".into()], query: &[], body, host: String::new() }
+    }
+
+    fn names(reply: &Reply) -> Vec<String> {
+        let items = reply.body.as_ref().and_then(|b| b["disaster_recovery_drills"].as_array().cloned());
+        items.unwrap_or_default().iter().map(|d| d["name"].as_str().unwrap_or("").to_string()).collect()
+    }
+
+    #[test]
+    fn show_wraps_the_record_and_refuses_an_unknown_id_with_its_kinds_code() {
+        let mut s = state(&[]);
+        let reply = show::<Drill>(&mut s, "d2").unwrap();
+        assert_eq!(reply.body.unwrap()["disaster_recovery_drill"]["name"], "second");
+        assert_eq!(show::<Drill>(&mut s, "nope").err(), Some(ApiError::Sdrs("SDRS.1902")));
+    }
+
+    #[test]
+    fn show_still_finds_a_deleted_record_kept_by_a_fault_and_lists_do_not() {
+        let mut s = state(&[]);
+        s.store.remove(Kind::Drill, "d1", Leftovers { shown: true, listed: false }, 5);
+        let reply = show::<Drill>(&mut s, "d1").unwrap();
+        assert_eq!(reply.body.unwrap()["disaster_recovery_drill"]["status"], "available");
+        let reply = list::<Drill>(&mut s, (1000, 0), |_, _| true).unwrap();
+        assert_eq!(names(&reply), ["second"]);
+    }
+
+    #[test]
+    fn rename_keeps_the_new_name_unless_the_fault_forgets_it() {
+        let body = br#"{"disaster_recovery_drill": {"name": "renamed"}}"#;
+        let mut s = state(&[]);
+        s.advance(3);
+        let reply = rename::<Drill>(&mut s, &rename_ctx(body)).unwrap();
+        assert_eq!(reply.body.unwrap()["disaster_recovery_drill"]["name"], "renamed");
+        let d = s.store.drill("d1").unwrap();
+        assert_eq!((d.name.as_str(), d.updated_at), ("renamed", 3));
+        let mut s = state(&[Fault::RenameNotKept]);
+        let reply = rename::<Drill>(&mut s, &rename_ctx(body)).unwrap();
+        assert_eq!(reply.body.unwrap()["disaster_recovery_drill"]["name"], "renamed");
+        assert_eq!(s.store.drill("d1").unwrap().name, "first");
+        let refused = rename::<Drill>(&mut s, &rename_ctx(br#"{"disaster_recovery_drill": {"name": "a b"}}"#));
+        assert_eq!(refused.err(), Some(ApiError::Sdrs("SDRS.0202")));
+    }
+
+    #[test]
+    fn list_filters_then_pages_and_counts_every_match() {
+        let mut s = state(&[]);
+        s.store.drills.push(drill("d3", "third"));
+        let reply = list::<Drill>(&mut s, (1, 1), |_, d| d.id != "d2").unwrap();
+        assert_eq!(names(&reply), ["third"]);
+        assert_eq!(reply.body.unwrap()["count"], 2);
+        let mut s = state(&[Fault::CountWrong]);
+        let reply = list::<Drill>(&mut s, (1000, 0), |_, _| true).unwrap();
+        assert_eq!(reply.body.unwrap()["count"], 3);
+    }
+}
