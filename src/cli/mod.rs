@@ -420,7 +420,7 @@ impl args::ReportArgs {
 
 async fn serve(args: args::ServeArgs) -> Result<i32, CliError> {
     use crate::emulator::{EmulatorConfig, KeyPair, World};
-    let mut config = EmulatorConfig::default();
+    let mut config = EmulatorConfig::try_default().map_err(|e| CliError::new(e.to_string()))?;
     if let Some(path) = &args.world {
         config.world = World::load(path).map_err(|e| CliError::new(e.to_string()))?;
     }

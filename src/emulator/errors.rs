@@ -6,34 +6,47 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use serde::Deserialize;
 use serde_json::{json, Value};
 
-const ERRORS_YAML: &str = include_str!("../../specs/errors.yaml");
+use super::EmulatorError;
+use crate::spec::{ErrorTable, SpecError, SpecProblem, SpecSources, ERRORS_FILE};
 
-#[derive(Deserialize)]
-struct Table {
-    codes: Vec<Row>,
+/// The A.1 table as the emulator answers it: code -> (HTTP status, English message).
+pub type Codes = HashMap<String, (u16, String)>;
+
+/// Parses an A.1 table (the text of `errors.yaml`; `origin` names it in problems). Every
+/// problem is reported with its file and line, as `check-spec` reports it.
+pub fn parse_table(text: &str, origin: &str) -> Result<Codes, Vec<SpecProblem>> {
+    let mut problems = Vec::new();
+    match ErrorTable::parse(text, origin, &mut problems) {
+        Some(table) if problems.is_empty() => {
+            Ok(table.codes.into_iter().map(|r| (r.code, (r.status, r.message))).collect())
+        }
+        _ => Err(problems),
+    }
 }
 
-#[derive(Deserialize)]
-struct Row {
-    code: String,
-    status: u16,
-    message: String,
-}
-
-fn table() -> &'static HashMap<String, (u16, String)> {
-    static TABLE: OnceLock<HashMap<String, (u16, String)>> = OnceLock::new();
+/// The embedded table, parsed once per process.
+fn embedded() -> &'static Result<Codes, Vec<SpecProblem>> {
+    static TABLE: OnceLock<Result<Codes, Vec<SpecProblem>>> = OnceLock::new();
     TABLE.get_or_init(|| {
-        let table: Table = serde_yaml_ng::from_str(ERRORS_YAML).expect("specs/errors.yaml parses");
-        table.codes.into_iter().map(|r| (r.code, (r.status, r.message))).collect()
+        let sources = SpecSources::embedded();
+        let origin = sources.dir.join(ERRORS_FILE).display().to_string();
+        parse_table(&sources.errors, &origin)
     })
+}
+
+/// Whether the embedded A.1 table is usable; the emulator refuses to start otherwise.
+pub fn check_table() -> Result<(), EmulatorError> {
+    match embedded() {
+        Ok(_) => Ok(()),
+        Err(problems) => Err(EmulatorError::Spec(SpecError::Invalid(problems.clone()))),
+    }
 }
 
 /// The HTTP status and English message of an A.1 code (500 and the code itself if unknown).
 pub fn lookup(code: &str) -> (u16, String) {
-    table().get(code).cloned().unwrap_or_else(|| (500, code.to_string()))
+    embedded().as_ref().ok().and_then(|t| t.get(code)).cloned().unwrap_or_else(|| (500, code.to_string()))
 }
 
 /// A refused request, rendered by [`ApiError::render`].
@@ -123,6 +136,26 @@ pub type ApiResult<T> = Result<T, ApiError>;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_embedded_table_is_usable() {
+        assert!(check_table().is_ok());
+        assert_eq!(lookup("SDRS.0201").0, 400);
+        assert_eq!(lookup("SDRS.NOPE"), (500, "SDRS.NOPE".to_string()));
+    }
+
+    #[test]
+    fn a_broken_table_is_an_error_with_file_and_line_not_a_panic() {
+        let text = "codes:\n  - code: SDRS.0201\n    status: 400\n    message: Invalid request\n  - code: SDRS.0202\n    status: [400]\n";
+        let problems = parse_table(text, "specs/errors.yaml").unwrap_err();
+        let shown = EmulatorError::Spec(SpecError::Invalid(problems)).to_string();
+        assert!(shown.contains("specs/errors.yaml:6"), "{shown}");
+        let duplicate =
+            "codes:\n  - {code: SDRS.0201, status: 400, message: a}\n  - {code: SDRS.0201, status: 400, message: b}\n";
+        let problems = parse_table(duplicate, "e.yaml").unwrap_err();
+        assert!(problems[0].to_string().contains("duplicate code SDRS.0201"), "{problems:?}");
+        assert_eq!(parse_table("codes: []\n", "e.yaml").map(|t| t.len()), Ok(0));
+    }
 
     #[test]
     fn statuses_and_keys_follow_the_table() {

@@ -2,8 +2,10 @@
 //!
 //! It owns protection groups, protected instances, replication pairs, DR drills, tags, the task
 //! center, quotas and the async jobs behind every write, over a [`World`] of prerequisites from
-//! other services. It depends only on `crate::signing` and the specs embedded at build time; it is
-//! a target, never an oracle. The main type is [`Emulator`]. [`EmulatorConfig::faults`] makes it
+//! other services. It depends only on `crate::spec` (the A.1 table it answers with),
+//! `crate::signing` and the leaf `crate::edit_distance`; it is a target, never an oracle. Records
+//! and job types are plain data (`model`), kept by the store (`store`), moved by the job engine
+//! (`jobs`), which works on the store, never the other way round. The main type is [`Emulator`]. [`EmulatorConfig::faults`] makes it
 //! break the contract on purpose, one named [`Fault`] at a time, to prove what the suite catches;
 //! [`EmulatorConfig::variants`] makes it answer in ways the reference allows but it does not show by
 //! default, one named [`Variant`] at a time, to prove that the suite passes a server unlike ours.
@@ -21,11 +23,13 @@ mod errors;
 mod faults;
 mod handlers;
 mod jobs;
+mod model;
 mod names;
 mod router;
 mod serve;
 mod state;
 mod timing;
+mod store;
 mod validate;
 mod variants;
 mod world;
@@ -72,19 +76,30 @@ pub struct EmulatorConfig {
     pub latency: std::time::Duration,
 }
 
-impl Default for EmulatorConfig {
-    fn default() -> Self {
-        EmulatorConfig {
+impl EmulatorConfig {
+    /// The default configuration over the embedded world; an invalid embedded world (an edit of
+    /// `profiles/emulator-world.yaml`) is an error naming its file and line. `serve` and `run`
+    /// start from this.
+    pub fn try_default() -> Result<EmulatorConfig, EmulatorError> {
+        Ok(EmulatorConfig {
             project_id: DEFAULT_PROJECT_ID.to_string(),
             token: None,
             key_pair: None,
-            world: World::default_world(),
+            world: World::embedded()?,
             jobs: JobPacing::PerPoll,
             seed: 1,
             faults: Vec::new(),
             variants: Vec::new(),
             latency: std::time::Duration::ZERO,
-        }
+        })
+    }
+}
+
+/// For tests and examples; panics if the embedded world is invalid, where
+/// [`EmulatorConfig::try_default`] returns the error.
+impl Default for EmulatorConfig {
+    fn default() -> Self {
+        EmulatorConfig::try_default().unwrap_or_else(|e| panic!("{e}"))
     }
 }
 
@@ -150,6 +165,9 @@ pub enum EmulatorError {
         /// The parser's message, naming the offending key.
         message: String,
     },
+    /// An embedded spec the emulator answers from (the A.1 table) is invalid.
+    #[error("the emulator cannot use the embedded specs: {0}")]
+    Spec(#[source] crate::spec::SpecError),
 }
 
 /// A running emulator; dropping it (or [`Emulator::stop`]) shuts the server down.
@@ -175,6 +193,7 @@ impl Emulator {
 
     /// Starts the emulator on an already bound listener.
     pub async fn start_on(listener: TcpListener, config: EmulatorConfig) -> Result<Emulator, EmulatorError> {
+        errors::check_table()?;
         let address = listener.local_addr()?;
         let latency = config.latency;
         let state = Arc::new(Mutex::new(state::State::new(config)));

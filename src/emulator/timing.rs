@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 
-use super::jobs::Job;
+use super::model::Job;
 use super::state::State;
 use super::JobPacing;
 

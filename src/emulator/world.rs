@@ -247,10 +247,15 @@ impl Volume {
 }
 
 impl World {
-    /// The embedded default world.
-    pub fn default_world() -> World {
+    /// The embedded default world; an error names the file and line if an edit broke it.
+    pub fn embedded() -> Result<World, EmulatorError> {
         World::from_yaml(DEFAULT_WORLD_YAML, "profiles/emulator-world.yaml")
-            .expect("the embedded default world is valid")
+    }
+
+    /// The embedded default world, for tests and examples; panics where [`World::embedded`]
+    /// returns the error.
+    pub fn default_world() -> World {
+        World::embedded().unwrap_or_else(|e| panic!("{e}"))
     }
 
     /// Parses a world from YAML; `origin` names the source in errors (a file name).

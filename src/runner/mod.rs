@@ -175,7 +175,8 @@ impl Runner {
         let (emulator, target, profile, mut info) = match &config.target {
             TargetConfig::Embedded { faults, variants } => {
                 let token = format!("emulator-token-{run_id}");
-                let mut emu_config = EmulatorConfig { token: Some(token.clone()), ..EmulatorConfig::default() };
+                let defaults = EmulatorConfig::try_default().map_err(|e| RunError::Emulator(e.to_string()))?;
+                let mut emu_config = EmulatorConfig { token: Some(token.clone()), ..defaults };
                 for name in faults {
                     emu_config.faults.push(crate::emulator::Fault::parse(name).map_err(RunError::Config)?);
                 }

@@ -2,10 +2,13 @@
 
 use serde_json::{json, Value};
 
-use super::{count, enum_filter, existing_group, paging, require_state, Ctx, Reply};
+use super::resource::{self, Served};
+use super::{enum_filter, existing_group, paging, require_state, Ctx, Reply};
 use crate::emulator::errors::{ApiError, ApiResult};
-use crate::emulator::jobs::{self, Change, Involved, Job, Kind, Outcome, Report};
-use crate::emulator::state::{fmt_plain, Drill, State};
+use crate::emulator::jobs::{self, Involved};
+use crate::emulator::model::{Change, Drill, Kind, Outcome, Report};
+use crate::emulator::state::{fmt_plain, State};
+use crate::emulator::store::{Store, Table};
 use crate::emulator::validate;
 use crate::emulator::Fault;
 
@@ -32,13 +35,21 @@ pub fn to_json(state: &State, d: &Drill) -> Value {
 }
 
 fn existing(state: &State, id: &str) -> ApiResult<Drill> {
-    state.drill(id).cloned().ok_or(ApiError::Sdrs("SDRS.1902"))
+    state.store.drill(id).cloned().ok_or(ApiError::Sdrs(Kind::Drill.not_found()))
 }
 
-fn reply(state: &State, id: &str) -> ApiResult<Reply> {
-    let ghost = || state.ghosts.drills.iter().find(|d| d.id == id).cloned();
-    let drill = existing(state, id).or_else(|e| ghost().ok_or(e))?;
-    Ok(Reply::ok(json!({ "disaster_recovery_drill": to_json(state, &drill) })))
+impl Served for Drill {
+    fn table(store: &Store) -> &Table<Drill> {
+        &store.drills
+    }
+
+    fn table_mut(store: &mut Store) -> &mut Table<Drill> {
+        &mut store.drills
+    }
+
+    fn to_json(state: &State, record: &Drill) -> Value {
+        to_json(state, record)
+    }
 }
 
 fn report(drill: &str, group: &str, failure_status: &'static str) -> Report {
@@ -75,7 +86,7 @@ pub fn create(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
             if v == group.source_vpc_id {
                 return Err(ApiError::Sdrs("SDRS.1907"));
             }
-            if state.drills.iter().any(|d| d.drill_vpc_id == v) {
+            if state.store.drills.iter().any(|d| d.drill_vpc_id == v) {
                 return Err(ApiError::Sdrs("SDRS.1921"));
             }
             let Some(drill_vpc) = state.world.vpc(&v) else { return Err(ApiError::Sdrs("SDRS.1928")) };
@@ -85,11 +96,11 @@ pub fn create(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
         None => state.uuid(),
     };
     let instances: Vec<String> =
-        state.instances.iter().filter(|i| i.group_id == group_id).map(|i| i.id.clone()).collect();
+        state.store.instances.iter().filter(|i| i.group_id == group_id).map(|i| i.id.clone()).collect();
     let drill_servers = instances.into_iter().map(|i| (i, state.uuid())).collect();
     let id = state.uuid();
     let now = state.now();
-    state.drills.push(Drill {
+    state.store.drills.push(Drill {
         id: id.clone(),
         name,
         group_id: group_id.clone(),
@@ -100,7 +111,7 @@ pub fn create(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
         updated_at: now,
     });
     let job_type = "createDisasterRecoveryDrill";
-    let mut job = Job::new(state, job_type, "disaster_recovery_drill_id", &id);
+    let mut job = jobs::job(state, job_type, "disaster_recovery_drill_id", &id);
     job.failure = jobs::injected_failure(state, job_type, &[Involved::Vpc(&vpc_id)]);
     job.changes.push(Change::new(Kind::Drill, &id, "creating", Outcome::To("available"), Outcome::To("error")));
     job.reports.push(report(&id, &group_id, "createFail"));
@@ -125,7 +136,7 @@ pub fn delete(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     let drill = existing(state, ctx.param(0))?;
     require_state(&drill.status, &["available", "error", "error-deleting"], "SDRS.1913")?;
     let job_type = "deleteDisasterRecoveryDrill";
-    let mut job = Job::new(state, job_type, "disaster_recovery_drill_id", &drill.id);
+    let mut job = jobs::job(state, job_type, "disaster_recovery_drill_id", &drill.id);
     job.failure = jobs::unless_retry(&drill.status, "error-deleting", || {
         jobs::injected_failure(state, job_type, &[Involved::Vpc(&drill.drill_vpc_id)])
     });
@@ -136,42 +147,25 @@ pub fn delete(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
 
 /// GET /v1/{project_id}/disaster-recovery-drills
 pub fn list(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
-    let (limit, offset) = paging(state, ctx)?;
+    let paging = paging(state, ctx)?;
     let group_id = validate::query(ctx.query, "server_group_id");
     let name = validate::query(ctx.query, "name");
     let status = enum_filter(state, ctx, "status", STATUSES, "SDRS.0209")?;
     let vpc = validate::query(ctx.query, "drill_vpc_id");
-    let matching: Vec<&Drill> = state
-        .drills
-        .iter()
-        .chain(&state.listed_ghosts.drills)
-        .filter(|d| group_id.is_none_or(|g| d.group_id == g))
-        .filter(|d| name.is_none_or(|n| validate::fuzzy(&d.name, n)))
-        .filter(|d| status.is_none_or(|s| d.status == s))
-        .filter(|d| vpc.is_none_or(|v| d.drill_vpc_id == v))
-        .collect();
-    let count = count(state, matching.len());
-    let items: Vec<Value> = validate::page(matching, limit, offset).into_iter().map(|d| to_json(state, d)).collect();
-    Ok(Reply::ok(json!({ "disaster_recovery_drills": items, "count": count })))
+    resource::list(state, paging, |_, d: &Drill| {
+        group_id.is_none_or(|g| d.group_id == g)
+            && name.is_none_or(|n| validate::fuzzy(&d.name, n))
+            && status.is_none_or(|s| d.status == s)
+            && vpc.is_none_or(|v| d.drill_vpc_id == v)
+    })
 }
 
 /// GET /v1/{project_id}/disaster-recovery-drills/{disaster_recovery_drill_id}
 pub fn show(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
-    reply(state, ctx.param(0))
+    resource::show::<Drill>(state, ctx.param(0))
 }
 
 /// PUT /v1/{project_id}/disaster-recovery-drills/{disaster_recovery_drill_id}
 pub fn update(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
-    existing(state, ctx.param(0))?;
-    let name = validate::new_name(ctx.body, "disaster_recovery_drill")?;
-    if state.faulty(Fault::RenameNotKept) {
-        let mut renamed = existing(state, ctx.param(0))?;
-        renamed.name = name;
-        return Ok(Reply::ok(json!({ "disaster_recovery_drill": to_json(state, &renamed) })));
-    }
-    let now = state.now();
-    let drill = state.drill_mut(ctx.param(0)).expect("checked above");
-    drill.name = name;
-    drill.updated_at = now;
-    reply(state, ctx.param(0))
+    resource::rename::<Drill>(state, ctx)
 }

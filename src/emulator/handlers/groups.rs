@@ -3,10 +3,13 @@
 
 use serde_json::{json, Value};
 
-use super::{checked_description, count, enum_filter, existing_group, paging, require_state, Ctx, Reply};
+use super::resource::{self, Served};
+use super::{checked_description, enum_filter, existing_group, paging, require_state, Ctx, Reply};
 use crate::emulator::errors::{ApiError, ApiResult};
-use crate::emulator::jobs::{self, Change, Effect, Involved, Job, Kind, Outcome, Report};
-use crate::emulator::state::{fmt_plain, Group, State};
+use crate::emulator::jobs::{self, Involved};
+use crate::emulator::model::{Change, Effect, Group, Kind, Outcome, Report};
+use crate::emulator::state::{fmt_plain, State};
+use crate::emulator::store::{Store, Table};
 use crate::emulator::validate::{self, Object};
 use crate::emulator::Fault;
 
@@ -35,9 +38,9 @@ const STATUSES: &[&str] = &[
 
 /// The JSON of a group (table 5-11).
 pub fn to_json(state: &State, g: &Group) -> Value {
-    let instances = state.instances.iter().filter(|i| i.group_id == g.id).count();
-    let pairs = state.pairs.iter().filter(|p| p.group_id == g.id).count();
-    let drills = state.drills.iter().filter(|d| d.group_id == g.id).count();
+    let instances = state.store.instances.iter().filter(|i| i.group_id == g.id).count();
+    let pairs = state.store.pairs.iter().filter(|p| p.group_id == g.id).count();
+    let drills = state.store.drills.iter().filter(|d| d.group_id == g.id).count();
     let mut group = json!({
         "id": g.id,
         "name": g.name,
@@ -65,16 +68,30 @@ pub fn to_json(state: &State, g: &Group) -> Value {
         "replication_model": Value::Null,
         "server_type": "ECS",
     });
-    if state.faulty(Fault::MissingRequiredField) {
-        group.as_object_mut().expect("an object").remove("domain_name");
+    if let Some(map) = group.as_object_mut().filter(|_| state.faulty(Fault::MissingRequiredField)) {
+        map.remove("domain_name");
     }
     group
 }
 
-/// Forgets the statuses shown once, now that these groups were read.
-fn read(state: &mut State, ids: &[String]) {
-    for g in state.groups.iter_mut().filter(|g| ids.contains(&g.id)) {
-        g.shown_once = None;
+impl Served for Group {
+    fn table(store: &Store) -> &Table<Group> {
+        &store.groups
+    }
+
+    fn table_mut(store: &mut Store) -> &mut Table<Group> {
+        &mut store.groups
+    }
+
+    fn to_json(state: &State, record: &Group) -> Value {
+        to_json(state, record)
+    }
+
+    /// Forgets the statuses shown once, now that these groups were read.
+    fn after_read(state: &mut State, ids: &[String]) {
+        for g in state.store.groups.iter_mut().filter(|g| ids.contains(&g.id)) {
+            g.shown_once = None;
+        }
     }
 }
 
@@ -108,12 +125,12 @@ pub fn create(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     if state.world.vpc(&vpc_id).is_none() {
         return Err(ApiError::Sdrs("SDRS.0204"));
     }
-    if state.groups.len() as u64 >= state.world.quotas.server_groups {
+    if state.store.groups.len() as u64 >= state.world.quotas.server_groups {
         return Err(ApiError::Sdrs("SDRS.0305"));
     }
     let id = state.uuid();
     let now = state.now();
-    state.groups.push(Group {
+    state.store.groups.push(Group {
         id: id.clone(),
         name,
         description,
@@ -133,7 +150,7 @@ pub fn create(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
         shown_once: None,
     });
     let job_type = "createProtectionGroupNoCG";
-    let mut job = Job::new(state, job_type, "server_group_id", &id);
+    let mut job = jobs::job(state, job_type, "server_group_id", &id);
     job.with_sub_jobs = true;
     job.failure = jobs::injected_failure(state, job_type, &[Involved::Vpc(&vpc_id)]);
     job.changes.push(Change::new(Kind::Group, &id, "creating", Outcome::To("available"), Outcome::To("error")));
@@ -147,63 +164,36 @@ fn report(group_id: &str, failure_status: &'static str) -> Report {
 
 /// GET /v1/{project_id}/server-groups
 pub fn list(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
-    let (limit, offset) = paging(state, ctx)?;
+    let paging = paging(state, ctx)?;
     let status = enum_filter(state, ctx, "status", STATUSES, "SDRS.0209")?;
     let name = validate::query(ctx.query, "name");
     let query_types = ["", "general", "status_abnormal", "stop_protected", "period_no_dr_drill"];
     let query_type = enum_filter(state, ctx, "query_type", &query_types, "SDRS.0201")?.unwrap_or("");
     let az = validate::query(ctx.query, "availability_zone");
-    let hidden = state.groups.last().filter(|_| state.faulty(Fault::CreatedMissingFromList)).map(|g| g.id.clone());
-    let matching: Vec<&Group> = state
-        .groups
-        .iter()
-        .chain(&state.listed_ghosts.groups)
-        .filter(|g| hidden.as_ref() != Some(&g.id))
-        .filter(|g| status.is_none_or(|s| g.status == s))
-        .filter(|g| name.is_none_or(|n| validate::fuzzy(&g.name, n)))
-        .filter(|g| az.is_none_or(|a| State::production_az(g) == a))
-        .filter(|g| match query_type {
-            "status_abnormal" => g.status.starts_with("error"),
-            "stop_protected" => g.status == "available",
-            "period_no_dr_drill" => !state.drills.iter().any(|d| d.group_id == g.id),
-            _ => true,
-        })
-        .collect();
-    let count = count(state, matching.len());
-    let page = validate::page(matching, limit, offset);
-    let ids: Vec<String> = page.iter().map(|g| g.id.clone()).collect();
-    let items: Vec<Value> = page.into_iter().map(|g| to_json(state, g)).collect();
-    read(state, &ids);
-    Ok(Reply::ok(json!({ "server_groups": items, "count": count })))
+    let groups = &state.store.groups;
+    let hidden = groups.last().filter(|_| state.faulty(Fault::CreatedMissingFromList)).map(|g| g.id.clone());
+    resource::list(state, paging, |state, g: &Group| {
+        hidden.as_ref() != Some(&g.id)
+            && status.is_none_or(|s| g.status == s)
+            && name.is_none_or(|n| validate::fuzzy(&g.name, n))
+            && az.is_none_or(|a| g.production_az() == a)
+            && match query_type {
+                "status_abnormal" => g.status.starts_with("error"),
+                "stop_protected" => g.status == "available",
+                "period_no_dr_drill" => !state.store.drills.iter().any(|d| d.group_id == g.id),
+                _ => true,
+            }
+    })
 }
 
 /// GET /v1/{project_id}/server-groups/{server_group_id}
 pub fn show(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
-    let id = ctx.param(0);
-    let group = state.group(id).or_else(|| state.ghosts.groups.iter().find(|g| g.id == id));
-    let group = group.ok_or(ApiError::Sdrs("SDRS.1013"))?;
-    let reply = Reply::ok(json!({ "server_group": to_json(state, group) }));
-    read(state, &[id.to_string()]);
-    Ok(reply)
+    resource::show::<Group>(state, ctx.param(0))
 }
 
 /// PUT /v1/{project_id}/server-groups/{server_group_id}
 pub fn update(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
-    existing_group(state, ctx.param(0))?;
-    let name = validate::new_name(ctx.body, "server_group")?;
-    if state.faulty(Fault::RenameNotKept) {
-        let mut renamed = existing_group(state, ctx.param(0))?.clone();
-        renamed.name = name;
-        return Ok(Reply::ok(json!({ "server_group": to_json(state, &renamed) })));
-    }
-    let now = state.now();
-    let group = state.group_mut(ctx.param(0)).expect("checked above");
-    group.name = name;
-    group.updated_at = now;
-    let group = existing_group(state, ctx.param(0))?;
-    let reply = Reply::ok(json!({ "server_group": to_json(state, group) }));
-    read(state, &[ctx.param(0).to_string()]);
-    Ok(reply)
+    resource::rename::<Group>(state, ctx)
 }
 
 /// DELETE /v1/{project_id}/server-groups/{server_group_id}
@@ -226,17 +216,17 @@ pub fn delete(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
         "SDRS.1002",
     )?;
     let members_checked = !state.faulty(Fault::DeleteGroupWithMembers);
-    if members_checked && state.instances.iter().any(|i| i.group_id == group.id) {
+    if members_checked && state.store.instances.iter().any(|i| i.group_id == group.id) {
         return Err(ApiError::Sdrs("SDRS.1001"));
     }
-    if members_checked && state.pairs.iter().any(|p| p.group_id == group.id) {
+    if members_checked && state.store.pairs.iter().any(|p| p.group_id == group.id) {
         return Err(ApiError::Sdrs("SDRS.1010"));
     }
-    if members_checked && state.drills.iter().any(|d| d.group_id == group.id) {
+    if members_checked && state.store.drills.iter().any(|d| d.group_id == group.id) {
         return Err(ApiError::Sdrs("SDRS.1003"));
     }
     let job_type = "deleteProtectionGroupNoCG";
-    let mut job = Job::new(state, job_type, "server_group_id", &group.id);
+    let mut job = jobs::job(state, job_type, "server_group_id", &group.id);
     job.with_sub_jobs = true;
     job.failure = jobs::unless_retry(&group.status, "error-deleting", || {
         jobs::injected_failure(state, job_type, &[Involved::Vpc(&group.source_vpc_id)])
@@ -310,10 +300,9 @@ const ACTION_KEYS: [&str; 4] =
 pub fn action(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     let group = existing_group(state, ctx.param(0))?.clone();
     let body = validate::body(ctx.body, true)?;
-    if body.len() != 1 {
+    let (Some((key, value)), 1) = (body.iter().next(), body.len()) else {
         return Err(ApiError::Sdrs("SDRS.0206"));
-    }
-    let (key, value) = body.iter().next().expect("one key");
+    };
     if !ACTION_KEYS.contains(&key.as_str()) {
         return Err(ApiError::Sdrs("SDRS.0206"));
     }
@@ -341,17 +330,18 @@ pub fn action(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     if !forbidden_failover {
         require_state(&group.status, action.from, "SDRS.1002")?;
     }
-    let pair_ids: Vec<String> = state.pairs.iter().filter(|p| p.group_id == group.id).map(|p| p.id.clone()).collect();
+    let pair_ids: Vec<String> =
+        state.store.pairs.iter().filter(|p| p.group_id == group.id).map(|p| p.id.clone()).collect();
     if action.needs_pairs && pair_ids.is_empty() && !forbidden_failover {
         return Err(ApiError::Sdrs("SDRS.1002"));
     }
-    let members: Vec<_> = state.instances.iter().filter(|i| i.group_id == group.id).cloned().collect();
+    let members: Vec<_> = state.store.instances.iter().filter(|i| i.group_id == group.id).cloned().collect();
     // 5.4.6: the DR site's servers must be stopped before a re-protect.
-    if action.job_type == REPROTECT.job_type && members.iter().any(|i| state.dr_server_status(i) != "SHUTOFF") {
+    if action.job_type == REPROTECT.job_type && members.iter().any(|i| state.store.dr_server_status(i) != "SHUTOFF") {
         return Err(ApiError::Sdrs("SDRS.1342"));
     }
     if let Some(station) = &station {
-        if members.iter().any(|i| state.production_server_status(i) != "SHUTOFF") {
+        if members.iter().any(|i| state.store.production_server_status(i) != "SHUTOFF") {
             return Err(ApiError::Sdrs("SDRS.1319"));
         }
         if *station == group.priority_station {
@@ -361,14 +351,14 @@ pub fn action(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     let mut involved = vec![Involved::Vpc(&group.source_vpc_id)];
     involved.extend(members.iter().map(|i| Involved::Server(&i.source_server)));
     let volumes: Vec<String> =
-        state.pairs.iter().filter(|p| p.group_id == group.id).map(|p| p.volume_id.clone()).collect();
+        state.store.pairs.iter().filter(|p| p.group_id == group.id).map(|p| p.volume_id.clone()).collect();
     involved.extend(volumes.iter().map(|v| Involved::Volume(v)));
     let failure = jobs::injected_failure(state, action.job_type, &involved);
-    let mut job = Job::new(state, action.job_type, "server_group_id", &group.id);
+    let mut job = jobs::job(state, action.job_type, "server_group_id", &group.id);
     job.failure = failure.clone();
     job.with_sub_jobs = true;
     for _ in &pair_ids {
-        job.add_sub(state, action.job_type, "server_group_id", &group.id, failure.clone());
+        jobs::add_sub(state, &mut job, action.job_type, "server_group_id", &group.id, failure.clone());
     }
     let starting = action.job_type == START.job_type;
     let success =
@@ -396,7 +386,7 @@ pub fn action(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
             ));
         }
     }
-    for pair in state.pairs.iter().filter(|p| cascades && p.group_id == group.id) {
+    for pair in state.store.pairs.iter().filter(|p| cascades && p.group_id == group.id) {
         if action.from.contains(&pair.status.as_str()) {
             job.changes.push(Change::new(
                 Kind::Pair,

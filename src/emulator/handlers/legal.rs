@@ -6,6 +6,7 @@
 use serde_json::{json, Value};
 
 use crate::emulator::errors;
+use crate::emulator::model::Kind;
 use crate::emulator::router::Route;
 use crate::emulator::state::State;
 use crate::emulator::Variant;
@@ -133,13 +134,14 @@ pub fn error_status(state: &State, route: Option<Route>, code: &str, status: u16
 fn path_resource_code(route: Route) -> Option<&'static str> {
     use Route::*;
     match route {
-        ShowGroup | DeleteGroup | UpdateGroup | GroupAction | DeleteGroupFailureJobs => Some("SDRS.1013"),
+        ShowGroup | DeleteGroup | UpdateGroup | GroupAction | DeleteGroupFailureJobs => Some(Kind::Group),
         ShowInstance | DeleteInstance | UpdateInstance | AttachPair | DetachPair | AddNic | DeleteNic | Resize
-        | TagsAction | CreateTag | ListTags | DeleteTag => Some("SDRS.1320"),
-        ShowPair | DeletePair | UpdatePair | ExpandPair => Some("SDRS.1608"),
-        ShowDrill | DeleteDrill | UpdateDrill => Some("SDRS.1902"),
+        | TagsAction | CreateTag | ListTags | DeleteTag => Some(Kind::Instance),
+        ShowPair | DeletePair | UpdatePair | ExpandPair => Some(Kind::Pair),
+        ShowDrill | DeleteDrill | UpdateDrill => Some(Kind::Drill),
         _ => None,
     }
+    .map(Kind::not_found)
 }
 
 /// The content type of a JSON answer: `default`, or the variants' labels taken in turn.

@@ -67,9 +67,9 @@ pub fn quotas(state: &mut State) -> ApiResult<Reply> {
     Ok(Reply::ok(json!({
         "quotas": {
             "resources": [
-                {"type": "server_groups", "used": used(state.groups.len()),
+                {"type": "server_groups", "used": used(state.store.groups.len()),
                  "quota": quotas.server_groups, "min": 0, "max": -1},
-                {"type": "replications", "used": used(state.pairs.len()),
+                {"type": "replications", "used": used(state.store.pairs.len()),
                  "quota": quotas.replications, "min": 0, "max": -1},
             ]
         }

@@ -6,10 +6,12 @@
 
 mod drills;
 mod groups;
+mod instance_actions;
 mod instances;
 mod legal;
 mod misc;
 mod pairs;
+mod resource;
 mod rpo;
 mod tags;
 mod task_center;
@@ -21,6 +23,7 @@ use wiremock::ResponseTemplate;
 use super::auth;
 use super::errors::{ApiError, ApiResult};
 use super::jobs;
+use super::model::Kind;
 use super::router::{self, Route, Routed};
 use super::state::State;
 use super::validate::{self, Object};
@@ -146,11 +149,11 @@ fn route_to(state: &mut State, route: Route, ctx: &Ctx) -> ApiResult<Reply> {
         ShowInstance => instances::show(state, ctx),
         DeleteInstance => instances::delete(state, ctx),
         UpdateInstance => instances::update(state, ctx),
-        AttachPair => instances::attach(state, ctx),
-        DetachPair => instances::detach(state, ctx),
-        AddNic => instances::add_nic(state, ctx),
-        DeleteNic => instances::delete_nic(state, ctx),
-        Resize => instances::resize(state, ctx),
+        AttachPair => instance_actions::attach(state, ctx),
+        DetachPair => instance_actions::detach(state, ctx),
+        AddNic => instance_actions::add_nic(state, ctx),
+        DeleteNic => instance_actions::delete_nic(state, ctx),
+        Resize => instance_actions::resize(state, ctx),
         BatchCreateInstances => instances::batch_create(state, ctx),
         BatchDeleteInstances => instances::batch_delete(state, ctx),
         CreatePair => pairs::create(state, ctx),
@@ -175,18 +178,18 @@ fn route_to(state: &mut State, route: Route, ctx: &Ctx) -> ApiResult<Reply> {
 }
 
 /// The group with this ID, or 400 SDRS.1013.
-pub fn existing_group<'s>(state: &'s State, id: &str) -> ApiResult<&'s super::state::Group> {
-    state.group(id).ok_or(ApiError::Sdrs("SDRS.1013"))
+pub fn existing_group<'s>(state: &'s State, id: &str) -> ApiResult<&'s super::model::Group> {
+    state.store.group(id).ok_or(ApiError::Sdrs(Kind::Group.not_found()))
 }
 
 /// The instance with this ID, or 400 SDRS.1320.
-pub fn existing_instance<'s>(state: &'s State, id: &str) -> ApiResult<&'s super::state::Instance> {
-    state.instance(id).ok_or(ApiError::Sdrs("SDRS.1320"))
+pub fn existing_instance<'s>(state: &'s State, id: &str) -> ApiResult<&'s super::model::Instance> {
+    state.store.instance(id).ok_or(ApiError::Sdrs(Kind::Instance.not_found()))
 }
 
 /// The pair with this ID, or 400 SDRS.1608.
-pub fn existing_pair<'s>(state: &'s State, id: &str) -> ApiResult<&'s super::state::Pair> {
-    state.pair(id).ok_or(ApiError::Sdrs("SDRS.1608"))
+pub fn existing_pair<'s>(state: &'s State, id: &str) -> ApiResult<&'s super::model::Pair> {
+    state.store.pair(id).ok_or(ApiError::Sdrs(Kind::Pair.not_found()))
 }
 
 /// Refuses with `code` (a state precondition) unless `status` is one of `allowed`.

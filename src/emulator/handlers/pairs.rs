@@ -2,17 +2,21 @@
 
 use serde_json::{json, Value};
 
-use super::{checked_description, count, existing_group, existing_pair, paging, require_state, Ctx, Reply};
+use super::resource::{self, Served};
+use super::{checked_description, existing_group, existing_pair, paging, require_state, Ctx, Reply};
 use crate::emulator::errors::{ApiError, ApiResult};
-use crate::emulator::jobs::{self, Change, Effect, Involved, Job, Kind, Outcome, Report};
-use crate::emulator::state::{fmt_micros, Pair, State};
+use crate::emulator::jobs::{self, Involved};
+use crate::emulator::model::{Change, Effect, Kind, Outcome, Pair, Report};
+use crate::emulator::state::{fmt_micros, State};
+use crate::emulator::store::{Store, Table};
 use crate::emulator::validate;
 use crate::emulator::Fault;
 
 /// The JSON of a replication pair (table 5-47).
 pub fn to_json(state: &State, p: &Pair) -> Value {
-    let volume = state.volume(&p.volume_id);
-    let priority = state.group(&p.group_id).map(|g| g.priority_station.clone()).unwrap_or_else(|| "source".into());
+    let volume = state.store.volume(&p.volume_id);
+    let priority =
+        state.store.group(&p.group_id).map(|g| g.priority_station.clone()).unwrap_or_else(|| "source".into());
     let attachment: Vec<Value> =
         p.attachment.iter().map(|a| json!({"device": a.device, "protected_instance": a.instance_id})).collect();
     let replication_status = match p.status.as_str() {
@@ -44,10 +48,18 @@ pub fn to_json(state: &State, p: &Pair) -> Value {
     })
 }
 
-fn reply(state: &State, id: &str) -> ApiResult<Reply> {
-    let ghost = || state.ghosts.pairs.iter().find(|p| p.id == id);
-    let pair = existing_pair(state, id).or_else(|e| ghost().ok_or(e))?;
-    Ok(Reply::ok(json!({ "replication": to_json(state, pair) })))
+impl Served for Pair {
+    fn table(store: &Store) -> &Table<Pair> {
+        &store.pairs
+    }
+
+    fn table_mut(store: &mut Store) -> &mut Table<Pair> {
+        &mut store.pairs
+    }
+
+    fn to_json(state: &State, record: &Pair) -> Value {
+        to_json(state, record)
+    }
 }
 
 fn report(pair: &str, group: &str, failure_status: &'static str) -> Report {
@@ -65,26 +77,26 @@ pub fn create(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     validate::opt_string(spec, "cluster_id", "SDRS.0218")?;
     let group = existing_group(state, &group_id)?.clone();
     require_state(&group.status, &["available", "protected"], "SDRS.1024")?;
-    let volume = state.volume(&volume_id).cloned().ok_or(ApiError::Sdrs("SDRS.0211"))?;
+    let volume = state.store.volume(&volume_id).cloned().ok_or(ApiError::Sdrs("SDRS.0211"))?;
     if volume.effective_status() != "available" {
         return Err(ApiError::Sdrs("SDRS.1801"));
     }
     if volume.encrypted {
         return Err(ApiError::Sdrs("SDRS.1802"));
     }
-    if volume.availability_zone != State::production_az(&group) {
+    if volume.availability_zone != group.production_az() {
         return Err(ApiError::Sdrs("SDRS.1810"));
     }
-    if state.pairs.iter().any(|p| p.volume_id == volume_id) {
+    if state.store.pairs.iter().any(|p| p.volume_id == volume_id) {
         return Err(ApiError::Sdrs("SDRS.1811"));
     }
-    if state.pairs.len() as u64 >= state.world.quotas.replications {
+    if state.store.pairs.len() as u64 >= state.world.quotas.replications {
         return Err(ApiError::Sdrs("SDRS.0306"));
     }
     let id = state.uuid();
     let dr_volume_id = state.uuid();
     let now = state.now();
-    state.pairs.push(Pair {
+    state.store.pairs.push(Pair {
         id: id.clone(),
         name,
         description: description.unwrap_or_default(),
@@ -97,7 +109,7 @@ pub fn create(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
         updated_at: now,
     });
     let job_type = "createReplicationPairNoCG";
-    let mut job = Job::new(state, job_type, "replication_pair_id", &id);
+    let mut job = jobs::job(state, job_type, "replication_pair_id", &id);
     job.failure = jobs::injected_failure(state, job_type, &[Involved::Volume(&volume_id)]);
     if state.faulty(Fault::JobWrongType) {
         job.job_type = "deleteReplicationPairNoCG".into();
@@ -162,7 +174,7 @@ pub fn delete(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
         return Err(ApiError::Sdrs("SDRS.1605"));
     }
     let job_type = "deleteReplicationPairNoCG";
-    let mut job = Job::new(state, job_type, "replication_pair_id", &pair.id);
+    let mut job = jobs::job(state, job_type, "replication_pair_id", &pair.id);
     job.failure = jobs::unless_retry(&pair.status, "error-deleting", || {
         jobs::injected_failure(state, job_type, &[Involved::Volume(&pair.volume_id)])
     });
@@ -173,49 +185,33 @@ pub fn delete(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
 
 /// GET /v1/{project_id}/replications
 pub fn list(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
-    let (limit, offset) = paging(state, ctx)?;
+    let paging = paging(state, ctx)?;
     let group_id = validate::query(ctx.query, "server_group_id");
     let group_ids = validate::query(ctx.query, "server_group_ids").map(validate::id_list).transpose()?;
     let instance_id = validate::query(ctx.query, "protected_instance_id");
     let instance_ids = validate::query(ctx.query, "protected_instance_ids").map(validate::id_list).transpose()?;
     let attached_to = |p: &Pair, ids: &[String]| p.attachment.as_ref().is_some_and(|a| ids.contains(&a.instance_id));
-    let matching: Vec<&Pair> = state
-        .pairs
-        .iter()
-        .chain(&state.listed_ghosts.pairs)
-        .filter(|p| match &group_ids {
+    resource::list(state, paging, |_, p: &Pair| {
+        let in_group = match &group_ids {
             Some(list) => list.contains(&p.group_id),
             None => group_id.is_none_or(|g| p.group_id == g),
-        })
-        .filter(|p| match &instance_ids {
-            Some(list) => attached_to(p, list),
-            None => instance_id.is_none_or(|i| attached_to(p, &[i.to_string()])),
-        })
-        .collect();
-    let count = count(state, matching.len());
-    let items: Vec<Value> = validate::page(matching, limit, offset).into_iter().map(|p| to_json(state, p)).collect();
-    Ok(Reply::ok(json!({ "replications": items, "count": count })))
+        };
+        in_group
+            && match &instance_ids {
+                Some(list) => attached_to(p, list),
+                None => instance_id.is_none_or(|i| attached_to(p, &[i.to_string()])),
+            }
+    })
 }
 
 /// GET /v1/{project_id}/replications/{replication_id}
 pub fn show(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
-    reply(state, ctx.param(0))
+    resource::show::<Pair>(state, ctx.param(0))
 }
 
 /// PUT /v1/{project_id}/replications/{replication_id}
 pub fn update(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
-    existing_pair(state, ctx.param(0))?;
-    let name = validate::new_name(ctx.body, "replication")?;
-    if state.faulty(Fault::RenameNotKept) {
-        let mut renamed = existing_pair(state, ctx.param(0))?.clone();
-        renamed.name = name;
-        return Ok(Reply::ok(json!({ "replication": to_json(state, &renamed) })));
-    }
-    let now = state.now();
-    let pair = state.pair_mut(ctx.param(0)).expect("checked above");
-    pair.name = name;
-    pair.updated_at = now;
-    reply(state, ctx.param(0))
+    resource::rename::<Pair>(state, ctx)
 }
 
 /// POST /v1/{project_id}/replications/{replication_id}/action
@@ -231,7 +227,7 @@ pub fn expand(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
         _ => return Err(ApiError::Sdrs("SDRS.0201")),
     };
     require_state(&pair.status, &["available", "protected", "error-extending"], "SDRS.1601")?;
-    let volume = state.volume(&pair.volume_id).cloned().ok_or(ApiError::Sdrs("SDRS.1816"))?;
+    let volume = state.store.volume(&pair.volume_id).cloned().ok_or(ApiError::Sdrs("SDRS.1816"))?;
     if new_size <= volume.size {
         return Err(ApiError::Sdrs("SDRS.0201"));
     }
@@ -244,7 +240,7 @@ pub fn expand(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
         return Err(ApiError::Sdrs("SDRS.1816"));
     }
     let job_type = "expandReplicationPairNew";
-    let mut job = Job::new(state, job_type, "replication_pair_id", &pair.id);
+    let mut job = jobs::job(state, job_type, "replication_pair_id", &pair.id);
     job.failure = jobs::injected_failure(state, job_type, &[Involved::Volume(&pair.volume_id)]);
     job.changes.push(Change::new(Kind::Pair, &pair.id, "extending", Outcome::Restore, Outcome::To("error-extending")));
     job.effects.push(Effect::Expand { pair_id: pair.id.clone(), new_size });

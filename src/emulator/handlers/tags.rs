@@ -5,7 +5,8 @@ use serde_json::{json, Value};
 
 use super::{existing_instance, instances, Ctx, Reply};
 use crate::emulator::errors::{ApiError, ApiResult};
-use crate::emulator::state::{Instance, State};
+use crate::emulator::model::Instance;
+use crate::emulator::state::State;
 use crate::emulator::validate::{self, Object};
 use crate::emulator::Fault;
 
@@ -131,6 +132,7 @@ pub fn query(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     let not_any = tag_filters(&body, "not_tags_any")?;
     let names = name_matches(&body)?;
     let matching: Vec<&Instance> = state
+        .store
         .instances
         .iter()
         .filter(|i| all.as_ref().is_none_or(|f| f.iter().all(|f| f.matches(i))))
@@ -228,7 +230,7 @@ fn store(state: &mut State, instance_id: &str, tags: Vec<(String, String)>) {
     if state.faulty(Fault::TagNotStored) {
         return;
     }
-    if let Some(instance) = state.instance_mut(instance_id) {
+    if let Some(instance) = state.store.instance_mut(instance_id) {
         instance.tags = tags;
     }
 }
@@ -270,7 +272,7 @@ pub fn delete(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
 /// GET /v1/{project_id}/protected-instances/tags
 pub fn project_tags(state: &mut State) -> ApiResult<Reply> {
     let mut keys: Vec<(String, Vec<String>)> = Vec::new();
-    for (key, value) in state.instances.iter().flat_map(|i| &i.tags) {
+    for (key, value) in state.store.instances.iter().flat_map(|i| &i.tags) {
         match keys.iter_mut().find(|(k, _)| k == key) {
             Some((_, values)) if !values.contains(value) => values.push(value.clone()),
             Some(_) => {}

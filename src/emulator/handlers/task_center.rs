@@ -4,7 +4,8 @@ use serde_json::{json, Value};
 
 use super::{count, enum_filter, existing_group, paging, Ctx, Reply};
 use crate::emulator::errors::{ApiError, ApiResult, UNKNOWN_JOB};
-use crate::emulator::state::{fmt_job, FailureJob, State};
+use crate::emulator::model::FailureJob;
+use crate::emulator::state::{fmt_job, State};
 use crate::emulator::validate;
 
 const FAILURE_STATUSES: &[&str] = &[
