@@ -20,12 +20,12 @@ mod e2e;
 mod evidence;
 #[path = "integration/ledger.rs"]
 mod ledger;
-#[path = "integration/proxy.rs"]
-mod proxy;
-#[path = "integration/partition.rs"]
-mod partition;
 #[path = "integration/nightly.rs"]
 mod nightly;
+#[path = "integration/partition.rs"]
+mod partition;
+#[path = "integration/proxy.rs"]
+mod proxy;
 #[path = "integration/report_html.rs"]
 mod report_html;
 #[path = "integration/robustness.rs"]

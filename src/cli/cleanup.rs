@@ -2,10 +2,10 @@
 
 use super::args::CleanupArgs;
 use super::{auth_of, exit, CliError};
+use crate::cases::prereq::Profile;
 use crate::client::{Client, ClientOptions, RetryPolicy, Target};
 use crate::runner::breaker::Breaker;
 use crate::runner::ledger::{outstanding, Ledger, LedgerStamp};
-use crate::cases::prereq::Profile;
 use crate::runner::{remote, Polling, Teardown};
 use crate::spec::{SchemaSet, Specs};
 use std::time::Duration;

@@ -8,8 +8,8 @@ use crate::cases::{JobOutcome, RequestStep, WaitJobStep};
 use crate::checks::{self, Evidence};
 use crate::exchange::Exchange;
 use crate::runner::jobs::Polled;
-use crate::spec::ResourceKind;
 use crate::runner::select::select;
+use crate::spec::ResourceKind;
 use crate::spec::{Action, Operation, Target};
 use serde_json::Value;
 
@@ -130,9 +130,10 @@ impl CaseRun<'_> {
         let mut expect_gone = false;
         let mut kind_used: Option<&ResourceKind> = None;
         if let (Some(action), Some(id), Some(status)) = (action, acted.as_ref(), status.as_deref()) {
-            if let (Some(k), Some(machine)) =
-                (self.runner.specs.resources.kind(&action.machine), self.runner.specs.states.machines.get(&action.machine))
-            {
+            if let (Some(k), Some(machine)) = (
+                self.runner.specs.resources.kind(&action.machine),
+                self.runner.specs.states.machines.get(&action.machine),
+            ) {
                 let target: &Target = if status == "SUCCESS" { &action.success } else { &action.failure };
                 expect_gone = matches!(target, Target::Gone);
                 expected_states = target.resolve(machine, before.as_deref());

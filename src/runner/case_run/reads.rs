@@ -15,7 +15,8 @@ impl CaseRun<'_> {
     /// Sends the show operation of kind `k` for `id`.
     pub(in crate::runner) async fn show(&self, k: &ResourceKind, id: &str) -> Option<Exchange> {
         let op = self.runner.specs.operation(&k.show)?;
-        let path = op.path.replace("{project_id}", self.runner.project_id()).replace(&format!("{{{}}}", k.id_param), id);
+        let path =
+            op.path.replace("{project_id}", self.runner.project_id()).replace(&format!("{{{}}}", k.id_param), id);
         let out = Outgoing { operation: op.id.clone(), method: "GET".into(), path, ..Outgoing::default() };
         Some(self.runner.send(&out).await)
     }
@@ -73,7 +74,12 @@ impl CaseRun<'_> {
     /// Reads a written resource back through show, the list and the lists filtered by its name,
     /// status and group, and judges the fields written.
     pub(super) async fn read_back(&mut self, label: &str, rb: &crate::cases::ReadBack) -> Result<(), Stop> {
-        let k = self.runner.specs.resources.kind(&rb.resource).ok_or_else(|| Stop::Error(format!("unknown resource kind {}", rb.resource)))?;
+        let k = self
+            .runner
+            .specs
+            .resources
+            .kind(&rb.resource)
+            .ok_or_else(|| Stop::Error(format!("unknown resource kind {}", rb.resource)))?;
         let id = render_str(&rb.id, &self.vars).map_err(|e| Stop::Error(e.to_string()))?;
         let mut fields = Vec::new();
         for (pointer, value) in &rb.fields {
@@ -194,7 +200,12 @@ impl CaseRun<'_> {
     }
 
     pub(super) async fn wait_status(&mut self, label: &str, w: &WaitStatusStep) -> Result<(), Stop> {
-        let k = self.runner.specs.resources.kind(&w.resource).ok_or_else(|| Stop::Error(format!("unknown resource kind {}", w.resource)))?;
+        let k = self
+            .runner
+            .specs
+            .resources
+            .kind(&w.resource)
+            .ok_or_else(|| Stop::Error(format!("unknown resource kind {}", w.resource)))?;
         let id = render_str(&w.id, &self.vars).map_err(|e| Stop::Error(e.to_string()))?;
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(w.timeout.unwrap_or(600));
         let mut pause = self.runner.config.poll_interval;

@@ -98,11 +98,14 @@ impl CaseRun<'_> {
 
     /// Reads the guarded resource; when it no longer shows the state, the case is skipped.
     async fn still_in_state(&mut self, guard: &StateGuard) -> Result<(), Stop> {
-        let k =
-            self.runner.specs.resources.kind(&guard.resource).ok_or_else(|| Stop::Error(format!("unknown resource kind {}", guard.resource)))?;
+        let k = self
+            .runner
+            .specs
+            .resources
+            .kind(&guard.resource)
+            .ok_or_else(|| Stop::Error(format!("unknown resource kind {}", guard.resource)))?;
         let id = render_str(&guard.id, &self.vars).map_err(|e| Stop::Error(e.to_string()))?;
-        let shown =
-            self.show(k, &id).await.ok_or_else(|| Stop::Error(format!("no show operation for {}", k.name)))?;
+        let shown = self.show(k, &id).await.ok_or_else(|| Stop::Error(format!("no show operation for {}", k.name)))?;
         let status = match shown.ok() {
             Some(resp) if resp.is_success() => {
                 if let Some(json) = &resp.json {
