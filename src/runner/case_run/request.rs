@@ -31,7 +31,11 @@ impl CaseRun<'_> {
         }
         let ex = self.runner.send(&out).await;
         self.last_status = ex.status();
+        let judged_from = self.results.len();
         self.judge(label, step, op, &ex);
+        if let Some(guard) = &step.only_while {
+            self.recheck_refusal(guard, &ex, judged_from).await?;
+        }
         let Some(resp) = ex.ok() else {
             return if step.setup { Err(Stop::Error(format!("no answer: {}", transport(&ex)))) } else { Ok(()) };
         };
@@ -97,6 +101,25 @@ impl CaseRun<'_> {
     }
 
     /// Reads the guarded resource; when it no longer shows the state, the case is skipped.
+    /// A refusal judged wrong while the state it needed may have ended on its way: a region's own
+    /// job can end a transitional state between the guard's read and the request. When a new read
+    /// shows the state gone, the answer proves nothing and the case is skipped, not failed. Only
+    /// refusals are excused: an accepted request may have moved the resource itself.
+    async fn recheck_refusal(&mut self, guard: &StateGuard, ex: &Exchange, judged_from: usize) -> Result<(), Stop> {
+        let refused = ex.status().is_some_and(|s| (400..500).contains(&s));
+        let judged_wrong = self.results[judged_from..].iter().any(|r| r.outcome == checks::Outcome::Failed);
+        if !(refused && judged_wrong) {
+            return Ok(());
+        }
+        match self.still_in_state(guard).await {
+            Err(Stop::Skip(why)) => {
+                self.results.truncate(judged_from);
+                Err(Stop::Skip(format!("{why}; the refusal came after that, so it was not judged")))
+            }
+            _ => Ok(()),
+        }
+    }
+
     async fn still_in_state(&mut self, guard: &StateGuard) -> Result<(), Stop> {
         let k = self
             .runner
