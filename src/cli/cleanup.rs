@@ -51,7 +51,9 @@ pub(super) async fn cleanup(args: CleanupArgs) -> Result<i32, CliError> {
         profile: Box::new(Profile::emulator_default()),
         profile_name: None,
     };
+    config.tls = super::tls_options(&args.target, &config.target);
     let runner = Runner::new(config).await.map_err(|e| CliError::new(e.to_string()))?;
+    super::print_network(runner.target_info());
     runner.preflight().await.map_err(|e| CliError::new(e.to_string()))?;
     let jobs: Vec<String> =
         entries.iter().filter(|e| e.event == "job" && !e.job_id.is_empty()).map(|e| e.job_id.clone()).collect();

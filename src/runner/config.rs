@@ -2,7 +2,7 @@
 
 use super::files::Files;
 use crate::cases::prereq::Profile;
-use crate::client::{Auth, RetryPolicy};
+use crate::client::{Auth, RetryPolicy, TlsOptions};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -95,6 +95,8 @@ pub struct RunConfig {
     pub stop_on_check: Option<crate::checks::CheckName>,
     /// Keep every exchange of the run, not only the evidence of failures (`--har-all`).
     pub keep_every_exchange: bool,
+    /// Extra trust roots and `--insecure`.
+    pub tls: TlsOptions,
 }
 
 impl RunConfig {
@@ -120,6 +122,7 @@ impl RunConfig {
             share_fixtures: false,
             stop_on_check: None,
             keep_every_exchange: false,
+            tls: TlsOptions::default(),
         }
     }
 }

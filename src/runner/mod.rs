@@ -58,6 +58,9 @@ pub enum RunError {
     /// A scenario file is invalid.
     #[error(transparent)]
     Scenario(#[from] cases::scenario::ScenarioError),
+    /// The preflight's TLS handshake failed: the sentence names the certificate problem.
+    #[error("{0}")]
+    Tls(String),
 }
 
 /// What a case reports, with the payloads it snapshots.
@@ -204,7 +207,18 @@ impl Runner {
             TargetConfig::Embedded { .. } if !plain_emulator && config.retry.max_retries == 0 => RetryPolicy::default(),
             _ => config.retry.clone(),
         };
-        let options = ClientOptions { timeout: config.timeout, retry, concurrency: 64, rps: config.rps };
+        let direct = matches!(&config.target, TargetConfig::Embedded { .. });
+        info.insecure = config.tls.insecure;
+        info.ca_certs = config.tls.ca_certs.iter().map(|p| p.display().to_string()).collect();
+        info.proxy = if direct { None } else { crate::client::proxy::proxy_for(&target.base_url) };
+        let options = ClientOptions {
+            timeout: config.timeout,
+            retry,
+            concurrency: 64,
+            rps: config.rps,
+            tls: config.tls.clone(),
+            direct,
+        };
         let mut client = Client::new(target, options).map_err(|e| RunError::Config(e.to_string()))?;
         if config.keep_every_exchange {
             client = client.keeping_every_exchange();
@@ -338,8 +352,15 @@ impl Runner {
         let ex = self.client.probe(&req).await;
         match &ex.response {
             Ok(_) => Ok(()),
+            Err(e) if e.kind == crate::exchange::TransportErrorKind::Tls => Err(RunError::Tls(e.message.clone())),
             Err(e) => {
-                Err(RunError::Unreachable { url: self.client.target().base_url.clone(), reason: e.message.clone() })
+                let mut reason = e.message.clone();
+                if let Some(proxy) = &self.target_info.proxy {
+                    reason.push_str(&format!(
+                        " (through the proxy {proxy} named by the environment; NO_PROXY lists the hosts reached directly)"
+                    ));
+                }
+                Err(RunError::Unreachable { url: self.client.target().base_url.clone(), reason })
             }
         }
     }
