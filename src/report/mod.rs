@@ -12,7 +12,7 @@ mod markdown;
 mod model;
 mod redact;
 #[cfg(test)]
-mod testdata;
+pub(crate) mod testdata;
 
 pub use console::ConsoleReporter;
 pub use evidence::{curl_line, shell_word, ExchangeReport, HeaderReport, Reproduce, RequestReport, ResponseReport};
