@@ -142,11 +142,18 @@ pub fn problem_of(error: &(dyn StdError + 'static)) -> Option<TlsProblem> {
     None
 }
 
-/// A rustls error itself, or inside an `io::Error` (whose `source()` skips the error it wraps).
+/// A rustls error itself, or inside `io::Error`s (whose `source()` skips the error they wrap;
+/// hyper-rustls wraps tokio-rustls's `io::Error` in another).
 fn rustls_error<'a>(e: &'a (dyn StdError + 'static)) -> Option<&'a rustls::Error> {
-    e.downcast_ref::<rustls::Error>().or_else(|| {
-        e.downcast_ref::<std::io::Error>().and_then(|io| io.get_ref()).and_then(|inner| inner.downcast_ref())
-    })
+    let mut current: &'a (dyn StdError + 'static) = e;
+    loop {
+        if let Some(found) = current.downcast_ref::<rustls::Error>() {
+            return Some(found);
+        }
+        let inner: &'a (dyn StdError + Send + Sync + 'static) =
+            current.downcast_ref::<std::io::Error>().and_then(std::io::Error::get_ref)?;
+        current = inner;
+    }
 }
 
 fn classify(e: &rustls::Error) -> TlsProblem {
@@ -205,6 +212,8 @@ mod tests {
     fn an_unknown_issuer_is_found_inside_an_io_error() {
         let inner = rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer);
         let io = std::io::Error::new(std::io::ErrorKind::InvalidData, inner);
+        // As hyper-rustls hands it on: tokio-rustls's io::Error inside another.
+        let io = std::io::Error::other(io);
         let problem = problem_of(&io).expect("found");
         assert_eq!(
             problem,
