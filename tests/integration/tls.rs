@@ -43,6 +43,11 @@ struct Pki {
 
 impl Pki {
     fn new() -> Pki {
+        Pki::for_names(&["127.0.0.1", "localhost"])
+    }
+
+    /// A leaf valid for `names` only.
+    fn for_names(names: &[&str]) -> Pki {
         let ca_key = KeyPair::generate().expect("CA key");
         let mut ca = CertificateParams::new(Vec::<String>::new()).expect("CA params");
         ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
@@ -50,7 +55,7 @@ impl Pki {
         ca.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
         let ca_cert = ca.self_signed(&ca_key).expect("CA certificate");
         let leaf_key = KeyPair::generate().expect("leaf key");
-        let mut leaf = CertificateParams::new(vec!["127.0.0.1".to_owned(), "localhost".to_owned()]).expect("params");
+        let mut leaf = CertificateParams::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>()).expect("params");
         leaf.distinguished_name.push(DnType::CommonName, "sdrs staging");
         leaf.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
         let leaf_cert = leaf.signed_by(&leaf_key, &ca_cert, &ca_key).expect("leaf certificate");
@@ -234,6 +239,27 @@ async fn without_the_ca_the_whole_run_stops_at_the_preflight_with_exit_2_naming_
     assert!(common::failure_lines(&out).is_empty(), "{out}");
     assert_eq!(front.handshakes.load(Ordering::SeqCst), 1, "only the preflight connected\n{out}");
     assert!(!report.exists(), "no report of cases that were never run");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_certificate_for_another_name_exits_2_naming_the_mismatch_even_with_its_ca() {
+    let pki = Pki::for_names(&["localhost"]);
+    let front = front(&pki).await;
+    let ca = pki.ca();
+    let out = run(&front.url, &["--ca-cert", ca.to_str().unwrap()], &[]).await;
+    out.expect_code(2);
+    let expected = format!("TLS: the certificate of {} is refused (NotValidForName: ", front.url);
+    assert!(out.stderr.contains(&expected), "{out}");
+    assert!(common::failure_lines(&out).is_empty(), "{out}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_https_url_to_a_plain_http_server_exits_2_saying_the_handshake_failed() {
+    let emulator = Emulator::start(EmulatorConfig::default()).await.expect("emulator");
+    let url = format!("https://{}", emulator.address());
+    let out = run(&url, &[], &[]).await;
+    out.expect_code(2);
+    assert!(out.stderr.contains(&format!("TLS: the handshake with {url} failed (")), "{out}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
