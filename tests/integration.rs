@@ -38,6 +38,8 @@ mod selection;
 mod serve;
 #[path = "integration/sharing.rs"]
 mod sharing;
+#[path = "integration/tls.rs"]
+mod tls;
 #[path = "integration/traffic.rs"]
 mod traffic;
 #[path = "integration/variants.rs"]

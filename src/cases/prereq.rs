@@ -137,6 +137,9 @@ pub struct Profile {
     /// First pause between polls of a job, in milliseconds (default: 2000 against a remote target).
     #[serde(default)]
     pub poll_interval_ms: Option<u64>,
+    /// PEM files of CA certificates to trust for the endpoint (relative to the profile's directory).
+    #[serde(default)]
+    pub ca_certs: Vec<std::path::PathBuf>,
 }
 
 /// Why a profile could not be used.
@@ -183,7 +186,14 @@ impl Profile {
     pub fn load(path: &Path) -> Result<Profile, ProfileError> {
         let text = std::fs::read_to_string(path)
             .map_err(|source| ProfileError::Read { path: path.display().to_string(), source })?;
-        Profile::parse(&text, &path.display().to_string())
+        let mut profile = Profile::parse(&text, &path.display().to_string())?;
+        let dir = path.parent().unwrap_or(Path::new(""));
+        for ca in &mut profile.ca_certs {
+            if ca.is_relative() {
+                *ca = dir.join(&*ca);
+            }
+        }
+        Ok(profile)
     }
 
     /// Finds `name` as a file, or as `profiles/<name>.yaml`.
@@ -205,6 +215,15 @@ mod tests {
         let p = Profile::emulator_default();
         assert!(p.prerequisites.servers.len() >= 20);
         assert!(p.prerequisites.failing.servers.contains_key("startProtectionGroupNoCG"));
+    }
+
+    #[test]
+    fn ca_files_of_a_profile_are_found_beside_it() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("staging.yaml");
+        std::fs::write(&path, "name: staging\nca_certs: [certs/ca.pem, /etc/ca.pem]\n").expect("write");
+        let p = Profile::load(&path).expect("loads");
+        assert_eq!(p.ca_certs, vec![dir.path().join("certs/ca.pem"), std::path::PathBuf::from("/etc/ca.pem")]);
     }
 
     #[test]

@@ -70,6 +70,12 @@ pub struct TargetArgs {
     /// Profile name (profiles/NAME.yaml) or file: endpoint, region, project and prerequisites.
     #[arg(long)]
     pub profile: Option<String>,
+    /// Also trust the CA certificates of this PEM file (repeatable).
+    #[arg(long = "ca-cert", value_name = "PATH")]
+    pub ca_certs: Vec<PathBuf>,
+    /// Do not verify the server's TLS certificate (every report then says so).
+    #[arg(long)]
+    pub insecure: bool,
 }
 
 /// Case selection.

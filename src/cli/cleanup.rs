@@ -40,22 +40,34 @@ pub(super) async fn cleanup(args: CleanupArgs) -> Result<i32, CliError> {
         .ok_or_else(|| CliError::new("no project id: give --project-id"))?;
     let auth = auth_of(&args.target)?;
     let target = Target { base_url: url.clone(), project_id: project_id.clone(), auth };
+    let profile = match &args.target.profile {
+        Some(name) => Profile::resolve(name).map_err(|e| CliError::new(e.to_string()))?,
+        None => Profile::emulator_default(),
+    };
+    let mut ca_certs = profile.ca_certs.clone();
+    ca_certs.extend(args.target.ca_certs.iter().cloned());
+    let tls = crate::client::TlsOptions { ca_certs, insecure: args.target.insecure };
+    if tls.insecure {
+        outln!("warning: --insecure: the TLS certificate of {url} is not verified");
+    }
+    let proxy = crate::client::proxy::proxy_for(&url);
+    if let Some(p) = &proxy {
+        outln!("note: {url} is reached through the proxy {p} named by the environment");
+    }
     let options = ClientOptions {
         timeout: Duration::from_secs(args.timeout.max(1)),
         retry: RetryPolicy::none(),
         concurrency: 64,
         rps: 0.0,
+        tls,
+        direct: false,
     };
     let client = Client::new(target, options).map_err(|e| CliError::new(e.to_string()))?;
-    crate::runner::preflight(&client).await.map_err(|e| CliError::new(e.to_string()))?;
+    crate::runner::preflight(&client, proxy.as_deref()).await.map_err(|e| CliError::new(e.to_string()))?;
     let ledger =
         Ledger::open(&path).map_err(|e| CliError::new(format!("cannot open the ledger {}: {e}", path.display())))?;
     let run = crate::runner::new_run_id();
     let stamp = LedgerStamp { ledger: &ledger, run: &run, endpoint: &url, project_id: &project_id };
-    let profile = match &args.target.profile {
-        Some(name) => Profile::resolve(name).map_err(|e| CliError::new(e.to_string()))?,
-        None => Profile::emulator_default(),
-    };
     let interval = args.poll_interval.or(profile.poll_interval_ms).map(Duration::from_millis).unwrap_or(
         if remote::is_remote(args.remote, &profile, &url) {
             remote::REMOTE_POLL_INTERVAL

@@ -114,6 +114,29 @@ pub fn target_config(t: &TargetArgs, faults: &[String]) -> Result<Option<TargetC
     }))
 }
 
+/// The trust of a command that talks to an endpoint: the profile's CA files, then `--ca-cert`.
+fn tls_options(t: &TargetArgs, target: &TargetConfig) -> crate::client::TlsOptions {
+    let mut ca_certs = match target {
+        TargetConfig::Endpoint { profile, .. } => profile.ca_certs.clone(),
+        TargetConfig::Embedded { .. } => Vec::new(),
+    };
+    ca_certs.extend(t.ca_certs.iter().cloned());
+    crate::client::TlsOptions { ca_certs, insecure: t.insecure }
+}
+
+/// Says, before any request, what a reader must know of how the target is reached.
+fn print_network(info: &report::TargetInfo) {
+    if info.insecure {
+        outln!("warning: --insecure: the TLS certificate of {} is not verified; every report says so", info.endpoint);
+    }
+    if let Some(proxy) = &info.proxy {
+        outln!(
+            "proxy: requests to {} go through {proxy} (from the environment; NO_PROXY lists the hosts reached directly)",
+            info.endpoint
+        );
+    }
+}
+
 /// The built-in files, or the directory given explicitly.
 fn files_of(dir: Option<&std::path::PathBuf>) -> Files {
     dir.map_or(Files::Embedded, |d| Files::Dir(d.clone()))
@@ -177,6 +200,7 @@ fn run_config(args: &RunArgs) -> Result<RunConfig, CliError> {
     if let (Some(p), Some(path)) = (args.partition, config.ledger.as_mut()) {
         *path = p.ledger_path(path);
     }
+    config.tls = tls_options(&args.target, &config.target);
     if let Some(j) = args.job_timeout {
         config.job_deadline = Duration::from_secs(j);
     }
@@ -214,6 +238,7 @@ async fn run(args: RunArgs) -> Result<i32, CliError> {
     let on_ctrl_c = tokio::spawn(stop_on_ctrl_c(Arc::clone(&runner), ledger));
     let secrets: Vec<String> = runner.secrets().to_vec();
     let scrub = move |s: &str| report::scrub_secrets(s, &secrets.iter().map(String::as_str).collect::<Vec<_>>());
+    print_network(runner.target_info());
     runner.preflight().await.map_err(|e| CliError::new(e.to_string()))?;
     let interactive = std::io::stderr().is_terminal() && remote;
     let bar = interactive.then(|| {

@@ -1,12 +1,15 @@
 //! Sends requests to a target (base URL, signing or token) and returns [`Exchange`]s.
 //! It judges nothing and never logs a secret.
 
+pub mod proxy;
 mod retry;
 mod secret;
 pub mod tape;
+pub mod tls;
 
 pub use retry::RetryPolicy;
 pub use secret::Secret;
+pub use tls::TlsOptions;
 
 use crate::cases::Credentials;
 use crate::exchange::{Exchange, RequestRecord, ResponseRecord, TransportError, TransportErrorKind};
@@ -74,11 +77,23 @@ pub struct ClientOptions {
     pub concurrency: usize,
     /// Maximum requests per second (0: unlimited).
     pub rps: f64,
+    /// How the server's certificate is judged.
+    pub tls: TlsOptions,
+    /// Never through a proxy (the embedded emulator, which is in this process); otherwise the
+    /// proxy variables of the environment decide, `NO_PROXY` included.
+    pub direct: bool,
 }
 
 impl Default for ClientOptions {
     fn default() -> Self {
-        ClientOptions { timeout: Duration::from_secs(30), retry: RetryPolicy::default(), concurrency: 64, rps: 0.0 }
+        ClientOptions {
+            timeout: Duration::from_secs(30),
+            retry: RetryPolicy::default(),
+            concurrency: 64,
+            rps: 0.0,
+            tls: TlsOptions::default(),
+            direct: false,
+        }
     }
 }
 
@@ -108,6 +123,9 @@ pub enum ClientError {
     /// The HTTP client could not be built.
     #[error("cannot build the HTTP client: {0}")]
     Build(String),
+    /// A `--ca-cert` file is unusable.
+    #[error(transparent)]
+    CaFile(#[from] tls::CaFileError),
 }
 
 /// An HTTP client bound to one target.
@@ -145,15 +163,15 @@ impl Client {
                 "expected http:// or https:// with a host".into(),
             ));
         }
-        let loopback = matches!(url.host_str(), Some("127.0.0.1") | Some("localhost") | Some("[::1]") | Some("::1"));
         let mut builder = reqwest::Client::builder()
             .timeout(options.timeout)
             .connect_timeout(options.timeout.min(CONNECT_TIMEOUT_CAP))
             .pool_max_idle_per_host(64)
             .user_agent(concat!("sdrs-conformance/", env!("CARGO_PKG_VERSION")));
-        if loopback {
+        if options.direct {
             builder = builder.no_proxy();
         }
+        builder = tls::configure(builder, &options.tls)?;
         let http = builder.build().map_err(|e| ClientError::Build(e.to_string()))?;
         let mut target = target;
         target.base_url = target.base_url.trim_end_matches('/').to_owned();
@@ -319,10 +337,10 @@ impl Client {
                     .collect();
                 match resp.bytes().await {
                     Ok(bytes) => Ok(ResponseRecord::new(status, headers, bytes.to_vec())),
-                    Err(e) => Err(transport_error(&e, "reading the body", self.options.timeout)),
+                    Err(e) => Err(self.transport_error(&e, "reading the body")),
                 }
             }
-            Err(e) => Err(transport_error(&e, "sending the request", self.options.timeout)),
+            Err(e) => Err(self.transport_error(&e, "sending the request")),
         };
         let elapsed = started.elapsed();
         match &response {
@@ -333,6 +351,32 @@ impl Client {
         }
         Exchange { operation: req.operation.clone(), request: record, response, elapsed }
     }
+
+    fn transport_error(&self, e: &reqwest::Error, during: &str) -> TransportError {
+        if let Some(problem) = tls::problem_of(e) {
+            let origin = reqwest::Url::parse(&self.target.base_url)
+                .map(|u| u.origin().ascii_serialization())
+                .unwrap_or_else(|_| self.target.base_url.clone());
+            let sentence = problem.sentence(&origin);
+            return TransportError {
+                kind: TransportErrorKind::Tls,
+                message: format!("{sentence} ({during}: {})", chain(e)),
+            };
+        }
+        transport_error(e, during, self.options.timeout)
+    }
+}
+
+/// `error: cause: cause…`.
+fn chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        source = s.source();
+    }
+    out
 }
 
 fn truncate(s: &str, max: usize) -> &str {
@@ -368,11 +412,9 @@ fn transport_error(e: &reqwest::Error, during: &str, timeout: Duration) -> Trans
         TransportErrorKind::Timeout => format!("{during}: the target did not answer within {timeout:?}: {e}"),
         _ => format!("{during}: {e}"),
     };
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
+    if let Some(s) = std::error::Error::source(e) {
         message.push_str(": ");
-        message.push_str(&s.to_string());
-        source = s.source();
+        message.push_str(&chain(s));
     }
     TransportError { kind, message }
 }

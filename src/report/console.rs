@@ -102,8 +102,25 @@ impl ConsoleReporter {
             out.push_str(&line);
             out.push('\n');
         }
+        if let Some(line) = Self::network_line(report) {
+            out.push_str(&line);
+            out.push('\n');
+        }
         out.push_str(&totals(report));
         out
+    }
+
+    /// What the run trusted that a reader must know: `--insecure`, and the proxy it went through.
+    pub fn network_line(report: &RunReport) -> Option<String> {
+        let t = &report.target;
+        let mut parts = Vec::new();
+        if t.insecure {
+            parts.push("TLS certificates NOT verified (--insecure)".to_owned());
+        }
+        if let Some(proxy) = &t.proxy {
+            parts.push(format!("requests went through the proxy {proxy}"));
+        }
+        (!parts.is_empty()).then(|| parts.join("; "))
     }
 }
 
@@ -234,6 +251,20 @@ negative_rejection       0       1       0        0
 
 1 passed, 1 failed, 1 warned, 1 skipped, 1 expected-fail, 1 errored (7.4s)";
         assert_eq!(ConsoleReporter::summary(&sample()), expected);
+    }
+
+    #[test]
+    fn an_insecure_run_says_so_above_the_totals_and_a_verified_one_does_not() {
+        let mut report = sample();
+        assert!(!ConsoleReporter::summary(&report).contains("NOT verified"));
+        report.target.insecure = true;
+        report.target.proxy = Some("http://127.0.0.1:3128".into());
+        let summary = ConsoleReporter::summary(&report);
+        let lines: Vec<&str> = summary.lines().collect();
+        assert_eq!(
+            lines[lines.len() - 2],
+            "TLS certificates NOT verified (--insecure); requests went through the proxy http://127.0.0.1:3128"
+        );
     }
 
     #[test]

@@ -39,6 +39,13 @@ pub fn to_junit(report: &RunReport) -> String {
             let parts: Vec<String> = report.merged_from.iter().map(|m| format!("{}/{}", m.index, m.count)).collect();
             suite.add_property(("merged_from", parts.join(",").as_str()));
         }
+        // Said only when it applies, as a reader of CI results must not miss it.
+        if t.insecure {
+            suite.add_property(("target.insecure", "true"));
+        }
+        if let Some(proxy) = &t.proxy {
+            suite.add_property(("target.proxy", proxy.as_str()));
+        }
         suite.set_time(Duration::from_millis(cases.iter().map(|c| c.duration_ms).sum()));
         suite.add_test_cases(cases.into_iter().map(test_case));
         junit.add_test_suite(suite);
@@ -218,6 +225,18 @@ mod tests {
             panic!("expected a failure");
         };
         assert_eq!(message.as_deref(), Some("error_body: body <b>\"x\" & 'y'</b>]]>"));
+    }
+
+    #[test]
+    fn an_insecure_run_is_a_property_of_every_suite() {
+        let mut report = RunReport::default();
+        report.cases.push(case("pg.list", "protection_group", "list_protection_groups", CaseOutcome::Passed, vec![]));
+        report.cases.push(case("rp.list", "replication", "list_replications", CaseOutcome::Passed, vec![]));
+        report.summarize(1);
+        assert!(!to_junit(&report).contains("target.insecure"));
+        report.target.insecure = true;
+        let xml = to_junit(&report);
+        assert_eq!(xml.matches(r#"<property name="target.insecure" value="true"/>"#).count(), 2, "{xml}");
     }
 
     #[test]

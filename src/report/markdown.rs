@@ -113,6 +113,16 @@ fn target(md: &mut String, report: &RunReport) {
     }
     let strict = if t.strict { "yes" } else { "no" };
     let _ = writeln!(md, "- Mode: {}, strict: {strict}, auth: {}", t.mode, t.auth);
+    if t.insecure {
+        let _ = writeln!(md, "- TLS: certificates **not verified** (`--insecure`)");
+    }
+    if !t.ca_certs.is_empty() {
+        let files: Vec<String> = t.ca_certs.iter().map(|f| format!("`{f}`")).collect();
+        let _ = writeln!(md, "- TLS: also trusting {}", files.join(", "));
+    }
+    if let Some(proxy) = &t.proxy {
+        let _ = writeln!(md, "- Proxy: `{proxy}`");
+    }
     if let Some(created) = report.created_line() {
         let _ = writeln!(md, "- Resources created: {created}");
     }
@@ -290,6 +300,23 @@ mod tests {
         assert!(md.contains("No case was run."), "{md}");
         assert!(md.contains("## Failures\n\nNone.\n"), "{md}");
         assert!(!md.contains("Expected failures"), "{md}");
+    }
+
+    #[test]
+    fn an_insecure_run_and_its_trust_and_proxy_are_listed_with_the_target() {
+        let mut report = sample();
+        assert!(!to_markdown(&report).contains("TLS"));
+        report.target.insecure = true;
+        report.target.ca_certs = vec!["certs/ca.pem".into()];
+        report.target.proxy = Some("http://127.0.0.1:3128".into());
+        let md = to_markdown(&report);
+        assert!(
+            md.contains(
+                "- Mode: full, strict: no, auth: token\n- TLS: certificates **not verified** (`--insecure`)\n\
+                 - TLS: also trusting `certs/ca.pem`\n- Proxy: `http://127.0.0.1:3128`\n- Run id:"
+            ),
+            "{md}"
+        );
     }
 
     #[test]

@@ -14,7 +14,7 @@ mod merge;
 mod model;
 mod redact;
 #[cfg(test)]
-mod testdata;
+pub(crate) mod testdata;
 
 pub use console::ConsoleReporter;
 pub use evidence::{curl_line, shell_word, ExchangeReport, HeaderReport, Reproduce, RequestReport, ResponseReport};

@@ -318,6 +318,15 @@ pub struct TargetInfo {
     pub strict: bool,
     /// Run id used in resource names.
     pub run_id: String,
+    /// Certificates were not verified (`--insecure`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub insecure: bool,
+    /// CA files trusted besides the system's roots (`--ca-cert`, the profile's `ca_certs`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ca_certs: Vec<String>,
+    /// The proxy the requests went through, from the environment (credentials left out).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proxy: Option<String>,
 }
 
 /// The whole report.

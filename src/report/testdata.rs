@@ -76,6 +76,7 @@ pub(crate) fn sample() -> RunReport {
             mode: "full".to_string(),
             strict: false,
             run_id: "sdrsct-7f3a".to_string(),
+            ..TargetInfo::default()
         },
         cases: vec![
             case(

@@ -2,7 +2,7 @@
 
 use super::files::Files;
 use crate::cases::prereq::Profile;
-use crate::client::{Auth, RetryPolicy};
+use crate::client::{Auth, RetryPolicy, TlsOptions};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -101,6 +101,8 @@ pub struct RunConfig {
     pub keep_every_exchange: bool,
     /// Run only this part of the selected cases (`--partition I/N`).
     pub partition: Option<super::Partition>,
+    /// Extra trust roots and `--insecure`.
+    pub tls: TlsOptions,
 }
 
 impl RunConfig {
@@ -129,6 +131,7 @@ impl RunConfig {
             checks: Vec::new(),
             keep_every_exchange: false,
             partition: None,
+            tls: TlsOptions::default(),
         }
     }
 }

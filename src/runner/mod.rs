@@ -63,6 +63,9 @@ pub enum RunError {
     /// A scenario file is invalid.
     #[error(transparent)]
     Scenario(#[from] cases::scenario::ScenarioError),
+    /// The preflight's TLS handshake failed: the sentence names the certificate problem.
+    #[error("{0}")]
+    Tls(String),
 }
 
 /// What a case reports, with the payloads it snapshots.
@@ -225,8 +228,18 @@ impl Runner {
             TargetConfig::Embedded { .. } if !plain_emulator && config.retry.max_retries == 0 => RetryPolicy::default(),
             _ => config.retry.clone(),
         };
-        let options =
-            ClientOptions { timeout: config.timeout, retry, concurrency: config.jobs.max(64), rps: config.rps };
+        let direct = matches!(&config.target, TargetConfig::Embedded { .. });
+        info.insecure = config.tls.insecure;
+        info.ca_certs = config.tls.ca_certs.iter().map(|p| p.display().to_string()).collect();
+        info.proxy = if direct { None } else { crate::client::proxy::proxy_for(&target.base_url) };
+        let options = ClientOptions {
+            timeout: config.timeout,
+            retry,
+            concurrency: config.jobs.max(64),
+            rps: config.rps,
+            tls: config.tls.clone(),
+            direct,
+        };
         let mut client = Client::new(target, options).map_err(|e| RunError::Config(e.to_string()))?;
         if config.keep_every_exchange {
             client = client.keeping_every_exchange();
@@ -381,7 +394,7 @@ impl Runner {
 
     /// Sends the preflight request (`GET /`); an unreachable target stops the run.
     pub async fn preflight(&self) -> Result<(), RunError> {
-        preflight(&self.client).await
+        preflight(&self.client, self.target_info.proxy.as_deref()).await
     }
 
     /// Variables every case starts with.
@@ -825,13 +838,24 @@ fn missing_fixture_var(case: &Case, fixture: &Vars) -> Option<String> {
 
 /// Sends the preflight request (`GET /`, the API versions) through `client`; an unreachable
 /// target is an error.
-pub(crate) async fn preflight(client: &Client) -> Result<(), RunError> {
+/// One request before any case: a certificate problem stops the run at once (exit 2), named;
+/// an unreachable target names the proxy it was reached through, if any.
+pub(crate) async fn preflight(client: &Client, proxy: Option<&str>) -> Result<(), RunError> {
     let req =
         Outgoing { operation: "listApiVersions".into(), method: "GET".into(), path: "/".into(), ..Outgoing::default() };
     let ex = client.probe(&req).await;
     match &ex.response {
         Ok(_) => Ok(()),
-        Err(e) => Err(RunError::Unreachable { url: client.target().base_url.clone(), reason: e.message.clone() }),
+        Err(e) if e.kind == crate::exchange::TransportErrorKind::Tls => Err(RunError::Tls(e.message.clone())),
+        Err(e) => {
+            let mut reason = e.message.clone();
+            if let Some(proxy) = proxy {
+                reason.push_str(&format!(
+                    " (through the proxy {proxy} named by the environment; NO_PROXY lists the hosts reached directly)"
+                ));
+            }
+            Err(RunError::Unreachable { url: client.target().base_url.clone(), reason })
+        }
     }
 }
 

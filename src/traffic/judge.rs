@@ -550,6 +550,7 @@ fn target_info(har: &Har, recorded: &[Recorded], strict: bool, source: &str) -> 
         mode: "offline".to_owned(),
         strict,
         run_id: source.to_owned(),
+        ..TargetInfo::default()
     }
 }
 

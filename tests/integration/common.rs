@@ -22,6 +22,15 @@ const INHERITED: &[&str] = &[
     "HW_REGION_NAME",
     "SDRS_ENDPOINT",
     "RUST_LOG",
+    // An endpoint on loopback goes through a proxy unless NO_PROXY says otherwise.
+    "HTTPS_PROXY",
+    "https_proxy",
+    "HTTP_PROXY",
+    "http_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+    "NO_PROXY",
+    "no_proxy",
 ];
 
 /// The crate root (specs/, cases/, profiles/, snapshots/).

@@ -73,8 +73,11 @@ fn client(base_url: &str, retry: RetryPolicy) -> Client {
         project_id: "p".into(),
         auth: Auth::Token(Secret::new("robustness-token-123")),
     };
-    Client::new(target, ClientOptions { timeout: Duration::from_secs(5), retry, concurrency: 4, rps: 0.0 })
-        .expect("client")
+    Client::new(
+        target,
+        ClientOptions { timeout: Duration::from_secs(5), retry, concurrency: 4, ..ClientOptions::default() },
+    )
+    .expect("client")
 }
 
 fn show_group() -> Outgoing {
