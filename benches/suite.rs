@@ -2,7 +2,7 @@
 //! the time of one request through the runner (checks included) against a bare kept-alive
 //! reqwest round trip, the ratio of the two, and the peak memory of the process.
 
-use sdrs_conformance::runner::{RunConfig, Runner};
+use sdrs_conformance::runner::Runner;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -34,7 +34,7 @@ fn main() {
     for round in 0..3 {
         let started = Instant::now();
         let report = runtime.block_on(async {
-            let runner = Arc::new(Runner::new(RunConfig::embedded()).await.expect("runner"));
+            let runner = Arc::new(Runner::new(sdrs_conformance::embedded::config()).await.expect("runner"));
             runner.run_all(|_| {}).await
         });
         let elapsed = started.elapsed();
@@ -49,7 +49,7 @@ fn main() {
 
     // One request through the runner: a single-request case, checks included.
     let (runner_times, floor_times) = runtime.block_on(async {
-        let mut config = RunConfig::embedded();
+        let mut config = sdrs_conformance::embedded::config();
         config.filters = vec!["showActiveDomains/positive".into()];
         config.scenarios = sdrs_conformance::runner::Files::None;
         let runner = Runner::new(config).await.expect("runner");

@@ -7,11 +7,11 @@
 //! Running part of the suite from Rust, against the embedded emulator:
 //!
 //! ```
-//! use sdrs_conformance::runner::{self, RunConfig};
+//! use sdrs_conformance::{embedded, runner};
 //!
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! let mut config = RunConfig::embedded();
+//! let mut config = embedded::config();
 //! config.filters = vec!["listProtectionGroups".to_string()];
 //! let report = runner::run(config, |_event| {}).await?;
 //! assert!(report.summary.total > 0);
@@ -26,9 +26,12 @@ pub mod cli;
 pub mod client;
 pub mod coverage;
 mod edit_distance;
+pub mod embedded;
 pub mod emulator;
 pub mod exchange;
+pub mod outcome;
 pub mod proxy;
+pub mod redact;
 pub mod report;
 pub mod runner;
 pub mod signing;

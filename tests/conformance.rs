@@ -4,13 +4,13 @@
 
 use libtest_mimic::{Arguments, Failed, Trial};
 use sdrs_conformance::report::CaseOutcome;
-use sdrs_conformance::runner::{file_stem, RunConfig, Runner};
+use sdrs_conformance::runner::{file_stem, Runner};
 use std::sync::Arc;
 
 fn main() {
     let args = Arguments::from_args();
     let runtime = Arc::new(tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime"));
-    let mut config = RunConfig::embedded();
+    let mut config = sdrs_conformance::embedded::config();
     config.jobs = 1;
     let runner = match runtime.block_on(Runner::new(config)) {
         Ok(r) => Arc::new(r),

@@ -135,7 +135,7 @@ fn known_gaps(markdown: &str) -> BTreeMap<String, String> {
 }
 
 fn config(faults: Vec<String>, shared: bool) -> RunConfig {
-    let mut config = RunConfig::embedded();
+    let mut config = sdrs_conformance::embedded::config();
     config.share_fixtures = shared;
     config.jobs = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
     config.target = TargetConfig::Embedded { faults, variants: Vec::new() };

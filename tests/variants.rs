@@ -32,7 +32,7 @@ fn main() {
 }
 
 fn config(variants: Vec<String>) -> RunConfig {
-    let mut config = RunConfig::embedded();
+    let mut config = sdrs_conformance::embedded::config();
     config.jobs = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
     config.target = TargetConfig::Embedded { faults: Vec::new(), variants };
     config

@@ -105,32 +105,7 @@ impl Needs {
     }
 }
 
-/// Which credentials a request carries.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
-#[serde(rename_all = "kebab-case")]
-pub enum Credentials {
-    /// The target's credentials.
-    #[default]
-    Default,
-    /// None at all.
-    None,
-    /// A token that is not valid.
-    InvalidToken,
-    /// A well-formed AK/SK signature computed with a wrong secret.
-    BadSignature,
-}
-
-impl Credentials {
-    /// How the auth check describes them.
-    pub fn describe(self) -> &'static str {
-        match self {
-            Credentials::Default => "valid credentials",
-            Credentials::None => "no credentials",
-            Credentials::InvalidToken => "an invalid token",
-            Credentials::BadSignature => "a bad AK/SK signature",
-        }
-    }
-}
+pub use crate::exchange::Credentials;
 
 /// Which named check judges the status and code of a request.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Default)]

@@ -11,7 +11,7 @@ use super::{exit, CliError};
 use crate::checks::{CheckName, Outcome};
 use crate::emulator::Fault;
 use crate::report::{CaseOutcome, RunReport};
-use crate::runner::{RunConfig, TargetConfig};
+use crate::runner::TargetConfig;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
@@ -90,7 +90,7 @@ fn target_of(fault: Fault) -> Result<CheckName, CliError> {
 }
 
 async fn run_once(args: &FaultMatrixArgs, faults: Vec<String>) -> Result<Row, CliError> {
-    let mut config = RunConfig::embedded();
+    let mut config = crate::embedded::config();
     // A fault that breaks only a reading of ours is caught under --strict, as in tests/faults.rs.
     config.strict = faults.iter().filter_map(|f| Fault::parse(f).ok()).any(|f| f.breaks_a_reading().is_some());
     config.scenarios = super::files_of(args.cases.as_ref());

@@ -156,7 +156,7 @@ fn check_dirs(cases: Option<&std::path::Path>, snapshots: Option<&std::path::Pat
 
 fn run_config(args: &RunArgs) -> Result<RunConfig, CliError> {
     check_dirs(args.select.cases.as_deref(), args.snapshots.as_deref())?;
-    let mut config = RunConfig::embedded();
+    let mut config = crate::embedded::config();
     config.scenarios = files_of(args.select.cases.as_ref());
     config.snapshots = files_of(args.snapshots.as_ref());
     config.filters = args.select.filters.clone();
@@ -318,7 +318,7 @@ async fn run(args: RunArgs) -> Result<i32, CliError> {
     on_ctrl_c.abort();
     reproducer.apply(&mut report.cases);
     report::scrub_report(&mut report, &runner.secrets().iter().map(String::as_str).collect::<Vec<_>>());
-    let coverage = args.reports.wants_coverage().then(|| runner.coverage(&report));
+    let coverage = args.reports.wants_coverage().then(|| crate::coverage::of_run(&runner, &report));
     args.reports.write_with(&report, coverage.as_ref())?;
     if let Some(path) = &args.har {
         write_har(&runner, &report, path, args.har_all)?;

@@ -11,7 +11,7 @@ use super::{exit, CliError};
 use crate::checks::{CheckName, Outcome};
 use crate::emulator::Variant;
 use crate::report::{CaseOutcome, RunReport};
-use crate::runner::{RunConfig, TargetConfig};
+use crate::runner::TargetConfig;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
@@ -105,7 +105,7 @@ struct Run {
 }
 
 async fn run_once(args: &VariantMatrixArgs, variants: Vec<String>) -> Result<Tally, CliError> {
-    let mut config = RunConfig::embedded();
+    let mut config = crate::embedded::config();
     config.scenarios = super::files_of(args.cases.as_ref());
     config.snapshots = super::files_of(args.snapshots.as_ref());
     config.jobs = args.jobs.max(1);

@@ -11,7 +11,7 @@ pub use retry::RetryPolicy;
 pub use secret::Secret;
 pub use tls::TlsOptions;
 
-use crate::cases::Credentials;
+use crate::exchange::Credentials;
 use crate::exchange::{Exchange, RequestRecord, ResponseRecord, TransportError, TransportErrorKind};
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -151,3 +151,15 @@ impl Coverage {
         format!("coverage: {}", parts.join(", "))
     }
 }
+
+/// The coverage of the contract by every exchange of a run (kept with `keep_every_exchange`),
+/// with the reasons its cases give for what was not seen.
+pub fn of_run(runner: &crate::runner::Runner, report: &crate::outcome::RunReport) -> Coverage {
+    let specs = crate::spec::Specs::embedded();
+    let mut observer = Observer::new(specs);
+    for r in runner.recorded() {
+        observer.observe(&r.exchange);
+    }
+    let plan = Plan::new(specs, runner.cases(), report);
+    Coverage::compute(specs, &observer, Some(&plan))
+}

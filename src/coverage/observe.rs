@@ -109,7 +109,7 @@ impl<'s> Observer<'s> {
         if resp.status == 200 && op.method == "GET" {
             if let Some(json) = json {
                 let specs: &'s Specs = self.specs;
-                let mut reads = crate::runner::statuses_in(&specs.resources, json);
+                let mut reads = specs.resources.statuses_in(json);
                 let job_show = self.specs.states.machines.get(JOB_MACHINE).and_then(|j| j.show.as_deref());
                 if job_show == Some(op.id.as_str()) {
                     if let (Some(Value::String(id)), Some(Value::String(status))) =

@@ -3,7 +3,7 @@
 
 use super::{Key, Why};
 use crate::cases::{Case, Judge, Step};
-use crate::report::{CaseOutcome, RunReport};
+use crate::outcome::{CaseOutcome, RunReport};
 use crate::spec::Specs;
 use std::collections::HashMap;
 
@@ -91,7 +91,7 @@ impl Plan {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::CaseReport;
+    use crate::outcome::CaseReport;
 
     fn report_of(outcomes: &[(&str, CaseOutcome, Option<&str>)]) -> RunReport {
         let mut r = RunReport::default();

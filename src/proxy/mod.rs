@@ -18,7 +18,8 @@ pub use credentials::KeyPair;
 pub use recording::{Judged, JudgedExchange};
 
 use crate::checks::CheckContext;
-use crate::report::{CaseReport, Scrubber};
+use crate::outcome::CaseReport;
+use crate::redact::Scrubber;
 use crate::spec::{SchemaSet, Specs};
 use recording::Recording;
 use std::net::SocketAddr;

@@ -5,7 +5,8 @@
 use super::forward::Answer;
 use crate::checks::CheckContext;
 use crate::client::tape;
-use crate::report::{self, CaseOutcome, CaseReport, ExchangeReport, RunReport, Scrubber};
+use crate::outcome::{self, CaseOutcome, CaseReport, ExchangeReport, RunReport};
+use crate::redact::Scrubber;
 use crate::traffic::{Content, Entry, Header, Live, PostData, Request, Response};
 use base64::Engine as _;
 use std::time::{Duration, SystemTime};
@@ -94,7 +95,7 @@ impl Recording {
             case.evidence = vec![exchange.clone()];
         }
         let mut one = RunReport { cases: vec![case], ..RunReport::default() };
-        report::scrub_report(&mut one, secrets);
+        outcome::scrub_report(&mut one, secrets);
         let case = one.cases.pop().expect("the case just put in");
         self.exchanges.push(JudgedExchange { case: case.id.clone(), exchange });
         case
@@ -132,7 +133,7 @@ impl Recording {
         report.target.mode = "live".to_owned();
         report.target.endpoint = upstream.to_owned();
         report.summarize(lifetime.as_millis() as u64);
-        report::scrub_report(&mut report, secrets);
+        outcome::scrub_report(&mut report, secrets);
         Judged { report, exchanges: self.exchanges, observed }
     }
 }

@@ -1,8 +1,8 @@
 //! The human reporter: a line per failing case while the run goes, then tables per operation and
 //! per check and the totals line. Plain text, no colours.
 
-use super::model::{first_line, CaseOutcome, CaseReport, RunReport};
 use crate::checks::{CheckName, Outcome};
+use crate::outcome::{first_line, CaseOutcome, CaseReport, RunReport};
 use std::collections::BTreeMap;
 
 /// Renders the console output of a run.

@@ -2,7 +2,7 @@
 //! Every field HAR requires is written; sizes and timings not measured are `-1` as the format
 //! allows. An exchange that got no answer has status 0 and its error in `_error`.
 
-use super::evidence::{ExchangeReport, HeaderReport};
+use crate::outcome::{ExchangeReport, HeaderReport};
 use serde_json::{json, Value};
 use std::path::Path;
 
@@ -111,7 +111,7 @@ fn entry(e: &HarEntry<'_>) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::evidence::{RequestReport, ResponseReport};
+    use crate::outcome::{RequestReport, ResponseReport};
 
     fn exchange(response: Option<ResponseReport>) -> ExchangeReport {
         ExchangeReport {

@@ -6,10 +6,10 @@
 //! page's own style and script (by hash) and loads nothing: a response body that carries markup
 //! shows as text, and could not run even if escaping were missed.
 
-use super::evidence::ExchangeReport;
-use super::model::{first_line, CaseOutcome, CaseReport, RunReport};
 use crate::checks::{CheckName, Outcome};
 use crate::coverage::{Coverage, Section, Why};
+use crate::outcome::ExchangeReport;
+use crate::outcome::{first_line, CaseOutcome, CaseReport, RunReport};
 use base64::Engine as _;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -377,7 +377,7 @@ fn exchange(h: &mut String, ex: &ExchangeReport) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::evidence::{HeaderReport, RequestReport, ResponseReport};
+    use crate::outcome::{HeaderReport, RequestReport, ResponseReport};
     use crate::report::testdata::sample;
     use crate::report::Reproduce;
 

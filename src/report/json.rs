@@ -3,7 +3,7 @@
 //! The shape is the guide's, versioned by `format_version`; [`from_json`] reads it back (for
 //! baselines and comparisons between runs).
 
-use super::model::RunReport;
+use crate::outcome::RunReport;
 use std::path::Path;
 
 /// The report as pretty-printed JSON.

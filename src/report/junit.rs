@@ -3,8 +3,8 @@
 //! A failed case is a `<failure>` (the target is wrong), a harness error an `<error>` (the run
 //! could not judge); warnings and baseline-expected failures pass with a note in `<system-out>`.
 
-use super::model::{first_line, CaseOutcome, CaseReport, RunReport};
 use crate::checks::Outcome;
+use crate::outcome::{first_line, CaseOutcome, CaseReport, RunReport};
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 use std::collections::BTreeMap;
 use std::path::Path;

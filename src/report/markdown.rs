@@ -1,9 +1,9 @@
 //! The markdown compatibility report: target, overall score, and a matrix of operations by checks
 //! (`pass`, `fail`, `warn` or `-`), followed by the failures and the warnings.
 
-use super::model::{first_line, CaseOutcome, CaseReport, RunReport};
 use crate::checks::{CheckName, Outcome};
 use crate::coverage::{Coverage, Why};
+use crate::outcome::{first_line, CaseOutcome, CaseReport, RunReport};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;

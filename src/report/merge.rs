@@ -6,7 +6,7 @@
 //! Reports that do not make one run are refused: another format version, harness or specs,
 //! another target or selection, a partition given twice or missing, a case in two partitions.
 
-use super::model::{MergedPartition, PartitionInfo, RunReport, TargetInfo};
+use crate::outcome::{fingerprint, MergedPartition, PartitionInfo, RunReport, TargetInfo};
 use std::collections::BTreeMap;
 
 /// Why partition reports cannot be merged into one run's report.
@@ -203,17 +203,6 @@ pub fn merge(inputs: &[(String, RunReport)]) -> Result<RunReport, MergeError> {
     let slowest = ordered.iter().map(|r| r.summary.duration_ms).max().unwrap_or(0);
     merged.summarize(slowest);
     Ok(merged)
-}
-
-/// A short fingerprint of a list of texts (64-bit FNV-1a, hex): stable across machines and builds.
-pub fn fingerprint<'a>(texts: impl IntoIterator<Item = &'a str>) -> String {
-    let mut h = 0xcbf2_9ce4_8422_2325u64;
-    for text in texts {
-        for b in text.bytes().chain(std::iter::once(0)) {
-            h = (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3);
-        }
-    }
-    format!("{h:016x}")
 }
 
 /// The first property of the target in which two partitions differ: what, and both values.

@@ -1,7 +1,7 @@
 //! A small report with one case of every outcome, shared by the reporters' tests.
 
-use super::model::{CaseOutcome, CaseReport, CheckReport, RunReport, TargetInfo, FORMAT_VERSION};
 use crate::checks::{CheckName, Outcome};
+use crate::outcome::{CaseOutcome, CaseReport, CheckReport, RunReport, TargetInfo, FORMAT_VERSION};
 
 /// A verdict.
 pub(crate) fn check(name: CheckName, outcome: Outcome, message: &str) -> CheckReport {

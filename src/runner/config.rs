@@ -26,6 +26,28 @@ impl Mode {
     }
 }
 
+/// Starts the target of an embedded run. The runner knows the reference emulator only through
+/// this, so that it depends on neither; the `embedded` module gives a run the emulator.
+pub trait Launch: Send + Sync + std::fmt::Debug {
+    /// Starts a target that accepts `token`, with these fault and legal-variant names.
+    fn launch<'a>(
+        &'a self,
+        token: &'a str,
+        faults: &'a [String],
+        variants: &'a [String],
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<Launched, super::RunError>> + Send + 'a>>;
+}
+
+/// A started embedded target.
+pub struct Launched {
+    /// Its base URL.
+    pub uri: String,
+    /// The project id it accepts.
+    pub project_id: String,
+    /// Keeps the target running while the run lasts.
+    pub keep: Box<dyn std::any::Any + Send + Sync>,
+}
+
 /// The target of a run.
 #[derive(Debug, Clone)]
 pub enum TargetConfig {
@@ -103,6 +125,8 @@ pub struct RunConfig {
     pub partition: Option<super::Partition>,
     /// Extra trust roots and `--insecure`.
     pub tls: TlsOptions,
+    /// Starts the embedded target (none: an embedded run cannot start).
+    pub launcher: Option<std::sync::Arc<dyn Launch>>,
 }
 
 impl RunConfig {
@@ -132,6 +156,7 @@ impl RunConfig {
             keep_every_exchange: false,
             partition: None,
             tls: TlsOptions::default(),
+            launcher: None,
         }
     }
 }

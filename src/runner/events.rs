@@ -1,6 +1,6 @@
 //! The events the runner emits; every reporter consumes them on its own.
 
-use crate::report::{CaseReport, RunReport};
+use crate::outcome::{CaseReport, RunReport};
 
 /// Something that happened during a run.
 #[derive(Debug, Clone)]

@@ -2,7 +2,7 @@
 //! failed (of each failing step, when several did), or of the step the harness stopped in.
 
 use crate::client::tape::{Recorded, Tape};
-use crate::report::{CaseOutcome, CaseReport, ExchangeReport};
+use crate::outcome::{CaseOutcome, CaseReport, ExchangeReport};
 use std::collections::BTreeSet;
 
 /// The step name of the deletions after a case.

@@ -19,11 +19,10 @@ mod snapshots;
 mod teardown;
 
 pub use case_run::CaseRun;
-pub use config::{Mode, RunConfig, TargetConfig};
+pub use config::{Launch, Launched, Mode, RunConfig, TargetConfig};
 pub use events::RunEvent;
 pub use files::{embedded_scenarios, embedded_snapshots, load_scenarios, readable_dir, Files};
 pub(crate) use jobs::Polling;
-pub(crate) use observe::statuses_in;
 pub use partition::Partition;
 pub use pool::Pool;
 pub use snapshots::{file_stem, SnapshotStore};
@@ -34,8 +33,7 @@ use crate::cases::template::Vars;
 use crate::cases::{self, Case};
 use crate::client::tape::recording;
 use crate::client::{Auth, Client, ClientOptions, Outgoing, RetryPolicy, Secret, Target};
-use crate::emulator::{Emulator, EmulatorConfig};
-use crate::report::{CaseOutcome, CaseReport, RunReport, TargetInfo, FORMAT_VERSION};
+use crate::outcome::{CaseOutcome, CaseReport, RunReport, TargetInfo, FORMAT_VERSION};
 use crate::spec::{SchemaSet, Specs};
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -133,10 +131,10 @@ pub struct Runner {
     fixture: OnceCell<FixtureState>,
     fixture_registry: Mutex<Option<teardown::Registry>>,
     /// The exchanges of the step the shared fixture failed in: the evidence of every case it fails.
-    fixture_evidence: Mutex<Vec<crate::report::ExchangeReport>>,
+    fixture_evidence: Mutex<Vec<crate::outcome::ExchangeReport>>,
     run_id: String,
     target_info: TargetInfo,
-    partition: Option<crate::report::PartitionInfo>,
+    partition: Option<crate::outcome::PartitionInfo>,
     snapshots: SnapshotStore,
     snapshot_mode: crate::checks::SnapshotMode,
     cases: Vec<Case>,
@@ -144,10 +142,10 @@ pub struct Runner {
     secrets: Vec<String>,
     ledger: Option<ledger::Ledger>,
     exclusive: tokio::sync::RwLock<()>,
-    scrubber: crate::report::Scrubber,
+    scrubber: crate::redact::Scrubber,
     interruption: Interruption,
     breaker: breaker::Breaker,
-    _emulator: Option<Emulator>,
+    _embedded: Option<Box<dyn std::any::Any + Send + Sync>>,
 }
 
 impl std::fmt::Debug for Runner {
@@ -178,29 +176,24 @@ impl Runner {
         let (emulator, target, profile, mut info) = match &config.target {
             TargetConfig::Embedded { faults, variants } => {
                 let token = format!("emulator-token-{run_id}");
-                let defaults = EmulatorConfig::try_default().map_err(|e| RunError::Emulator(e.to_string()))?;
-                let mut emu_config = EmulatorConfig { token: Some(token.clone()), ..defaults };
-                for name in faults {
-                    emu_config.faults.push(crate::emulator::Fault::parse(name).map_err(RunError::Config)?);
-                }
-                for name in variants {
-                    emu_config.variants.push(crate::emulator::Variant::parse(name).map_err(RunError::Config)?);
-                }
-                let project = emu_config.project_id.clone();
-                let emulator = Emulator::start(emu_config).await.map_err(|e| RunError::Emulator(e.to_string()))?;
+                let launcher = config.launcher.clone().ok_or_else(|| {
+                    RunError::Config("an embedded run needs a launcher (sdrs_conformance::embedded::config)".into())
+                })?;
+                let launched = launcher.launch(&token, faults, variants).await?;
+                let (project, uri) = (launched.project_id.clone(), launched.uri.clone());
                 let target = Target {
-                    base_url: emulator.uri(),
+                    base_url: uri.clone(),
                     project_id: project.clone(),
                     auth: Auth::Token(Secret::new(token)),
                 };
                 let info = TargetInfo {
                     kind: "embedded-emulator".into(),
-                    endpoint: emulator.uri(),
+                    endpoint: uri,
                     project_id: project,
                     auth: "token".into(),
                     ..TargetInfo::default()
                 };
-                (Some(emulator), target, Profile::emulator_default(), info)
+                (Some(launched.keep), target, Profile::emulator_default(), info)
             }
             TargetConfig::Endpoint { url, project_id, auth, region, profile, profile_name } => {
                 let target = Target { base_url: url.clone(), project_id: project_id.clone(), auth: auth.clone() };
@@ -220,7 +213,7 @@ impl Runner {
         info.strict = config.strict;
         info.run_id = run_id.clone();
         let secrets = target.auth.secrets();
-        let scrubber = crate::report::Scrubber::new(&secrets.iter().map(String::as_str).collect::<Vec<_>>());
+        let scrubber = crate::redact::Scrubber::new(&secrets.iter().map(String::as_str).collect::<Vec<_>>());
         // Only the plain embedded emulator is ours: any other server may throttle, and may differ
         // from our snapshots in what the reference leaves open.
         let plain_emulator = matches!(&config.target, TargetConfig::Embedded { variants, .. } if variants.is_empty());
@@ -273,11 +266,11 @@ impl Runner {
         let partition = config.partition.map(|p| {
             let mut ids: Vec<&str> = all.iter().map(|c| c.id.as_str()).collect();
             ids.sort_unstable();
-            let info = crate::report::PartitionInfo {
+            let info = crate::outcome::PartitionInfo {
                 index: p.index,
                 count: p.count,
                 cases_selected: all.len(),
-                selection: crate::report::fingerprint(ids),
+                selection: crate::outcome::fingerprint(ids),
                 specs: partition::specs_version(),
             };
             all = partition::select(std::mem::take(&mut all), config.share_fixtures, p);
@@ -315,7 +308,7 @@ impl Runner {
             interruption: Interruption::default(),
             breaker: breaker::Breaker::default(),
             config,
-            _emulator: emulator,
+            _embedded: emulator,
         })
     }
 
@@ -325,7 +318,7 @@ impl Runner {
     }
 
     /// The partition of this run and the selection it was cut from, with `--partition`.
-    pub fn partition(&self) -> Option<&crate::report::PartitionInfo> {
+    pub fn partition(&self) -> Option<&crate::outcome::PartitionInfo> {
         self.partition.as_ref()
     }
 
@@ -340,13 +333,13 @@ impl Runner {
     }
 
     /// Every exchange of the run so far, secrets scrubbed (with `keep_every_exchange`; else none).
-    pub fn every_exchange(&self) -> Vec<(String, crate::report::ExchangeReport)> {
+    pub fn every_exchange(&self) -> Vec<(String, crate::outcome::ExchangeReport)> {
         let base = &self.client.target().base_url;
-        let mut out: Vec<(String, crate::report::ExchangeReport)> = self
+        let mut out: Vec<(String, crate::outcome::ExchangeReport)> = self
             .client
             .recorded()
             .iter()
-            .map(|r| (self.scrubber.scrub(&r.case), crate::report::ExchangeReport::of(r, base)))
+            .map(|r| (self.scrubber.scrub(&r.case), crate::outcome::ExchangeReport::of(r, base)))
             .collect();
         for (_, ex) in &mut out {
             for s in ex.texts_mut() {
@@ -356,15 +349,9 @@ impl Runner {
         out
     }
 
-    /// The coverage of the contract by every exchange of the run (with `keep_every_exchange`),
-    /// explained by the cases and how `report` says they ended.
-    pub fn coverage(&self, report: &crate::report::RunReport) -> crate::coverage::Coverage {
-        let mut observer = crate::coverage::Observer::new(self.specs);
-        for r in self.client.recorded() {
-            observer.observe(&r.exchange);
-        }
-        let plan = crate::coverage::Plan::new(self.specs, &self.cases, report);
-        crate::coverage::Coverage::compute(self.specs, &observer, Some(&plan))
+    /// Every exchange of the run (with `keep_every_exchange`), in the order they completed.
+    pub fn recorded(&self) -> Vec<crate::client::tape::Recorded> {
+        self.client.recorded()
     }
 
     /// The snapshot store.
@@ -784,7 +771,7 @@ impl Runner {
         };
         report.summarize(started.elapsed().as_millis() as u64);
         let secrets: Vec<&str> = self.secrets.iter().map(String::as_str).collect();
-        crate::report::scrub_report(&mut report, &secrets);
+        crate::outcome::scrub_report(&mut report, &secrets);
         on_event(RunEvent::RunFinished(Box::new(report.clone())));
         report
     }

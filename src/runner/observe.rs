@@ -15,7 +15,7 @@ pub struct Observations {
 impl Observations {
     /// Records the statuses found in an answer body.
     pub fn record_body(&self, table: &ResourceTable, body: &Value) {
-        let found = statuses_in(table, body);
+        let found = table.statuses_in(body);
         if found.is_empty() {
             return;
         }
@@ -36,44 +36,6 @@ impl Observations {
     /// The last status seen for a resource.
     pub fn last(&self, id: &str) -> Option<String> {
         self.seen.lock().expect("observations poisoned").get(id).and_then(|(_, s)| s.last().cloned())
-    }
-}
-
-/// Every `(machine, id, status)` a show or list answer body carries, in body order.
-pub(crate) fn statuses_in<'t>(table: &'t ResourceTable, body: &Value) -> Vec<(&'t str, String, String)> {
-    let mut found = Vec::new();
-    collect(table, body, None, &mut found);
-    found
-}
-
-fn collect<'t>(
-    table: &'t ResourceTable,
-    v: &Value,
-    machine: Option<&'t str>,
-    out: &mut Vec<(&'t str, String, String)>,
-) {
-    match v {
-        Value::Object(map) => {
-            if let (Some(m), Some(Value::String(id)), Some(Value::String(status))) =
-                (machine, map.get("id"), map.get("status"))
-            {
-                out.push((m, id.clone(), status.clone()));
-            }
-            for (k, child) in map {
-                let m = table.of_key(k).map(|k| k.name.as_str()).or(if k == "resource_detail" {
-                    Some("protected_instance")
-                } else {
-                    None
-                });
-                if m.is_some() {
-                    collect(table, child, m, out);
-                } else if matches!(child, Value::Array(_) | Value::Object(_)) && k == "resources" {
-                    collect(table, child, None, out);
-                }
-            }
-        }
-        Value::Array(items) => items.iter().for_each(|i| collect(table, i, machine, out)),
-        _ => {}
     }
 }
 

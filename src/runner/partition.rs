@@ -132,7 +132,7 @@ pub(crate) fn select(cases: Vec<Case>, share: bool, partition: Partition) -> Vec
 pub fn specs_version() -> String {
     let s = crate::spec::SpecSources::embedded();
     let texts = [&s.sdrs, &s.extensions, &s.dws, &s.errors, &s.states, &s.readings];
-    format!("{} specs {}", env!("CARGO_PKG_VERSION"), crate::report::fingerprint(texts.iter().map(|t| t.as_str())))
+    format!("{} specs {}", env!("CARGO_PKG_VERSION"), crate::outcome::fingerprint(texts.iter().map(|t| t.as_str())))
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ use super::teardown::Registry;
 use super::{CaseRun, Concluded, Runner};
 use crate::cases::template::Vars;
 use crate::cases::{Case, CaseKind, Needs};
-use crate::report::{CaseOutcome, CheckReport};
+use crate::outcome::{CaseOutcome, CheckReport};
 use std::collections::BTreeMap;
 use std::time::Instant;
 

@@ -503,6 +503,46 @@ impl Build<'_> {
     }
 }
 
+impl ResourceTable {
+    /// Every `(kind, id, status)` a show or list answer body carries, in body order.
+    pub fn statuses_in(&self, body: &Value) -> Vec<(&str, String, String)> {
+        let mut found = Vec::new();
+        collect_statuses(self, body, None, &mut found);
+        found
+    }
+}
+
+fn collect_statuses<'t>(
+    table: &'t ResourceTable,
+    v: &Value,
+    machine: Option<&'t str>,
+    out: &mut Vec<(&'t str, String, String)>,
+) {
+    match v {
+        Value::Object(map) => {
+            if let (Some(m), Some(Value::String(id)), Some(Value::String(status))) =
+                (machine, map.get("id"), map.get("status"))
+            {
+                out.push((m, id.clone(), status.clone()));
+            }
+            for (k, child) in map {
+                let m = table.of_key(k).map(|k| k.name.as_str()).or(if k == "resource_detail" {
+                    Some("protected_instance")
+                } else {
+                    None
+                });
+                if m.is_some() {
+                    collect_statuses(table, child, m, out);
+                } else if matches!(child, Value::Array(_) | Value::Object(_)) && k == "resources" {
+                    collect_statuses(table, child, None, out);
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|i| collect_statuses(table, i, machine, out)),
+        _ => {}
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

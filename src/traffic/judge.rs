@@ -10,7 +10,7 @@ use super::har::{Body, Entry, Har};
 use super::matching::{Matched, Matcher, Unmatched};
 use crate::checks::{self, CheckContext, CheckName, CheckResult, Outcome};
 use crate::exchange::Exchange;
-use crate::report::{CaseOutcome, CaseReport, CheckReport, RunReport, TargetInfo, FORMAT_VERSION};
+use crate::outcome::{CaseOutcome, CaseReport, CheckReport, RunReport, TargetInfo, FORMAT_VERSION};
 use crate::spec::ResourceKind;
 use crate::spec::{Action, Operation, Target};
 use serde_json::Value;
@@ -81,7 +81,7 @@ pub fn judge(har: &Har, ctx: &CheckContext, source: &str) -> RunReport {
     };
     report.summarize(started.elapsed().as_millis() as u64);
     let secrets: Vec<String> = har.log.entries.iter().flat_map(Entry::secrets).collect();
-    crate::report::scrub_report(&mut report, &secrets.iter().map(String::as_str).collect::<Vec<_>>());
+    crate::outcome::scrub_report(&mut report, &secrets.iter().map(String::as_str).collect::<Vec<_>>());
     report
 }
 
@@ -114,7 +114,7 @@ impl<'s> Live<'s> {
         let case = exchange_case(ctx, &record(&self.matcher, number, &entry));
         let mut one = RunReport { cases: vec![case], ..RunReport::default() };
         let secrets = entry.secrets();
-        crate::report::scrub_report(&mut one, &secrets.iter().map(String::as_str).collect::<Vec<_>>());
+        crate::outcome::scrub_report(&mut one, &secrets.iter().map(String::as_str).collect::<Vec<_>>());
         self.entries.push(entry);
         one.cases.pop().expect("the case just pushed")
     }

@@ -18,7 +18,7 @@ use crate::cases::{Case, Step};
 use crate::checks::CheckContext;
 use crate::client::tape::{self, Tape};
 use crate::exchange::Exchange;
-use crate::report::CheckReport;
+use crate::outcome::CheckReport;
 use serde_json::Value;
 use std::collections::BTreeSet;
 

@@ -219,7 +219,7 @@ impl CaseRun<'_> {
     /// The answer's payload, redacted, against its recorded snapshot.
     fn snapshot(&mut self, label: &str, name: &str, json: &Value) {
         let prefix = self.vars.get("prefix").and_then(Value::as_str).unwrap_or("").to_owned();
-        let mut redactor = crate::report::Redactor::with_prefix(&prefix);
+        let mut redactor = crate::redact::Redactor::with_prefix(&prefix);
         let redacted = redactor.redact_value(json);
         let stored = self.runner.snapshots.load(name);
         let evidence =

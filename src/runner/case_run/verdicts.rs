@@ -3,7 +3,7 @@
 
 use super::CaseRun;
 use crate::checks::{self, CheckName, CheckResult, Evidence, Outcome};
-use crate::report::{CaseOutcome, CheckReport};
+use crate::outcome::{CaseOutcome, CheckReport};
 
 impl CaseRun<'_> {
     /// Keeps a verdict given in `step`, unless the run selected other checks.

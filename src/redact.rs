@@ -2,7 +2,6 @@
 //! run prefix and loopback ports by stable placeholders, keeping identity; [`scrub_secrets`]
 //! removes credentials from any text.
 
-use super::model::RunReport;
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use regex::{Captures, Regex};
 use serde_json::{Map, Value};
@@ -234,38 +233,6 @@ pub fn scrub_secrets(text: &str, secrets: &[&str]) -> String {
     Scrubber::new(secrets).scrub(text)
 }
 
-/// [`scrub_secrets`] over every text of a report, before it is written anywhere.
-pub fn scrub_report(report: &mut RunReport, secrets: &[&str]) {
-    let scrubber = Scrubber::new(secrets);
-    let scrub = |s: &mut String| *s = scrubber.scrub(s);
-    let t = &mut report.target;
-    for s in [&mut t.kind, &mut t.endpoint, &mut t.project_id, &mut t.auth, &mut t.mode, &mut t.run_id] {
-        scrub(s);
-    }
-    t.region.iter_mut().chain(t.profile.iter_mut()).for_each(scrub);
-    for case in &mut report.cases {
-        scrub(&mut case.id);
-        case.reason.iter_mut().chain(case.baseline.iter_mut()).for_each(scrub);
-        for check in &mut case.checks {
-            scrub(&mut check.message);
-            scrub(&mut check.step);
-            for finding in &mut check.findings {
-                for s in [&mut finding.title, &mut finding.expected, &mut finding.actual] {
-                    scrub(s);
-                }
-                finding.spec.iter_mut().chain(finding.pointer.iter_mut()).for_each(scrub);
-            }
-        }
-        for ex in &mut case.evidence {
-            ex.texts_mut().into_iter().for_each(scrub);
-        }
-        if let Some(r) = &mut case.reproduce {
-            scrub(&mut r.command);
-            r.curl.iter_mut().for_each(scrub);
-        }
-    }
-}
-
 /// `%2F` as `%2f`: some encoders write lower-case escapes.
 fn lowercase_escapes(encoded: &str) -> String {
     let mut out = String::with_capacity(encoded.len());
@@ -448,7 +415,7 @@ missing X-Auth-Token, got 401"
         let mut report = crate::report::testdata::sample();
         report.cases[1].checks[0].message.push_str(" token=TOPSECRET");
         report.cases[5].reason = Some("refused: TOPSECRET".to_string());
-        scrub_report(&mut report, &["TOPSECRET"]);
+        crate::outcome::scrub_report(&mut report, &["TOPSECRET"]);
         let json = crate::report::to_json(&report);
         assert!(!json.contains("TOPSECRET"));
         assert!(json.contains("refused: <redacted>"));
