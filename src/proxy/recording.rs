@@ -269,7 +269,7 @@ mod tests {
         );
         let judged = rec.finish(&ctx(), "t", "https://gw.example.com/sdrs", Duration::ZERO, &[]);
         assert_eq!(judged.report.cases[0].outcome, CaseOutcome::Error);
-        assert_eq!(judged.report.summary.failed, 1);
+        assert_eq!((judged.report.summary.failed, judged.report.summary.errored), (0, 1), "errors are counted apart");
         assert_eq!(judged.report.target.kind, "proxy");
     }
 
