@@ -5,7 +5,7 @@
 
 use super::build::{path, request, Builder, Res};
 use super::model::JobOutcome;
-use crate::spec::{Action, Discriminator, Specs, Target};
+use crate::spec::{Action, Discriminator, EndState, Specs};
 use serde_json::json;
 use std::collections::BTreeMap;
 
@@ -73,7 +73,7 @@ fn group_path(specs: &Specs, state: &str) -> Option<GroupPath> {
         let mut next = Vec::new();
         for from in &frontier {
             for a in acts.iter().filter(|a| a.from.contains(from)) {
-                let Target::State(to) = &a.success else { continue };
+                let EndState::State(to) = &a.success else { continue };
                 if !chains.contains_key(to) {
                     let mut chain = chains[from].clone();
                     chain.push(a);
@@ -89,7 +89,7 @@ fn group_path(specs: &Specs, state: &str) -> Option<GroupPath> {
         Some(chain) => (chain.clone(), None),
         None => {
             let shows = |a: &&&Action| a.transitional == state;
-            let fails = |a: &&&Action| matches!(&a.failure, Target::State(f) if f == state);
+            let fails = |a: &&&Action| matches!(&a.failure, EndState::State(f) if f == state);
             if let Some(a) = acts.iter().find(shows) {
                 (nearest(a)?, Some((a, "nowait".to_owned())))
             } else {

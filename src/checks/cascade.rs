@@ -3,7 +3,7 @@
 //! (`cascade`), as the group itself does.
 
 use super::{list, CheckContext, CheckName, CheckResult, Failure, STATES_SPEC};
-use crate::spec::{Action, Target};
+use crate::spec::{Action, EndState};
 
 /// One member of the group: its status before the action and after the job ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,7 +41,7 @@ pub fn cascade(
         // The action moves only members in one of the cascade's source states.
         let Some(before) = m.before.as_deref().filter(|b| rule.from.iter().any(|f| f == b)) else { continue };
         judged += 1;
-        let target: &Target = if succeeded { &rule.success } else { &rule.failure };
+        let target: &EndState = if succeeded { &rule.success } else { &rule.failure };
         let wanted = target.resolve(machine, Some(before));
         let spec = format!("{STATES_SPEC} actions.{}.cascade.{}", action.name, m.machine);
         match &m.after {

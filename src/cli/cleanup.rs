@@ -76,7 +76,7 @@ pub(super) async fn cleanup(args: CleanupArgs) -> Result<i32, CliError> {
         },
     );
     // Whatever the target, cleanup waits for what it deletes as long as a region needs.
-    let polling = Polling { interval, max_polls: None, job_deadline: remote::REMOTE_JOB_DEADLINE };
+    let polling = Polling { interval, max_polls: None, job_timeout: remote::REMOTE_JOB_DEADLINE };
     let specs = Specs::embedded();
     let (schemas, breaker) = (SchemaSet::new(specs), Breaker::default());
     let teardown = Teardown::new(&client, specs, &schemas, &breaker, polling, Some(stamp));

@@ -202,7 +202,7 @@ fn run_config(args: &RunArgs) -> Result<RunConfig, CliError> {
     }
     config.tls = tls_options(&args.target, &config.target);
     if let Some(j) = args.job_timeout {
-        config.job_deadline = Duration::from_secs(j);
+        config.job_timeout = Duration::from_secs(j);
     }
     // Explicit flags win over what the target implies.
     if let Some(j) = args.jobs {

@@ -2,7 +2,7 @@
 //! an item cannot be seen where the specs alone say so.
 
 use super::Why;
-use crate::spec::{Action, Specs, Target};
+use crate::spec::{Action, EndState, Specs};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// What identifies an item, as the observer records it.
@@ -156,17 +156,19 @@ fn reachable_states(specs: &Specs) -> BTreeSet<(&str, &str)> {
             out.extend(tos.iter().map(|t| (name.as_str(), t.as_str())));
         }
     }
-    let mut add = |machine: &'_ str, transitional: &'_ str, ends: [&Target; 2]| {
+    let mut add = |machine: &'_ str, transitional: &'_ str, ends: [&EndState; 2]| {
         let Some((name, m)) = specs.states.machines.get_key_value(machine) else { return };
         if let Some((t, _)) = m.states.get_key_value(transitional) {
             out.insert((name, t));
         }
         for end in ends {
             let states: Vec<&String> = match end {
-                Target::State(s) => vec![s],
-                Target::AnyOf(v) => v.iter().collect(),
-                Target::Restore => m.states.iter().filter(|(_, i)| i.named_only_in.is_none()).map(|(n, _)| n).collect(),
-                Target::Gone => Vec::new(),
+                EndState::State(s) => vec![s],
+                EndState::AnyOf(v) => v.iter().collect(),
+                EndState::Restore => {
+                    m.states.iter().filter(|(_, i)| i.named_only_in.is_none()).map(|(n, _)| n).collect()
+                }
+                EndState::Gone => Vec::new(),
             };
             for s in states {
                 if let Some((s, _)) = m.states.get_key_value(s.as_str()) {

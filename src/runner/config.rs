@@ -98,7 +98,7 @@ pub struct RunConfig {
     /// Bound of one case.
     pub case_timeout: Duration,
     /// Bound of one job.
-    pub job_deadline: Duration,
+    pub job_timeout: Duration,
     /// Most polls of one job (deterministic bound for emulators).
     pub max_polls: Option<u32>,
     /// First pause between polls (grows by half each poll, up to ten times).
@@ -142,7 +142,7 @@ impl RunConfig {
             timeout: Duration::from_secs(30),
             deadline: None,
             case_timeout: Duration::from_secs(120),
-            job_deadline: Duration::from_secs(60),
+            job_timeout: Duration::from_secs(60),
             max_polls: Some(50),
             poll_interval: Duration::ZERO,
             retry: RetryPolicy::none(),

@@ -55,7 +55,7 @@ pub struct Polling {
     /// At most this many polls (emulators: deterministic, no wall clock).
     pub max_polls: Option<u32>,
     /// Per-job deadline.
-    pub job_deadline: Duration,
+    pub job_timeout: Duration,
 }
 
 /// What polling a job needs: a client, the run's circuit breaker and the checks' context.
@@ -105,7 +105,7 @@ impl Poller<'_> {
         deadline: Option<Duration>,
         watch: &mut JobWatch<'_>,
     ) -> Polled {
-        let deadline = deadline.unwrap_or(self.polling.job_deadline);
+        let deadline = deadline.unwrap_or(self.polling.job_timeout);
         let started = Instant::now();
         let mut out = Polled::default();
         let mut pause = self.polling.interval;
@@ -165,7 +165,7 @@ impl Runner {
         Polling {
             interval: self.config.poll_interval,
             max_polls: self.config.max_polls,
-            job_deadline: self.config.job_deadline,
+            job_timeout: self.config.job_timeout,
         }
     }
 

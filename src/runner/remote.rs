@@ -89,7 +89,7 @@ impl RunConfig {
         self.max_polls = None;
         if remote {
             self.poll_interval = REMOTE_POLL_INTERVAL;
-            self.job_deadline = REMOTE_JOB_DEADLINE;
+            self.job_timeout = REMOTE_JOB_DEADLINE;
             self.case_timeout = REMOTE_CASE_TIMEOUT;
             self.share_fixtures = true;
             self.jobs = default_jobs(true);
@@ -148,7 +148,7 @@ mod tests {
         let mut c = RunConfig::embedded();
         c.for_endpoint(true, &profile(false));
         assert!(c.remote && c.share_fixtures && c.retry.max_retries > 0);
-        assert_eq!((c.poll_interval, c.job_deadline, c.jobs), (REMOTE_POLL_INTERVAL, REMOTE_JOB_DEADLINE, REMOTE_JOBS));
+        assert_eq!((c.poll_interval, c.job_timeout, c.jobs), (REMOTE_POLL_INTERVAL, REMOTE_JOB_DEADLINE, REMOTE_JOBS));
         assert_eq!(c.max_polls, None);
         let mut l = RunConfig::embedded();
         l.for_endpoint(false, &profile(false));

@@ -125,7 +125,7 @@ impl Machine {
 
 /// Where an action leaves the resource.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Target {
+pub enum EndState {
     /// One state.
     State(String),
     /// Any of these states.
@@ -136,7 +136,7 @@ pub enum Target {
     Gone,
 }
 
-impl<'de> Deserialize<'de> for Target {
+impl<'de> Deserialize<'de> for EndState {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         #[derive(Deserialize)]
         #[serde(untagged)]
@@ -145,22 +145,22 @@ impl<'de> Deserialize<'de> for Target {
             Many(Vec<String>),
         }
         Ok(match Raw::deserialize(d)? {
-            Raw::One(s) if s == "restore" => Target::Restore,
-            Raw::One(s) if s == "gone" => Target::Gone,
-            Raw::One(s) => Target::State(s),
-            Raw::Many(v) => Target::AnyOf(v),
+            Raw::One(s) if s == "restore" => EndState::Restore,
+            Raw::One(s) if s == "gone" => EndState::Gone,
+            Raw::One(s) => EndState::State(s),
+            Raw::Many(v) => EndState::AnyOf(v),
         })
     }
 }
 
-impl Target {
+impl EndState {
     /// The concrete states this target may be, given the state held before.
     pub fn resolve(&self, machine: &Machine, before: Option<&str>) -> Vec<String> {
         match self {
-            Target::State(s) => vec![s.clone()],
-            Target::AnyOf(v) => v.clone(),
-            Target::Gone => Vec::new(),
-            Target::Restore => match before {
+            EndState::State(s) => vec![s.clone()],
+            EndState::AnyOf(v) => v.clone(),
+            EndState::Gone => Vec::new(),
+            EndState::Restore => match before {
                 Some(b) if machine.states.get(b).is_some_and(|s| s.kind == StateKind::Stable) => vec![b.to_owned()],
                 _ => machine.stable_states().map(str::to_owned).collect(),
             },
@@ -169,8 +169,8 @@ impl Target {
 
     fn named_states(&self) -> Vec<&str> {
         match self {
-            Target::State(s) => vec![s.as_str()],
-            Target::AnyOf(v) => v.iter().map(String::as_str).collect(),
+            EndState::State(s) => vec![s.as_str()],
+            EndState::AnyOf(v) => v.iter().map(String::as_str).collect(),
             _ => Vec::new(),
         }
     }
@@ -250,9 +250,9 @@ pub struct Cascade {
     /// Child state while the job runs.
     pub transitional: String,
     /// Child state after SUCCESS.
-    pub success: Target,
+    pub success: EndState,
     /// Child state after FAIL.
-    pub failure: Target,
+    pub failure: EndState,
 }
 
 /// One action: an operation that moves a resource through its machine.
@@ -279,9 +279,9 @@ pub struct Action {
     /// State while the job runs.
     pub transitional: String,
     /// State after SUCCESS.
-    pub success: Target,
+    pub success: EndState,
     /// State after FAIL.
-    pub failure: Target,
+    pub failure: EndState,
     /// `failure_status` of the task-center entry a failure leaves.
     #[serde(default)]
     pub failure_status: Option<String>,
@@ -442,7 +442,7 @@ impl StateModel {
                 }
             }
         }
-        let mut add = |machine: &str, from: &[String], transitional: &str, success: &Target, failure: &Target| {
+        let mut add = |machine: &str, from: &[String], transitional: &str, success: &EndState, failure: &EndState| {
             let Some(m) = self.machines.get(machine) else { return };
             let set = edges.entry(machine.to_owned()).or_default();
             let sources: Vec<Option<&str>> =

@@ -12,7 +12,7 @@ use crate::checks::{self, CheckContext, CheckName, CheckResult, Outcome};
 use crate::exchange::Exchange;
 use crate::outcome::{CaseOutcome, CaseReport, CheckReport, RunReport, TargetInfo, FORMAT_VERSION};
 use crate::spec::ResourceKind;
-use crate::spec::{Action, Operation, Target};
+use crate::spec::{Action, EndState, Operation};
 use serde_json::Value;
 use std::time::Instant;
 
@@ -501,8 +501,8 @@ fn follow_up<'r, 's>(
         .rev()
         .find(|o| o.position < s && o.machine == k.name && o.id == acted)
         .map(|o| o.status.as_str());
-    let target: &Target = if status == "SUCCESS" { &action.success } else { &action.failure };
-    let gone = matches!(target, Target::Gone);
+    let target: &EndState = if status == "SUCCESS" { &action.success } else { &action.failure };
+    let gone = matches!(target, EndState::Gone);
     Some((&found.exchange, k, target.resolve(machine, before), gone))
 }
 

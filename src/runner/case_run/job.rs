@@ -10,7 +10,7 @@ use crate::exchange::Exchange;
 use crate::runner::jobs::Polled;
 use crate::runner::select::select;
 use crate::spec::ResourceKind;
-use crate::spec::{Action, Operation, Target};
+use crate::spec::{Action, EndState, Operation};
 use serde_json::Value;
 
 impl CaseRun<'_> {
@@ -134,8 +134,8 @@ impl CaseRun<'_> {
                 self.runner.specs.resources.kind(&action.machine),
                 self.runner.specs.states.machines.get(&action.machine),
             ) {
-                let target: &Target = if status == "SUCCESS" { &action.success } else { &action.failure };
-                expect_gone = matches!(target, Target::Gone);
+                let target: &EndState = if status == "SUCCESS" { &action.success } else { &action.failure };
+                expect_gone = matches!(target, EndState::Gone);
                 expected_states = target.resolve(machine, before.as_deref());
                 if let Some(ex) = self.show(k, id).await {
                     if let Some(j) = ex.json() {
