@@ -66,16 +66,21 @@ pub struct ExchangeReport {
 impl ExchangeReport {
     /// The report of a recorded exchange sent to `base_url`.
     pub fn of(recorded: &Recorded, base_url: &str) -> ExchangeReport {
-        let Recorded { started, step, exchange, .. } = recorded;
+        let started = chrono::DateTime::<chrono::Utc>::from(recorded.started)
+            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        ExchangeReport::of_exchange(&recorded.exchange, &recorded.step, started, base_url)
+    }
+
+    /// The report of an exchange of step `step` that started at `started` (RFC 3339, as given).
+    pub fn of_exchange(exchange: &Exchange, step: &str, started: String, base_url: &str) -> ExchangeReport {
         let Exchange { operation, request, response, elapsed } = exchange;
         let headers = |h: &[(String, String)]| {
             h.iter().map(|(name, value)| HeaderReport { name: name.clone(), value: value.clone() }).collect()
         };
         ExchangeReport {
-            step: step.clone(),
+            step: step.to_owned(),
             operation: operation.clone(),
-            started: chrono::DateTime::<chrono::Utc>::from(*started)
-                .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            started,
             elapsed_ms: elapsed.as_millis() as u64,
             request: RequestReport {
                 method: request.method.clone(),

@@ -327,7 +327,7 @@ fn failures(h: &mut String, report: &RunReport) {
                 h,
                 "<div class=\"label\">{}{step}</div><pre>{}</pre>",
                 escape(check.name.as_str()),
-                escape(&check.message)
+                escape(&check.text())
             );
         }
         if let (CaseOutcome::Error, Some(reason)) = (case.outcome, &case.reason) {

@@ -241,7 +241,14 @@ fn exchange_case(ctx: &CheckContext, r: &Recorded) -> CaseReport {
         }
     }
     let checks = results.into_iter().map(|c| verdict(ctx, c, "")).collect();
-    case_of(r.case_id(), &m.name, &op.family, KIND_EXCHANGE, duration, checks)
+    let mut case = case_of(r.case_id(), &m.name, &op.family, KIND_EXCHANGE, duration, checks);
+    // A failure shows the exchange that broke the rule, as a run's does.
+    if matches!(case.outcome, CaseOutcome::Failed | CaseOutcome::Warned) {
+        let started = r.entry.started.clone().unwrap_or_default();
+        case.evidence = vec![crate::outcome::ExchangeReport::of_exchange(&r.exchange, "", started, "")];
+        case.evidence[0].request.url = r.entry.request.url.clone();
+    }
+    case
 }
 
 /// Every status of every resource in the 200 answers of GET operations, in recording order.

@@ -69,6 +69,9 @@ pub struct Proc {
     pub stdout: Vec<String>,
     /// Every stderr line seen so far.
     pub stderr: Vec<String>,
+    /// Lines of stdout and stderr a wait has already looked at: a line that came while waiting on
+    /// the other stream is still found by the next wait on its own.
+    looked_at: (usize, usize),
 }
 
 /// How a child ended.
@@ -164,6 +167,7 @@ impl Proc {
             started: Instant::now(),
             stdout: Vec::new(),
             stderr: Vec::new(),
+            looked_at: (0, 0),
         }
     }
 
@@ -211,10 +215,27 @@ impl Proc {
     #[track_caller]
     fn wait_for(&mut self, stderr: bool, within: Duration, what: &str, wanted: impl Fn(&str) -> bool) -> String {
         let deadline = Instant::now() + within;
+        let (lines, from) = if stderr { (&self.stderr, self.looked_at.1) } else { (&self.stdout, self.looked_at.0) };
+        let earlier = lines[from..].iter().position(|l| wanted(l)).map(|i| (from + i, lines[from + i].clone()));
+        let seen = lines.len();
+        let mut mark = |p: &mut Proc, upto: usize| if stderr { p.looked_at.1 = upto } else { p.looked_at.0 = upto };
+        if let Some((i, line)) = earlier {
+            mark(self, i + 1);
+            return line;
+        }
+        mark(self, seen);
         loop {
             match self.next(deadline) {
-                Some(Event::Out(line)) if !stderr && wanted(&line) => return line,
-                Some(Event::Err(line)) if stderr && wanted(&line) => return line,
+                Some(Event::Out(line)) if !stderr && wanted(&line) => {
+                    self.looked_at.0 = self.stdout.len();
+                    return line;
+                }
+                Some(Event::Err(line)) if stderr && wanted(&line) => {
+                    self.looked_at.1 = self.stderr.len();
+                    return line;
+                }
+                Some(Event::Out(_)) if !stderr => self.looked_at.0 = self.stdout.len(),
+                Some(Event::Err(_)) if stderr => self.looked_at.1 = self.stderr.len(),
                 Some(_) => continue,
                 None => {
                     let why = if self.open_streams == 0 { "it ended first" } else { "timed out" };
