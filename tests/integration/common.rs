@@ -218,7 +218,7 @@ impl Proc {
         let (lines, from) = if stderr { (&self.stderr, self.looked_at.1) } else { (&self.stdout, self.looked_at.0) };
         let earlier = lines[from..].iter().position(|l| wanted(l)).map(|i| (from + i, lines[from + i].clone()));
         let seen = lines.len();
-        let mut mark = |p: &mut Proc, upto: usize| if stderr { p.looked_at.1 = upto } else { p.looked_at.0 = upto };
+        let mark = |p: &mut Proc, upto: usize| if stderr { p.looked_at.1 = upto } else { p.looked_at.0 = upto };
         if let Some((i, line)) = earlier {
             mark(self, i + 1);
             return line;
