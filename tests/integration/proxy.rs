@@ -70,7 +70,14 @@ impl Reports {
     /// `--json`, `--junit`, `--report-md` and `--har` into the directory.
     fn args(&self) -> Vec<String> {
         let mut out = Vec::new();
-        for (flag, name) in [("--json", "r.json"), ("--junit", "r.xml"), ("--report-md", "r.md"), ("--har", "r.har")] {
+        for (flag, name) in [
+            ("--json", "r.json"),
+            ("--junit", "r.xml"),
+            ("--report-md", "r.md"),
+            ("--har", "r.har"),
+            ("--coverage", "c.json"),
+            ("--report-html", "r.html"),
+        ] {
             out.push(flag.to_owned());
             out.push(self.path(name).display().to_string());
         }
@@ -85,7 +92,7 @@ impl Reports {
 
     /// Every file written, as text.
     fn texts(&self) -> Vec<(PathBuf, String)> {
-        ["r.json", "r.xml", "r.md", "r.har"]
+        ["r.json", "r.xml", "r.md", "r.har", "c.json", "r.html"]
             .iter()
             .filter_map(|n| std::fs::read_to_string(self.path(n)).ok().map(|t| (self.path(n), t)))
             .collect()
@@ -180,6 +187,18 @@ fn answers_pass_through_unchanged_and_a_conforming_lifecycle_has_no_failure() {
     assert_eq!(har["log"]["entries"].as_array().map(Vec::len), Some(exchanges.len() + unmatched.len()));
     assert!(std::fs::read_to_string(reports.path("r.xml")).unwrap().contains("<testsuites"));
     assert!(std::fs::read_to_string(reports.path("r.md")).unwrap().contains("createProtectionGroup"));
+    // What the proxy saw of the contract: the lifecycle's operations, and the HTML report.
+    let coverage: Value = serde_json::from_str(&std::fs::read_to_string(reports.path("c.json")).unwrap()).unwrap();
+    let operations = &coverage["operations"];
+    assert!(operations["observed"].as_u64().unwrap_or(0) >= 4, "{coverage:#}");
+    assert_eq!(
+        operations["documented"].as_u64(),
+        Some(
+            operations["observed"].as_u64().unwrap()
+                + operations["unobserved"].as_array().map_or(0, |u| u.len() as u64)
+        )
+    );
+    assert!(std::fs::read_to_string(reports.path("r.html")).unwrap().contains("<h1>SDRS conformance report</h1>"));
     for (path, text) in reports.texts().into_iter().chain([(PathBuf::from("output"), out.all())]) {
         assert!(!text.contains(TOKEN), "the token leaked into {}", path.display());
     }

@@ -176,3 +176,27 @@ fn markup_in_a_recorded_answer_never_runs_in_the_html_report() {
     assert!(!dom.contains("data-injected"), "the recorded markup ran: {dom}");
     assert!(dom.contains("&lt;script&gt;document.body.dataset.injected"), "{dom}");
 }
+
+#[test]
+fn merge_writes_the_html_report_of_the_merged_partitions() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut parts = Vec::new();
+    for i in 1..=2 {
+        let json = dir.path().join(format!("p{i}.json"));
+        let partition = format!("{i}/2");
+        let out = run_cli(
+            &["run", "--filter", "showQuotas", "--partition", &partition, "--json", json.to_str().unwrap()],
+            &[],
+            QUICK,
+        );
+        assert_eq!(out.status.code(), Some(0), "{out}");
+        parts.push(json);
+    }
+    let html = dir.path().join("m.html");
+    let mut args = vec!["merge", "--report-html", html.to_str().unwrap()];
+    args.extend(parts.iter().map(|p| p.to_str().unwrap()));
+    let out = run_cli(&args, &[], QUICK);
+    assert_eq!(out.status.code(), Some(0), "{out}");
+    let page = std::fs::read_to_string(&html).expect("merge wrote the HTML report");
+    assert!(page.contains("<h1>SDRS conformance report</h1>") && page.contains("showQuotas"), "{page}");
+}
