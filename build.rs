@@ -15,7 +15,7 @@ fn table(out: &mut String, name: &str, dir: &Path, extensions: &[&str]) {
     files.retain(|p| p.is_file() && p.extension().is_some_and(|e| extensions.iter().any(|x| e == *x)));
     files.sort();
     let _ = writeln!(out, "/// `{}`: every file, by name.", dir.file_name().unwrap_or_default().to_string_lossy());
-    let _ = writeln!(out, "pub static {name}: &[(&str, &str)] = &[");
+    let _ = writeln!(out, "pub(crate) static {name}: &[(&str, &str)] = &[");
     for path in files {
         let file = path.file_name().unwrap_or_default().to_string_lossy().into_owned();
         let _ = writeln!(out, "    ({file:?}, include_str!({:?})),", path.display().to_string());

@@ -20,6 +20,8 @@
 //! # }
 //! ```
 
+#![warn(unreachable_pub)]
+
 pub mod cases;
 pub mod checks;
 pub mod cli;

@@ -8,7 +8,7 @@ use std::path::Path;
 /// One expected failure.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Expected {
+pub(super) struct Expected {
     /// Case id.
     pub id: String,
     /// Why it fails.
@@ -18,14 +18,14 @@ pub struct Expected {
 /// The baseline file.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Baseline {
+pub(super) struct Baseline {
     /// Expected failures.
     pub expected_failures: Vec<Expected>,
 }
 
 impl Baseline {
     /// Reads a baseline (YAML).
-    pub fn load(path: &Path) -> Result<Baseline, String> {
+    pub(super) fn load(path: &Path) -> Result<Baseline, String> {
         let text =
             std::fs::read_to_string(path).map_err(|e| format!("cannot read baseline {}: {e}", path.display()))?;
         serde_yaml_ng::from_str(&text).map_err(|e| {
@@ -35,7 +35,7 @@ impl Baseline {
     }
 
     /// Writes it.
-    pub fn save(&self, path: &Path) -> Result<(), String> {
+    pub(super) fn save(&self, path: &Path) -> Result<(), String> {
         let text = serde_yaml_ng::to_string(self).map_err(|e| e.to_string())?;
         let header = "# Cases expected to fail against this target, with the reason. Written by --write-baseline.\n";
         std::fs::write(path, format!("{header}{text}"))
@@ -43,7 +43,7 @@ impl Baseline {
     }
 
     /// The current failures of a report.
-    pub fn from_report(report: &RunReport) -> Baseline {
+    pub(super) fn from_report(report: &RunReport) -> Baseline {
         let expected_failures = report
             .cases
             .iter()
@@ -67,7 +67,7 @@ impl Baseline {
     }
 
     /// Turns expected failures into `expected-fail` and notes listed cases that pass now.
-    pub fn apply(&self, report: &mut RunReport) {
+    pub(super) fn apply(&self, report: &mut RunReport) {
         for case in &mut report.cases {
             let Some(entry) = self.expected_failures.iter().find(|e| e.id == case.id) else { continue };
             if case.outcome.is_failure() {

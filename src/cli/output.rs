@@ -9,17 +9,17 @@ static STDOUT_GONE: AtomicBool = AtomicBool::new(false);
 static STDERR_GONE: AtomicBool = AtomicBool::new(false);
 
 /// Writes a line to standard output, unless a write to it already failed.
-pub fn out(line: &str) {
+pub(super) fn out(line: &str) {
     write_line(&mut std::io::stdout().lock(), line, &STDOUT_GONE);
 }
 
 /// Writes a line to standard error, unless a write to it already failed.
-pub fn err(line: &str) {
+pub(super) fn err(line: &str) {
     write_line(&mut std::io::stderr().lock(), line, &STDERR_GONE);
 }
 
 /// Whether a write to standard output failed (its reader went away).
-pub fn stdout_gone() -> bool {
+pub(super) fn stdout_gone() -> bool {
     STDOUT_GONE.load(Ordering::SeqCst)
 }
 

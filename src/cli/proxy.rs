@@ -17,7 +17,7 @@ use std::time::Duration;
 const PROBE: Duration = Duration::from_secs(2);
 
 /// Runs the proxy until stopped; the exit status follows the judged traffic.
-pub async fn proxy(args: ProxyArgs) -> Result<i32, CliError> {
+pub(super) async fn proxy(args: ProxyArgs) -> Result<i32, CliError> {
     let upstream = proxy::upstream_url(&args.upstream).map_err(|e| CliError(e.to_string()))?;
     let key_pair = match (&args.ak, &args.sk) {
         (Some(ak), Some(sk)) => Some(KeyPair { access_key: Secret::new(ak), secret_key: Secret::new(sk) }),

@@ -58,7 +58,7 @@ impl RetryPolicy {
 }
 
 /// Parses `Retry-After` (seconds or an HTTP date).
-pub fn parse_retry_after(value: &str) -> Option<Duration> {
+pub(super) fn parse_retry_after(value: &str) -> Option<Duration> {
     if let Ok(secs) = value.trim().parse::<u64>() {
         return Some(Duration::from_secs(secs));
     }

@@ -16,7 +16,7 @@ fn header<'h>(headers: &'h [(String, String)], name: &str) -> Option<&'h str> {
 }
 
 /// Checks the credentials of a request (its parts as a signer sees them).
-pub fn authenticate(state: &State, request: &SignableRequest) -> ApiResult<()> {
+pub(super) fn authenticate(state: &State, request: &SignableRequest) -> ApiResult<()> {
     let token = header(request.headers, "X-Auth-Token");
     let authorization = header(request.headers, "Authorization");
     let offered = token.is_some() || authorization.is_some();
@@ -51,7 +51,7 @@ pub fn authenticate(state: &State, request: &SignableRequest) -> ApiResult<()> {
 }
 
 /// Checks that the path's project is the configured one (400 SDRS.0001 otherwise).
-pub fn check_project(state: &State, project_id: &str) -> ApiResult<()> {
+pub(super) fn check_project(state: &State, project_id: &str) -> ApiResult<()> {
     if project_id == state.project_id {
         Ok(())
     } else {

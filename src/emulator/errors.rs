@@ -12,11 +12,11 @@ use super::EmulatorError;
 use crate::spec::{ErrorTable, SpecError, SpecProblem, SpecSources, ERRORS_FILE};
 
 /// The A.1 table as the emulator answers it: code -> (HTTP status, English message).
-pub type Codes = HashMap<String, (u16, String)>;
+pub(super) type Codes = HashMap<String, (u16, String)>;
 
 /// Parses an A.1 table (the text of `errors.yaml`; `origin` names it in problems). Every
 /// problem is reported with its file and line, as `check-spec` reports it.
-pub fn parse_table(text: &str, origin: &str) -> Result<Codes, Vec<SpecProblem>> {
+pub(super) fn parse_table(text: &str, origin: &str) -> Result<Codes, Vec<SpecProblem>> {
     let mut problems = Vec::new();
     match ErrorTable::parse(text, origin, &mut problems) {
         Some(table) if problems.is_empty() => {
@@ -37,7 +37,7 @@ fn embedded() -> &'static Result<Codes, Vec<SpecProblem>> {
 }
 
 /// Whether the embedded A.1 table is usable; the emulator refuses to start otherwise.
-pub fn check_table() -> Result<(), EmulatorError> {
+pub(super) fn check_table() -> Result<(), EmulatorError> {
     match embedded() {
         Ok(_) => Ok(()),
         Err(problems) => Err(EmulatorError::Spec(SpecError::Invalid(problems.clone()))),
@@ -45,13 +45,13 @@ pub fn check_table() -> Result<(), EmulatorError> {
 }
 
 /// The HTTP status and English message of an A.1 code (500 and the code itself if unknown).
-pub fn lookup(code: &str) -> (u16, String) {
+pub(super) fn lookup(code: &str) -> (u16, String) {
     embedded().as_ref().ok().and_then(|t| t.get(code)).cloned().unwrap_or_else(|| (500, code.to_string()))
 }
 
 /// A refused request, rendered by [`ApiError::render`].
 #[derive(Debug, Clone, PartialEq)]
-pub enum ApiError {
+pub(super) enum ApiError {
     /// An A.1 code: status and message from the table, wrapped body.
     Sdrs(&'static str),
     /// An A.1 code answered with another HTTP status than the table's, where the spec says so
@@ -66,7 +66,7 @@ pub enum ApiError {
 
 impl ApiError {
     /// The HTTP status and JSON body of this error.
-    pub fn render(&self) -> (u16, Value) {
+    pub(super) fn render(&self) -> (u16, Value) {
         match self {
             ApiError::Sdrs(code) | ApiError::State(code) => {
                 let (status, _) = lookup(code);
@@ -81,7 +81,7 @@ impl ApiError {
     }
 
     /// The A.1 code of this error (None for raw gateway answers).
-    pub fn code(&self) -> Option<&'static str> {
+    pub(super) fn code(&self) -> Option<&'static str> {
         match self {
             ApiError::Sdrs(code) | ApiError::State(code) | ApiError::SdrsWithStatus(code, _) => Some(code),
             ApiError::Raw(..) => None,
@@ -89,7 +89,7 @@ impl ApiError {
     }
 
     /// 401 from the API gateway, naming the reason (never a secret).
-    pub fn unauthorized(reason: &str) -> ApiError {
+    pub(super) fn unauthorized(reason: &str) -> ApiError {
         ApiError::Raw(
             401,
             json!({
@@ -100,7 +100,7 @@ impl ApiError {
     }
 
     /// 404 from the API gateway for an unknown path.
-    pub fn no_such_api() -> ApiError {
+    pub(super) fn no_such_api() -> ApiError {
         ApiError::Raw(
             404,
             json!({
@@ -111,13 +111,13 @@ impl ApiError {
     }
 
     /// 405 from the API gateway for a known path with another method.
-    pub fn method_not_allowed() -> ApiError {
+    pub(super) fn method_not_allowed() -> ApiError {
         ApiError::Raw(405, json!({"error_code": "APIGW.0102", "error_msg": "Method not allowed"}))
     }
 }
 
 /// A wrapped error body: `{"<key>": {"code", "message"}}`, the key chosen by the status.
-pub fn wrapped(status: u16, code: &str, message: &str) -> Value {
+pub(super) fn wrapped(status: u16, code: &str, message: &str) -> Value {
     let key = match status {
         400 => "badrequest",
         404 => "itemNotFound",
@@ -128,10 +128,10 @@ pub fn wrapped(status: u16, code: &str, message: &str) -> Value {
 
 /// The answer for an unknown job or failure-job ID: 400 SDRS.0408 ("Null job"), as the spec's
 /// `x-sdrs-not-found` says (A.1 has no "job not found" code; the table lists SDRS.0408 as 500).
-pub const UNKNOWN_JOB: ApiError = ApiError::SdrsWithStatus("SDRS.0408", 400);
+pub(super) const UNKNOWN_JOB: ApiError = ApiError::SdrsWithStatus("SDRS.0408", 400);
 
 /// Shorthand for handler results.
-pub type ApiResult<T> = Result<T, ApiError>;
+pub(super) type ApiResult<T> = Result<T, ApiError>;
 
 #[cfg(test)]
 mod tests {

@@ -11,9 +11,9 @@ mod effects;
 mod failures;
 mod render;
 
-pub use effects::pending_attachment;
-pub use failures::{injected_failure, parent_failure, unless_retry, Involved};
-pub use render::render;
+pub(super) use effects::pending_attachment;
+pub(super) use failures::{injected_failure, parent_failure, unless_retry, Involved};
+pub(super) use render::render;
 
 use super::model::{Effect, Failure, FailureJob, Job, Kind, Outcome};
 use super::state::State;
@@ -22,13 +22,13 @@ use super::timing::Phase;
 use super::{Fault, JobPacing, Variant};
 
 /// A new INIT job of `job_type` about the entity `key = id`, with a fresh job ID.
-pub fn job(state: &mut State, job_type: &str, key: &'static str, id: &str) -> Job {
+pub(super) fn job(state: &mut State, job_type: &str, key: &'static str, id: &str) -> Job {
     let job_id = state.job_id();
     Job::new(job_id, state.now(), job_type, key, id)
 }
 
 /// Adds a sub job with a fresh job ID to `job` and returns its index.
-pub fn add_sub(
+pub(super) fn add_sub(
     state: &mut State,
     job: &mut Job,
     job_type: &str,
@@ -40,7 +40,7 @@ pub fn add_sub(
 }
 
 /// Sets the transitional states, stores the job and returns its ID.
-pub fn submit(state: &mut State, mut job: Job) -> String {
+pub(super) fn submit(state: &mut State, mut job: Job) -> String {
     let now = state.now();
     for change in &mut job.changes {
         let records = state.store.records_mut(change.kind);
@@ -101,7 +101,7 @@ fn entities_of(state: &State, key: &str, id: &str) -> Vec<(&'static str, String)
 }
 
 /// Ends job `index` now: SUCCESS or FAIL, outcomes, effects (or undo), task-center records.
-pub fn finish(state: &mut State, index: usize) {
+pub(super) fn finish(state: &mut State, index: usize) {
     let now = state.now();
     let job = state.jobs[index].clone();
     // Reports first: names are read before a failed resource could change.
@@ -169,11 +169,11 @@ fn group_of(state: &State, kind: Kind, id: &str) -> String {
 /// Emulator time (one millisecond per request) after which an unpolled job finishes by itself
 /// under `JobPacing::PerPoll`, as a real one would: a client that crashed mid-job must be able to
 /// clean up.
-pub const ABANDONED_AFTER_MS: i64 = 500;
+pub(super) const ABANDONED_AFTER_MS: i64 = 500;
 
 /// Applies the clock to every unfinished job: `AfterMillis` and `WallClock` pacing, and
 /// abandoned `PerPoll` jobs.
-pub fn tick(state: &mut State) {
+pub(super) fn tick(state: &mut State) {
     if state.pacing == JobPacing::PerPoll {
         let now = state.now();
         for index in 0..state.jobs.len() {
@@ -214,7 +214,7 @@ fn regresses(state: &State, index: usize) -> bool {
 }
 
 /// How many polls a job answers RUNNING under the variant `slow-jobs` (one by default).
-pub const SLOW_POLLS: u32 = 4;
+pub(super) const SLOW_POLLS: u32 = 4;
 
 /// Whether job `index`, RUNNING, stays RUNNING at this poll (variant `slow-jobs`).
 fn lingers(state: &State, index: usize) -> bool {
@@ -222,7 +222,7 @@ fn lingers(state: &State, index: usize) -> bool {
 }
 
 /// A poll of job `index`: advances it one step under `JobPacing::PerPoll`.
-pub fn poll(state: &mut State, index: usize) {
+pub(super) fn poll(state: &mut State, index: usize) {
     if state.pacing != JobPacing::PerPoll {
         return;
     }

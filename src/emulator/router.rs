@@ -7,7 +7,7 @@ use percent_encoding::percent_decode_str;
 
 /// Every operation the emulator serves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Route {
+pub(super) enum Route {
     ListVersions,
     ShowVersion,
     ShowJob,
@@ -110,7 +110,7 @@ const ROUTES: &[Entry] = &[
 
 /// The result of routing a request.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Routed {
+pub(super) enum Routed {
     /// A route, with the decoded values of its templates in order.
     Found(Route, Vec<String>),
     /// The path is known, but not with this method.
@@ -142,7 +142,7 @@ fn matches(pattern: &[&str], path: &[&str]) -> Option<Vec<bool>> {
 }
 
 /// Routes `method path` (path as sent, percent-encoded).
-pub fn route(method: &str, path: &str) -> Routed {
+pub(super) fn route(method: &str, path: &str) -> Routed {
     let path_segments = segments(path);
     let mut best: Option<(Vec<bool>, &Entry)> = None;
     let mut path_known = false;

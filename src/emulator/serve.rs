@@ -32,7 +32,7 @@ pub async fn serve(bind: IpAddr, port: u16, config: EmulatorConfig) -> Result<()
 }
 
 /// The `X-Auth-Token` values `serve` accepts, in words (the configured token is not shown).
-pub fn token_rule(config: &EmulatorConfig) -> String {
+pub(super) fn token_rule(config: &EmulatorConfig) -> String {
     match config.token {
         Some(_) => "only the value of --token".to_owned(),
         None => format!("any value of {MIN_TOKEN_LEN} or more characters without whitespace"),
@@ -40,7 +40,7 @@ pub fn token_rule(config: &EmulatorConfig) -> String {
 }
 
 /// The `Authorization` headers `serve` accepts, in words (neither key is shown: both are secrets).
-pub fn signature_rule(config: &EmulatorConfig) -> String {
+pub(super) fn signature_rule(config: &EmulatorConfig) -> String {
     match &config.key_pair {
         Some(_) => "SDK-HMAC-SHA256 signed with the key pair given by --ak and --sk (verified)".to_owned(),
         None => "any well-formed SDK-HMAC-SHA256 header with X-Sdk-Date (not verified)".to_owned(),
@@ -49,7 +49,7 @@ pub fn signature_rule(config: &EmulatorConfig) -> String {
 
 /// The world's IDs a client must use, one aligned line each; usable objects (no injected job
 /// failure) first, the rest counted.
-pub fn summary(config: &EmulatorConfig) -> String {
+pub(super) fn summary(config: &EmulatorConfig) -> String {
     let w: &World = &config.world;
     let mut out = String::new();
     let mut line = |label: &str, text: String| {

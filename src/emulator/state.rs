@@ -12,7 +12,7 @@ use super::world::World;
 use super::{EmulatorConfig, Fault, JobPacing, KeyPair, Variant};
 
 /// Everything the emulator knows; guarded by one mutex.
-pub struct State {
+pub(super) struct State {
     pub project_id: String,
     pub token: Option<String>,
     pub key_pair: Option<KeyPair>,
@@ -39,7 +39,7 @@ pub struct State {
 
 impl State {
     /// A fresh state from a configuration.
-    pub fn new(config: EmulatorConfig) -> State {
+    pub(super) fn new(config: EmulatorConfig) -> State {
         State {
             project_id: config.project_id,
             token: config.token,
@@ -62,32 +62,32 @@ impl State {
     }
 
     /// The current clock value (ms after 2026-01-01T00:00:00Z).
-    pub fn now(&self) -> i64 {
+    pub(super) fn now(&self) -> i64 {
         self.clock_ms
     }
 
     /// Moves the clock forward.
-    pub fn advance(&mut self, millis: i64) {
+    pub(super) fn advance(&mut self, millis: i64) {
         self.clock_ms += millis;
     }
 
     /// 32 lowercase hex characters (job IDs, request IDs).
-    pub fn hex32(&mut self) -> String {
+    pub(super) fn hex32(&mut self) -> String {
         format!("{:016x}{:016x}", self.rng.u64(..), self.rng.u64(..))
     }
 
     /// Whether the emulator was asked to commit this fault.
-    pub fn faulty(&self, fault: Fault) -> bool {
+    pub(super) fn faulty(&self, fault: Fault) -> bool {
         self.faults.contains(&fault)
     }
 
     /// Whether the emulator was asked to answer in this legal variant.
-    pub fn varies(&self, variant: Variant) -> bool {
+    pub(super) fn varies(&self, variant: Variant) -> bool {
         self.variants.contains(&variant)
     }
 
     /// The switched-on variants among `options`, taken in turn, one per call (None: none is on).
-    pub fn in_turn(&mut self, options: &[Variant]) -> Option<Variant> {
+    pub(super) fn in_turn(&mut self, options: &[Variant]) -> Option<Variant> {
         let on: Vec<Variant> = options.iter().copied().filter(|v| self.varies(*v)).collect();
         if on.is_empty() {
             return None;
@@ -98,7 +98,7 @@ impl State {
 
     /// A new job ID: 32 lowercase hex characters, or a decimal sequence number under the fault
     /// `job-bad-id-format` (rendered as a JSON number).
-    pub fn job_id(&mut self) -> String {
+    pub(super) fn job_id(&mut self) -> String {
         if self.faulty(Fault::JobBadIdFormat) {
             self.job_counter += 1;
             return (100_000 + self.job_counter).to_string();
@@ -107,7 +107,7 @@ impl State {
     }
 
     /// A UUID-shaped (version 4) ID.
-    pub fn uuid(&mut self) -> String {
+    pub(super) fn uuid(&mut self) -> String {
         let (a, b) = (self.rng.u64(..), self.rng.u64(..));
         let a = (a & 0xffff_ffff_ffff_0fff) | 0x0000_0000_0000_4000;
         let b = (b & 0x3fff_ffff_ffff_ffff) | 0x8000_0000_0000_0000;
@@ -125,17 +125,17 @@ fn at(ms: i64) -> DateTime<Utc> {
 }
 
 /// `yyyy-MM-dd HH:mm:ss.SSS` (groups, instances, drills).
-pub fn fmt_plain(ms: i64) -> String {
+pub(super) fn fmt_plain(ms: i64) -> String {
     at(ms).format("%Y-%m-%d %H:%M:%S%.3f").to_string()
 }
 
 /// `yyyy-MM-ddTHH:mm:ss.SSSSSS` (replication pairs).
-pub fn fmt_micros(ms: i64) -> String {
+pub(super) fn fmt_micros(ms: i64) -> String {
     at(ms).format("%Y-%m-%dT%H:%M:%S%.6f").to_string()
 }
 
 /// `yyyy-MM-ddTHH:mm:ss.SSSZ` (jobs, failure jobs).
-pub fn fmt_job(ms: i64) -> String {
+pub(super) fn fmt_job(ms: i64) -> String {
     at(ms).format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
 }
 

@@ -13,7 +13,7 @@ use super::world::{Server, Volume, World};
 const STABLE: [&str; 3] = ["available", "protected", "failed-over"];
 
 /// What every resource record offers the store, whatever its kind.
-pub trait Record: Clone {
+pub(super) trait Record: Clone {
     /// The kind of this record.
     const KIND: Kind;
     /// Its ID.
@@ -69,7 +69,7 @@ record!(Drill, Kind::Drill, |r| &r.group_id);
 
 /// What a deletion leaves behind, for the faults that keep deleted resources around.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Leftovers {
+pub(super) struct Leftovers {
     /// A copy still shown, as available (fault `deleted-still-shown`).
     pub shown: bool,
     /// A copy still listed, as last shown (fault `ghost-in-lists`).
@@ -78,7 +78,7 @@ pub struct Leftovers {
 
 /// The records of one kind: live ones in creation order, and deleted ones kept by faults.
 #[derive(Debug, Clone)]
-pub struct Table<R> {
+pub(super) struct Table<R> {
     live: Vec<R>,
     /// Deleted, still shown (fault `deleted-still-shown`).
     shown_ghosts: Vec<R>,
@@ -94,53 +94,53 @@ impl<R> Default for Table<R> {
 
 impl<R: Record> Table<R> {
     /// The live records, in creation order.
-    pub fn iter(&self) -> std::slice::Iter<'_, R> {
+    pub(super) fn iter(&self) -> std::slice::Iter<'_, R> {
         self.live.iter()
     }
 
     /// The live records, mutable.
-    pub fn iter_mut(&mut self) -> std::slice::IterMut<'_, R> {
+    pub(super) fn iter_mut(&mut self) -> std::slice::IterMut<'_, R> {
         self.live.iter_mut()
     }
 
     /// How many records live.
-    pub fn len(&self) -> usize {
+    pub(super) fn len(&self) -> usize {
         self.live.len()
     }
 
     /// The most recently created live record.
-    pub fn last(&self) -> Option<&R> {
+    pub(super) fn last(&self) -> Option<&R> {
         self.live.last()
     }
 
     /// Adds a record.
-    pub fn push(&mut self, record: R) {
+    pub(super) fn push(&mut self, record: R) {
         self.live.push(record);
     }
 
     /// The live record with this ID.
-    pub fn get(&self, id: &str) -> Option<&R> {
+    pub(super) fn get(&self, id: &str) -> Option<&R> {
         self.live.iter().find(|r| r.id() == id)
     }
 
     /// The live record with this ID, mutable.
-    pub fn get_mut(&mut self, id: &str) -> Option<&mut R> {
+    pub(super) fn get_mut(&mut self, id: &str) -> Option<&mut R> {
         self.live.iter_mut().find(|r| r.id() == id)
     }
 
     /// What a show of this ID finds: the live record, or a deleted one still shown.
-    pub fn shown(&self, id: &str) -> Option<&R> {
+    pub(super) fn shown(&self, id: &str) -> Option<&R> {
         self.get(id).or_else(|| self.shown_ghosts.iter().find(|r| r.id() == id))
     }
 
     /// What a list holds before its filters: the live records, then deleted ones still listed.
-    pub fn listed(&self) -> impl Iterator<Item = &R> {
+    pub(super) fn listed(&self) -> impl Iterator<Item = &R> {
         self.live.iter().chain(&self.listed_ghosts)
     }
 }
 
 /// The per-kind operations of the job engine, behind one interface for every kind.
-pub trait Records {
+pub(super) trait Records {
     /// The status of record `id`.
     fn status_of(&self, id: &str) -> Option<&str>;
     /// Sets the status of record `id` and its `updated_at`; false if there is no such record.
@@ -190,7 +190,7 @@ impl<R: Record> Records for Table<R> {
 
 /// Every record the emulator holds, and the runtime state of the world's servers and volumes.
 #[derive(Debug, Clone, Default)]
-pub struct Store {
+pub(super) struct Store {
     /// Protection groups.
     pub groups: Table<Group>,
     /// Protected instances.
@@ -207,12 +207,12 @@ pub struct Store {
 
 impl Store {
     /// An empty store over the servers and volumes of `world`.
-    pub fn new(world: &World) -> Store {
+    pub(super) fn new(world: &World) -> Store {
         Store { servers: world.servers.clone(), volumes: world.volumes.clone(), ..Store::default() }
     }
 
     /// The table of `kind`.
-    pub fn records(&self, kind: Kind) -> &dyn Records {
+    pub(super) fn records(&self, kind: Kind) -> &dyn Records {
         match kind {
             Kind::Group => &self.groups,
             Kind::Instance => &self.instances,
@@ -222,7 +222,7 @@ impl Store {
     }
 
     /// The table of `kind`, mutable.
-    pub fn records_mut(&mut self, kind: Kind) -> &mut dyn Records {
+    pub(super) fn records_mut(&mut self, kind: Kind) -> &mut dyn Records {
         match kind {
             Kind::Group => &mut self.groups,
             Kind::Instance => &mut self.instances,
@@ -232,7 +232,7 @@ impl Store {
     }
 
     /// Deletes a record; an instance's attached pairs are detached first (their volumes freed).
-    pub fn remove(&mut self, kind: Kind, id: &str, leftovers: Leftovers, now: i64) {
+    pub(super) fn remove(&mut self, kind: Kind, id: &str, leftovers: Leftovers, now: i64) {
         if kind == Kind::Instance {
             let attached: Vec<String> = self
                 .pairs
@@ -248,7 +248,7 @@ impl Store {
     }
 
     /// Removes a pair's attachment and frees its production volume.
-    pub fn detach(&mut self, pair_id: &str, now: i64) {
+    pub(super) fn detach(&mut self, pair_id: &str, now: i64) {
         let Some(pair) = self.pairs.get_mut(pair_id) else { return };
         pair.attachment = None;
         pair.updated_at = now;
@@ -260,62 +260,62 @@ impl Store {
     }
 
     /// The protection group with this ID.
-    pub fn group(&self, id: &str) -> Option<&Group> {
+    pub(super) fn group(&self, id: &str) -> Option<&Group> {
         self.groups.get(id)
     }
 
     /// The protection group with this ID, mutable.
-    pub fn group_mut(&mut self, id: &str) -> Option<&mut Group> {
+    pub(super) fn group_mut(&mut self, id: &str) -> Option<&mut Group> {
         self.groups.get_mut(id)
     }
 
     /// The protected instance with this ID.
-    pub fn instance(&self, id: &str) -> Option<&Instance> {
+    pub(super) fn instance(&self, id: &str) -> Option<&Instance> {
         self.instances.get(id)
     }
 
     /// The protected instance with this ID, mutable.
-    pub fn instance_mut(&mut self, id: &str) -> Option<&mut Instance> {
+    pub(super) fn instance_mut(&mut self, id: &str) -> Option<&mut Instance> {
         self.instances.get_mut(id)
     }
 
     /// The replication pair with this ID.
-    pub fn pair(&self, id: &str) -> Option<&Pair> {
+    pub(super) fn pair(&self, id: &str) -> Option<&Pair> {
         self.pairs.get(id)
     }
 
     /// The replication pair with this ID, mutable.
-    pub fn pair_mut(&mut self, id: &str) -> Option<&mut Pair> {
+    pub(super) fn pair_mut(&mut self, id: &str) -> Option<&mut Pair> {
         self.pairs.get_mut(id)
     }
 
     /// The DR drill with this ID.
-    pub fn drill(&self, id: &str) -> Option<&Drill> {
+    pub(super) fn drill(&self, id: &str) -> Option<&Drill> {
         self.drills.get(id)
     }
 
     /// The runtime server with this ID.
-    pub fn server(&self, id: &str) -> Option<&Server> {
+    pub(super) fn server(&self, id: &str) -> Option<&Server> {
         self.servers.iter().find(|s| s.id == id)
     }
 
     /// The runtime server with this ID, mutable.
-    pub fn server_mut(&mut self, id: &str) -> Option<&mut Server> {
+    pub(super) fn server_mut(&mut self, id: &str) -> Option<&mut Server> {
         self.servers.iter_mut().find(|s| s.id == id)
     }
 
     /// The runtime volume with this ID.
-    pub fn volume(&self, id: &str) -> Option<&Volume> {
+    pub(super) fn volume(&self, id: &str) -> Option<&Volume> {
         self.volumes.iter().find(|v| v.id == id)
     }
 
     /// The runtime volume with this ID, mutable.
-    pub fn volume_mut(&mut self, id: &str) -> Option<&mut Volume> {
+    pub(super) fn volume_mut(&mut self, id: &str) -> Option<&mut Volume> {
         self.volumes.iter_mut().find(|v| v.id == id)
     }
 
     /// The stable state to return to after a `restore` action, given the state held before.
-    pub fn restore_status(&self, previous: &str, group_id: &str) -> String {
+    pub(super) fn restore_status(&self, previous: &str, group_id: &str) -> String {
         if STABLE.contains(&previous) {
             return previous.to_string();
         }
@@ -323,7 +323,7 @@ impl Store {
     }
 
     /// The status a new or restored member of a group takes: protected, failed-over or available.
-    pub fn joined_status(&self, group_id: &str) -> String {
+    pub(super) fn joined_status(&self, group_id: &str) -> String {
         match self.group(group_id).map(|g| g.status.as_str()) {
             Some("protected") => "protected".into(),
             Some("failed-over") => "failed-over".into(),
@@ -334,7 +334,7 @@ impl Store {
     /// The status of the server at an instance's current DR site: the original production
     /// server once a failover or reverse made the target site production (the emulator's own
     /// DR servers are always stopped).
-    pub fn dr_server_status(&self, instance: &Instance) -> String {
+    pub(super) fn dr_server_status(&self, instance: &Instance) -> String {
         let priority = self.group(&instance.group_id).map(|g| g.priority_station.as_str()).unwrap_or("source");
         if priority == "target" {
             self.server(&instance.source_server).map(|s| s.status.clone()).unwrap_or_else(|| "SHUTOFF".into())
@@ -345,7 +345,7 @@ impl Store {
 
     /// The status of the server currently playing production for an instance (DR servers are
     /// always stopped in the emulator).
-    pub fn production_server_status(&self, instance: &Instance) -> String {
+    pub(super) fn production_server_status(&self, instance: &Instance) -> String {
         let priority = self.group(&instance.group_id).map(|g| g.priority_station.as_str()).unwrap_or("source");
         if priority == "target" {
             "SHUTOFF".into()
@@ -356,7 +356,7 @@ impl Store {
 
     /// Every server that shares a shared (multiattach) disk with `server_id`, itself included;
     /// empty when it has no shared disk.
-    pub fn shared_disk_servers(&self, server_id: &str) -> Vec<String> {
+    pub(super) fn shared_disk_servers(&self, server_id: &str) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
         for v in self.volumes.iter().filter(|v| v.multiattach) {
             let attached: Vec<&String> = v.attached_server.iter().chain(v.shared_with.iter()).collect();

@@ -153,7 +153,7 @@ impl WallClock {
 }
 
 /// How jobs advance, in words (`serve`'s summary).
-pub fn describe(pacing: &JobPacing) -> String {
+pub(super) fn describe(pacing: &JobPacing) -> String {
     match pacing {
         JobPacing::PerPoll => "advance one step per poll (INIT, RUNNING, SUCCESS)".to_owned(),
         JobPacing::AfterMillis(ms) => format!("end {ms} ms of emulator time (one per request) after they begin"),
@@ -169,10 +169,10 @@ fn secs(d: Duration) -> String {
 
 /// The wall-clock start of every job submitted under wall-clock pacing.
 #[derive(Debug, Default)]
-pub struct Begun(HashMap<String, Duration>);
+pub(super) struct Begun(HashMap<String, Duration>);
 
 /// Records the start of a job just submitted (wall-clock pacing only).
-pub fn begin(state: &mut State, job_id: &str) {
+pub(super) fn begin(state: &mut State, job_id: &str) {
     if let JobPacing::WallClock(wall) = &state.pacing {
         let now = wall.elapsed();
         state.begun.0.insert(job_id.to_owned(), now);
@@ -181,7 +181,7 @@ pub fn begin(state: &mut State, job_id: &str) {
 
 /// Moves the emulator clock up to the wall clock, so that job and resource times show real
 /// durations (wall-clock pacing only; the clock never goes back).
-pub fn follow_wall_clock(state: &mut State) {
+pub(super) fn follow_wall_clock(state: &mut State) {
     if let JobPacing::WallClock(wall) = &state.pacing {
         let wall_ms = wall.elapsed().as_millis() as i64;
         let behind = wall_ms - state.now();
@@ -193,7 +193,7 @@ pub fn follow_wall_clock(state: &mut State) {
 
 /// How far an unfinished job is: (milliseconds since it began, milliseconds it is held), by the
 /// emulator clock (`AfterMillis`) or the wall clock; `None` when jobs advance per poll.
-pub fn progress(state: &State, job: &Job) -> Option<(u64, u64)> {
+pub(super) fn progress(state: &State, job: &Job) -> Option<(u64, u64)> {
     match &state.pacing {
         JobPacing::PerPoll => None,
         JobPacing::AfterMillis(delay) => Some(((state.now() - job.begin).max(0) as u64, *delay)),
@@ -207,7 +207,7 @@ pub fn progress(state: &State, job: &Job) -> Option<(u64, u64)> {
 
 /// Where a job held for `hold` is after `elapsed`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Phase {
+pub(super) enum Phase {
     /// Not started yet (INIT).
     Waiting,
     /// Half its time or more (RUNNING).
@@ -217,7 +217,7 @@ pub enum Phase {
 }
 
 /// The phase of a job held for `hold` milliseconds, `elapsed` milliseconds after it began.
-pub fn phase(elapsed: u64, hold: u64) -> Phase {
+pub(super) fn phase(elapsed: u64, hold: u64) -> Phase {
     if elapsed >= hold {
         Phase::Due
     } else if elapsed >= hold / 2 && hold > 0 {

@@ -6,10 +6,10 @@ use serde_json::{Map, Value};
 use super::errors::{ApiError, ApiResult};
 
 /// A JSON object.
-pub type Object = Map<String, Value>;
+pub(super) type Object = Map<String, Value>;
 
 /// Parses a body that must be a JSON object; an empty body is `{}` unless `required`.
-pub fn body(bytes: &[u8], required: bool) -> ApiResult<Object> {
+pub(super) fn body(bytes: &[u8], required: bool) -> ApiResult<Object> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return if required { Err(ApiError::Sdrs("SDRS.0201")) } else { Ok(Object::new()) };
     }
@@ -20,12 +20,12 @@ pub fn body(bytes: &[u8], required: bool) -> ApiResult<Object> {
 }
 
 /// The object under `key` (missing or not an object: `code`).
-pub fn object<'a>(map: &'a Object, key: &str, code: &'static str) -> ApiResult<&'a Object> {
+pub(super) fn object<'a>(map: &'a Object, key: &str, code: &'static str) -> ApiResult<&'a Object> {
     map.get(key).and_then(Value::as_object).ok_or(ApiError::Sdrs(code))
 }
 
 /// A required string (missing, null or another type: `code`).
-pub fn string(map: &Object, key: &str, code: &'static str) -> ApiResult<String> {
+pub(super) fn string(map: &Object, key: &str, code: &'static str) -> ApiResult<String> {
     match map.get(key) {
         Some(Value::String(s)) => Ok(s.clone()),
         _ => Err(ApiError::Sdrs(code)),
@@ -33,7 +33,7 @@ pub fn string(map: &Object, key: &str, code: &'static str) -> ApiResult<String> 
 }
 
 /// A required non-empty string.
-pub fn non_empty(map: &Object, key: &str, code: &'static str) -> ApiResult<String> {
+pub(super) fn non_empty(map: &Object, key: &str, code: &'static str) -> ApiResult<String> {
     let s = string(map, key, code)?;
     if s.trim().is_empty() {
         Err(ApiError::Sdrs(code))
@@ -43,7 +43,7 @@ pub fn non_empty(map: &Object, key: &str, code: &'static str) -> ApiResult<Strin
 }
 
 /// An optional string (absent or null: None; another type: `code`).
-pub fn opt_string(map: &Object, key: &str, code: &'static str) -> ApiResult<Option<String>> {
+pub(super) fn opt_string(map: &Object, key: &str, code: &'static str) -> ApiResult<Option<String>> {
     match map.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.clone())),
@@ -52,7 +52,7 @@ pub fn opt_string(map: &Object, key: &str, code: &'static str) -> ApiResult<Opti
 }
 
 /// An optional boolean (another type: SDRS.0201).
-pub fn opt_bool(map: &Object, key: &str) -> ApiResult<Option<bool>> {
+pub(super) fn opt_bool(map: &Object, key: &str) -> ApiResult<Option<bool>> {
     match map.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Bool(b)) => Ok(Some(*b)),
@@ -65,7 +65,7 @@ fn name_char(c: char) -> bool {
 }
 
 /// A resource name: 1..=`max_bytes` bytes of CJK, letters, digits, `.`, `_`, `-` (SDRS.0202).
-pub fn name_within(value: &str, max_bytes: usize) -> ApiResult<()> {
+pub(super) fn name_within(value: &str, max_bytes: usize) -> ApiResult<()> {
     if value.is_empty() || value.len() > max_bytes || !value.chars().all(name_char) {
         Err(ApiError::Sdrs("SDRS.0202"))
     } else {
@@ -74,20 +74,20 @@ pub fn name_within(value: &str, max_bytes: usize) -> ApiResult<()> {
 }
 
 /// The new name an update request carries: `{wrapper: {"name": …}}`.
-pub fn new_name(bytes: &[u8], wrapper: &str) -> ApiResult<String> {
+pub(super) fn new_name(bytes: &[u8], wrapper: &str) -> ApiResult<String> {
     let body = body(bytes, true)?;
     name(object(&body, wrapper, "SDRS.0201")?)
 }
 
 /// A required resource name of at most 64 bytes (SDRS.0202).
-pub fn name(map: &Object) -> ApiResult<String> {
+pub(super) fn name(map: &Object) -> ApiResult<String> {
     let value = string(map, "name", "SDRS.0202")?;
     name_within(&value, 64)?;
     Ok(value)
 }
 
 /// An optional description: at most 64 bytes, no `<` or `>` (SDRS.0212).
-pub fn description(map: &Object) -> ApiResult<Option<String>> {
+pub(super) fn description(map: &Object) -> ApiResult<Option<String>> {
     let value = opt_string(map, "description", "SDRS.0212")?;
     if let Some(d) = &value {
         if d.len() > 64 || d.contains(['<', '>']) {
@@ -98,17 +98,17 @@ pub fn description(map: &Object) -> ApiResult<Option<String>> {
 }
 
 /// The first value of a query parameter.
-pub fn query<'a>(query: &'a [(String, String)], key: &str) -> Option<&'a str> {
+pub(super) fn query<'a>(query: &'a [(String, String)], key: &str) -> Option<&'a str> {
     query.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
 }
 
 /// `limit` (0..=1000, default 1000, SDRS.0221) and `offset` (>= 0, default 0, SDRS.0222).
-pub fn paging(params: &[(String, String)]) -> ApiResult<(usize, usize)> {
+pub(super) fn paging(params: &[(String, String)]) -> ApiResult<(usize, usize)> {
     paging_within(params, 1000)
 }
 
 /// [`paging`] with another largest `limit`.
-pub fn paging_within(params: &[(String, String)], max_limit: i64) -> ApiResult<(usize, usize)> {
+pub(super) fn paging_within(params: &[(String, String)], max_limit: i64) -> ApiResult<(usize, usize)> {
     let limit = match query(params, "limit") {
         None => 1000,
         Some(v) => match v.trim().parse::<i64>() {
@@ -127,12 +127,12 @@ pub fn paging_within(params: &[(String, String)], max_limit: i64) -> ApiResult<(
 }
 
 /// One page of `items`.
-pub fn page<T>(items: Vec<T>, limit: usize, offset: usize) -> Vec<T> {
+pub(super) fn page<T>(items: Vec<T>, limit: usize, offset: usize) -> Vec<T> {
     items.into_iter().skip(offset).take(limit).collect()
 }
 
 /// A list parameter shaped `['a','b']` or `["a","b"]` (at most 30 IDs; SDRS.0226).
-pub fn id_list(value: &str) -> ApiResult<Vec<String>> {
+pub(super) fn id_list(value: &str) -> ApiResult<Vec<String>> {
     let inner = value.trim().strip_prefix('[').and_then(|v| v.strip_suffix(']')).ok_or(ApiError::Sdrs("SDRS.0226"))?;
     if inner.trim().is_empty() {
         return Ok(Vec::new());
@@ -157,12 +157,12 @@ pub fn id_list(value: &str) -> ApiResult<Vec<String>> {
 }
 
 /// Case-insensitive substring match.
-pub fn fuzzy(haystack: &str, needle: &str) -> bool {
+pub(super) fn fuzzy(haystack: &str, needle: &str) -> bool {
     haystack.to_lowercase().contains(&needle.to_lowercase())
 }
 
 /// Whether `value` is a dotted IPv4 address.
-pub fn is_ipv4(value: &str) -> bool {
+pub(super) fn is_ipv4(value: &str) -> bool {
     value.parse::<std::net::Ipv4Addr>().is_ok()
 }
 
@@ -172,7 +172,7 @@ fn forbidden_tag_char(c: char) -> bool {
 
 /// A resource tag key: present and non-blank (SDRS.2205), at most 36 characters without
 /// forbidden characters (SDRS.2204).
-pub fn tag_key(value: Option<&Value>) -> ApiResult<String> {
+pub(super) fn tag_key(value: Option<&Value>) -> ApiResult<String> {
     let key = match value {
         Some(Value::String(s)) => s.clone(),
         None | Some(Value::Null) => return Err(ApiError::Sdrs("SDRS.2205")),
@@ -189,7 +189,7 @@ pub fn tag_key(value: Option<&Value>) -> ApiResult<String> {
 
 /// A resource tag value: present (SDRS.2208), at most 43 characters without forbidden
 /// characters (SDRS.2207).
-pub fn tag_value(value: Option<&Value>) -> ApiResult<String> {
+pub(super) fn tag_value(value: Option<&Value>) -> ApiResult<String> {
     let v = match value {
         Some(Value::String(s)) => s.clone(),
         None | Some(Value::Null) => return Err(ApiError::Sdrs("SDRS.2208")),
@@ -202,7 +202,7 @@ pub fn tag_value(value: Option<&Value>) -> ApiResult<String> {
 }
 
 /// A list of `{key, value}` tags: at most 10 (SDRS.2203), unique keys (SDRS.2209).
-pub fn tag_list(value: &Value) -> ApiResult<Vec<(String, String)>> {
+pub(super) fn tag_list(value: &Value) -> ApiResult<Vec<(String, String)>> {
     let items = value.as_array().ok_or(ApiError::Sdrs("SDRS.0201"))?;
     if items.len() > 10 {
         return Err(ApiError::Sdrs("SDRS.2203"));

@@ -65,7 +65,7 @@ pub struct RpoRecord {
 
 /// A time as the RPO-statistics API writes it: `yyyy-MM-dd HH:mm`, with optional seconds and
 /// fraction, a space or `T` between date and time.
-pub fn parse_rpo_time(text: &str) -> Option<chrono::NaiveDateTime> {
+pub(super) fn parse_rpo_time(text: &str) -> Option<chrono::NaiveDateTime> {
     let text = text.trim();
     let normal = match text.as_bytes().get(10) {
         Some(b'T') => format!("{} {}", &text[..10], &text[11..]),

@@ -6,7 +6,7 @@ use crate::exchange::Exchange;
 use serde::{Deserialize, Serialize};
 
 /// Longest body kept per request or answer; a longer one is cut and says so.
-pub const MAX_BODY_CHARS: usize = 64 * 1024;
+pub(super) const MAX_BODY_CHARS: usize = 64 * 1024;
 
 /// A header as sent or received.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -32,7 +32,7 @@ pub struct KeyPair {
 
 /// A request as the client sent it to the proxy, headers in order (names in lower case).
 #[derive(Debug, Clone)]
-pub struct ClientRequest<'a> {
+pub(super) struct ClientRequest<'a> {
     /// HTTP method.
     pub method: &'a str,
     /// Raw path and query, as on the request line.
@@ -45,7 +45,7 @@ pub struct ClientRequest<'a> {
 
 /// What the proxy does with the client's credentials.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Credentials {
+pub(super) enum Credentials {
     /// Forwarded as they are (a token, no credentials, or a signature the proxy cannot check).
     PassThrough {
         /// Whether they include an SDK-HMAC-SHA256 signature (made for the proxy's host).
@@ -56,7 +56,7 @@ pub enum Credentials {
 }
 
 /// The names a header list says are hop-by-hop: the fixed ones and those `Connection` names.
-pub fn hop_by_hop(headers: &[(String, String)]) -> Vec<String> {
+pub(super) fn hop_by_hop(headers: &[(String, String)]) -> Vec<String> {
     let mut out: Vec<String> = HOP_BY_HOP.iter().map(|s| (*s).to_owned()).collect();
     for (name, value) in headers {
         if name.eq_ignore_ascii_case("connection") {
@@ -67,7 +67,7 @@ pub fn hop_by_hop(headers: &[(String, String)]) -> Vec<String> {
 }
 
 /// Whether `name` is in `names` (which are lower case).
-pub fn is_in(name: &str, names: &[String]) -> bool {
+pub(super) fn is_in(name: &str, names: &[String]) -> bool {
     names.iter().any(|n| n.eq_ignore_ascii_case(name))
 }
 
@@ -80,7 +80,7 @@ fn query_pairs(url: &reqwest::Url) -> Vec<(String, String)> {
 }
 
 /// `host[:port]` of `url`, as reqwest sends it in `Host` (no port when it is the scheme's default).
-pub fn authority(url: &reqwest::Url) -> String {
+pub(super) fn authority(url: &reqwest::Url) -> String {
     let host = url.host_str().unwrap_or_default();
     match url.port() {
         Some(port) => format!("{host}:{port}"),
@@ -91,7 +91,7 @@ pub fn authority(url: &reqwest::Url) -> String {
 /// Decides what becomes of the client's credentials when `request` is sent to `upstream` with
 /// `forwarded` headers (the client's, hop-by-hop headers, `Host` and `Content-Length` left out).
 /// `Err` is the reason to refuse the request with 401; it never holds a secret.
-pub fn decide(
+pub(super) fn decide(
     pair: Option<&KeyPair>,
     request: &ClientRequest,
     upstream: &reqwest::Url,

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 /// The upstream's answer, whole.
 #[derive(Debug, Clone)]
-pub struct Answer {
+pub(super) struct Answer {
     /// HTTP status.
     pub status: u16,
     /// Headers as received, in order (names in lower case).
@@ -17,7 +17,7 @@ pub struct Answer {
 
 /// The client that talks to the upstream: no redirects followed (the client sees them), no
 /// proxy from the environment, no decompression (bytes travel as sent), `timeout` per request.
-pub fn client(timeout: Duration) -> Result<reqwest::Client, String> {
+pub(super) fn client(timeout: Duration) -> Result<reqwest::Client, String> {
     reqwest::Client::builder()
         .no_proxy()
         .redirect(reqwest::redirect::Policy::none())
@@ -28,7 +28,7 @@ pub fn client(timeout: Duration) -> Result<reqwest::Client, String> {
 
 /// Sends `method url` with `headers` and `body` (`None`: no body at all) and reads the answer.
 /// `Err` says why no whole answer came, without secrets (the URL holds none).
-pub async fn send(
+pub(super) async fn send(
     http: &reqwest::Client,
     method: &str,
     url: &reqwest::Url,

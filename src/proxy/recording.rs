@@ -13,7 +13,7 @@ use std::time::{Duration, SystemTime};
 
 /// One exchange forwarded, before it is judged.
 #[derive(Debug, Clone)]
-pub struct Forwarded {
+pub(super) struct Forwarded {
     /// When the request arrived.
     pub started: SystemTime,
     /// From arrival to the end of the answer.
@@ -56,7 +56,7 @@ pub struct JudgedExchange {
 
 /// The traffic so far.
 #[derive(Debug)]
-pub struct Recording {
+pub(super) struct Recording {
     live: Live<'static>,
     exchanges: Vec<JudgedExchange>,
     /// The cases of exchanges the upstream did not answer, with why.
@@ -65,13 +65,13 @@ pub struct Recording {
 
 impl Recording {
     /// An empty recording judged against the embedded specs.
-    pub fn new() -> Recording {
+    pub(super) fn new() -> Recording {
         Recording { live: Live::new(crate::spec::Specs::embedded()), exchanges: Vec::new(), errors: Vec::new() }
     }
 
     /// Judges one exchange and keeps it; returns its case. `secrets` (the proxy's key pair) are
     /// scrubbed from it, as the credentials the exchange carries are.
-    pub fn push(&mut self, ctx: &CheckContext, forwarded: Forwarded, secrets: &[&str]) -> CaseReport {
+    pub(super) fn push(&mut self, ctx: &CheckContext, forwarded: Forwarded, secrets: &[&str]) -> CaseReport {
         let entry = entry(&forwarded);
         let mut case = self.live.push(ctx, entry.clone());
         let exchange = entry.to_exchange(&case.operation);
@@ -102,14 +102,14 @@ impl Recording {
     }
 
     /// How many exchanges were recorded.
-    pub fn len(&self) -> usize {
+    pub(super) fn len(&self) -> usize {
         self.exchanges.len()
     }
 
     /// Judges the whole traffic: jobs and resources across exchanges, each exchange again (the
     /// same verdicts as when it came), errors and evidence kept, `secrets` scrubbed. `source`
     /// names the traffic (run id), `upstream` the target; `lifetime` is the run's duration.
-    pub fn finish(
+    pub(super) fn finish(
         self,
         ctx: &CheckContext,
         source: &str,

@@ -32,7 +32,7 @@ pub fn embedded_snapshots() -> &'static [(&'static str, &'static str)] {
 }
 
 /// The repository's snapshot directory at build time: where `cargo insta review` writes.
-pub fn source_snapshot_dir() -> PathBuf {
+pub(super) fn source_snapshot_dir() -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/snapshots"))
 }
 

@@ -16,7 +16,7 @@ const JOB_MACHINE: &str = "job";
 
 /// Every poll of one job.
 #[derive(Debug)]
-pub struct Polled {
+pub(crate) struct Polled {
     /// Answers in order.
     pub polls: Vec<Exchange>,
     /// Whether a terminal status was seen.
@@ -37,19 +37,19 @@ impl Default for Polled {
 
 impl Polled {
     /// The final status, when the job ended.
-    pub fn status(&self) -> Option<&str> {
+    pub(crate) fn status(&self) -> Option<&str> {
         self.last.as_ref().and_then(|j| j.get("status")).and_then(Value::as_str)
     }
 
     /// The job's `entities`.
-    pub fn entities(&self) -> Option<&Value> {
+    pub(crate) fn entities(&self) -> Option<&Value> {
         self.last.as_ref().and_then(|j| j.get("entities"))
     }
 }
 
 /// How jobs are polled: the pause between polls, a bound on their number, the per-job deadline.
 #[derive(Debug, Clone, Copy)]
-pub struct Polling {
+pub(crate) struct Polling {
     /// Pause before the third and later polls (grows by half up to ten times).
     pub interval: Duration,
     /// At most this many polls (emulators: deterministic, no wall clock).

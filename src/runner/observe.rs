@@ -8,13 +8,13 @@ use std::sync::Mutex;
 
 /// Observed status sequences, per resource id.
 #[derive(Debug, Default)]
-pub struct Observations {
+pub(super) struct Observations {
     seen: Mutex<HashMap<String, (String, Vec<String>)>>,
 }
 
 impl Observations {
     /// Records the statuses found in an answer body.
-    pub fn record_body(&self, table: &ResourceTable, body: &Value) {
+    pub(super) fn record_body(&self, table: &ResourceTable, body: &Value) {
         let found = table.statuses_in(body);
         if found.is_empty() {
             return;
@@ -29,12 +29,12 @@ impl Observations {
     }
 
     /// The machine and status sequence of a resource.
-    pub fn of(&self, id: &str) -> Option<(String, Vec<String>)> {
+    pub(super) fn of(&self, id: &str) -> Option<(String, Vec<String>)> {
         self.seen.lock().expect("observations poisoned").get(id).cloned()
     }
 
     /// The last status seen for a resource.
-    pub fn last(&self, id: &str) -> Option<String> {
+    pub(super) fn last(&self, id: &str) -> Option<String> {
         self.seen.lock().expect("observations poisoned").get(id).and_then(|(_, s)| s.last().cloned())
     }
 }

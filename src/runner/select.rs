@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 /// The value at `path`, if any.
-pub fn select<'a>(root: &'a Value, path: &str) -> Option<&'a Value> {
+pub(super) fn select<'a>(root: &'a Value, path: &str) -> Option<&'a Value> {
     if path.is_empty() || path == "/" {
         return Some(root);
     }

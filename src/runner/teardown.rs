@@ -41,14 +41,14 @@ impl Registry {
 }
 
 /// Deletes resources through a client, by the recipes of the specs' resource table.
-pub struct Teardown<'a> {
+pub(crate) struct Teardown<'a> {
     poller: Poller<'a>,
     ledger: Option<LedgerStamp<'a>>,
 }
 
 /// What one teardown did: what it could not delete, and what it found created besides the registry.
 #[derive(Debug, Default)]
-pub struct TornDown {
+pub(crate) struct TornDown {
     /// `<kind> <id>: <why>` for each resource left behind.
     pub left: Vec<String>,
     /// (kind, id) of the resources the pending jobs created.
@@ -57,7 +57,7 @@ pub struct TornDown {
 
 impl<'a> Teardown<'a> {
     /// A teardown through `client`, judging job polls with `specs`, recording in `ledger`.
-    pub fn new(
+    pub(crate) fn new(
         client: &'a Client,
         specs: &'a Specs,
         schemas: &'a SchemaSet,
@@ -78,7 +78,7 @@ impl<'a> Teardown<'a> {
     }
 
     /// Deletes the resources of `registry`, and the members named with `prefix` of its containers.
-    pub async fn registry(&self, mut registry: Registry, prefix: &str) -> TornDown {
+    pub(crate) async fn registry(&self, mut registry: Registry, prefix: &str) -> TornDown {
         let mut out = TornDown::default();
         let table = &self.specs().resources;
         if registry.cut_short && !prefix.is_empty() {
@@ -138,7 +138,7 @@ impl<'a> Teardown<'a> {
 
     /// Deletes resources a ledger names (outstanding (kind, id, endpoint, project) entries), the
     /// containers named with a recorded prefix, and what the recorded jobs created.
-    pub async fn ledger(
+    pub(crate) async fn ledger(
         &self,
         outstanding: &[(String, String, String, String)],
         prefixes: &[String],

@@ -25,20 +25,20 @@ impl fmt::Display for Location {
 }
 
 /// Line index over one YAML text.
-pub struct LineFinder<'a> {
+pub(super) struct LineFinder<'a> {
     file: &'a str,
     lines: Vec<&'a str>,
 }
 
 impl<'a> LineFinder<'a> {
     /// Indexes `text`, to be reported as `file`.
-    pub fn new(text: &'a str, file: &'a str) -> Self {
+    pub(super) fn new(text: &'a str, file: &'a str) -> Self {
         LineFinder { file, lines: text.lines().collect() }
     }
 
     /// The location of the entry at `path` (mapping keys, or `#N` for the N-th item of a list).
     /// Falls back to the deepest ancestor found.
-    pub fn locate(&self, path: &[&str]) -> Location {
+    pub(super) fn locate(&self, path: &[&str]) -> Location {
         let mut start = 0usize;
         let mut min_indent: isize = -1;
         let mut line = 0usize;

@@ -241,7 +241,7 @@ impl ApiSpec {
 }
 
 /// JSON-pointer escaping of one segment.
-pub fn escape(segment: &str) -> String {
+pub(super) fn escape(segment: &str) -> String {
     segment.replace('~', "~0").replace('/', "~1")
 }
 

@@ -27,7 +27,7 @@ enum Edit {
 }
 
 /// The negative cases of one operation.
-pub fn cases(specs: &Specs, op: &Operation, rec: &Recipe) -> Vec<Case> {
+pub(super) fn cases(specs: &Specs, op: &Operation, rec: &Recipe) -> Vec<Case> {
     if rec.skip.is_some() {
         return Vec::new();
     }

@@ -10,7 +10,7 @@ use serde_json::json;
 use std::collections::BTreeMap;
 
 /// The precondition cases of every action.
-pub fn cases(specs: &Specs) -> Vec<Case> {
+pub(super) fn cases(specs: &Specs) -> Vec<Case> {
     let mut out = Vec::new();
     let mut by_operation: BTreeMap<&str, Vec<&Action>> = BTreeMap::new();
     for a in &specs.states.actions {

@@ -12,7 +12,7 @@ use serde_json::json;
 use std::collections::BTreeMap;
 
 /// The requirement cases of the actions of one operation.
-pub fn cases(op: &Operation, actions: &[&Action]) -> Vec<Case> {
+pub(super) fn cases(op: &Operation, actions: &[&Action]) -> Vec<Case> {
     let mut out = Vec::new();
     for action in actions {
         for req in &action.requires {

@@ -15,7 +15,7 @@ use crate::emulator::Fault;
 const STATUSES: &[&str] = &["creating", "available", "deleting", "error-deleting", "error"];
 
 /// The JSON of a DR drill (table 5-53).
-pub fn to_json(state: &State, d: &Drill) -> Value {
+pub(super) fn to_json(state: &State, d: &Drill) -> Value {
     let servers: Vec<Value> = d
         .drill_servers
         .iter()
@@ -57,7 +57,7 @@ fn report(drill: &str, group: &str, failure_status: &'static str) -> Report {
 }
 
 /// POST /v1/{project_id}/disaster-recovery-drills
-pub fn create(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
+pub(super) fn create(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     let body = validate::body(ctx.body, true)?;
     let spec = validate::object(&body, "disaster_recovery_drill", "SDRS.0201")?;
     let group_id = validate::non_empty(spec, "server_group_id", "SDRS.0207")?;
@@ -132,7 +132,7 @@ fn subnets_match(state: &State, group_vpc: &str, drill_vpc: &crate::emulator::wo
 }
 
 /// DELETE /v1/{project_id}/disaster-recovery-drills/{disaster_recovery_drill_id}
-pub fn delete(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
+pub(super) fn delete(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     let drill = existing(state, ctx.param(0))?;
     require_state(&drill.status, &["available", "error", "error-deleting"], "SDRS.1913")?;
     let job_type = "deleteDisasterRecoveryDrill";
@@ -146,7 +146,7 @@ pub fn delete(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
 }
 
 /// GET /v1/{project_id}/disaster-recovery-drills
-pub fn list(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
+pub(super) fn list(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     let paging = paging(state, ctx)?;
     let group_id = validate::query(ctx.query, "server_group_id");
     let name = validate::query(ctx.query, "name");
@@ -161,11 +161,11 @@ pub fn list(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
 }
 
 /// GET /v1/{project_id}/disaster-recovery-drills/{disaster_recovery_drill_id}
-pub fn show(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
+pub(super) fn show(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     resource::show::<Drill>(state, ctx.param(0))
 }
 
 /// PUT /v1/{project_id}/disaster-recovery-drills/{disaster_recovery_drill_id}
-pub fn update(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
+pub(super) fn update(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     resource::rename::<Drill>(state, ctx)
 }

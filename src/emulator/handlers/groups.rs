@@ -37,7 +37,7 @@ const STATUSES: &[&str] = &[
 ];
 
 /// The JSON of a group (table 5-11).
-pub fn to_json(state: &State, g: &Group) -> Value {
+pub(super) fn to_json(state: &State, g: &Group) -> Value {
     let instances = state.store.instances.iter().filter(|i| i.group_id == g.id).count();
     let pairs = state.store.pairs.iter().filter(|p| p.group_id == g.id).count();
     let drills = state.store.drills.iter().filter(|d| d.group_id == g.id).count();
@@ -96,7 +96,7 @@ impl Served for Group {
 }
 
 /// POST /v1/{project_id}/server-groups
-pub fn create(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
+pub(super) fn create(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     let body = validate::body(ctx.body, true)?;
     let sg = validate::object(&body, "server_group", "SDRS.0201")?;
     let name = validate::name(sg)?;
@@ -163,7 +163,7 @@ fn report(group_id: &str, failure_status: &'static str) -> Report {
 }
 
 /// GET /v1/{project_id}/server-groups
-pub fn list(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
+pub(super) fn list(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     let paging = paging(state, ctx)?;
     let status = enum_filter(state, ctx, "status", STATUSES, "SDRS.0209")?;
     let name = validate::query(ctx.query, "name");
@@ -187,17 +187,17 @@ pub fn list(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
 }
 
 /// GET /v1/{project_id}/server-groups/{server_group_id}
-pub fn show(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
+pub(super) fn show(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     resource::show::<Group>(state, ctx.param(0))
 }
 
 /// PUT /v1/{project_id}/server-groups/{server_group_id}
-pub fn update(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
+pub(super) fn update(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     resource::rename::<Group>(state, ctx)
 }
 
 /// DELETE /v1/{project_id}/server-groups/{server_group_id}
-pub fn delete(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
+pub(super) fn delete(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     let group = existing_group(state, ctx.param(0))?.clone();
     require_state(
         &group.status,
@@ -297,7 +297,7 @@ const ACTION_KEYS: [&str; 4] =
     ["start-server-group", "stop-server-group", "failover-server-group", "reverse-server-group"];
 
 /// POST /v1/{project_id}/server-groups/{server_group_id}/action
-pub fn action(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
+pub(super) fn action(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     let group = existing_group(state, ctx.param(0))?.clone();
     let body = validate::body(ctx.body, true)?;
     let (Some((key, value)), 1) = (body.iter().next(), body.len()) else {

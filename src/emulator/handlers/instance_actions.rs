@@ -12,7 +12,7 @@ use crate::emulator::validate;
 const MAX_NICS: usize = 12;
 
 /// POST /v1/{project_id}/protected-instances/{protected_instance_id}/attachreplication
-pub fn attach(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
+pub(super) fn attach(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     let instance = existing_instance(state, ctx.param(0))?.clone();
     let body = validate::body(ctx.body, true)?;
     let spec = validate::object(&body, "replicationAttachment", "SDRS.0201")?;
@@ -57,7 +57,7 @@ fn pair_report(id: &str, group_id: &str, failure_status: &'static str) -> Report
 }
 
 /// DELETE /v1/{project_id}/protected-instances/{protected_instance_id}/detachreplication/{replication_id}
-pub fn detach(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
+pub(super) fn detach(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     let instance = existing_instance(state, ctx.param(0))?.clone();
     let pair = existing_pair(state, ctx.param(1))?.clone();
     require_state(
@@ -162,7 +162,7 @@ fn free_ip(state: &State, vpc_id: &str, subnet_id: &str) -> String {
 }
 
 /// POST /v1/{project_id}/protected-instances/{protected_instance_id}/nic
-pub fn add_nic(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
+pub(super) fn add_nic(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     let instance = existing_instance(state, ctx.param(0))?.clone();
     let body = validate::body(ctx.body, true)?;
     let subnet_id = validate::non_empty(&body, "subnet_id", "SDRS.0201")?;
@@ -192,7 +192,7 @@ pub fn add_nic(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
 }
 
 /// POST /v1/{project_id}/protected-instances/{protected_instance_id}/nic/delete
-pub fn delete_nic(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
+pub(super) fn delete_nic(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     let instance = existing_instance(state, ctx.param(0))?.clone();
     let body = validate::body(ctx.body, true)?;
     let nic_id = validate::non_empty(&body, "nic_id", "SDRS.0223")?;
@@ -224,7 +224,7 @@ fn nic_job(
 }
 
 /// POST /v1/{project_id}/protected-instances/{protected_instance_id}/resize
-pub fn resize(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
+pub(super) fn resize(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     let instance = existing_instance(state, ctx.param(0))?.clone();
     let body = validate::body(ctx.body, true)?;
     let spec = validate::object(&body, "resize", "SDRS.0201")?;

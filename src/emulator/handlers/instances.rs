@@ -58,7 +58,7 @@ const DELETABLE: &[&str] = &[
 pub(super) const GROUP_OPEN: &[&str] = &["available", "protected"];
 
 /// The JSON of a protected instance (table 5-22).
-pub fn to_json(state: &State, i: &Instance) -> Value {
+pub(super) fn to_json(state: &State, i: &Instance) -> Value {
     let attachment: Vec<Value> = state
         .store
         .pairs
@@ -203,7 +203,7 @@ pub(super) fn report(id: &str, group_id: &str, failure_status: &'static str, sub
 }
 
 /// POST /v1/{project_id}/protected-instances
-pub fn create(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
+pub(super) fn create(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     let body = validate::body(ctx.body, true)?;
     let pi = validate::object(&body, "protected_instance", "SDRS.0201")?;
     let group_id = validate::non_empty(pi, "server_group_id", "SDRS.0207")?;
@@ -248,7 +248,7 @@ pub(super) fn subnet_in_vpc(state: &State, vpc_id: &str, subnet_id: &str) -> Api
 }
 
 /// POST /v1/{project_id}/protected-instances/batch
-pub fn batch_create(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
+pub(super) fn batch_create(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     let body = validate::body(ctx.body, true)?;
     let spec = validate::object(&body, "protected_instances", "SDRS.0201")?;
     let prefix = validate::string(spec, "name_prefix", "SDRS.0202")?;
@@ -315,7 +315,7 @@ pub fn batch_create(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
 }
 
 /// GET /v1/{project_id}/protected-instances
-pub fn list(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
+pub(super) fn list(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     let paging = paging(state, ctx)?;
     let group_id = validate::query(ctx.query, "server_group_id");
     let group_ids = validate::query(ctx.query, "server_group_ids").map(validate::id_list).transpose()?;
@@ -343,17 +343,17 @@ pub fn list(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
 }
 
 /// GET /v1/{project_id}/protected-instances/{protected_instance_id}
-pub fn show(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
+pub(super) fn show(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     resource::show::<Instance>(state, ctx.param(0))
 }
 
 /// PUT /v1/{project_id}/protected-instances/{protected_instance_id}
-pub fn update(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
+pub(super) fn update(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     resource::rename::<Instance>(state, ctx)
 }
 
 /// DELETE /v1/{project_id}/protected-instances/{protected_instance_id}
-pub fn delete(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
+pub(super) fn delete(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     let instance = existing_instance(state, ctx.param(0))?.clone();
     let body = validate::body(ctx.body, false)?;
     validate::opt_bool(&body, "delete_target_server")?;
@@ -374,7 +374,7 @@ fn deleting_change(id: &str) -> Change {
 }
 
 /// POST /v1/{project_id}/protected-instances/delete
-pub fn batch_delete(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
+pub(super) fn batch_delete(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     let body = validate::body(ctx.body, true)?;
     let items = body.get("protected_instances").and_then(Value::as_array).ok_or(ApiError::Sdrs("SDRS.0201"))?;
     if items.is_empty() || items.len() > 20 {

@@ -12,7 +12,7 @@ use crate::emulator::state::State;
 use crate::emulator::Variant;
 
 /// The undocumented key the variant `extra-keys` adds to every object, and its value.
-pub const EXTRA_KEY: (&str, &str) = ("x_vendor_note", "an undocumented key (legal variant extra-keys)");
+pub(super) const EXTRA_KEY: (&str, &str) = ("x_vendor_note", "an undocumented key (legal variant extra-keys)");
 
 /// Keys whose objects hold data, not fields: nothing is added inside them.
 const DATA_MAPS: [&str; 1] = ["metadata"];
@@ -22,17 +22,17 @@ const DATA_MAPS: [&str; 1] = ["metadata"];
 const ENTITY_MAPS: [&str; 1] = ["entities"];
 
 /// How many GETs the variant `retry-after` serves for each one it throttles.
-pub const THROTTLE_EVERY: u64 = 5;
+pub(super) const THROTTLE_EVERY: u64 = 5;
 
 /// What the variant `retry-after` answers: the gateway's throttling code (429 in its table).
-pub fn throttled_body() -> Value {
+pub(super) fn throttled_body() -> Value {
     json!({"error_code": "APIGW.0308", "error_msg": "The throttling threshold has been reached"})
 }
 
 /// Whether this request is throttled (variant `retry-after`): every 5th GET, before anything
 /// else happens, so that the retry finds the same state. Until the throttled request (`target`:
 /// path and query) comes back, no other one is throttled, so that its retry is served.
-pub fn throttles(state: &mut State, method: &str, target: &str) -> bool {
+pub(super) fn throttles(state: &mut State, method: &str, target: &str) -> bool {
     if !state.varies(Variant::RetryAfter) || !method.eq_ignore_ascii_case("GET") {
         return false;
     }
@@ -52,7 +52,7 @@ pub fn throttles(state: &mut State, method: &str, target: &str) -> bool {
 
 /// The JSON body as sent: empty fields omitted (`omit-empty`), then an extra key in every
 /// object (`extra-keys`).
-pub fn body(state: &State, body: &mut Value) {
+pub(super) fn body(state: &State, body: &mut Value) {
     if state.varies(Variant::OmitEmpty) {
         omit_empty(body, true);
     }
@@ -107,7 +107,7 @@ fn add_extra_key(value: &mut Value, takes_one: bool) {
 
 /// The body of an SDRS error: wrapped under the key its status gives, or under another key or
 /// flat when variants say so (several of them are taken in turn, one per error answer).
-pub fn envelope(state: &mut State, status: u16, code: &str, message: &str) -> Value {
+pub(super) fn envelope(state: &mut State, status: u16, code: &str, message: &str) -> Value {
     let options =
         [Variant::FlatErrors, Variant::WrapperBadrequest, Variant::WrapperItemNotFound, Variant::WrapperError];
     let key = match state.in_turn(&options) {
@@ -122,7 +122,7 @@ pub fn envelope(state: &mut State, status: u16, code: &str, message: &str) -> Va
 
 /// The status of an error with `code` on `route`: 404 under `not-found-404` when the code says
 /// that the resource the path names does not exist, else `status`.
-pub fn error_status(state: &State, route: Option<Route>, code: &str, status: u16) -> u16 {
+pub(super) fn error_status(state: &State, route: Option<Route>, code: &str, status: u16) -> u16 {
     if state.varies(Variant::NotFound404) && route.and_then(path_resource_code) == Some(code) {
         404
     } else {
@@ -145,7 +145,7 @@ fn path_resource_code(route: Route) -> Option<&'static str> {
 }
 
 /// The content type of a JSON answer: `default`, or the variants' labels taken in turn.
-pub fn content_type(state: &mut State, default: &'static str) -> &'static str {
+pub(super) fn content_type(state: &mut State, default: &'static str) -> &'static str {
     match state.in_turn(&[Variant::PlainJsonContentType, Variant::SpacedCharset]) {
         None => default,
         Some(Variant::PlainJsonContentType) => "application/json",
@@ -154,7 +154,7 @@ pub fn content_type(state: &mut State, default: &'static str) -> &'static str {
 }
 
 /// Headers every answer carries under the variants (`connection-close`).
-pub fn headers(state: &State) -> Vec<(&'static str, &'static str)> {
+pub(super) fn headers(state: &State) -> Vec<(&'static str, &'static str)> {
     if state.varies(Variant::ConnectionClose) {
         vec![("Connection", "close")]
     } else {

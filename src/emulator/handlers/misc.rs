@@ -22,13 +22,13 @@ fn version(state: &State, ctx: &Ctx) -> Value {
 }
 
 /// GET /
-pub fn list_versions(state: &State, ctx: &Ctx) -> ApiResult<Reply> {
+pub(super) fn list_versions(state: &State, ctx: &Ctx) -> ApiResult<Reply> {
     Ok(Reply::ok(json!({ "versions": [version(state, ctx)] })))
 }
 
 /// GET /{api_version}; only v1 exists (another version: the gateway's 404, as for any
 /// unpublished API).
-pub fn show_version(state: &State, ctx: &Ctx) -> ApiResult<Reply> {
+pub(super) fn show_version(state: &State, ctx: &Ctx) -> ApiResult<Reply> {
     if ctx.param(0) == "v1" {
         Ok(Reply::ok(json!({ "version": version(state, ctx) })))
     } else {
@@ -37,7 +37,7 @@ pub fn show_version(state: &State, ctx: &Ctx) -> ApiResult<Reply> {
 }
 
 /// GET /v1/{project_id}/jobs/{job_id}: a poll (advances the job under `JobPacing::PerPoll`).
-pub fn show_job(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
+pub(super) fn show_job(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     let index = state.jobs.iter().position(|j| j.id == ctx.param(0)).ok_or(UNKNOWN_JOB)?;
     state.jobs[index].polls += 1;
     jobs::poll(state, index);
@@ -45,7 +45,7 @@ pub fn show_job(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
 }
 
 /// GET /v1/{project_id}/active-domains
-pub fn active_domains(state: &mut State) -> ApiResult<Reply> {
+pub(super) fn active_domains(state: &mut State) -> ApiResult<Reply> {
     let world = &state.world;
     Ok(Reply::ok(json!({
         "domains": [{
@@ -60,7 +60,7 @@ pub fn active_domains(state: &mut State) -> ApiResult<Reply> {
 }
 
 /// GET /v1/{project_id}/sdrs/quotas
-pub fn quotas(state: &mut State) -> ApiResult<Reply> {
+pub(super) fn quotas(state: &mut State) -> ApiResult<Reply> {
     let quotas = &state.world.quotas;
     let counted = !state.faulty(Fault::QuotaNotCounted);
     let used = |n: usize| if counted { n } else { 0 };
@@ -78,7 +78,7 @@ pub fn quotas(state: &mut State) -> ApiResult<Reply> {
 
 /// POST /v2/{project_id}/disaster-recovery/{disaster_recovery_id}/start: no such resource can
 /// exist (seed 002 belongs to the DWS service), so every ID is unknown.
-pub fn start_disaster_recovery(ctx: &Ctx) -> ApiResult<Reply> {
+pub(super) fn start_disaster_recovery(ctx: &Ctx) -> ApiResult<Reply> {
     Err(ApiError::Raw(
         404,
         json!({"itemNotFound": {

@@ -31,7 +31,7 @@ use super::{Fault, Variant};
 use crate::signing::SignableRequest;
 
 /// What a handler sees of a request.
-pub struct Ctx<'a> {
+pub(super) struct Ctx<'a> {
     /// Decoded template values after the project ID (or all of them for unversioned routes).
     pub params: Vec<String>,
     /// Decoded query pairs, in order.
@@ -44,41 +44,41 @@ pub struct Ctx<'a> {
 
 impl Ctx<'_> {
     /// Template value `i` (after the project ID).
-    pub fn param(&self, i: usize) -> &str {
+    pub(super) fn param(&self, i: usize) -> &str {
         self.params.get(i).map(String::as_str).unwrap_or("")
     }
 }
 
 /// A successful answer.
-pub struct Reply {
+pub(super) struct Reply {
     pub status: u16,
     pub body: Option<Value>,
 }
 
 impl Reply {
     /// 200 with a JSON body.
-    pub fn ok(body: Value) -> Reply {
+    pub(super) fn ok(body: Value) -> Reply {
         Reply { status: 200, body: Some(body) }
     }
 
     /// 200 `{"job_id": ...}`.
-    pub fn job(job_id: String) -> Reply {
+    pub(super) fn job(job_id: String) -> Reply {
         Reply::ok(json!({ "job_id": job_id }))
     }
 
     /// 202 `{"job_id": ...}`.
-    pub fn accepted(job_id: String) -> Reply {
+    pub(super) fn accepted(job_id: String) -> Reply {
         Reply { status: 202, body: Some(json!({ "job_id": job_id })) }
     }
 
     /// 204 without a body.
-    pub fn no_content() -> Reply {
+    pub(super) fn no_content() -> Reply {
         Reply { status: 204, body: None }
     }
 }
 
 /// Answers one request.
-pub fn handle(state: &mut State, request: &wiremock::Request) -> ResponseTemplate {
+pub(super) fn handle(state: &mut State, request: &wiremock::Request) -> ResponseTemplate {
     state.advance(1);
     jobs::tick(state);
     let request_id = state.hex32();
@@ -178,22 +178,22 @@ fn route_to(state: &mut State, route: Route, ctx: &Ctx) -> ApiResult<Reply> {
 }
 
 /// The group with this ID, or 400 SDRS.1013.
-pub fn existing_group<'s>(state: &'s State, id: &str) -> ApiResult<&'s super::model::Group> {
+pub(super) fn existing_group<'s>(state: &'s State, id: &str) -> ApiResult<&'s super::model::Group> {
     state.store.group(id).ok_or(ApiError::Sdrs(Kind::Group.not_found()))
 }
 
 /// The instance with this ID, or 400 SDRS.1320.
-pub fn existing_instance<'s>(state: &'s State, id: &str) -> ApiResult<&'s super::model::Instance> {
+pub(super) fn existing_instance<'s>(state: &'s State, id: &str) -> ApiResult<&'s super::model::Instance> {
     state.store.instance(id).ok_or(ApiError::Sdrs(Kind::Instance.not_found()))
 }
 
 /// The pair with this ID, or 400 SDRS.1608.
-pub fn existing_pair<'s>(state: &'s State, id: &str) -> ApiResult<&'s super::model::Pair> {
+pub(super) fn existing_pair<'s>(state: &'s State, id: &str) -> ApiResult<&'s super::model::Pair> {
     state.store.pair(id).ok_or(ApiError::Sdrs(Kind::Pair.not_found()))
 }
 
 /// Refuses with `code` (a state precondition) unless `status` is one of `allowed`.
-pub fn require_state(status: &str, allowed: &[&str], code: &'static str) -> ApiResult<()> {
+pub(super) fn require_state(status: &str, allowed: &[&str], code: &'static str) -> ApiResult<()> {
     if allowed.contains(&status) {
         Ok(())
     } else {
@@ -203,7 +203,7 @@ pub fn require_state(status: &str, allowed: &[&str], code: &'static str) -> ApiR
 
 /// The optional description of a create body (SDRS.0212); under the fault
 /// `invalid-input-accepted`, `<` and `>` are let through (the length is still checked).
-pub fn checked_description(state: &State, map: &Object) -> ApiResult<Option<String>> {
+pub(super) fn checked_description(state: &State, map: &Object) -> ApiResult<Option<String>> {
     if !state.faulty(Fault::InvalidInputAccepted) {
         return validate::description(map);
     }
@@ -216,7 +216,7 @@ pub fn checked_description(state: &State, map: &Object) -> ApiResult<Option<Stri
 
 /// The value of the list filter `name` when it is one of `allowed`; another value is refused
 /// with `code`, or ignored (None) under the variant `ignore-unknown-filters`.
-pub fn enum_filter<'q>(
+pub(super) fn enum_filter<'q>(
     state: &State,
     ctx: &Ctx<'q>,
     name: &str,
@@ -237,7 +237,7 @@ pub fn enum_filter<'q>(
 
 /// `limit` and `offset` of a list, bent by the faults `limit-not-validated`, `limit-ignored`
 /// and `offset-ignored`.
-pub fn paging(state: &State, ctx: &Ctx) -> ApiResult<(usize, usize)> {
+pub(super) fn paging(state: &State, ctx: &Ctx) -> ApiResult<(usize, usize)> {
     let (mut limit, mut offset) = if state.faulty(Fault::LimitNotValidated) {
         validate::paging_within(ctx.query, i64::MAX)?
     } else {
@@ -253,6 +253,6 @@ pub fn paging(state: &State, ctx: &Ctx) -> ApiResult<(usize, usize)> {
 }
 
 /// The `count` of a list of `matching` items (one too many under the fault `count-wrong`).
-pub fn count(state: &State, matching: usize) -> usize {
+pub(super) fn count(state: &State, matching: usize) -> usize {
     matching + usize::from(state.faulty(Fault::CountWrong))
 }

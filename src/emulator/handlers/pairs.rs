@@ -13,7 +13,7 @@ use crate::emulator::validate;
 use crate::emulator::Fault;
 
 /// The JSON of a replication pair (table 5-47).
-pub fn to_json(state: &State, p: &Pair) -> Value {
+pub(super) fn to_json(state: &State, p: &Pair) -> Value {
     let volume = state.store.volume(&p.volume_id);
     let priority =
         state.store.group(&p.group_id).map(|g| g.priority_station.clone()).unwrap_or_else(|| "source".into());
@@ -67,7 +67,7 @@ fn report(pair: &str, group: &str, failure_status: &'static str) -> Report {
 }
 
 /// POST /v1/{project_id}/replications
-pub fn create(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
+pub(super) fn create(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     let body = validate::body(ctx.body, true)?;
     let spec = validate::object(&body, "replication", "SDRS.0201")?;
     let group_id = validate::non_empty(spec, "server_group_id", "SDRS.0207")?;
@@ -120,7 +120,7 @@ pub fn create(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
 }
 
 /// DELETE /v1/{project_id}/replications/{replication_id}
-pub fn delete(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
+pub(super) fn delete(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     let pair = existing_pair(state, ctx.param(0))?.clone();
     let body = validate::body(ctx.body, false)?;
     // Table 5-39 marks `replication` required (INC-35: a DELETE with a body).
@@ -184,7 +184,7 @@ pub fn delete(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
 }
 
 /// GET /v1/{project_id}/replications
-pub fn list(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
+pub(super) fn list(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     let paging = paging(state, ctx)?;
     let group_id = validate::query(ctx.query, "server_group_id");
     let group_ids = validate::query(ctx.query, "server_group_ids").map(validate::id_list).transpose()?;
@@ -205,17 +205,17 @@ pub fn list(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
 }
 
 /// GET /v1/{project_id}/replications/{replication_id}
-pub fn show(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
+pub(super) fn show(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     resource::show::<Pair>(state, ctx.param(0))
 }
 
 /// PUT /v1/{project_id}/replications/{replication_id}
-pub fn update(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
+pub(super) fn update(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     resource::rename::<Pair>(state, ctx)
 }
 
 /// POST /v1/{project_id}/replications/{replication_id}/action
-pub fn expand(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
+pub(super) fn expand(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     let pair = existing_pair(state, ctx.param(0))?.clone();
     let body = validate::body(ctx.body, true)?;
     let spec = validate::object(&body, "extend-replication", "SDRS.0201")?;

@@ -14,7 +14,7 @@ use crate::emulator::validate;
 use crate::emulator::Fault;
 
 /// A record the generic handlers serve.
-pub trait Served: Record {
+pub(super) trait Served: Record {
     /// The record's table in the store.
     fn table(store: &Store) -> &Table<Self>;
     /// The record's table in the store, mutable.
@@ -30,7 +30,7 @@ fn not_found(kind: Kind) -> ApiError {
 }
 
 /// GET of one resource: `{wrapper: record}`; a deleted record kept by a fault is still shown.
-pub fn show<R: Served>(state: &mut State, id: &str) -> ApiResult<Reply> {
+pub(super) fn show<R: Served>(state: &mut State, id: &str) -> ApiResult<Reply> {
     let record = R::table(&state.store).shown(id).ok_or(not_found(R::KIND))?;
     let key = R::KIND.wrapper();
     let reply = Reply::ok(json!({ key: R::to_json(state, record) }));
@@ -40,7 +40,7 @@ pub fn show<R: Served>(state: &mut State, id: &str) -> ApiResult<Reply> {
 
 /// PUT of one resource with `{wrapper: {"name": ...}}`: renames it and answers as [`show`]. Under
 /// the fault `rename-not-kept` the answer has the new name but the store keeps the old one.
-pub fn rename<R: Served>(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
+pub(super) fn rename<R: Served>(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     let id = ctx.param(0);
     if R::table(&state.store).get(id).is_none() {
         return Err(not_found(R::KIND));
@@ -61,7 +61,7 @@ pub fn rename<R: Served>(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
 
 /// GET of a list: the listed records that `keep` keeps, one page of them (`paging`: limit and
 /// offset), and the count of all that match.
-pub fn list<R: Served>(
+pub(super) fn list<R: Served>(
     state: &mut State,
     (limit, offset): (usize, usize),
     keep: impl Fn(&State, &R) -> bool,

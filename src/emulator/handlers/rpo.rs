@@ -35,7 +35,7 @@ fn bound(ctx: &Ctx, key: &str) -> ApiResult<Option<NaiveDateTime>> {
 /// GET /v1/{project_id}/resource/rpo-statistics: records whose point time lies within
 /// [start_time, end_time] (both optional), of the type asked for; `count` is the number of all
 /// matches, as for the other lists.
-pub fn list(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
+pub(super) fn list(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     let (limit, offset) = paging(state, ctx)?;
     let start = bound(ctx, "start_time")?;
     let end = bound(ctx, "end_time")?;

@@ -112,7 +112,7 @@ fn digits(value: Option<&Value>, code: &'static str) -> ApiResult<Option<usize>>
 }
 
 /// POST /v1/{project_id}/protected-instances/resource_instances/action
-pub fn query(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
+pub(super) fn query(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     let body = validate::body(ctx.body, true)?;
     let action = match body.get("action") {
         Some(Value::String(a)) if a == "filter" || a == "count" => a.clone(),
@@ -176,7 +176,7 @@ fn upsert(tags: &mut Vec<(String, String)>, key: String, value: String) -> ApiRe
 }
 
 /// POST /v1/{project_id}/protected-instances/{protected_instance_id}/tags/action
-pub fn batch_action(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
+pub(super) fn batch_action(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     let mut tags = existing_instance(state, ctx.param(0))?.tags.clone();
     let body = validate::body(ctx.body, true)?;
     let action = match body.get("action") {
@@ -236,7 +236,7 @@ fn store(state: &mut State, instance_id: &str, tags: Vec<(String, String)>) {
 }
 
 /// POST /v1/{project_id}/protected-instances/{protected_instance_id}/tags
-pub fn create(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
+pub(super) fn create(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     let mut tags = existing_instance(state, ctx.param(0))?.tags.clone();
     let body = validate::body(ctx.body, true)?;
     let tag = validate::object(&body, "tag", "SDRS.0201")?;
@@ -248,13 +248,13 @@ pub fn create(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
 }
 
 /// GET /v1/{project_id}/protected-instances/{protected_instance_id}/tags
-pub fn list(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
+pub(super) fn list(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     let instance = existing_instance(state, ctx.param(0))?;
     Ok(Reply::ok(json!({ "tags": tags_json(instance) })))
 }
 
 /// DELETE /v1/{project_id}/protected-instances/{protected_instance_id}/tags/{key}
-pub fn delete(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
+pub(super) fn delete(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     let mut tags = existing_instance(state, ctx.param(0))?.tags.clone();
     let key = ctx.param(1);
     if key.trim().is_empty() {
@@ -270,7 +270,7 @@ pub fn delete(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
 }
 
 /// GET /v1/{project_id}/protected-instances/tags
-pub fn project_tags(state: &mut State) -> ApiResult<Reply> {
+pub(super) fn project_tags(state: &mut State) -> ApiResult<Reply> {
     let mut keys: Vec<(String, Vec<String>)> = Vec::new();
     for (key, value) in state.store.instances.iter().flat_map(|i| &i.tags) {
         match keys.iter_mut().find(|(k, _)| k == key) {

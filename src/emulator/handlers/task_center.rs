@@ -43,7 +43,7 @@ fn to_json(f: &FailureJob) -> Value {
 ///
 /// Without `server_group_id` or `resource_type`, only group-level failures are listed; with
 /// `server_group_id`, every failure inside that group.
-pub fn list(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
+pub(super) fn list(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     let (limit, offset) = paging(state, ctx)?;
     let failure_status = enum_filter(state, ctx, "failure_status", FAILURE_STATUSES, "SDRS.0209")?;
     let resource_type = enum_filter(state, ctx, "resource_type", RESOURCE_TYPES, "SDRS.0201")?;
@@ -73,7 +73,7 @@ pub fn list(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
 }
 
 /// DELETE /v1/{project_id}/task-center/failure-jobs/{failure_job_id}
-pub fn delete_one(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
+pub(super) fn delete_one(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     let id = ctx.param(0);
     if !state.failures.iter().any(|f| f.job_id == id) {
         return Err(UNKNOWN_JOB);
@@ -83,13 +83,13 @@ pub fn delete_one(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
 }
 
 /// DELETE /v1/{project_id}/task-center/failure-jobs/batch
-pub fn delete_all(state: &mut State) -> ApiResult<Reply> {
+pub(super) fn delete_all(state: &mut State) -> ApiResult<Reply> {
     state.failures.retain(|f| f.resource_type != "server_groups");
     Ok(Reply::no_content())
 }
 
 /// DELETE /v1/{project_id}/task-center/{server_group_id}/failure-jobs/batch
-pub fn delete_in_group(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
+pub(super) fn delete_in_group(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     let group_id = ctx.param(0).to_string();
     existing_group(state, &group_id)?;
     state.failures.retain(|f| f.server_group_id != group_id);

@@ -21,7 +21,7 @@ const REPLACED: [&str; 5] = ["SDRS.0201", "SDRS.1013", "SDRS.1320", "SDRS.1608",
 const HTML: &str = "<!DOCTYPE html><html><head><title>SDRS</title></head><body><h1>Quotas</h1></body></html>";
 
 /// An answer as it goes on the wire.
-pub struct Wire {
+pub(super) struct Wire {
     status: u16,
     /// None: no body.
     content_type: Option<&'static str>,
@@ -39,14 +39,14 @@ impl Wire {
     }
 
     /// The answer to a GET throttled by the variant `retry-after`: 429, `Retry-After: 0`.
-    pub fn throttled() -> Wire {
+    pub(super) fn throttled() -> Wire {
         let mut wire = Wire::json(429, &legal::throttled_body());
         wire.headers.push(("Retry-After", "0"));
         wire
     }
 
     /// The wiremock answer, with its `X-Request-Id`.
-    pub fn template(self, request_id: &str) -> ResponseTemplate {
+    pub(super) fn template(self, request_id: &str) -> ResponseTemplate {
         let template = ResponseTemplate::new(self.status);
         let template = match self.content_type {
             Some(content_type) => template.set_body_raw(self.body, content_type),
@@ -57,7 +57,7 @@ impl Wire {
     }
 
     /// The same answer with the headers and content type of the legal variants.
-    pub fn bent(mut self, state: &mut State) -> Wire {
+    pub(super) fn bent(mut self, state: &mut State) -> Wire {
         if self.content_type == Some(JSON) {
             self.content_type = Some(legal::content_type(state, JSON));
         }
@@ -67,7 +67,7 @@ impl Wire {
 }
 
 /// The wire form of a handler's result for `route` (None: the request was not routed).
-pub fn answer(state: &mut State, route: Option<Route>, result: ApiResult<Reply>) -> Wire {
+pub(super) fn answer(state: &mut State, route: Option<Route>, result: ApiResult<Reply>) -> Wire {
     match result {
         Ok(reply) => success(state, route, reply),
         Err(error) => failure(state, route, error),

@@ -4,7 +4,7 @@ use crate::emulator::model::{Attachment, Effect};
 use crate::emulator::store::Store;
 
 /// Applies one effect at emulator time `now`.
-pub fn apply(store: &mut Store, effect: &Effect, now: i64) {
+pub(super) fn apply(store: &mut Store, effect: &Effect, now: i64) {
     match effect {
         Effect::GroupFlags { group_id, protected, replication } => {
             if let Some(g) = store.group_mut(group_id) {
@@ -73,7 +73,7 @@ pub fn apply(store: &mut Store, effect: &Effect, now: i64) {
 }
 
 /// Records a pending attachment (kept while the attach job runs, dropped if it fails).
-pub fn pending_attachment(store: &mut Store, pair_id: &str, instance_id: &str, device: &str) {
+pub(crate) fn pending_attachment(store: &mut Store, pair_id: &str, instance_id: &str, device: &str) {
     if let Some(p) = store.pair_mut(pair_id) {
         p.attachment = Some(Attachment { instance_id: instance_id.into(), device: device.into() });
     }

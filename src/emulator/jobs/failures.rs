@@ -6,7 +6,7 @@ use crate::emulator::model::{Failure, Job};
 use crate::emulator::state::State;
 
 /// The A.1 code a failed job of this type reports.
-pub fn failure_code(job_type: &str) -> &'static str {
+pub(super) fn failure_code(job_type: &str) -> &'static str {
     match job_type {
         "createProtectionGroupNoCG" => "SDRS.1014",
         "deleteProtectionGroupNoCG" => "SDRS.1016",
@@ -33,7 +33,7 @@ pub fn failure_code(job_type: &str) -> &'static str {
 
 /// A world object a job involves (its `fail_jobs` decide whether the job fails).
 #[derive(Debug, Clone, Copy)]
-pub enum Involved<'a> {
+pub(crate) enum Involved<'a> {
     Vpc(&'a str),
     Server(&'a str),
     Volume(&'a str),
@@ -41,7 +41,11 @@ pub enum Involved<'a> {
 
 /// No injected failure when a delete or detach is retried from its own failure state: `fail_jobs`
 /// models a transient fault, so cleanup can always finish (and an `error-…` state stays reachable).
-pub fn unless_retry(status: &str, failure_state: &str, inject: impl FnOnce() -> Option<Failure>) -> Option<Failure> {
+pub(crate) fn unless_retry(
+    status: &str,
+    failure_state: &str,
+    inject: impl FnOnce() -> Option<Failure>,
+) -> Option<Failure> {
     if status == failure_state {
         None
     } else {
@@ -50,7 +54,7 @@ pub fn unless_retry(status: &str, failure_state: &str, inject: impl FnOnce() -> 
 }
 
 /// The failure of a `job_type` job involving `objects`, if any lists the type in `fail_jobs`.
-pub fn injected_failure(state: &State, job_type: &str, objects: &[Involved]) -> Option<Failure> {
+pub(crate) fn injected_failure(state: &State, job_type: &str, objects: &[Involved]) -> Option<Failure> {
     for object in objects {
         let (what, id, listed) = match *object {
             Involved::Vpc(id) => ("VPC", id, state.world.vpc(id).map(|v| &v.fail_jobs)),
@@ -67,7 +71,7 @@ pub fn injected_failure(state: &State, job_type: &str, objects: &[Involved]) -> 
 }
 
 /// The failure of a parent job whose sub jobs failed (SDRS.0406), if any did.
-pub fn parent_failure(job: &Job) -> Option<Failure> {
+pub(crate) fn parent_failure(job: &Job) -> Option<Failure> {
     let failed = job.sub_jobs.iter().filter(|s| s.failure.is_some()).count();
     (failed > 0).then(|| Failure {
         code: "SDRS.0406",

@@ -9,7 +9,7 @@ use crate::emulator::state::{fmt_job, State};
 use crate::emulator::Fault;
 
 /// The JSON answer of `GET /v1/{project_id}/jobs/{job_id}`.
-pub fn render(state: &State, job: &Job) -> Value {
+pub(crate) fn render(state: &State, job: &Job) -> Value {
     // Under the fault `job-end-before-begin`, a finished job ends a minute before it began.
     let end = match job.end {
         Some(_) if state.faulty(Fault::JobEndBeforeBegin) => Some(job.begin - 60_000),

@@ -6,7 +6,7 @@ use super::Kind;
 
 /// What a resource becomes when the job ends.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Outcome {
+pub(crate) enum Outcome {
     /// This status.
     To(&'static str),
     /// The stable status held before (or the group's, if that was an error state).
@@ -19,7 +19,7 @@ pub enum Outcome {
 
 /// One resource moved by a job.
 #[derive(Debug, Clone)]
-pub struct Change {
+pub(crate) struct Change {
     pub kind: Kind,
     pub id: String,
     /// Shown while the job runs (None: unchanged).
@@ -34,7 +34,7 @@ pub struct Change {
 
 impl Change {
     /// A change of the job itself.
-    pub fn new(kind: Kind, id: &str, transitional: &'static str, success: Outcome, failure: Outcome) -> Change {
+    pub(crate) fn new(kind: Kind, id: &str, transitional: &'static str, success: Outcome, failure: Outcome) -> Change {
         Change {
             kind,
             id: id.to_string(),
@@ -47,7 +47,7 @@ impl Change {
     }
 
     /// The same change, decided by sub job `index`.
-    pub fn in_sub(mut self, index: usize) -> Change {
+    pub(crate) fn in_sub(mut self, index: usize) -> Change {
         self.sub = Some(index);
         self
     }
@@ -55,7 +55,7 @@ impl Change {
 
 /// A side effect applied when the job succeeds.
 #[derive(Debug, Clone)]
-pub enum Effect {
+pub(crate) enum Effect {
     /// Sets the runtime status fields of a group.
     GroupFlags { group_id: String, protected: &'static str, replication: &'static str },
     /// Sets the group's current production site.
@@ -78,7 +78,7 @@ pub enum Effect {
 
 /// A failure to record in the task center.
 #[derive(Debug, Clone)]
-pub struct Report {
+pub(crate) struct Report {
     pub kind: Kind,
     pub id: String,
     pub group_id: String,
@@ -88,14 +88,14 @@ pub struct Report {
 
 /// Why a job (or sub job) fails.
 #[derive(Debug, Clone)]
-pub struct Failure {
+pub(crate) struct Failure {
     pub code: &'static str,
     pub reason: String,
 }
 
 /// A sub job (one per pair of a group action, one per instance of a batch).
 #[derive(Debug, Clone)]
-pub struct SubJob {
+pub(crate) struct SubJob {
     pub id: String,
     pub job_type: String,
     pub entity_key: &'static str,
@@ -107,7 +107,7 @@ pub struct SubJob {
 
 /// An async job.
 #[derive(Debug, Clone)]
-pub struct Job {
+pub(crate) struct Job {
     pub id: String,
     pub job_type: String,
     pub status: &'static str,
@@ -134,7 +134,7 @@ pub struct Job {
 
 impl Job {
     /// A new INIT job `id` of `job_type`, begun at `now`, about the entity `key = entity`.
-    pub fn new(id: String, now: i64, job_type: &str, key: &'static str, entity: &str) -> Job {
+    pub(crate) fn new(id: String, now: i64, job_type: &str, key: &'static str, entity: &str) -> Job {
         Job {
             id,
             job_type: job_type.to_string(),
@@ -157,7 +157,7 @@ impl Job {
     }
 
     /// Adds sub job `id` about the entity `key = entity` and returns its index.
-    pub fn add_sub(
+    pub(crate) fn add_sub(
         &mut self,
         id: String,
         job_type: &str,
@@ -178,7 +178,7 @@ impl Job {
     }
 
     /// Whether the job itself (`None`) or its sub job `sub` fails.
-    pub fn fails(&self, sub: Option<usize>) -> bool {
+    pub(crate) fn fails(&self, sub: Option<usize>) -> bool {
         match sub {
             Some(i) => self.sub_jobs.get(i).is_some_and(|s| s.failure.is_some()),
             None => self.failure.is_some(),

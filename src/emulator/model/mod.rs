@@ -5,12 +5,12 @@
 mod job;
 mod records;
 
-pub use job::{Change, Effect, Failure, Job, Outcome, Report};
-pub use records::{Attachment, Drill, FailureJob, Group, Instance, Nic, Pair, Tags};
+pub(super) use job::{Change, Effect, Failure, Job, Outcome, Report};
+pub(super) use records::{Attachment, Drill, FailureJob, Group, Instance, Nic, Pair, Tags};
 
 /// The kind of resource a change, a report or a generic handler is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
+pub(super) enum Kind {
     /// A protection group.
     Group,
     /// A protected instance.
@@ -23,7 +23,7 @@ pub enum Kind {
 
 impl Kind {
     /// The key of a list answer, and the task center's `resource_type` (the same words).
-    pub fn list_key(self) -> &'static str {
+    pub(super) fn list_key(self) -> &'static str {
         match self {
             Kind::Group => "server_groups",
             Kind::Instance => "protected_instances",
@@ -33,7 +33,7 @@ impl Kind {
     }
 
     /// The key wrapping one resource in show and rename answers and in rename bodies.
-    pub fn wrapper(self) -> &'static str {
+    pub(super) fn wrapper(self) -> &'static str {
         match self {
             Kind::Group => "server_group",
             Kind::Instance => "protected_instance",
@@ -43,7 +43,7 @@ impl Kind {
     }
 
     /// The A.1 code refusing an unknown ID of this kind.
-    pub fn not_found(self) -> &'static str {
+    pub(super) fn not_found(self) -> &'static str {
         match self {
             Kind::Group => "SDRS.1013",
             Kind::Instance => "SDRS.1320",

@@ -2,11 +2,11 @@
 //! 2026-01-01T00:00:00Z (the emulator clock).
 
 /// Tags of an instance as (key, value), in insertion order.
-pub type Tags = Vec<(String, String)>;
+pub(crate) type Tags = Vec<(String, String)>;
 
 /// A protection group.
 #[derive(Debug, Clone)]
-pub struct Group {
+pub(crate) struct Group {
     pub id: String,
     pub name: String,
     pub description: Option<String>,
@@ -29,7 +29,7 @@ pub struct Group {
 
 /// A NIC of a protected instance.
 #[derive(Debug, Clone)]
-pub struct Nic {
+pub(crate) struct Nic {
     pub id: String,
     pub subnet_id: String,
     pub ip_address: String,
@@ -38,7 +38,7 @@ pub struct Nic {
 
 /// A protected instance.
 #[derive(Debug, Clone)]
-pub struct Instance {
+pub(crate) struct Instance {
     pub id: String,
     pub name: String,
     pub description: Option<String>,
@@ -55,14 +55,14 @@ pub struct Instance {
 
 /// Where a replication pair is attached.
 #[derive(Debug, Clone)]
-pub struct Attachment {
+pub(crate) struct Attachment {
     pub instance_id: String,
     pub device: String,
 }
 
 /// A replication pair.
 #[derive(Debug, Clone)]
-pub struct Pair {
+pub(crate) struct Pair {
     pub id: String,
     pub name: String,
     pub description: String,
@@ -77,7 +77,7 @@ pub struct Pair {
 
 /// A DR drill.
 #[derive(Debug, Clone)]
-pub struct Drill {
+pub(crate) struct Drill {
     pub id: String,
     pub name: String,
     pub group_id: String,
@@ -90,7 +90,7 @@ pub struct Drill {
 
 /// A failed job as shown by the task center.
 #[derive(Debug, Clone)]
-pub struct FailureJob {
+pub(crate) struct FailureJob {
     pub job_id: String,
     pub resource_id: String,
     pub resource_name: String,
@@ -105,7 +105,7 @@ pub struct FailureJob {
 
 impl Group {
     /// The current production-site AZ of the group.
-    pub fn production_az(&self) -> &str {
+    pub(crate) fn production_az(&self) -> &str {
         if self.priority_station == "target" {
             &self.target_az
         } else {
