@@ -44,9 +44,7 @@ pub(super) async fn cleanup(args: CleanupArgs) -> Result<i32, CliError> {
         Some(name) => Profile::resolve(name).map_err(|e| CliError::new(e.to_string()))?,
         None => Profile::emulator_default(),
     };
-    let mut ca_certs = profile.ca_certs.clone();
-    ca_certs.extend(args.target.ca_certs.iter().cloned());
-    let tls = crate::client::TlsOptions { ca_certs, insecure: args.target.insecure };
+    let tls = super::tls_options(&args.target, &profile.ca_certs);
     if tls.insecure {
         outln!("warning: --insecure: the TLS certificate of {url} is not verified");
     }
@@ -68,13 +66,10 @@ pub(super) async fn cleanup(args: CleanupArgs) -> Result<i32, CliError> {
         Ledger::open(&path).map_err(|e| CliError::new(format!("cannot open the ledger {}: {e}", path.display())))?;
     let run = crate::runner::new_run_id();
     let stamp = LedgerStamp { ledger: &ledger, run: &run, endpoint: &url, project_id: &project_id };
-    let interval = args.poll_interval.or(profile.poll_interval_ms).map(Duration::from_millis).unwrap_or(
-        if remote::is_remote(args.remote, &profile, &url) {
-            remote::REMOTE_POLL_INTERVAL
-        } else {
-            remote::LOOPBACK_POLL_INTERVAL
-        },
-    );
+    let interval = match args.poll_interval {
+        Some(ms) => Duration::from_millis(ms),
+        None => remote::poll_interval(remote::is_remote(args.remote, &profile, &url), &profile),
+    };
     // Whatever the target, cleanup waits for what it deletes as long as a region needs.
     let polling = Polling { interval, max_polls: None, job_timeout: remote::REMOTE_JOB_DEADLINE };
     let specs = Specs::embedded();

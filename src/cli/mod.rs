@@ -115,11 +115,8 @@ pub fn target_config(t: &TargetArgs, faults: &[String]) -> Result<Option<TargetC
 }
 
 /// The trust of a command that talks to an endpoint: the profile's CA files, then `--ca-cert`.
-fn tls_options(t: &TargetArgs, target: &TargetConfig) -> crate::client::TlsOptions {
-    let mut ca_certs = match target {
-        TargetConfig::Endpoint { profile, .. } => profile.ca_certs.clone(),
-        TargetConfig::Embedded { .. } => Vec::new(),
-    };
+fn tls_options(t: &TargetArgs, profile_certs: &[std::path::PathBuf]) -> crate::client::TlsOptions {
+    let mut ca_certs = profile_certs.to_vec();
     ca_certs.extend(t.ca_certs.iter().cloned());
     crate::client::TlsOptions { ca_certs, insecure: t.insecure }
 }
@@ -197,10 +194,11 @@ fn run_config(args: &RunArgs) -> Result<RunConfig, CliError> {
     config.share_fixtures |= args.share_fixtures;
     config.keep_every_exchange = args.har_all || args.reports.wants_coverage();
     config.partition = args.partition;
-    if let (Some(p), Some(path)) = (args.partition, config.ledger.as_mut()) {
-        *path = p.ledger_path(path);
-    }
-    config.tls = tls_options(&args.target, &config.target);
+    let profile_certs = match &config.target {
+        TargetConfig::Endpoint { profile, .. } => profile.ca_certs.as_slice(),
+        TargetConfig::Embedded { .. } => &[],
+    };
+    config.tls = tls_options(&args.target, profile_certs);
     if let Some(j) = args.job_timeout {
         config.job_timeout = Duration::from_secs(j);
     }

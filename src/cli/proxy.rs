@@ -63,14 +63,10 @@ pub(super) async fn proxy(args: ProxyArgs) -> Result<i32, CliError> {
 /// the HAR of every exchange. Writers that need the exchanges too (coverage, the HTML report)
 /// belong here, reading `judged.exchanges`.
 fn write_outputs(args: &ProxyArgs, judged: &Judged) -> Result<(), CliError> {
-    let coverage = args.reports.wants_coverage().then(|| {
-        let specs = crate::spec::Specs::embedded();
-        let mut observer = crate::coverage::Observer::new(specs);
-        for ex in &judged.observed {
-            observer.observe(ex);
-        }
-        crate::coverage::Coverage::compute(specs, &observer, None)
-    });
+    let coverage = args
+        .reports
+        .wants_coverage()
+        .then(|| crate::coverage::of_exchanges(crate::spec::Specs::embedded(), &judged.observed));
     args.reports.write_with(&judged.report, coverage.as_ref())?;
     if let Some(path) = &args.har {
         let entries: Vec<report::HarEntry<'_>> =

@@ -3,7 +3,6 @@
 use super::args::CheckTrafficArgs;
 use super::{exit, CliError};
 use crate::checks::CheckContext;
-use crate::coverage::{Coverage, Observer};
 use crate::report::ConsoleReporter;
 use crate::spec::{SchemaSet, Specs};
 use crate::traffic::{self, Har};
@@ -23,13 +22,8 @@ pub(super) fn check_traffic(args: &CheckTrafficArgs) -> Result<i32, CliError> {
             outln!("{line}");
         }
     }
-    let coverage = args.reports.wants_coverage().then(|| {
-        let mut observer = Observer::new(specs);
-        for ex in traffic::exchanges(&har) {
-            observer.observe(&ex);
-        }
-        Coverage::compute(specs, &observer, None)
-    });
+    let coverage =
+        args.reports.wants_coverage().then(|| crate::coverage::of_exchanges(specs, &traffic::exchanges(&har)));
     args.reports.write_with(&report, coverage.as_ref())?;
     // Not a contract failure, but never silent: every exchange of no documented operation is named.
     let unmatched: Vec<_> = report.cases.iter().filter(|c| c.kind == traffic::KIND_UNMATCHED).collect();

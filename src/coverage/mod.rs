@@ -152,6 +152,18 @@ impl Coverage {
     }
 }
 
+/// The coverage of the contract by recorded or proxied exchanges, in the order they came.
+pub fn of_exchanges<'a>(
+    specs: &crate::spec::Specs,
+    exchanges: impl IntoIterator<Item = &'a crate::exchange::Exchange>,
+) -> Coverage {
+    let mut observer = Observer::new(specs);
+    for ex in exchanges {
+        observer.observe(ex);
+    }
+    Coverage::compute(specs, &observer, None)
+}
+
 /// The coverage of the contract by every exchange of a run (kept with `keep_every_exchange`),
 /// with the reasons its cases give for what was not seen.
 pub fn of_run(runner: &crate::runner::Runner, report: &crate::outcome::RunReport) -> Coverage {

@@ -51,6 +51,15 @@ pub fn is_remote(flag: bool, profile: &Profile, url: &str) -> bool {
     flag || profile.remote || !is_loopback(url)
 }
 
+/// The first pause between polls of a job: the profile's, else by whether the target is remote.
+pub fn poll_interval(remote: bool, profile: &Profile) -> Duration {
+    match profile.poll_interval_ms {
+        Some(ms) => Duration::from_millis(ms),
+        None if remote => REMOTE_POLL_INTERVAL,
+        None => LOOPBACK_POLL_INTERVAL,
+    }
+}
+
 /// Cases in flight by default: [`REMOTE_JOBS`] against a remote target, the number of cores
 /// against the embedded emulator or one on loopback (their work is CPU-bound).
 pub fn default_jobs(remote: bool) -> usize {
@@ -87,17 +96,12 @@ impl RunConfig {
         self.remote = remote;
         self.retry = RetryPolicy::default();
         self.max_polls = None;
+        self.poll_interval = poll_interval(remote, profile);
         if remote {
-            self.poll_interval = REMOTE_POLL_INTERVAL;
             self.job_timeout = REMOTE_JOB_DEADLINE;
             self.case_timeout = REMOTE_CASE_TIMEOUT;
             self.share_fixtures = true;
             self.jobs = default_jobs(true);
-        } else {
-            self.poll_interval = LOOPBACK_POLL_INTERVAL;
-        }
-        if let Some(ms) = profile.poll_interval_ms {
-            self.poll_interval = Duration::from_millis(ms);
         }
     }
 }
