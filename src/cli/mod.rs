@@ -327,7 +327,13 @@ async fn run(args: RunArgs) -> Result<i32, CliError> {
     }
     outln!("{}", scrub(&ConsoleReporter::summary(&report)));
     if runner.interrupted() {
-        return Err(CliError::new("interrupted: the run stopped early; what it created was deleted"));
+        return Err(CliError::new(match runner.left_behind() {
+            0 => "interrupted: the run stopped early; what it created was deleted".to_owned(),
+            n => format!(
+                "interrupted: the run stopped early; {n} resource(s) it created could not be deleted \
+                 (the cases' reasons name them; `cleanup --ledger` tries again)"
+            ),
+        }));
     }
     Ok(exit::of_summary(&report.summary))
 }

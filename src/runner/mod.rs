@@ -139,6 +139,7 @@ pub struct Runner {
     snapshot_mode: crate::checks::SnapshotMode,
     cases: Vec<Case>,
     created: Mutex<BTreeMap<String, usize>>,
+    left_behind: std::sync::atomic::AtomicUsize,
     secrets: Vec<String>,
     ledger: Option<ledger::Ledger>,
     exclusive: tokio::sync::RwLock<()>,
@@ -301,6 +302,7 @@ impl Runner {
             snapshot_mode,
             cases: all,
             created: Mutex::new(BTreeMap::new()),
+            left_behind: std::sync::atomic::AtomicUsize::new(0),
             secrets,
             ledger,
             exclusive: tokio::sync::RwLock::new(()),
@@ -517,6 +519,11 @@ impl Runner {
         self.interruption.raised()
     }
 
+    /// How many resources the cases' teardowns could not delete.
+    pub fn left_behind(&self) -> usize {
+        self.left_behind.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// Ends a case run: judges the statuses it saw, deletes what it created, and reports it.
     async fn conclude(&self, case: &Case, mut run: CaseRun<'_>, started: Instant) -> Concluded {
         run.finish_observations();
@@ -532,6 +539,7 @@ impl Runner {
         report.checks = std::mem::take(&mut run.results);
         report.reason = run.error.clone().or_else(|| run.skipped.clone());
         if !left.is_empty() {
+            self.left_behind.fetch_add(left.len(), std::sync::atomic::Ordering::Relaxed);
             let note = format!("teardown left behind: {}", left.join("; "));
             report.reason = Some(match report.reason.take() {
                 Some(r) => format!("{r}; {note}"),

@@ -304,10 +304,35 @@ impl<'a> Teardown<'a> {
         for step in &k.teardown.before {
             self.prepare(step, id, &current).await?;
         }
+        let first = self.send_delete(k, id, &current).await;
+        if first.is_ok() {
+            return first;
+        }
+        // A delete whose job failed leaves the resource in the delete's failure state, from which
+        // `states.yaml` allows deleting again (SDRS's own way out of `error-deleting`): one retry.
+        match self.show(k, id).await {
+            None => Ok(()),
+            Some(after) if self.deletable_from(k, &after) => self.send_delete(k, id, &after).await,
+            Some(_) => first,
+        }
+    }
+
+    async fn send_delete(&self, k: &ResourceKind, id: &str, current: &Value) -> Result<(), String> {
         let own = [(k.id_param.clone(), crate::spec::Placeholder::Id)];
-        let path = self.path_of(&k.delete, &own, id, &current, None).ok_or("unknown operation")?;
-        let body = k.teardown.body.as_ref().map(|b| fill(b, id, &current, None));
+        let path = self.path_of(&k.delete, &own, id, current, None).ok_or("unknown operation")?;
+        let body = k.teardown.body.as_ref().map(|b| fill(b, id, current, None));
         self.write_and_wait(&k.delete, path, body).await
+    }
+
+    /// Whether the delete of `k` is allowed from the status of `current`.
+    fn deletable_from(&self, k: &ResourceKind, current: &Value) -> bool {
+        let status = current.get("status").and_then(Value::as_str).unwrap_or("");
+        self.specs()
+            .states
+            .actions
+            .iter()
+            .filter(|a| a.machine == k.name && a.deletes && a.operation == k.delete)
+            .any(|a| a.from.iter().any(|f| f == status))
     }
 }
 

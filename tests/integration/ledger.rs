@@ -201,3 +201,38 @@ fn ctrl_c_stops_the_run_which_deletes_what_it_created_and_exits_2() {
         .count();
     assert!(not_run > 100, "{not_run} cases say the run was interrupted\n{out}");
 }
+
+#[test]
+fn cleanup_retries_a_delete_whose_job_failed_so_a_group_left_in_error_deleting_goes_too() {
+    // A run interrupted before its case sent the delete that was meant to fail leaves a group whose
+    // VPC fails its first delete job; SDRS allows deleting again from `error-deleting`.
+    let serve = Serve::start(&[]);
+    let api = Api::new(&serve.url, TOKEN);
+    let body = serde_json::json!({"server_group": {
+        "name": "sct-interrupted-g1",
+        "source_availability_zone": "az1.dc1",
+        "target_availability_zone": "az2.dc2",
+        "domain_id": "69b15b4d-9fcf-4d6f-828f-400785be3555",
+        "source_vpc_id": "e5bd1595-19dc-4008-85ef-16b05a9f0694"
+    }});
+    let (status, answer) = api.call("POST", &format!("/v1/{PROJECT}/server-groups"), Some(body));
+    assert_eq!(status, 200, "{answer}");
+    let job = answer["job_id"].as_str().unwrap_or_else(|| panic!("no job_id in {answer}"));
+    assert_eq!(api.wait_job(job), "SUCCESS");
+    let group = api.call("GET", &format!("/v1/{PROJECT}/server-groups?name=sct-interrupted-g1"), None).1;
+    let id = group["server_groups"][0]["id"].as_str().expect("the group's id").to_owned();
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ledger = dir.path().join("ledger.jsonl");
+    let entry = serde_json::json!({"at_ms": 1, "run": "r1", "event": "created", "case": "c", "machine": "server_group",
+        "id": id, "endpoint": serve.url, "project_id": PROJECT});
+    std::fs::write(&ledger, format!("{entry}\n")).expect("write the ledger");
+    let out = run_cli(
+        &["cleanup", "--endpoint", &serve.url, "--ledger", ledger.to_str().expect("utf-8 path")],
+        &[("HW_AUTH_TOKEN", TOKEN)],
+        Duration::from_secs(120),
+    );
+    let left = harness_leftovers(&api);
+    assert!(left.is_empty(), "cleanup left {left:?}\n{out}");
+    out.expect_code(0);
+}
