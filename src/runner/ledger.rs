@@ -246,4 +246,15 @@ mod tests {
         std::fs::write(&path, "{not json\n").unwrap();
         assert!(Ledger::read(&path).unwrap_err().contains("l.jsonl:1"));
     }
+
+    #[test]
+    fn a_ledger_line_of_an_earlier_version_names_the_kind_machine() {
+        let old: LedgerEntry =
+            serde_json::from_str(r#"{"at_ms":1,"run":"r","event":"created","machine":"server_group","id":"g"}"#)
+                .unwrap();
+        assert_eq!(old.kind, "server_group");
+        let written = serde_json::to_value(&old).unwrap();
+        assert_eq!(written["kind"], "server_group");
+        assert!(written.get("machine").is_none());
+    }
 }

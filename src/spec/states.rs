@@ -508,3 +508,21 @@ impl StateModel {
         self.machines.get(kind).and_then(|m| m.states.get(state)).is_some_and(|s| s.terminal)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{Action, ParentRule};
+
+    #[test]
+    fn an_action_and_a_parent_rule_written_with_the_earlier_machine_key_name_their_kind() {
+        let action: Action = serde_yaml_ng::from_str(
+            "{name: stop, machine: server_group, operation: stopProtectionGroup, from: [protected], \
+             transitional: stopping, success: available, failure: error-stopping}",
+        )
+        .unwrap();
+        assert_eq!(action.kind, "server_group");
+        let parent: ParentRule =
+            serde_yaml_ng::from_str("{machine: server_group, states: [available], codes: []}").unwrap();
+        assert_eq!(parent.kind, "server_group");
+    }
+}
