@@ -192,15 +192,6 @@ pub(super) fn existing_pair<'s>(state: &'s State, id: &str) -> ApiResult<&'s sup
     state.store.pair(id).ok_or(ApiError::Sdrs(Kind::Pair.not_found()))
 }
 
-/// Refuses with `code` (a state precondition) unless `status` is one of `allowed`.
-pub(super) fn require_state(status: &str, allowed: &[&str], code: &'static str) -> ApiResult<()> {
-    if allowed.contains(&status) {
-        Ok(())
-    } else {
-        Err(ApiError::State(code))
-    }
-}
-
 /// The optional description of a create body (SDRS.0212); under the fault
 /// `invalid-input-accepted`, `<` and `>` are let through (the length is still checked).
 pub(super) fn checked_description(state: &State, map: &Object) -> ApiResult<Option<String>> {
