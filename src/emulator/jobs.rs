@@ -15,7 +15,7 @@ pub(super) use effects::pending_attachment;
 pub(super) use failures::{injected_failure, parent_failure, unless_retry, Involved};
 pub(super) use render::render;
 
-use super::model::{Effect, Failure, FailureJob, Job, Kind, Outcome};
+use super::model::{Effect, EndStatus, Failure, FailureJob, Job, Kind};
 use super::state::State;
 use super::store::Leftovers;
 use super::timing::Phase;
@@ -138,10 +138,10 @@ pub(super) fn finish(state: &mut State, index: usize) {
         let outcome = if job.fails(change.sub) { &change.failure } else { &change.success };
         let group_id = group_of(state, change.kind, &change.id);
         let status = match outcome {
-            Outcome::To(s) => s.to_string(),
-            Outcome::Restore => state.store.restore_status(change.kind, &change.previous, &group_id),
-            Outcome::Join => state.store.joined_status(&group_id),
-            Outcome::Gone => {
+            EndStatus::To(s) => s.to_string(),
+            EndStatus::Restore => state.store.restore_status(change.kind, &change.previous, &group_id),
+            EndStatus::Join => state.store.joined_status(&group_id),
+            EndStatus::Gone => {
                 state.store.remove(change.kind, &change.id, leftovers, now);
                 continue;
             }

@@ -9,7 +9,7 @@
 use crate::spec::{Action, EndState, Machine, ResourceKind, SpecError, SpecProblem, Specs};
 
 use super::errors::{ApiError, ApiResult};
-use super::model::{Change, Kind, Outcome};
+use super::model::{Change, EndStatus, Kind};
 use super::EmulatorError;
 
 /// The embedded specs the emulator answers from (checked at start by [`check`]).
@@ -17,16 +17,114 @@ pub(super) fn specs() -> &'static Specs {
     Specs::embedded()
 }
 
-/// Whether the embedded specs are usable; the emulator refuses to start otherwise.
+/// Whether the embedded specs are usable, and hold everything the handlers read from them; the
+/// emulator refuses to start otherwise, so the lookups below cannot fail on a request.
 pub(super) fn check() -> Result<(), EmulatorError> {
-    match Specs::try_embedded() {
-        Ok(_) => Ok(()),
-        Err(SpecError::Invalid(problems)) => Err(EmulatorError::Spec(SpecError::Invalid(problems.clone()))),
-        Err(other) => Err(EmulatorError::Spec(SpecError::Invalid(vec![SpecProblem {
-            location: Default::default(),
-            message: other.to_string(),
-        }]))),
+    let specs = match Specs::try_embedded() {
+        Ok(specs) => specs,
+        Err(SpecError::Invalid(problems)) => return Err(EmulatorError::Spec(SpecError::Invalid(problems.clone()))),
+        Err(other) => {
+            return Err(EmulatorError::Spec(SpecError::Invalid(vec![SpecProblem {
+                location: Default::default(),
+                message: other.to_string(),
+            }])))
+        }
+    };
+    let problems = gaps(specs);
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(EmulatorError::Spec(SpecError::Invalid(problems)))
     }
+}
+
+/// The actions the handlers name (a unit test keeps this list and the handlers in step).
+const NAMED: [&str; 21] = [
+    "create_group",
+    "delete_group",
+    "start_protection",
+    "reprotect",
+    "stop_protection",
+    "failover",
+    "reverse",
+    "create_instance",
+    "delete_instance",
+    "batch_create_instances",
+    "batch_delete_instances",
+    "add_nic",
+    "delete_nic",
+    "resize",
+    "create_pair",
+    "delete_pair",
+    "attach_pair",
+    "detach_pair",
+    "expand_pair",
+    "create_drill",
+    "delete_drill",
+];
+
+/// Actions submitted only as sub jobs of a batch, which documents no job type of its own.
+const BATCHES: [&str; 2] = ["batch_create_instances", "batch_delete_instances"];
+
+/// What the handlers would read from `specs` and it lacks, each at the action or kind it concerns.
+fn gaps(specs: &Specs) -> Vec<SpecProblem> {
+    let mut out = Vec::new();
+    let mut gap = |location: &crate::spec::Location, message: String| {
+        out.push(SpecProblem { location: location.clone(), message: format!("the emulator needs {message}") })
+    };
+    let states_file = crate::spec::Location { file: "specs/states.yaml".into(), line: 0 };
+    for kind in Kind::ALL {
+        let name = kind.name();
+        let Some(resource) = specs.resources.kind(name) else {
+            gap(&states_file, format!("the resource kind {name}"));
+            continue;
+        };
+        if !specs.states.machines.contains_key(name) {
+            gap(&resource.location, format!("the state machine of {name}"));
+        }
+        if not_found_of(specs, resource).is_none() {
+            gap(&resource.location, format!("an x-sdrs-not-found code on {} of {}", resource.id_param, resource.show));
+        }
+    }
+    for name in NAMED {
+        let Some(action) = specs.states.action(name) else {
+            gap(&states_file, format!("the action {name}"));
+            continue;
+        };
+        if action.job_type.is_none() && !BATCHES.contains(&name) {
+            gap(&action.location, format!("the job type of action {name}"));
+        }
+    }
+    for operation in super::handlers::GROUP_ACTION_OPERATIONS {
+        if !specs.states.actions.iter().any(|a| a.operation == operation) {
+            gap(&states_file, format!("an action of {operation}"));
+        }
+    }
+    for action in &specs.states.actions {
+        let name = &action.name;
+        if !Kind::ALL.iter().any(|k| k.name() == action.kind) {
+            continue;
+        }
+        if action.failure_status.is_none() {
+            gap(&action.location, format!("the failure_status of action {name}"));
+        }
+        if !matches!(action.failure, EndState::State(_) | EndState::Restore) {
+            gap(&action.location, format!("one failure state of action {name}"));
+        }
+        let refusal_codes = action.refusal.as_ref().map_or(0, |r| r.codes.len());
+        let rules = action.parents.iter().map(|p| p.codes.len()).chain(action.requires.iter().map(|r| r.codes.len()));
+        if (!action.from.is_empty() && refusal_codes == 0) || rules.into_iter().any(|n| n == 0) {
+            gap(&action.location, format!("a refusal code for every rule of action {name}"));
+        }
+    }
+    out
+}
+
+/// The `x-sdrs-not-found` code of the id parameter of `kind`'s show operation.
+fn not_found_of<'s>(specs: &'s Specs, kind: &ResourceKind) -> Option<&'s str> {
+    let show = specs.operation(&kind.show)?;
+    let param = show.path_params().find(|p| p.name == kind.id_param)?;
+    param.not_found.as_ref().map(|nf| nf.code.as_str())
 }
 
 /// One action of `states.yaml`, as the emulator applies it.
@@ -76,10 +174,9 @@ impl Rule {
 
     /// Refuses with the parent rule's preferred code unless the `parent` (the protection group of
     /// an instance, the instance a pair is attached to) is in one of the states the rule names.
+    /// An action with no rule on that parent's kind has no precondition there.
     pub(super) fn require_parent(self, parent: Kind, status: &str) -> ApiResult<()> {
-        let machine = parent.machine();
-        let rule = self.0.parents.iter().find(|p| p.machine == machine);
-        let rule = rule.unwrap_or_else(|| panic!("action {} has no parent rule on {machine}", self.0.name));
+        let Some(rule) = self.0.parents.iter().find(|p| p.kind == parent.name()) else { return Ok(()) };
         if rule.states.iter().any(|s| s == status) {
             Ok(())
         } else {
@@ -99,13 +196,13 @@ impl Rule {
     }
 
     /// Where the resource goes on SUCCESS.
-    pub(super) fn success(self) -> Outcome {
-        outcome(&self.0.success)
+    pub(super) fn success(self) -> EndStatus {
+        end_status(&self.0.success)
     }
 
     /// Where the resource goes on FAIL.
-    pub(super) fn failure(self) -> Outcome {
-        outcome(&self.0.failure)
+    pub(super) fn failure(self) -> EndStatus {
+        end_status(&self.0.failure)
     }
 
     /// The single state a FAIL leaves (`error-deleting`): a retry from it is not failed again.
@@ -129,7 +226,7 @@ impl Rule {
 
     /// How a group action moves the members of `kind`, if it moves them.
     pub(super) fn cascade(self, kind: Kind) -> Option<Cascade> {
-        self.0.cascade.get(kind.machine()).map(|c| Cascade { kind, rule: c })
+        self.0.cascade.get(kind.name()).map(|c| Cascade { kind, rule: c })
     }
 }
 
@@ -147,7 +244,7 @@ impl Cascade {
         c.from
             .iter()
             .any(|s| s == status)
-            .then(|| Change::new(self.kind, id, &c.transitional, outcome(&c.success), outcome(&c.failure)))
+            .then(|| Change::new(self.kind, id, &c.transitional, end_status(&c.success), end_status(&c.failure)))
     }
 }
 
@@ -157,29 +254,36 @@ fn first(codes: &'static [String], action: &Action) -> &'static str {
     code
 }
 
-/// The job outcome of an end state.
-fn outcome(end: &'static EndState) -> Outcome {
+/// What the emulator does with a resource at an end state of `states.yaml`.
+fn end_status(end: &'static EndState) -> EndStatus {
     match end {
-        EndState::State(s) => Outcome::To(s),
-        EndState::Restore => Outcome::Restore,
-        EndState::Gone => Outcome::Gone,
+        EndState::State(s) => EndStatus::To(s),
+        EndState::Restore => EndStatus::Restore,
+        EndState::Gone => EndStatus::Gone,
         // The spec allows any of the states (`[available, protected]` for a creation); the
         // emulator picks the one its group implies, an emulator-only detail (see `Store::joined_status`).
-        EndState::AnyOf(_) => Outcome::Join,
+        EndState::AnyOf(_) => EndStatus::Join,
     }
 }
 
 impl Kind {
     /// Its kind in the resource table.
     fn resource(self) -> &'static ResourceKind {
-        let machine = self.machine();
-        specs().resources.kind(machine).unwrap_or_else(|| panic!("the resource table has no kind {machine}"))
+        let name = self.name();
+        specs()
+            .resources
+            .kind(name)
+            .unwrap_or_else(|| panic!("the resource table has no kind {name} (checked at start)"))
     }
 
     /// Its machine in `states.yaml`.
     fn states_machine(self) -> &'static Machine {
-        let machine = self.machine();
-        specs().states.machines.get(machine).unwrap_or_else(|| panic!("states.yaml has no machine {machine}"))
+        let name = self.name();
+        specs()
+            .states
+            .machines
+            .get(name)
+            .unwrap_or_else(|| panic!("states.yaml has no machine {name} (checked at start)"))
     }
 
     /// The key of a list answer, and the task center's `resource_type` (the same words).
@@ -201,10 +305,10 @@ impl Kind {
     /// parameter of its show operation.
     pub(super) fn not_found(self) -> &'static str {
         let kind = self.resource();
-        let show = specs().operation(&kind.show);
-        let param = show.and_then(|op| op.path_params().find(|p| p.name == kind.id_param));
-        let code = param.and_then(|p| p.not_found.as_ref()).map(|nf| nf.code.as_str());
-        code.unwrap_or_else(|| panic!("{} documents no not-found code for {}", kind.show, kind.id_param))
+        let code = not_found_of(specs(), kind);
+        code.unwrap_or_else(|| {
+            panic!("{} documents no not-found code for {} (checked at start)", kind.show, kind.id_param)
+        })
     }
 
     /// Every status of the kind (the values a `status` filter accepts).
@@ -224,7 +328,7 @@ mod tests {
 
     #[test]
     fn every_kind_is_a_kind_of_the_resource_table_and_back() {
-        let mut kinds: Vec<&str> = Kind::ALL.iter().map(|k| k.machine()).collect();
+        let mut kinds: Vec<&str> = Kind::ALL.iter().map(|k| k.name()).collect();
         let mut table: Vec<&str> = specs().resources.kinds().map(|k| k.name.as_str()).collect();
         kinds.sort();
         table.sort();
@@ -251,10 +355,10 @@ mod tests {
     /// Every action resolves everything a handler may ask of it, so no request can reach a panic.
     #[test]
     fn every_action_of_states_yaml_is_complete_for_the_emulator() {
-        let kind_of = |machine: &str| Kind::ALL.into_iter().find(|k| k.machine() == machine);
+        let kind_of = |machine: &str| Kind::ALL.into_iter().find(|k| k.name() == machine);
         for action in &specs().states.actions {
             let rule = Rule::named(&action.name);
-            assert!(kind_of(&action.machine).is_some(), "{}", action.name);
+            assert!(kind_of(&action.kind).is_some(), "{}", action.name);
             rule.failure_status();
             if !action.from.is_empty() {
                 assert!(rule.require("no-such-state").is_err(), "{} refuses a wrong state", action.name);
@@ -267,7 +371,7 @@ mod tests {
                 rule.failure_state();
             }
             for parent in &action.parents {
-                let kind = kind_of(&parent.machine).unwrap_or_else(|| panic!("{}", parent.machine));
+                let kind = kind_of(&parent.kind).unwrap_or_else(|| panic!("{}", parent.kind));
                 assert!(rule.require_parent(kind, "no-such-state").is_err());
             }
             for machine in action.cascade.keys() {
@@ -295,12 +399,12 @@ mod tests {
         for source in sources {
             for piece in source.split("Rule::named(\"").skip(1) {
                 let name = piece.split('"').next().unwrap_or_default();
-                assert!(specs().states.action(name).is_some(), "a handler names action {name}");
+                assert!(NAMED.contains(&name), "a handler names action {name}, which NAMED lacks");
                 named += 1;
             }
             for piece in source.split("action.name() == \"").skip(1) {
                 let name = piece.split('"').next().unwrap_or_default();
-                assert!(specs().states.action(name).is_some(), "a handler compares with action {name}");
+                assert!(NAMED.contains(&name), "a handler compares with action {name}, which NAMED lacks");
             }
         }
         assert!(named >= 20, "{named}");
@@ -315,5 +419,34 @@ mod tests {
         let stopping = Rule::of_operation(op, "stopping");
         assert_eq!(stopping.name(), "start_protection");
         assert_eq!(stopping.require("stopping"), Err(ApiError::State("SDRS.1002")));
+    }
+
+    #[test]
+    fn the_embedded_specs_hold_everything_the_handlers_read() {
+        assert_eq!(gaps(specs()), Vec::new());
+    }
+
+    #[test]
+    fn specs_lacking_what_a_handler_reads_are_named_at_start_not_on_a_request() {
+        let dir = tempfile::tempdir().unwrap();
+        let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("specs");
+        for entry in std::fs::read_dir(&source).unwrap() {
+            let path = entry.unwrap().path();
+            std::fs::copy(&path, dir.path().join(path.file_name().unwrap())).unwrap();
+        }
+        let states = dir.path().join("states.yaml");
+        let text = std::fs::read_to_string(&states).unwrap();
+        let edited = text.replacen("    failure_status: failoverFail\n", "", 1).replacen(
+            "- name: expand_pair",
+            "- name: grow_pair",
+            1,
+        );
+        assert_ne!(edited, text);
+        std::fs::write(&states, edited).unwrap();
+        let specs = Specs::load_dir(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+        let messages: Vec<String> = gaps(&specs).iter().map(|p| p.to_string()).collect();
+        assert!(messages.iter().any(|m| m.contains("the failure_status of action failover")), "{messages:?}");
+        assert!(messages.iter().any(|m| m.contains("the action expand_pair")), "{messages:?}");
+        assert!(messages.iter().any(|m| m.contains("states.yaml")), "{messages:?}");
     }
 }

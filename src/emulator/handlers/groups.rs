@@ -203,7 +203,7 @@ pub(super) fn delete(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
 
 /// The operation each key of an action body names; the actions of an operation, their source
 /// states and the states they lead to are in `states.yaml` (start re-protects from failed-over).
-const ACTION_KEYS: [(&str, &str); 4] = [
+pub(in crate::emulator) const ACTION_KEYS: [(&str, &str); 4] = [
     ("start-server-group", "startProtectionGroup"),
     ("stop-server-group", "stopProtectionGroup"),
     ("failover-server-group", "failoverProtectionGroup"),

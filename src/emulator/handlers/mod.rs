@@ -30,6 +30,13 @@ use super::validate::{self, Object};
 use super::{Fault, Variant};
 use crate::signing::SignableRequest;
 
+/// The operations the keys of a protection-group action body name (the emulator checks at start
+/// that `states.yaml` has actions for each).
+pub(super) const GROUP_ACTION_OPERATIONS: [&str; 4] = {
+    let keys = groups::ACTION_KEYS;
+    [keys[0].1, keys[1].1, keys[2].1, keys[3].1]
+};
+
 /// What a handler sees of a request.
 pub(super) struct Ctx<'a> {
     /// Decoded template values after the project ID (or all of them for unversioned routes).

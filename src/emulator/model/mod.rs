@@ -5,7 +5,7 @@
 mod job;
 mod records;
 
-pub(super) use job::{Change, Effect, Failure, Job, Outcome, Report};
+pub(super) use job::{Change, Effect, EndStatus, Failure, Job, Report};
 pub(super) use records::{Attachment, Drill, FailureJob, Group, Instance, Nic, Pair, Tags};
 
 /// The kind of resource a change, a report or a generic handler is about: a closed enum, so that
@@ -24,12 +24,11 @@ pub(super) enum Kind {
 
 impl Kind {
     /// Every kind.
-    #[cfg(test)]
     pub(super) const ALL: [Kind; 4] = [Kind::Group, Kind::Instance, Kind::Pair, Kind::Drill];
 
     /// Its machine in `states.yaml`, the name of its kind in the resource table; everything else
     /// about a kind (keys, codes, states) is read from there (`rules.rs`).
-    pub(super) fn machine(self) -> &'static str {
+    pub(super) fn name(self) -> &'static str {
         match self {
             Kind::Group => "server_group",
             Kind::Instance => "protected_instance",
