@@ -8,7 +8,7 @@ use crate::spec::{Action, EndState};
 /// One member of the group: its status before the action and after the job ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Member {
-    /// State machine (`protected_instance`, `replication_pair`).
+    /// Kind of the member (`protected_instance`, `replication_pair`).
     pub kind: String,
     /// Its id.
     pub id: String,

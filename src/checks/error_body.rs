@@ -9,17 +9,11 @@
 use super::{body_excerpt, list, value_excerpt, CheckContext, CheckName, CheckResult, Failure, ERRORS_SPEC};
 use super::{Evidence, Expectation};
 use crate::exchange::Exchange;
-use crate::spec::Operation;
+use crate::spec::{DisputedRule, Operation};
 use serde_json::{Map, Value};
 
 /// Statuses with which a gateway (`APIGW.*`) code may answer.
 const GATEWAY_STATUSES: [u16; 6] = [401, 403, 404, 405, 413, 429];
-
-/// The disagreement about codes used outside appendix A.1.
-const OUTSIDE_TABLE: &str = "INC-32";
-
-/// The disagreement about resource-not-found codes (400 in A.1, 404 on the pages).
-const NOT_FOUND_STATUS: &str = "INC-27";
 
 /// Judges the error body of `ex`; `expected_codes`, when not empty, are the codes the case allows.
 pub fn error_body(ctx: &CheckContext, op: &Operation, expected_codes: &[String], ex: &Exchange) -> CheckResult {
@@ -162,8 +156,9 @@ fn judge_code(ctx: &CheckContext, op: &Operation, status: u16, code: &str, failu
             )
             .at(format!("{ERRORS_SPEC} {code}"));
             // Not-found codes are 400 in A.1 but the pages document 404 (itemNotFound).
-            if status == 404 && row.status == 400 && op.disagreements.iter().any(|d| d == NOT_FOUND_STATUS) {
-                failure = failure.disputed(&[NOT_FOUND_STATUS.to_owned()]);
+            let not_found = ctx.specs.readings.disputing(DisputedRule::ErrorBodyNotFoundStatus);
+            if status == 404 && row.status == 400 && op.disagreements.iter().any(|d| not_found.contains(d)) {
+                failure = failure.disputed(not_found);
             }
             failures.push(failure);
         }
@@ -186,7 +181,7 @@ fn judge_code(ctx: &CheckContext, op: &Operation, status: u16, code: &str, failu
                 format!("{code} with status {status}"),
             )
             .at(format!("{ERRORS_SPEC} outside_table {code}"))
-            .disputed(&[OUTSIDE_TABLE.to_owned()]),
+            .disputed(ctx.specs.readings.disputing(DisputedRule::ErrorBodyOutsideTable)),
         );
     } else {
         let hint = errors.suggest(code).map(|s| format!(" (did you mean {s}?)")).unwrap_or_default();

@@ -57,6 +57,20 @@ pub struct FollowUp<'a> {
     pub gone_codes: Vec<String>,
 }
 
+/// A job the runner polled live under a [`JobWatch`], for its final verdict through the registry.
+pub struct WatchedJob<'a> {
+    /// The watch that judged each poll as it came.
+    pub watch: &'a JobWatch<'a>,
+    /// How polling ended.
+    pub end: PollEnd,
+    /// The GET of the resource after the job ended.
+    pub follow_up: Option<&'a FollowUp<'a>>,
+    /// The end the case expects, if it expects one ([`judge_expected_end`]).
+    pub expected: Option<ExpectedEnd>,
+    /// The last job body polled.
+    pub last: Option<&'a Value>,
+}
+
 /// Judges the whole life of one job: submit answer, polls, deadline and follow-up.
 ///
 /// Every poll is judged as if it had just arrived (see [`JobWatch`]); polls after one that
@@ -420,11 +434,12 @@ impl<'a> JobWatch<'a> {
 
     /// The verdict on the whole job, once polling ended as `end`; `follow_up` is the GET of the
     /// resource after the job ended.
-    pub fn conclude(mut self, end: PollEnd, follow_up: Option<&FollowUp>) -> CheckResult {
+    pub fn conclude(&self, end: PollEnd, follow_up: Option<&FollowUp>) -> CheckResult {
         let name = CheckName::JobProtocol;
-        if let Some(why) = self.skip.take() {
-            return CheckResult::skipped(name, why);
+        if let Some(why) = &self.skip {
+            return CheckResult::skipped(name, why.clone());
         }
+        let mut out = self.out.clone();
         let machine_spec = format!("{STATES_SPEC} machines.{JOB_MACHINE}");
         let polls = self.polls;
         let last = self.last.as_ref().map(|(n, s)| format!("last status {s} (poll {n} of {polls})"));
@@ -432,7 +447,7 @@ impl<'a> JobWatch<'a> {
         match (end, &self.terminal, self.stopped) {
             // A stopped job was judged at the poll that stopped it.
             (_, Some(_), _) | (_, _, Some(_)) | (PollEnd::Abandoned, ..) => {}
-            (PollEnd::Deadline, None, None) => self.out.add(
+            (PollEnd::Deadline, None, None) => out.add(
                 Failure::new(
                     "the job did not reach SUCCESS or FAIL within the deadline",
                     "SUCCESS or FAIL before the deadline",
@@ -442,7 +457,7 @@ impl<'a> JobWatch<'a> {
                 .source("001 §5.1.1: a job ends SUCCESS or FAIL, which the poller reads as its result"),
                 None,
             ),
-            (PollEnd::Ended, None, None) => self.out.add(
+            (PollEnd::Ended, None, None) => out.add(
                 Failure::new(
                     "the polls ended without showing SUCCESS or FAIL",
                     "a last poll showing SUCCESS or FAIL",
@@ -453,9 +468,9 @@ impl<'a> JobWatch<'a> {
             ),
         }
         if let (Some(follow), Some((_, ended))) = (follow_up, &self.terminal) {
-            check_follow_up(follow, ended, &mut self.out);
+            check_follow_up(follow, ended, &mut out);
         }
-        CheckResult::from_failures(name, self.out.into_failures(), self.ctx.strict)
+        CheckResult::from_failures(name, out.into_failures(), self.ctx.strict)
     }
 }
 
@@ -881,7 +896,7 @@ fn parse_time(text: &str) -> Option<NaiveDateTime> {
 
 /// Failures gathered over all polls; the same failure seen in several polls is reported once,
 /// naming the polls.
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct Findings {
     entries: Vec<(Failure, Vec<usize>)>,
     /// Failures of rules that end polling, since the watch last asked.
@@ -934,11 +949,21 @@ fn ranges(numbers: &[usize]) -> String {
     parts.join(", ")
 }
 
-/// The registry's entry: an asynchronous write and its job's polls, judged after the fact (the
-/// runner judges live polls with a [`JobWatch`], this check's incremental form).
+/// The registry's entry: an asynchronous write and its job's polls, judged after the fact; or a
+/// job polled live, whose [`JobWatch`] (this check's incremental form) judged each poll as it
+/// came and now gives the verdict, with the end the case expects.
 pub(super) fn judge(ctx: &CheckContext, ev: &Evidence) -> Option<CheckResult> {
-    let Evidence::Job(job) = ev else { return None };
-    Some(job_protocol(ctx, job))
+    match ev {
+        Evidence::Job(job) => Some(job_protocol(ctx, job)),
+        Evidence::Watched(w) => {
+            let result = w.watch.conclude(w.end, w.follow_up);
+            Some(match w.expected {
+                Some(expected) => judge_expected_end(ctx, result, expected, w.last),
+                None => result,
+            })
+        }
+        _ => None,
+    }
 }
 
 #[cfg(test)]

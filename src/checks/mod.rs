@@ -26,7 +26,7 @@ pub use cascade::{cascade, Member};
 pub use content_type::content_type;
 pub use error_body::error_body;
 pub use job_protocol::{
-    job_protocol, judge_expected_end, ExpectedEnd, FollowUp, JobEvidence, JobWatch, PollEnd, Verdict,
+    job_protocol, judge_expected_end, ExpectedEnd, FollowUp, JobEvidence, JobWatch, PollEnd, Verdict, WatchedJob,
 };
 pub use negative_rejection::{negative_rejection, ExpectedRejection};
 pub use pagination::{pagination, Page, PaginationEvidence};

@@ -4,6 +4,7 @@
 use super::Evidence;
 use super::{list, show_pointer, value_excerpt, CheckContext, CheckName, CheckResult, Failure};
 use crate::exchange::{Exchange, ResponseRecord};
+use crate::spec::DisputedRule;
 use serde_json::Value;
 
 /// Where the disagreements about the `limit` range are recorded (INC-14, INC-15).
@@ -82,8 +83,11 @@ pub fn pagination(ctx: &CheckContext, ev: &PaginationEvidence) -> CheckResult {
                         count.to_string(),
                     )
                     .at(spec.clone())
-                    // Page size or total (INC-54): for the whole list both readings give its length.
-                    .disputed(&without(&ev.count_disputed, PAGE_OR_TOTAL)),
+                    // Page size or total: for the whole list both readings give its length.
+                    .disputed(&without(
+                        &ev.count_disputed,
+                        ctx.specs.readings.disputing(DisputedRule::PaginationPageOrTotal),
+                    )),
                 );
             }
             total = count;
@@ -208,12 +212,9 @@ fn limit_disagreements(ctx: &CheckContext) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// INC-54: `count` is the page size or the total of matches, depending on the list page.
-const PAGE_OR_TOTAL: &str = "INC-54";
-
-/// `ids` without `id`.
-fn without(ids: &[String], id: &str) -> Vec<String> {
-    ids.iter().filter(|d| *d != id).cloned().collect()
+/// `ids` without those of `others`.
+fn without(ids: &[String], others: &[String]) -> Vec<String> {
+    ids.iter().filter(|d| !others.contains(d)).cloned().collect()
 }
 
 /// The registry's entry: a list read whole and page by page.

@@ -1,9 +1,12 @@
 //! The check registry: one table of every check, by its stable name, with what it proves, where
 //! the reference states it, and the function that judges [`Evidence`].
 //!
-//! The runner dispatches through [`judge`], the reports take their column order from
-//! [`REGISTRY`], the command line lists and selects checks by [`parse_names`], and the fault tests
-//! cross-check the emulator's target names against it. Adding a check is one file and one row.
+//! The runner dispatches through [`judge`] (a job it polls too: the `JobWatch` judges each poll
+//! as it comes so that polling can stop early, and gives its final verdict as
+//! [`Evidence::Watched`]), `check-traffic` and the proxy through [`verdict`]; the reports take
+//! their column order from [`REGISTRY`], the command line lists and selects checks by
+//! [`parse_names`], and the fault tests cross-check the emulator's target names against it.
+//! Adding a check is one file and one row.
 
 use super::{
     auth_required, content_type, error_body, job_protocol, negative_rejection, pagination, precondition,
@@ -11,7 +14,7 @@ use super::{
 };
 use super::{
     CheckContext, CheckName, CheckResult, ExpectedRefusal, ExpectedRejection, JobEvidence, LifecycleEvidence, Listing,
-    Member, PaginationEvidence, ReadBackEvidence, SnapshotMode,
+    Member, PaginationEvidence, ReadBackEvidence, SnapshotMode, WatchedJob,
 };
 use crate::exchange::Exchange;
 use crate::spec::{Action, Operation};
@@ -24,6 +27,8 @@ pub enum Evidence<'a> {
     Answer(Answer<'a>),
     /// An asynchronous write and the polls of its job (`job_protocol`).
     Job(&'a JobEvidence<'a>),
+    /// A job polled live under a `JobWatch`, once polling ended (`job_protocol`).
+    Watched(&'a WatchedJob<'a>),
     /// Every status observed of one resource, in order (`state_transition`).
     Statuses {
         /// Kind of the resource.
@@ -244,6 +249,12 @@ pub fn judge(ctx: &CheckContext, evidence: &Evidence) -> Vec<CheckResult> {
         results.sort_by_key(|r| r.check != primary);
     }
     results
+}
+
+/// The verdict of `check` alone on `evidence`, through its row: `None` when the check does not
+/// judge evidence of this kind (as `error_body` passes over an answer that is not an error).
+pub fn verdict(ctx: &CheckContext, check: CheckName, evidence: &Evidence) -> Option<CheckResult> {
+    (entry(check).judge)(ctx, evidence)
 }
 
 /// The checks named in `list` (comma-separated, repeatable), or what is wrong with a name: the

@@ -2,7 +2,7 @@
 
 use super::super::test_support::{ctx, op, raw};
 use super::*;
-use crate::checks::{CheckOutcome, LifecycleEvidence, Page};
+use crate::checks::{CheckOutcome, JobWatch, LifecycleEvidence, Page, PollEnd};
 use serde_json::json;
 use std::collections::BTreeSet;
 
@@ -62,6 +62,9 @@ fn with_every_kind_of_evidence(f: &mut dyn FnMut(&Evidence)) {
         follow_up: None,
     };
     f(&Evidence::Job(&job));
+    let watch = JobWatch::new(ctx(), &submit, Vec::new(), None);
+    let watched = WatchedJob { watch: &watch, end: PollEnd::Deadline, follow_up: None, expected: None, last: None };
+    f(&Evidence::Watched(&watched));
     let observed = ["creating".to_owned(), "available".to_owned()];
     f(&Evidence::Statuses { kind: "server_group", id: "g", observed: &observed });
     f(&Evidence::ExpectedState { expected: "available", actual: Some("available") });

@@ -24,7 +24,7 @@ pub use openapi::{
     resolve_ref, ApiSpec, AsyncJob, Discriminator, NotFound, Operation, ParamLocation, Parameter, RequestKeyedSchema,
     ResponseSpec,
 };
-pub use readings::{is_gap_id, Gap, Readings};
+pub use readings::{is_gap_id, Dispute, DisputedRule, Gap, Readings};
 pub use resources::{fill, DeleteRecipe, Placeholder, PrepStep, ResourceKind, ResourceTable};
 pub use schema::{SchemaCache, SchemaSet, SchemaViolation};
 pub use states::{Action, Cascade, EndState, Machine, Noted, ParentRule, Refusal, Requirement, StateKind, StateModel};

@@ -8,7 +8,9 @@
 
 use super::har::{Body, Entry, Har};
 use super::matching::{Matched, Matcher, Unmatched};
-use crate::checks::{self, CheckContext, CheckName, CheckOutcome, CheckResult};
+use crate::checks::{
+    self, registry, Answer, CheckContext, CheckName, CheckOutcome, CheckResult, Evidence, Expectation,
+};
 use crate::exchange::Exchange;
 use crate::outcome::{CaseOutcome, CaseReport, CheckReport, RunReport, TargetInfo, FORMAT_VERSION};
 use crate::spec::ResourceKind;
@@ -208,6 +210,12 @@ fn verdict(ctx: &CheckContext, result: CheckResult, step: &str) -> CheckReport {
     CheckReport::from_result(&result, step, &ctx.specs.readings)
 }
 
+/// `check`'s verdict on `evidence`, through the registry; a check that passes over the evidence
+/// is reported skipped for `why_not`, since a recording's case lists every check it concerns.
+fn judged(ctx: &CheckContext, check: CheckName, evidence: &Evidence, why_not: impl FnOnce() -> String) -> CheckResult {
+    registry::verdict(ctx, check, evidence).unwrap_or_else(|| CheckResult::skipped(check, why_not()))
+}
+
 /// `status_code`, `content_type`, `response_schema` and `error_body` on one exchange.
 fn exchange_case(ctx: &CheckContext, r: &Recorded) -> CaseReport {
     let (method, path) = (&r.exchange.request.method, &r.exchange.request.path);
@@ -224,14 +232,17 @@ fn exchange_case(ctx: &CheckContext, r: &Recorded) -> CaseReport {
         return skipped_case(r.case_id(), &m.name, &op.family, KIND_EXCHANGE, reason);
     }
     let duration = r.exchange.elapsed.as_millis() as u64;
-    let mut results = vec![checks::status_code(ctx, op, &[], &r.exchange)];
+    // No case expects anything of a recorded answer: any documented status and code.
+    let answer =
+        Answer { op, exchange: &r.exchange, statuses: &[], expect: Expectation::Status { codes: &[] }, disputed: &[] };
+    let evidence = Evidence::Answer(answer);
+    // Of the answer's checks only error_body passes over an answer, one that is not an error.
+    let status = r.exchange.status().unwrap_or_default();
+    let passed_over = || format!("status {status} is not an error");
+    let mut results = vec![judged(ctx, CheckName::StatusCode, &evidence, passed_over)];
     let body_checks = [CheckName::ContentType, CheckName::ResponseSchema, CheckName::ErrorBody];
     match r.entry.body() {
-        Body::Kept(_) => {
-            results.push(checks::content_type(ctx, op, &r.exchange));
-            results.push(checks::response_schema(ctx, op, &r.exchange));
-            results.push(checks::error_body(ctx, op, &[], &r.exchange));
-        }
+        Body::Kept(_) => results.extend(body_checks.map(|c| judged(ctx, c, &evidence, passed_over))),
         Body::NotKept => {
             results.extend(body_checks.map(|c| CheckResult::skipped(c, "the recording did not keep the body")));
         }
@@ -314,7 +325,8 @@ fn resource_cases(ctx: &CheckContext, observations: &[Observation], recorded: &[
             let statuses: Vec<String> = mine.iter().map(|o| o.status.clone()).collect();
             let mut positions: Vec<usize> = mine.iter().map(|o| recorded[o.position].number).collect();
             positions.dedup();
-            let result = checks::state_transition(ctx, kind, id, &statuses);
+            let evidence = Evidence::Statuses { kind, id, observed: &statuses };
+            let result = judged(ctx, CheckName::StateTransition, &evidence, || "no statuses".into());
             let show = ctx.specs.resources.kind(kind).map(|k| k.show.as_str()).unwrap_or(kind);
             let family = ctx.specs.operation(show).map(|op| op.family.clone()).unwrap_or_default();
             let checks = vec![verdict(ctx, result, &entries_text(&positions))];
@@ -425,7 +437,7 @@ fn judge_job(
         finished: true,
         follow_up,
     };
-    let mut result = checks::job_protocol(ctx, &ev);
+    let mut result = judged(ctx, CheckName::JobProtocol, &Evidence::Job(&ev), || "no job".into());
     // The recording, not the target, stopped before the end.
     let cut = ended.is_none();
     if cut {

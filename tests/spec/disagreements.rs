@@ -5,12 +5,13 @@ use std::collections::BTreeSet;
 
 use crate::common::{read_spec, specs_dir};
 
-const SPEC_FILES: [&str; 5] = [
+const SPEC_FILES: [&str; 6] = [
     "sdrs-v1.openapi.yaml",
     "sdrs-v1-extensions.openapi.yaml",
     "dws-disaster-recovery.openapi.yaml",
     "states.yaml",
     "errors.yaml",
+    "readings.yaml",
 ];
 
 fn readme() -> String {

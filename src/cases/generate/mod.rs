@@ -8,7 +8,7 @@ pub mod recipes;
 mod requirement;
 
 use super::model::{Case, CaseKind, Credentials, Expect, Judge, Needs, StatusSet, Step};
-use crate::spec::{Operation, Specs};
+use crate::spec::{DisputedRule, Operation, Readings, Specs};
 use recipes::{recipe, Recipe, FIXTURE};
 use serde_json::json;
 
@@ -19,10 +19,10 @@ pub const UNKNOWN_ID: &str = "7f3c9a1e-2b4d-4e6f-8a0b-1c2d3e4f5a6b";
 pub fn generate(specs: &Specs) -> Vec<Case> {
     let mut cases = Vec::new();
     for op in specs.operations() {
-        let rec = recipe(&op.id);
+        let rec = recipe(&specs.readings, &op.id);
         cases.push(positive(op, &rec));
         cases.extend(auth(op, &rec));
-        cases.extend(not_found(op, &rec));
+        cases.extend(not_found(&specs.readings, op, &rec));
         cases.extend(negative::cases(specs, op, &rec));
         cases.extend(pagination(op));
         cases.extend(method_not_allowed(op, &rec));
@@ -137,13 +137,13 @@ pub fn requires_auth(op: &Operation) -> bool {
     op.responses.contains_key(&401) && !op.anonymous
 }
 
-fn not_found(op: &Operation, rec: &Recipe) -> Vec<Case> {
+fn not_found(readings: &Readings, op: &Operation, rec: &Recipe) -> Vec<Case> {
     if rec.skip.is_some() && op.id != "startDisasterRecovery" {
         return Vec::new();
     }
     let mut out = Vec::new();
     for p in op.path_params() {
-        let Some(nf) = not_found_rule(op, &p.name) else { continue };
+        let Some(nf) = not_found_rule(readings, op, &p.name) else { continue };
         let mut step = rec.test.clone();
         step.name = format!("call with an unknown {}", p.name);
         step.path.insert(p.name.clone(), json!(UNKNOWN_ID));
@@ -172,9 +172,10 @@ struct NotFoundRule {
     disagreements: Vec<String>,
 }
 
-fn not_found_rule(op: &Operation, param: &str) -> Option<NotFoundRule> {
+fn not_found_rule(readings: &Readings, op: &Operation, param: &str) -> Option<NotFoundRule> {
     if op.id == "startDisasterRecovery" && param == "disaster_recovery_id" {
-        return Some(NotFoundRule { statuses: vec![404], codes: Vec::new(), disagreements: vec!["INC-05".into()] });
+        let disagreements = readings.disputing(DisputedRule::DwsDisasterRecovery).to_vec();
+        return Some(NotFoundRule { statuses: vec![404], codes: Vec::new(), disagreements });
     }
     let p = op.parameters.iter().find(|p| p.name == param)?;
     let raw = p.not_found.as_ref()?;
@@ -186,7 +187,7 @@ fn not_found_rule(op: &Operation, param: &str) -> Option<NotFoundRule> {
         statuses.push(404);
     }
     if raw.note.is_some() {
-        disagreements.push("INC-40".to_owned());
+        disagreements.extend_from_slice(readings.disputing(DisputedRule::NotFoundNoted));
     }
     let codes = if raw.code.is_empty() { Vec::new() } else { vec![raw.code.clone()] };
     Some(NotFoundRule { statuses, codes, disagreements })

@@ -6,7 +6,7 @@
 use super::recipes::Recipe;
 use super::{case, Operation};
 use crate::cases::model::{Case, CaseKind, Expect, Judge, RequestStep, StatusSet, Step};
-use crate::spec::{resolve_ref, Specs};
+use crate::spec::{resolve_ref, DisputedRule, Readings, Specs};
 use serde_json::{json, Map, Value};
 
 /// The generic code for invalid request parameters.
@@ -36,7 +36,7 @@ pub(super) fn cases(specs: &Specs, op: &Operation, rec: &Recipe) -> Vec<Case> {
     if let (Some(pointer), Some(body)) = (&op.request_pointer, &rec.test.body) {
         if let Some(schema) = document.pointer(pointer) {
             let root_codes = codes_of(document, schema);
-            walk(document, schema, Some(body), &mut Vec::new(), &root_codes, &mut mutations);
+            walk(&specs.readings, document, schema, Some(body), &mut Vec::new(), &root_codes, &mut mutations);
         }
         mutations.push(Mutation {
             slug: "body/malformed-json".into(),
@@ -168,6 +168,7 @@ fn disagreements_of(chain: &[&Value]) -> Vec<String> {
 }
 
 fn walk(
+    readings: &Readings,
     document: &Value,
     schema: &Value,
     value: Option<&Value>,
@@ -179,7 +180,7 @@ fn walk(
     let here = path.join(".");
     let disputed = disagreements_of(&chain);
     let mut push = |slug: &str, describe: String, edit: Edit, codes: Vec<String>| {
-        let mut disagreements = relevant(&disputed, slug);
+        let mut disagreements = relevant(readings, &disputed, slug);
         disagreements.extend(gaps_of(&chain, slug));
         out.push(Mutation { slug: format!("{here}/{slug}"), describe, apply: edit, codes, disagreements })
     };
@@ -278,7 +279,7 @@ fn walk(
             (keyword(&chain, "items"), value.and_then(Value::as_array).and_then(|a| a.first()))
         {
             path.push("0".into());
-            walk(document, items_schema, Some(first), path, inherited, out);
+            walk(readings, document, items_schema, Some(first), path, inherited, out);
             path.pop();
         }
         return;
@@ -302,13 +303,13 @@ fn walk(
                 describe: format!("no {}", path.join(".")),
                 apply: Edit::Body(path.clone(), None),
                 codes,
-                disagreements: relevant(&disagreements_of(&prop_chain), "missing"),
+                disagreements: relevant(readings, &disagreements_of(&prop_chain), "missing"),
             });
         }
         // Absent optional properties get invalid values too; their nested objects are left alone.
         let is_object = keyword(&prop_chain, "type").and_then(Value::as_str) == Some("object");
         if present.is_some() || !is_object {
-            walk(document, prop, present, path, &inherited_here, out);
+            walk(readings, document, prop, present, path, &inherited_here, out);
         }
         path.pop();
     }
@@ -337,18 +338,13 @@ fn gaps_of(chain: &[&Value], slug: &str) -> Vec<String> {
 /// A list page enumerates its filter values but never says what an unknown one does (GAP-04).
 const UNKNOWN_FILTER_VALUE: &str = "GAP-04";
 
-/// The disagreements that really make a mutation's expected refusal uncertain. A node's tags
-/// concern one aspect (INC-01: Chinese characters; INC-14: the limit boundaries 0 and 1000); a
-/// mutation that breaks the rule under every reading stays undisputed.
-fn relevant(disputed: &[String], slug: &str) -> Vec<String> {
-    let applies: &[&str] = match slug {
-        "too-long" => &["INC-19", "INC-23"],
-        "bad-characters" => &["INC-20"],
-        "wrong-type" => &["INC-17"],
-        "missing" => &["INC-35"],
-        _ => &[],
-    };
-    disputed.iter().filter(|d| applies.contains(&d.as_str())).cloned().collect()
+/// The disagreements that really make a mutation's expected refusal uncertain: those readings.yaml
+/// lists for its kind (`negative.<slug>`). A node's tags concern one aspect (INC-01: Chinese
+/// characters; INC-14: the limit boundaries 0 and 1000); a mutation that breaks the rule under
+/// every reading stays undisputed.
+fn relevant(readings: &Readings, disputed: &[String], slug: &str) -> Vec<String> {
+    let applies = DisputedRule::of_mutation(slug).map_or(&[][..], |rule| readings.disputing(rule));
+    disputed.iter().filter(|d| applies.contains(d)).cloned().collect()
 }
 
 /// A copy of an array item made distinct by its index (tag keys must not repeat).

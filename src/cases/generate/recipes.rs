@@ -6,6 +6,7 @@
 use crate::cases::build::Res;
 use crate::cases::build::{group_action_body, job, path, request, Builder};
 use crate::cases::model::{Expect, JobOutcome, ReadBack, RequestStep};
+use crate::spec::{DisputedRule, Readings};
 use serde_json::{json, Value};
 
 /// The shared read-only fixture's variables (see [`fixture`]).
@@ -182,7 +183,7 @@ pub fn fixture() -> Builder {
 }
 
 /// The recipe of `operation`.
-pub fn recipe(operation: &str) -> Recipe {
+pub fn recipe(readings: &Readings, operation: &str) -> Recipe {
     let fx_group = "${fixture.group}";
     let fx_instance = "${fixture.instance}";
     match operation {
@@ -460,7 +461,8 @@ pub fn recipe(operation: &str) -> Recipe {
                 false,
                 false,
             );
-            rec.skip = Some("no operation in the seeds creates a DWS disaster-recovery resource (INC-05)".into());
+            let why = readings.disputing(DisputedRule::DwsDisasterRecovery).join(", ");
+            rec.skip = Some(format!("no operation in the seeds creates a DWS disaster-recovery resource ({why})"));
             rec
         }
         other => {

@@ -167,7 +167,6 @@ impl CaseRun<'_> {
                 }
             }
         }
-        let ctx = self.ctx();
         let follow_up = match (&follow_exchange, kind_used) {
             (Some(ex), Some(k)) => Some(checks::FollowUp {
                 exchange: ex,
@@ -178,17 +177,23 @@ impl CaseRun<'_> {
             }),
             _ => None,
         };
-        let mut r = watch.conclude(polled.end, follow_up.as_ref());
+        // The watch judged each poll as it came (polling stops at the poll that breaks the
+        // protocol, which an after-the-fact judgement cannot do); its verdict goes through the
+        // registry like every other, so the run's selection of checks applies to it.
+        // A setup's job that ends the other way is the harness's matter (below), not the target's.
+        let watched = checks::WatchedJob {
+            watch: &watch,
+            end: polled.end,
+            follow_up: follow_up.as_ref(),
+            expected: expected_end(spec.outcome).filter(|_| !step.setup),
+            last: polled.last.as_ref(),
+        };
+        self.judge_evidence(label, &Evidence::Watched(&watched), true);
         let mismatch = match (spec.outcome, status.as_deref()) {
             (JobOutcome::Success, Some("FAIL")) => Some("the job failed but was expected to succeed"),
             (JobOutcome::Fail, Some("SUCCESS")) => Some("the job succeeded but was expected to fail"),
             _ => None,
         };
-        // A setup's job that ends the other way is the harness's matter (below), not the target's.
-        if let (Some(expected), false) = (expected_end(spec.outcome), step.setup) {
-            r = checks::judge_expected_end(&ctx, r, expected, polled.last.as_ref());
-        }
-        self.push(label, r);
         if polled.end == checks::PollEnd::Abandoned {
             let why = self.runner.breaker.jobs_trip().unwrap_or_else(|| "jobs of this target are not finishing".into());
             return Err(Stop::Error(format!("cut short: {why}")));

@@ -8,7 +8,7 @@ use crate::checks::{self, Evidence};
 use crate::client::Outgoing;
 use crate::exchange::Exchange;
 use crate::spec::ResourceKind;
-use crate::spec::{Action, Operation};
+use crate::spec::{Action, DisputedRule, Operation};
 use serde_json::Value;
 
 impl CaseRun<'_> {
@@ -291,8 +291,9 @@ impl CaseRun<'_> {
             .and_then(|ptr| self.runner.specs.api_of(op).document.pointer(ptr))
             .map(|_| "/count".to_owned())
             .filter(|_| op.id != "listProtectedInstancesByTags");
+        let count_rule = self.runner.specs.readings.disputing(DisputedRule::PaginationCount);
         let mut count_disputed: Vec<String> =
-            op.disagreements.iter().filter(|d| ["INC-54", "INC-18"].contains(&d.as_str())).cloned().collect();
+            op.disagreements.iter().filter(|d| count_rule.contains(d)).cloned().collect();
         count_disputed.extend(self.count_inferred(op));
         let filters: Vec<(String, String, bool)> = base
             .iter()
