@@ -47,7 +47,7 @@ fn run_one(runtime: &tokio::runtime::Runtime, runner: &Runner, index: usize) -> 
             if let Some(r) = &report.reason {
                 msg.push_str(&format!("\n  reason: {r}"));
             }
-            for c in report.checks.iter().filter(|c| c.outcome == sdrs_conformance::checks::Outcome::Failed) {
+            for c in report.checks.iter().filter(|c| c.outcome == sdrs_conformance::checks::CheckOutcome::Failed) {
                 msg.push_str(&format!("\n[{}] in step `{}`:\n{}", c.name, c.step, c.text()));
             }
             return Err(msg.into());

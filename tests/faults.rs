@@ -17,7 +17,7 @@
 //! document; `cargo test --test faults -- --include-ignored` runs the gaps too.
 
 use libtest_mimic::{Arguments, Failed, Trial};
-use sdrs_conformance::checks::{registry, CheckName, Outcome};
+use sdrs_conformance::checks::{registry, CheckName, CheckOutcome};
 use sdrs_conformance::emulator::Fault;
 use sdrs_conformance::report::{CaseOutcome, RunReport};
 use sdrs_conformance::runner::{self, RunConfig, RunEvent, TargetConfig};
@@ -147,7 +147,7 @@ fn failing_checks(report: &RunReport) -> BTreeMap<CheckName, usize> {
     let mut counts = BTreeMap::new();
     for case in &report.cases {
         let mut names: Vec<CheckName> =
-            case.checks.iter().filter(|c| c.outcome == Outcome::Failed).map(|c| c.name).collect();
+            case.checks.iter().filter(|c| c.outcome == CheckOutcome::Failed).map(|c| c.name).collect();
         names.sort_unstable();
         names.dedup();
         for name in names {
@@ -258,7 +258,7 @@ fn no_fault(runtime: &tokio::runtime::Runtime, shared: bool) -> Result<(), Faile
         if let Some(reason) = &case.reason {
             msg.push_str(&format!(": {}", reason.lines().next().unwrap_or("")));
         }
-        for check in case.checks.iter().filter(|c| c.outcome == Outcome::Failed) {
+        for check in case.checks.iter().filter(|c| c.outcome == CheckOutcome::Failed) {
             msg.push_str(&format!("\n    [{}] {}", check.name, check.title()));
         }
     }

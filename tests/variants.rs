@@ -8,7 +8,7 @@
 //! contract; `sdrs-conformance variant-matrix` writes the same runs up as docs/variant-matrix.md.
 
 use libtest_mimic::{Arguments, Failed, Trial};
-use sdrs_conformance::checks::{CheckName, Outcome};
+use sdrs_conformance::checks::{CheckName, CheckOutcome};
 use sdrs_conformance::emulator::Variant;
 use sdrs_conformance::report::{CaseOutcome, RunReport};
 use sdrs_conformance::runner::{self, RunConfig, TargetConfig};
@@ -39,7 +39,7 @@ fn config(variants: Vec<String>) -> RunConfig {
 }
 
 /// Per check, the cases in which it had `outcome`, with the first title seen.
-fn by_check(report: &RunReport, outcome: Outcome) -> BTreeMap<CheckName, (usize, String)> {
+fn by_check(report: &RunReport, outcome: CheckOutcome) -> BTreeMap<CheckName, (usize, String)> {
     let mut counts: BTreeMap<CheckName, (usize, String)> = BTreeMap::new();
     for case in &report.cases {
         let mut seen = Vec::new();
@@ -67,7 +67,7 @@ fn passes(runtime: &tokio::runtime::Runtime, variants: Vec<String>) -> Result<()
     let report = runtime
         .block_on(runner::run(config(variants), |_| {}))
         .map_err(|e| format!("the run with variant(s) {label} could not run: {e}"))?;
-    let warnings = by_check(&report, Outcome::Warned);
+    let warnings = by_check(&report, CheckOutcome::Warned);
     println!("variant(s) {label}: warnings: {}", describe(&warnings));
     let bad: Vec<_> = report.cases.iter().filter(|c| c.outcome.is_failure()).collect();
     if bad.is_empty() {
@@ -80,14 +80,14 @@ fn passes(runtime: &tokio::runtime::Runtime, variants: Vec<String>) -> Result<()
         count(CaseOutcome::Failed),
         count(CaseOutcome::Error),
         report.cases.len(),
-        describe(&by_check(&report, Outcome::Failed)),
+        describe(&by_check(&report, CheckOutcome::Failed)),
     );
     for case in bad {
         msg.push_str(&format!("\n  {} {}", case.outcome.as_str(), case.id));
         if let Some(reason) = &case.reason {
             msg.push_str(&format!(": {}", reason.lines().next().unwrap_or("")));
         }
-        for check in case.checks_with(Outcome::Failed) {
+        for check in case.checks_with(CheckOutcome::Failed) {
             msg.push_str(&format!("\n    [{}] {}", check.name, check.title()));
         }
     }

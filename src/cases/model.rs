@@ -265,8 +265,10 @@ pub struct RequestStep {
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReadBack {
-    /// Machine name (server_group, protected_instance, replication_pair, dr_drill).
-    pub resource: String,
+    /// Kind of the resource (server_group, protected_instance, replication_pair, dr_drill);
+    /// `resource:` is read too, the key of earlier case files.
+    #[serde(alias = "resource")]
+    pub kind: String,
     /// Id template (rendered after the job's captures).
     pub id: String,
     /// Values (templates allowed) at pointers inside the resource object: `/description`, `/tags`.
@@ -279,8 +281,10 @@ pub struct ReadBack {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StateGuard {
-    /// Machine name (server_group, protected_instance, replication_pair, dr_drill).
-    pub resource: String,
+    /// Kind of the resource (server_group, protected_instance, replication_pair, dr_drill);
+    /// `resource:` is read too, the key of earlier case files.
+    #[serde(alias = "resource")]
+    pub kind: String,
     /// Id template.
     pub id: String,
     /// The state it must show.
@@ -311,8 +315,10 @@ pub struct WaitStatusStep {
     /// Step name.
     #[serde(default)]
     pub name: String,
-    /// Machine name (server_group, protected_instance, replication_pair, dr_drill).
-    pub resource: String,
+    /// Kind of the resource (server_group, protected_instance, replication_pair, dr_drill);
+    /// `resource:` is read too, the key of earlier case files.
+    #[serde(alias = "resource")]
+    pub kind: String,
     /// Id template.
     pub id: String,
     /// Accepted states.

@@ -22,14 +22,14 @@ pub struct Reached {
     pub pair: Option<Res>,
     /// The DR drill, when the setup made one.
     pub drill: Option<Res>,
-    /// Known state of each machine's resource at the end of the setup.
+    /// Known state of each kind's resource at the end of the setup.
     pub states: BTreeMap<&'static str, String>,
 }
 
 impl Reached {
-    /// The resource of `machine`.
-    pub fn resource(&self, machine: &str) -> Option<&Res> {
-        match machine {
+    /// The resource of `kind`.
+    pub fn resource(&self, kind: &str) -> Option<&Res> {
+        match kind {
             "server_group" => Some(&self.group),
             "protected_instance" => self.instance.as_ref(),
             "replication_pair" => self.pair.as_ref(),
@@ -61,7 +61,7 @@ const STOPPED_SERVERS: [&str; 2] = ["production_servers_stopped", "dr_servers_st
 /// state by making that action's job fail.
 fn group_path(specs: &Specs, state: &str) -> Option<GroupPath> {
     let acts: Vec<&Action> =
-        specs.states.actions.iter().filter(|a| a.machine == GROUP && !a.creates && !a.deletes).collect();
+        specs.states.actions.iter().filter(|a| a.kind == GROUP && !a.creates && !a.deletes).collect();
     let key = |a: &Action| match specs.operation(&a.operation).and_then(|op| op.discriminator.as_ref()) {
         Some(Discriminator::BodyKey(k)) => Some(k.clone()),
         _ => None,
@@ -143,14 +143,14 @@ fn base(b: Builder, g: Res) -> Reached {
     Reached { builder: b, group: g, instance: None, pair: None, drill: None, states: BTreeMap::new() }
 }
 
-/// A setup leaving the resource of `machine` in `state`, or `None` when no recipe reaches it.
-pub fn reach(specs: &Specs, machine: &str, state: &str) -> Option<Reached> {
+/// A setup leaving the resource of `kind` in `state`, or `None` when no recipe reaches it.
+pub fn reach(specs: &Specs, kind: &str, state: &str) -> Option<Reached> {
     if let Some(r) = full_group_in(specs, state) {
-        if machine != DRILL {
+        if kind != DRILL {
             return Some(r);
         }
     }
-    match (machine, state) {
+    match (kind, state) {
         (GROUP, "creating") => {
             let mut b = Builder::new();
             let g = b.group_with("${vpc_id}", JobOutcome::NoWait);
@@ -345,14 +345,14 @@ mod tests {
     fn every_state_has_a_recipe_but_those_no_api_call_leads_to() {
         let specs = crate::spec::Specs::embedded();
         let mut without = Vec::new();
-        for machine in [GROUP, INSTANCE, PAIR, DRILL] {
-            for state in specs.states.machines[machine].states.keys() {
-                match reach(specs, machine, state) {
+        for kind in [GROUP, INSTANCE, PAIR, DRILL] {
+            for state in specs.states.machines[kind].states.keys() {
+                match reach(specs, kind, state) {
                     Some(r) => {
-                        assert!(r.resource(machine).is_some(), "{machine} {state}");
-                        assert_eq!(r.states.get(machine), Some(state), "{machine} {state}");
+                        assert!(r.resource(kind).is_some(), "{kind} {state}");
+                        assert_eq!(r.states.get(kind), Some(state), "{kind} {state}");
                     }
-                    None => without.push(format!("{machine} {state}")),
+                    None => without.push(format!("{kind} {state}")),
                 }
             }
         }

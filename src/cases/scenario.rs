@@ -142,7 +142,7 @@ mod tests {
         .expect("parses");
         let Step::Request(r) = &case.steps[0] else { panic!("a request step") };
         let guard = r.only_while.as_ref().expect("a guard");
-        assert_eq!((guard.resource.as_str(), guard.status.as_str()), ("server_group", "creating"));
+        assert_eq!((guard.kind.as_str(), guard.status.as_str()), ("server_group", "creating"));
         assert_eq!(case.id, "scenario/probe");
         assert_eq!(case.operation, "startProtectionGroup");
     }

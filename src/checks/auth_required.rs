@@ -43,7 +43,7 @@ pub(super) fn judge(ctx: &CheckContext, ev: &Evidence) -> Option<CheckResult> {
 mod tests {
     use super::*;
     use crate::checks::test_support::{ctx, no_response};
-    use crate::checks::Outcome;
+    use crate::checks::CheckOutcome;
     use serde_json::json;
 
     fn answer(status: u16) -> Exchange {
@@ -59,13 +59,13 @@ mod tests {
     #[test]
     fn a_401_passes() {
         let r = auth_required(&ctx(), "no credentials", &answer(401));
-        assert_eq!(r.outcome, Outcome::Passed, "{}", r.details());
+        assert_eq!(r.outcome, CheckOutcome::Passed, "{}", r.details());
     }
 
     #[test]
     fn an_accepted_request_without_credentials_fails() {
         let r = auth_required(&ctx(), "no credentials", &answer(200));
-        assert_eq!(r.outcome, Outcome::Failed);
+        assert_eq!(r.outcome, CheckOutcome::Failed);
         assert_eq!(r.failures[0].title, "request with no credentials accepted");
         assert!(r.failures[0].spec.as_deref().is_some_and(|s| s.ends_with("(listProtectionGroups responses 401)")));
     }
@@ -73,7 +73,7 @@ mod tests {
     #[test]
     fn another_refusal_status_fails() {
         let r = auth_required(&ctx(), "a bad signature", &answer(403));
-        assert_eq!(r.outcome, Outcome::Failed);
+        assert_eq!(r.outcome, CheckOutcome::Failed);
         assert_eq!(r.failures[0].title, "request with a bad signature answered 403, not 401");
     }
 
@@ -88,7 +88,7 @@ mod tests {
     fn no_response_is_skipped() {
         assert_eq!(
             auth_required(&ctx(), "no credentials", &no_response("listProtectionGroups")).outcome,
-            Outcome::Skipped
+            CheckOutcome::Skipped
         );
     }
 

@@ -9,7 +9,7 @@ use crate::spec::{Action, EndState};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Member {
     /// State machine (`protected_instance`, `replication_pair`).
-    pub machine: String,
+    pub kind: String,
     /// Its id.
     pub id: String,
     /// The status read just before the action was sent (none: not read).
@@ -34,23 +34,22 @@ pub fn cascade(
     let mut failures = Vec::new();
     let mut judged = 0;
     for m in members {
-        let (Some(rule), Some(machine)) = (action.cascade.get(&m.machine), ctx.specs.states.machines.get(&m.machine))
-        else {
+        let (Some(rule), Some(kind)) = (action.cascade.get(&m.kind), ctx.specs.states.machines.get(&m.kind)) else {
             continue;
         };
         // The action moves only members in one of the cascade's source states.
         let Some(before) = m.before.as_deref().filter(|b| rule.from.iter().any(|f| f == b)) else { continue };
         judged += 1;
         let target: &EndState = if succeeded { &rule.success } else { &rule.failure };
-        let wanted = target.resolve(machine, Some(before));
-        let spec = format!("{STATES_SPEC} actions.{}.cascade.{}", action.name, m.machine);
+        let wanted = target.resolve(kind, Some(before));
+        let spec = format!("{STATES_SPEC} actions.{}.cascade.{}", action.name, m.kind);
         match &m.after {
             Some(after) if wanted.iter().any(|w| w == after) => {}
             after => failures.push(
                 Failure::new(
                     format!(
                         "{} {} of group {group_id} is `{}` after {} ended {}",
-                        m.machine,
+                        m.kind,
                         m.id,
                         after.as_deref().unwrap_or("not listed"),
                         action.name,
@@ -60,7 +59,7 @@ pub fn cascade(
                     after.clone().unwrap_or_else(|| "absent from the group's list".to_owned()),
                 )
                 .at(spec)
-                .source(format!("001 appendix {} and the page of {}", machine.section, action.operation)),
+                .source(format!("001 appendix {} and the page of {}", kind.section, action.operation)),
             ),
         }
     }
@@ -77,10 +76,10 @@ pub fn cascade(
 mod tests {
     use super::*;
     use crate::checks::test_support::ctx;
-    use crate::checks::Outcome;
+    use crate::checks::CheckOutcome;
 
-    fn member(machine: &str, before: &str, after: Option<&str>) -> Member {
-        Member { machine: machine.into(), id: "m1".into(), before: Some(before.into()), after: after.map(Into::into) }
+    fn member(kind: &str, before: &str, after: Option<&str>) -> Member {
+        Member { kind: kind.into(), id: "m1".into(), before: Some(before.into()), after: after.map(Into::into) }
     }
 
     fn start(ctx: &CheckContext) -> Action {
@@ -95,7 +94,7 @@ mod tests {
             member("replication_pair", "available", Some("protected")),
         ];
         let r = cascade(&c, &start(&c), "g", &members, true);
-        assert_eq!(r.outcome, Outcome::Passed, "{}", r.details());
+        assert_eq!(r.outcome, CheckOutcome::Passed, "{}", r.details());
     }
 
     #[test]
@@ -106,7 +105,7 @@ mod tests {
             member("replication_pair", "available", None),
         ];
         let r = cascade(&c, &start(&c), "g", &members, true);
-        assert_eq!(r.outcome, Outcome::Failed);
+        assert_eq!(r.outcome, CheckOutcome::Failed);
         assert_eq!(r.failures.len(), 2, "{}", r.details());
         assert_eq!(
             r.failures[0].title,
@@ -123,8 +122,8 @@ mod tests {
         let c = ctx();
         let r =
             cascade(&c, &start(&c), "g", &[member("protected_instance", "available", Some("error-starting"))], false);
-        assert_eq!(r.outcome, Outcome::Passed, "{}", r.details());
+        assert_eq!(r.outcome, CheckOutcome::Passed, "{}", r.details());
         let r = cascade(&c, &start(&c), "g", &[member("protected_instance", "protected", Some("protected"))], true);
-        assert_eq!(r.outcome, Outcome::Skipped);
+        assert_eq!(r.outcome, CheckOutcome::Skipped);
     }
 }

@@ -90,7 +90,7 @@ pub(super) fn judge(ctx: &CheckContext, ev: &Evidence) -> Option<CheckResult> {
 mod tests {
     use super::*;
     use crate::checks::test_support::{ctx, no_response, op, raw};
-    use crate::checks::Outcome;
+    use crate::checks::CheckOutcome;
     use serde_json::json;
 
     #[test]
@@ -98,21 +98,21 @@ mod tests {
         let ex =
             Exchange::fake("showProtectionGroup", "GET", "/v1/p/server-groups/g", 200, json!({"server_group": {}}));
         let r = content_type(&ctx(), op("showProtectionGroup"), &ex);
-        assert_eq!(r.outcome, Outcome::Passed, "{}", r.details());
+        assert_eq!(r.outcome, CheckOutcome::Passed, "{}", r.details());
     }
 
     #[test]
     fn the_media_type_is_matched_case_insensitively() {
         let ex = raw("showProtectionGroup", 200, Some("Application/JSON ; Charset=utf-8"), b"{}");
         let r = content_type(&ctx(), op("showProtectionGroup"), &ex);
-        assert_eq!(r.outcome, Outcome::Passed, "{}", r.details());
+        assert_eq!(r.outcome, CheckOutcome::Passed, "{}", r.details());
     }
 
     #[test]
     fn a_json_body_labelled_text_fails() {
         let ex = raw("showProtectionGroup", 200, Some("text/plain"), b"{}");
         let r = content_type(&ctx(), op("showProtectionGroup"), &ex);
-        assert_eq!(r.outcome, Outcome::Failed);
+        assert_eq!(r.outcome, CheckOutcome::Failed);
         assert_eq!(r.failures[0].title, "a body labelled `text/plain`, not application/json");
     }
 
@@ -120,14 +120,14 @@ mod tests {
     fn a_lookalike_media_type_fails() {
         let ex = raw("showProtectionGroup", 200, Some("application/jsonp"), b"{}");
         let r = content_type(&ctx(), op("showProtectionGroup"), &ex);
-        assert_eq!(r.outcome, Outcome::Failed);
+        assert_eq!(r.outcome, CheckOutcome::Failed);
     }
 
     #[test]
     fn a_body_without_content_type_fails() {
         let ex = raw("showProtectionGroup", 200, None, b"{}");
         let r = content_type(&ctx(), op("showProtectionGroup"), &ex);
-        assert_eq!(r.outcome, Outcome::Failed);
+        assert_eq!(r.outcome, CheckOutcome::Failed);
         assert_eq!(r.failures[0].actual, "no Content-Type header");
     }
 
@@ -135,7 +135,7 @@ mod tests {
     fn a_truncated_body_fails_quoting_the_parse_position() {
         let ex = raw("showProtectionGroup", 200, Some("application/json"), b"{\"server_group\": {\"id\": \"a");
         let r = content_type(&ctx(), op("showProtectionGroup"), &ex);
-        assert_eq!(r.outcome, Outcome::Failed);
+        assert_eq!(r.outcome, CheckOutcome::Failed);
         assert_eq!(r.failures.len(), 1);
         assert_eq!(r.failures[0].title, "the body is not JSON: EOF while parsing a string at line 1 column 26");
     }
@@ -151,14 +151,14 @@ mod tests {
     fn a_body_that_is_not_utf8_fails_without_panicking() {
         let ex = raw("showProtectionGroup", 200, Some("application/json"), &[0xff, 0xfe, 0x00, 0x7b]);
         let r = content_type(&ctx(), op("showProtectionGroup"), &ex);
-        assert_eq!(r.outcome, Outcome::Failed);
+        assert_eq!(r.outcome, CheckOutcome::Failed);
     }
 
     #[test]
     fn an_empty_204_passes() {
         let ex = Exchange::fake("deleteFailureJob", "DELETE", "/v1/p/task-center/failure-jobs/j", 204, json!(null));
         let r = content_type(&ctx(), op("deleteFailureJob"), &ex);
-        assert_eq!(r.outcome, Outcome::Passed, "{}", r.details());
+        assert_eq!(r.outcome, CheckOutcome::Passed, "{}", r.details());
     }
 
     #[test]
@@ -166,7 +166,7 @@ mod tests {
         let ex =
             Exchange::fake("deleteFailureJob", "DELETE", "/v1/p/task-center/failure-jobs/j", 204, json!({"ok": true}));
         let r = content_type(&ctx(), op("deleteFailureJob"), &ex);
-        assert_eq!(r.outcome, Outcome::Failed);
+        assert_eq!(r.outcome, CheckOutcome::Failed);
         assert_eq!(r.failures[0].title, "a 204 answer has a body");
     }
 
@@ -174,7 +174,7 @@ mod tests {
     fn a_documented_json_status_with_an_empty_body_fails() {
         let ex = Exchange::fake("showProtectionGroup", "GET", "/v1/p/server-groups/g", 200, json!(null));
         let r = content_type(&ctx(), op("showProtectionGroup"), &ex);
-        assert_eq!(r.outcome, Outcome::Failed);
+        assert_eq!(r.outcome, CheckOutcome::Failed);
         assert_eq!(r.failures[0].title, "status 200 documents a JSON body, but the body is empty");
         assert!(r.failures[0].spec.as_deref().is_some_and(|s| s.starts_with("specs/sdrs-v1.openapi.yaml#/")));
     }
@@ -183,13 +183,13 @@ mod tests {
     fn an_empty_body_on_an_undocumented_status_passes() {
         let ex = Exchange::fake("showProtectionGroup", "GET", "/v1/p/server-groups/g", 302, json!(null));
         let r = content_type(&ctx(), op("showProtectionGroup"), &ex);
-        assert_eq!(r.outcome, Outcome::Passed, "{}", r.details());
+        assert_eq!(r.outcome, CheckOutcome::Passed, "{}", r.details());
     }
 
     #[test]
     fn no_response_is_skipped() {
         let r = content_type(&ctx(), op("showProtectionGroup"), &no_response("showProtectionGroup"));
-        assert_eq!(r.outcome, Outcome::Skipped);
+        assert_eq!(r.outcome, CheckOutcome::Skipped);
     }
 
     #[test]

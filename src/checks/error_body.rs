@@ -219,7 +219,7 @@ pub(super) fn judge(ctx: &CheckContext, ev: &Evidence) -> Option<CheckResult> {
 mod tests {
     use super::*;
     use crate::checks::test_support::{ctx, no_response, op, raw, strict};
-    use crate::checks::Outcome;
+    use crate::checks::CheckOutcome;
     use serde_json::json;
 
     fn check(status: u16, body: Value, expected: &[&str]) -> CheckResult {
@@ -231,19 +231,19 @@ mod tests {
     #[test]
     fn a_wrapped_error_with_a_table_code_and_its_status_passes() {
         let r = check(400, json!({"badrequest": {"code": "SDRS.1013", "message": "not found"}}), &["SDRS.1013"]);
-        assert_eq!(r.outcome, Outcome::Passed, "{}", r.details());
+        assert_eq!(r.outcome, CheckOutcome::Passed, "{}", r.details());
     }
 
     #[test]
     fn a_flat_error_with_extra_keys_passes() {
         let r = check(400, json!({"error_code": "SDRS.1013", "error_msg": "not found", "request_id": "r"}), &[]);
-        assert_eq!(r.outcome, Outcome::Passed, "{}", r.details());
+        assert_eq!(r.outcome, CheckOutcome::Passed, "{}", r.details());
     }
 
     #[test]
     fn a_missing_wrapper_fails() {
         let r = check(400, json!({"code": "SDRS.1013", "message": "not found"}), &[]);
-        assert_eq!(r.outcome, Outcome::Failed);
+        assert_eq!(r.outcome, CheckOutcome::Failed);
         assert_eq!(r.failures[0].title, "the error body has no wrapper object and no error_code");
         assert_eq!(r.failures[0].spec.as_deref(), Some("specs/sdrs-v1.openapi.yaml#/components/schemas/ErrorBody"));
     }
@@ -252,7 +252,7 @@ mod tests {
     fn a_body_that_is_not_json_fails() {
         let ex = raw("showProtectionGroup", 500, Some("text/html"), b"<html>oops</html>");
         let r = error_body(&ctx(), op("showProtectionGroup"), &[], &ex);
-        assert_eq!(r.outcome, Outcome::Failed);
+        assert_eq!(r.outcome, CheckOutcome::Failed);
         assert_eq!(r.failures[0].title, "the status 500 error body is not JSON");
     }
 
@@ -260,10 +260,10 @@ mod tests {
     fn extra_keys_beside_the_wrapper_pass_and_two_coded_wrappers_fail() {
         let body = json!({"error": {"code": "SDRS.1013", "message": "m", "x": 1}, "request_id": "r", "meta": {}});
         let r = check(400, body, &["SDRS.1013"]);
-        assert_eq!(r.outcome, Outcome::Passed, "{}", r.details());
+        assert_eq!(r.outcome, CheckOutcome::Passed, "{}", r.details());
         let two = json!({"error": {"code": "SDRS.1013", "message": "m"}, "badrequest": {"code": "SDRS.0201", "message": "m"}});
         let r = check(400, two, &[]);
-        assert_eq!(r.outcome, Outcome::Failed, "{}", r.details());
+        assert_eq!(r.outcome, CheckOutcome::Failed, "{}", r.details());
         assert_eq!(r.failures[0].title, "the error body wraps a code in several keys: `error`, badrequest");
     }
 
@@ -288,14 +288,14 @@ mod tests {
     fn odd_bodies_fail_without_panicking() {
         for body in [json!([]), json!("x"), json!({}), json!({"error": "x"}), json!({"a": 1, "b": 2}), json!(123)] {
             let r = check(400, body.clone(), &["SDRS.1013"]);
-            assert_eq!(r.outcome, Outcome::Failed, "{body}");
+            assert_eq!(r.outcome, CheckOutcome::Failed, "{body}");
         }
     }
 
     #[test]
     fn a_code_with_another_status_than_its_table_row_fails() {
         let r = check(500, json!({"error": {"code": "SDRS.1013", "message": "m"}}), &[]);
-        assert_eq!(r.outcome, Outcome::Failed);
+        assert_eq!(r.outcome, CheckOutcome::Failed);
         assert_eq!(r.failures[0].title, "SDRS.1013 answered with status 500, the error table gives 400");
         assert_eq!(r.failures[0].spec.as_deref(), Some("specs/errors.yaml SDRS.1013"));
     }
@@ -303,24 +303,24 @@ mod tests {
     #[test]
     fn a_not_found_code_with_404_warns_where_the_operation_records_inc_27() {
         let r = check(404, json!({"itemNotFound": {"code": "SDRS.1013", "message": "m"}}), &[]);
-        assert_eq!(r.outcome, Outcome::Warned, "{}", r.details());
+        assert_eq!(r.outcome, CheckOutcome::Warned, "{}", r.details());
         assert_eq!(r.failures[0].disagreements(), vec!["INC-27".to_owned()]);
     }
 
     #[test]
     fn a_code_used_outside_the_table_warns() {
         let r = check(400, json!({"error_code": "AS.0001", "error_msg": "m"}), &[]);
-        assert_eq!(r.outcome, Outcome::Warned, "{}", r.details());
+        assert_eq!(r.outcome, CheckOutcome::Warned, "{}", r.details());
         assert_eq!(r.failures[0].disagreements(), vec!["INC-32".to_owned()]);
         let ex =
             Exchange::fake("showProtectionGroup", "GET", "/", 400, json!({"error_code": "AS.0001", "error_msg": "m"}));
-        assert_eq!(error_body(&strict(), op("showProtectionGroup"), &[], &ex).outcome, Outcome::Failed);
+        assert_eq!(error_body(&strict(), op("showProtectionGroup"), &[], &ex).outcome, CheckOutcome::Failed);
     }
 
     #[test]
     fn an_unknown_code_fails_with_a_suggestion() {
         let r = check(400, json!({"error": {"code": "SDRS.013", "message": "m"}}), &[]);
-        assert_eq!(r.outcome, Outcome::Failed);
+        assert_eq!(r.outcome, CheckOutcome::Failed);
         assert!(
             r.failures[0].title.starts_with("unknown error code SDRS.013 (did you mean SDRS."),
             "{}",
@@ -336,30 +336,30 @@ mod tests {
                 json!({"error_code": "APIGW.0301", "error_msg": "Incorrect IAM authentication information"}),
                 &[],
             );
-            assert_eq!(r.outcome, Outcome::Passed, "{status}: {}", r.details());
+            assert_eq!(r.outcome, CheckOutcome::Passed, "{status}: {}", r.details());
         }
     }
 
     #[test]
     fn a_gateway_code_with_400_fails() {
         let r = check(400, json!({"error_code": "APIGW.0301", "error_msg": "m"}), &[]);
-        assert_eq!(r.outcome, Outcome::Failed);
+        assert_eq!(r.outcome, CheckOutcome::Failed);
         assert_eq!(r.failures[0].title, "gateway code APIGW.0301 answered with status 400");
     }
 
     #[test]
     fn a_code_outside_the_expected_ones_fails() {
         let r = check(400, json!({"error": {"code": "SDRS.0207", "message": "m"}}), &["SDRS.1013"]);
-        assert_eq!(r.outcome, Outcome::Failed);
+        assert_eq!(r.outcome, CheckOutcome::Failed);
         assert_eq!(r.failures.len(), 1, "{}", r.details());
         assert_eq!(r.failures[0].title, "error code SDRS.0207 where SDRS.1013 was expected");
     }
 
     #[test]
     fn success_statuses_and_no_response_are_skipped() {
-        assert_eq!(check(200, json!({}), &[]).outcome, Outcome::Skipped);
+        assert_eq!(check(200, json!({}), &[]).outcome, CheckOutcome::Skipped);
         let r = error_body(&ctx(), op("showProtectionGroup"), &[], &no_response("showProtectionGroup"));
-        assert_eq!(r.outcome, Outcome::Skipped);
+        assert_eq!(r.outcome, CheckOutcome::Skipped);
     }
 
     #[test]
@@ -372,7 +372,7 @@ mod tests {
             json!({"error_code": "DWS.0015", "error_msg": "m"}),
         );
         let r = error_body(&ctx(), op("startDisasterRecovery"), &[], &ex);
-        assert_eq!(r.outcome, Outcome::Passed, "{}", r.details());
+        assert_eq!(r.outcome, CheckOutcome::Passed, "{}", r.details());
     }
 
     #[test]

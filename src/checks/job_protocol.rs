@@ -1,5 +1,5 @@
 //! `job_protocol`: an asynchronous write answers a `job_id`; polling that job shows a Job that
-//! moves through the job machine (INIT, RUNNING, SUCCESS, FAIL) to SUCCESS or FAIL in time, with
+//! moves through the job state machine (INIT, RUNNING, SUCCESS, FAIL) to SUCCESS or FAIL in time, with
 //! fitting `job_type`, times, error fields and `entities` (sub-jobs included); and the resource
 //! is then in the state (or gone) the action promises.
 
@@ -14,7 +14,7 @@ use chrono::{NaiveDate, NaiveDateTime, TimeDelta};
 use serde_json::{Map, Value};
 use std::sync::OnceLock;
 
-/// The machine jobs follow in `states.yaml`.
+/// The state machine jobs follow in `states.yaml`.
 const JOB_MACHINE: &str = "job";
 /// The job status that carries error fields.
 const FAIL: &str = "FAIL";
@@ -128,7 +128,7 @@ pub enum PollEnd {
 /// violation instead of waiting for the deadline.
 ///
 /// ```
-/// use sdrs_conformance::checks::{CheckContext, JobWatch, Outcome, PollEnd, Verdict};
+/// use sdrs_conformance::checks::{CheckContext, JobWatch, CheckOutcome, PollEnd, Verdict};
 /// use sdrs_conformance::exchange::Exchange;
 /// use sdrs_conformance::spec::{SchemaSet, Specs};
 /// use serde_json::json;
@@ -146,7 +146,7 @@ pub enum PollEnd {
 /// };
 /// assert_eq!(watch.observe(&poll("RUNNING")), Verdict::Continue);
 /// assert!(matches!(watch.observe(&poll("success")), Verdict::Stop(_)));
-/// assert_eq!(watch.conclude(PollEnd::Ended, None).outcome, Outcome::Failed);
+/// assert_eq!(watch.conclude(PollEnd::Ended, None).outcome, CheckOutcome::Failed);
 /// ```
 pub struct JobWatch<'a> {
     ctx: CheckContext<'a>,
@@ -363,7 +363,7 @@ impl<'a> JobWatch<'a> {
         }
     }
 
-    /// The statuses follow the job machine and nothing changes after SUCCESS or FAIL.
+    /// The statuses follow the job state machine and nothing changes after SUCCESS or FAIL.
     fn judge_sequence(&mut self, status: &str, n: usize) {
         let specs: &'a Specs = self.ctx.specs;
         let states = &specs.states;
@@ -945,7 +945,7 @@ pub(super) fn judge(ctx: &CheckContext, ev: &Evidence) -> Option<CheckResult> {
 mod tests {
     use super::*;
     use crate::checks::test_support::{ctx, no_response, strict};
-    use crate::checks::{Outcome, Provenance};
+    use crate::checks::{CheckOutcome, Provenance};
     use serde_json::json;
 
     const JOB: &str = "0123456789abcdef0123456789abcdef";
@@ -988,7 +988,7 @@ mod tests {
         let s = submit();
         let polls = [poll(job("INIT")), poll(job("RUNNING")), poll(job("RUNNING")), poll(job("SUCCESS"))];
         let r = job_protocol(&ctx(), &evidence(&s, &polls));
-        assert_eq!(r.outcome, Outcome::Passed, "{}", r.details());
+        assert_eq!(r.outcome, CheckOutcome::Passed, "{}", r.details());
     }
 
     #[test]
@@ -996,7 +996,7 @@ mod tests {
         let s = submit();
         let polls = [poll(job("RUNNING")), poll(job("FAIL"))];
         let r = job_protocol(&ctx(), &evidence(&s, &polls));
-        assert_eq!(r.outcome, Outcome::Passed, "{}", r.details());
+        assert_eq!(r.outcome, CheckOutcome::Passed, "{}", r.details());
     }
 
     #[test]
@@ -1004,7 +1004,7 @@ mod tests {
         let s = Exchange::fake("createProtectionGroup", "POST", "/", 200, json!({"id": "x"}));
         let polls = [poll(job("SUCCESS"))];
         let r = job_protocol(&ctx(), &evidence(&s, &polls));
-        assert_eq!(r.outcome, Outcome::Failed);
+        assert_eq!(r.outcome, CheckOutcome::Failed);
         assert_eq!(r.failures[0].title, "the asynchronous answer has no job_id");
     }
 
@@ -1016,9 +1016,9 @@ mod tests {
         body["job_id"] = json!(id);
         let polls = [poll(body)];
         let r = job_protocol(&ctx(), &evidence(&s, &polls));
-        assert_eq!(r.outcome, Outcome::Warned, "{}", r.details());
+        assert_eq!(r.outcome, CheckOutcome::Warned, "{}", r.details());
         assert_eq!(r.failures[0].disagreements(), vec!["INC-50".to_owned()]);
-        assert_eq!(job_protocol(&strict(), &evidence(&s, &polls)).outcome, Outcome::Failed);
+        assert_eq!(job_protocol(&strict(), &evidence(&s, &polls)).outcome, CheckOutcome::Failed);
     }
 
     #[test]
@@ -1125,7 +1125,7 @@ mod tests {
         fail.as_object_mut().expect("object").remove("fail_reason");
         let polls = [poll(fail)];
         let r = job_protocol(&ctx(), &evidence(&s, &polls));
-        assert_eq!(r.outcome, Outcome::Failed);
+        assert_eq!(r.outcome, CheckOutcome::Failed);
         assert_eq!(r.failures.len(), 2, "{}", r.details());
         assert_eq!(r.failures[0].title, "the job: FAIL without error_code (poll 1)");
 
@@ -1133,7 +1133,7 @@ mod tests {
         ok["error_code"] = json!("");
         let polls = [poll(ok)];
         let r = job_protocol(&ctx(), &evidence(&s, &polls));
-        assert_eq!(r.outcome, Outcome::Warned, "{}", r.details());
+        assert_eq!(r.outcome, CheckOutcome::Warned, "{}", r.details());
         assert_eq!(r.failures[0].disagreements(), vec!["INC-51".to_owned()]);
     }
 
@@ -1145,7 +1145,7 @@ mod tests {
             json!({"server_group_id": "g1", "volume_ids": "v1,v2", "native_server_id": "s", "nic_id": "n"});
         let polls = [poll(done)];
         let r = job_protocol(&ctx(), &evidence(&s, &polls));
-        assert_eq!(r.outcome, Outcome::Passed, "{}", r.details());
+        assert_eq!(r.outcome, CheckOutcome::Passed, "{}", r.details());
         let mut done = job("SUCCESS");
         done["entities"] = json!({"server_group_id": "", "volume_id": "v"});
         let polls = [poll(done)];
@@ -1155,7 +1155,7 @@ mod tests {
             titles,
             vec!["the job: SUCCESS without the created resource's id in entities.server_group_id (poll 1)"]
         );
-        assert_eq!(r.outcome, Outcome::Failed);
+        assert_eq!(r.outcome, CheckOutcome::Failed);
         let mut done = job("SUCCESS");
         done["entities"] = json!("g1");
         let polls = [poll(done)];
@@ -1206,7 +1206,7 @@ mod tests {
         }
         let polls = [poll(inner)];
         let r = job_protocol(&ctx(), &evidence(&s, &polls));
-        assert_eq!(r.outcome, Outcome::Passed, "{}", r.details());
+        assert_eq!(r.outcome, CheckOutcome::Passed, "{}", r.details());
     }
 
     #[test]
@@ -1215,7 +1215,7 @@ mod tests {
         let polls = [poll(job("INIT")), poll(job("RUNNING"))];
         let ev = JobEvidence { finished: false, ..evidence(&s, &polls) };
         let r = job_protocol(&ctx(), &ev);
-        assert_eq!(r.outcome, Outcome::Failed);
+        assert_eq!(r.outcome, CheckOutcome::Failed);
         assert_eq!(r.failures[0].title, "the job did not reach SUCCESS or FAIL within the deadline");
         assert_eq!(r.failures[0].actual, "last status RUNNING (poll 2 of 2)");
     }
@@ -1245,10 +1245,10 @@ mod tests {
             }
         }
         let ev = JobEvidence { follow_up: Some(follow(&good)), ..evidence(&s, &polls) };
-        assert_eq!(job_protocol(&ctx(), &ev).outcome, Outcome::Passed);
+        assert_eq!(job_protocol(&ctx(), &ev).outcome, CheckOutcome::Passed);
         let ev = JobEvidence { follow_up: Some(follow(&bad)), ..evidence(&s, &polls) };
         let r = job_protocol(&ctx(), &ev);
-        assert_eq!(r.outcome, Outcome::Failed);
+        assert_eq!(r.outcome, CheckOutcome::Failed);
         assert_eq!(r.failures[0].title, "after the job ended (SUCCESS) the resource is not in an expected state");
         assert_eq!(r.failures[0].actual, "\"error\"");
     }
@@ -1280,7 +1280,7 @@ mod tests {
         let base =
             JobEvidence { job_types: vec!["deleteProtectionGroupNoCG".into()], entity: None, ..evidence(&s, &polls) };
         let ev = JobEvidence { follow_up: Some(follow(&gone)), ..base.clone() };
-        assert_eq!(job_protocol(&ctx(), &ev).outcome, Outcome::Passed, "{}", job_protocol(&ctx(), &ev).details());
+        assert_eq!(job_protocol(&ctx(), &ev).outcome, CheckOutcome::Passed, "{}", job_protocol(&ctx(), &ev).details());
         let ev = JobEvidence { follow_up: Some(follow(&still)), ..base };
         let r = job_protocol(&ctx(), &ev);
         assert_eq!(r.failures[0].title, "after the job ended (SUCCESS) the resource is not gone");
@@ -1293,7 +1293,7 @@ mod tests {
         body["job_type"] = json!("batchCreateProtectedInstances");
         let polls = [poll(body)];
         let ev = JobEvidence { job_types: vec![], ..evidence(&s, &polls) };
-        assert_eq!(job_protocol(&ctx(), &ev).outcome, Outcome::Passed);
+        assert_eq!(job_protocol(&ctx(), &ev).outcome, CheckOutcome::Passed);
         let mut body = job("SUCCESS");
         body["job_type"] = json!("");
         let polls = [poll(body)];
@@ -1310,9 +1310,9 @@ mod tests {
             400,
             json!({"error": {"code": "SDRS.0201", "message": "m"}}),
         );
-        assert_eq!(job_protocol(&ctx(), &evidence(&s, &[])).outcome, Outcome::Skipped);
+        assert_eq!(job_protocol(&ctx(), &evidence(&s, &[])).outcome, CheckOutcome::Skipped);
         let s = no_response("createProtectionGroup");
-        assert_eq!(job_protocol(&ctx(), &evidence(&s, &[])).outcome, Outcome::Skipped);
+        assert_eq!(job_protocol(&ctx(), &evidence(&s, &[])).outcome, CheckOutcome::Skipped);
     }
 
     #[test]
@@ -1355,7 +1355,7 @@ mod tests {
             [Verdict::Continue, Verdict::Continue, Verdict::Continue, Verdict::Continue, Verdict::Continue]
         );
         assert_eq!(verdicts[5], Verdict::Ended);
-        assert_eq!(r.outcome, Outcome::Passed, "{}", r.details());
+        assert_eq!(r.outcome, CheckOutcome::Passed, "{}", r.details());
     }
 
     #[test]
@@ -1364,7 +1364,7 @@ mod tests {
         assert_eq!(stopped_at(&verdicts), Some(2));
         let Verdict::Stop(why) = &verdicts[1] else { unreachable!() };
         assert_eq!(why[0].title, "the job: status is not a job state");
-        assert_eq!(r.outcome, Outcome::Failed);
+        assert_eq!(r.outcome, CheckOutcome::Failed);
         let titles: Vec<&str> = r.failures.iter().map(|f| f.title.as_str()).collect();
         // Stopped at a violation: no second failure about how polling ended.
         assert_eq!(titles, vec!["the job: status is not a job state (polls 2-3)"]);
@@ -1379,13 +1379,13 @@ mod tests {
         assert_eq!(stopped_at(&verdicts), Some(2));
         assert_eq!(r.failures[0].title, "the job: begin_time changed between polls (poll 2)");
         assert_eq!(r.failures[0].actual, "\"2019-04-01T12:00:01.000Z\"");
-        assert_eq!(r.outcome, Outcome::Failed);
+        assert_eq!(r.outcome, CheckOutcome::Failed);
         // The same instant spelt otherwise is the same begin_time.
         let mut respelt = job("SUCCESS");
         respelt["begin_time"] = json!("2019-04-01 20:00:00+08:00");
         let (verdicts, r) = watch(ctx(), vec![job("RUNNING"), respelt], PollEnd::Ended);
         assert_eq!(verdicts, vec![Verdict::Continue, Verdict::Ended]);
-        assert_eq!(r.outcome, Outcome::Passed, "{}", r.details());
+        assert_eq!(r.outcome, CheckOutcome::Passed, "{}", r.details());
     }
 
     #[test]
@@ -1400,14 +1400,14 @@ mod tests {
             titles,
             vec!["the job: SUCCESS with error_code set (poll 2)", "the job: SUCCESS with fail_reason set (poll 2)"]
         );
-        assert_eq!(r.outcome, Outcome::Failed);
+        assert_eq!(r.outcome, CheckOutcome::Failed);
         assert!(r.failures.iter().all(|f| f.disagreements().is_empty()));
         // Null, absent and empty fields are INC-51's matter: a warning, polling ends normally.
         let mut empty = job("SUCCESS");
         empty["fail_reason"] = json!("");
         let (verdicts, r) = watch(ctx(), vec![empty], PollEnd::Ended);
         assert_eq!(verdicts, vec![Verdict::Ended]);
-        assert_eq!(r.outcome, Outcome::Warned, "{}", r.details());
+        assert_eq!(r.outcome, CheckOutcome::Warned, "{}", r.details());
     }
 
     #[test]
@@ -1430,7 +1430,7 @@ mod tests {
         for (bodies, at, title) in cases {
             let (verdicts, r) = watch(ctx(), bodies, PollEnd::Ended);
             assert_eq!(stopped_at(&verdicts), Some(at), "{title}");
-            assert_eq!(r.outcome, Outcome::Failed, "{title}");
+            assert_eq!(r.outcome, CheckOutcome::Failed, "{title}");
             assert_eq!(r.failures[0].title, title);
         }
     }
@@ -1441,11 +1441,11 @@ mod tests {
         running["error_code"] = json!("SDRS.1011");
         let (verdicts, r) = watch(ctx(), vec![running.clone(), job("SUCCESS")], PollEnd::Ended);
         assert_eq!(verdicts, vec![Verdict::Continue, Verdict::Ended]);
-        assert_eq!(r.outcome, Outcome::Warned, "{}", r.details());
+        assert_eq!(r.outcome, CheckOutcome::Warned, "{}", r.details());
         // Under --strict it fails; it still does not stop polling, as the job may yet end well.
         let (verdicts, r) = watch(strict(), vec![running, job("SUCCESS")], PollEnd::Ended);
         assert_eq!(verdicts, vec![Verdict::Continue, Verdict::Ended]);
-        assert_eq!(r.outcome, Outcome::Failed);
+        assert_eq!(r.outcome, CheckOutcome::Failed);
     }
 
     #[test]
@@ -1465,10 +1465,10 @@ mod tests {
     #[test]
     fn a_job_running_at_its_deadline_fails_unless_the_harness_abandoned_it() {
         let (_, r) = watch(ctx(), vec![job("INIT"), job("RUNNING")], PollEnd::Deadline);
-        assert_eq!(r.outcome, Outcome::Failed);
+        assert_eq!(r.outcome, CheckOutcome::Failed);
         assert_eq!(r.failures[0].title, "the job did not reach SUCCESS or FAIL within the deadline");
         assert!(matches!(&r.failures[0].provenance, Provenance::Documented { source } if source.contains("5.1.1")));
         let (_, r) = watch(ctx(), vec![job("INIT"), job("RUNNING")], PollEnd::Abandoned);
-        assert_eq!(r.outcome, Outcome::Passed, "{}", r.details());
+        assert_eq!(r.outcome, CheckOutcome::Passed, "{}", r.details());
     }
 }

@@ -121,7 +121,7 @@ impl fmt::Display for CheckName {
 /// How a check ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Outcome {
+pub enum CheckOutcome {
     /// Nothing wrong.
     Passed,
     /// Wrong only where the documents disagree (fails under `--strict`).
@@ -132,14 +132,14 @@ pub enum Outcome {
     Skipped,
 }
 
-impl Outcome {
+impl CheckOutcome {
     /// The stable name.
     pub fn as_str(self) -> &'static str {
         match self {
-            Outcome::Passed => "passed",
-            Outcome::Warned => "warned",
-            Outcome::Failed => "failed",
-            Outcome::Skipped => "skipped",
+            CheckOutcome::Passed => "passed",
+            CheckOutcome::Warned => "warned",
+            CheckOutcome::Failed => "failed",
+            CheckOutcome::Skipped => "skipped",
         }
     }
 }
@@ -311,7 +311,7 @@ pub struct CheckResult {
     /// Which check.
     pub check: CheckName,
     /// Passed, warned, failed or skipped.
-    pub outcome: Outcome,
+    pub outcome: CheckOutcome,
     /// The violations (empty when passed or skipped).
     pub failures: Vec<Failure>,
     /// Skip reason, or a short summary.
@@ -321,12 +321,12 @@ pub struct CheckResult {
 impl CheckResult {
     /// A pass.
     pub fn passed(check: CheckName) -> CheckResult {
-        CheckResult { check, outcome: Outcome::Passed, failures: Vec::new(), message: String::new() }
+        CheckResult { check, outcome: CheckOutcome::Passed, failures: Vec::new(), message: String::new() }
     }
 
     /// A skip with its reason.
     pub fn skipped(check: CheckName, reason: impl Into<String>) -> CheckResult {
-        CheckResult { check, outcome: Outcome::Skipped, failures: Vec::new(), message: reason.into() }
+        CheckResult { check, outcome: CheckOutcome::Skipped, failures: Vec::new(), message: reason.into() }
     }
 
     /// Passed when `failures` is empty; warned when every failure breaks an inferred rule and not
@@ -340,11 +340,11 @@ impl CheckResult {
             }
         }
         let outcome = if failures.is_empty() {
-            Outcome::Passed
+            CheckOutcome::Passed
         } else if !strict && failures.iter().all(|f| f.provenance.is_inferred()) {
-            Outcome::Warned
+            CheckOutcome::Warned
         } else {
-            Outcome::Failed
+            CheckOutcome::Failed
         };
         let message = failures.first().map(|f| f.title.clone()).unwrap_or_default();
         CheckResult { check, outcome, failures, message }
@@ -353,7 +353,7 @@ impl CheckResult {
     /// The same verdict with every failure that names no disagreement of its own disputed by
     /// `disputed` (a case's expectation the seeds contradict): those failures then only warn.
     pub fn disputed_by(self, disputed: &[String], strict: bool) -> CheckResult {
-        if self.outcome != Outcome::Failed || disputed.is_empty() {
+        if self.outcome != CheckOutcome::Failed || disputed.is_empty() {
             return self;
         }
         let failures = self

@@ -64,7 +64,7 @@ pub(super) fn judge(ctx: &CheckContext, ev: &Evidence) -> Option<CheckResult> {
 mod tests {
     use super::*;
     use crate::checks::test_support::{ctx, no_response, strict};
-    use crate::checks::Outcome;
+    use crate::checks::CheckOutcome;
     use serde_json::{json, Value};
 
     fn rejection(codes: &[&str], disagreements: &[&str]) -> ExpectedRejection {
@@ -87,7 +87,7 @@ mod tests {
             &rejection(&["SDRS.0221"], &[]),
             &answer(400, json!({"badrequest": {"code": "SDRS.0221", "message": "m"}})),
         );
-        assert_eq!(r.outcome, Outcome::Passed, "{}", r.details());
+        assert_eq!(r.outcome, CheckOutcome::Passed, "{}", r.details());
     }
 
     #[test]
@@ -97,7 +97,7 @@ mod tests {
             &rejection(&[], &[]),
             &answer(400, json!({"error_code": "SDRS.0201", "error_msg": "m"})),
         );
-        assert_eq!(r.outcome, Outcome::Passed, "{}", r.details());
+        assert_eq!(r.outcome, CheckOutcome::Passed, "{}", r.details());
     }
 
     #[test]
@@ -107,7 +107,7 @@ mod tests {
             &rejection(&["SDRS.0221"], &[]),
             &answer(200, json!({"server_groups": [], "count": 0})),
         );
-        assert_eq!(r.outcome, Outcome::Failed);
+        assert_eq!(r.outcome, CheckOutcome::Failed);
         assert_eq!(r.failures.len(), 1);
         assert_eq!(r.failures[0].title, "invalid input accepted: limit=-1");
         assert_eq!(r.failures[0].spec.as_deref(), Some("specs/errors.yaml SDRS.0221"));
@@ -120,7 +120,7 @@ mod tests {
             &rejection(&["SDRS.0221"], &[]),
             &answer(500, json!({"error": {"code": "SDRS.0221", "message": "m"}})),
         );
-        assert_eq!(r.outcome, Outcome::Failed);
+        assert_eq!(r.outcome, CheckOutcome::Failed);
         assert_eq!(r.failures[0].title, "invalid input (limit=-1) refused with status 500, not 400");
     }
 
@@ -131,7 +131,7 @@ mod tests {
             &rejection(&["SDRS.0221"], &[]),
             &answer(400, json!({"error": {"code": "SDRS.0222", "message": "m"}})),
         );
-        assert_eq!(r.outcome, Outcome::Failed);
+        assert_eq!(r.outcome, CheckOutcome::Failed);
         assert_eq!(r.failures[0].title, "invalid input (limit=-1) refused with SDRS.0222");
     }
 
@@ -139,7 +139,7 @@ mod tests {
     fn a_rejection_without_a_code_fails() {
         let ex = crate::checks::test_support::raw("listProtectionGroups", 400, Some("text/plain"), b"bad request");
         let r = negative_rejection(&ctx(), &rejection(&["SDRS.0221"], &[]), &ex);
-        assert_eq!(r.outcome, Outcome::Failed);
+        assert_eq!(r.outcome, CheckOutcome::Failed);
         assert_eq!(r.failures[0].title, "the rejection of invalid input (limit=-1) carries no error code");
     }
 
@@ -147,17 +147,17 @@ mod tests {
     fn a_disputed_rule_only_warns() {
         let ex = answer(200, json!({"server_groups": [], "count": 0}));
         let r = negative_rejection(&ctx(), &rejection(&["SDRS.0221"], &["INC-14"]), &ex);
-        assert_eq!(r.outcome, Outcome::Warned);
+        assert_eq!(r.outcome, CheckOutcome::Warned);
         assert_eq!(
             negative_rejection(&strict(), &rejection(&["SDRS.0221"], &["INC-14"]), &ex).outcome,
-            Outcome::Failed
+            CheckOutcome::Failed
         );
     }
 
     #[test]
     fn no_response_is_skipped() {
         let r = negative_rejection(&ctx(), &rejection(&[], &[]), &no_response("listProtectionGroups"));
-        assert_eq!(r.outcome, Outcome::Skipped);
+        assert_eq!(r.outcome, CheckOutcome::Skipped);
     }
 
     #[test]

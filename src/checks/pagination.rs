@@ -226,7 +226,7 @@ pub(super) fn judge(ctx: &CheckContext, ev: &Evidence) -> Option<CheckResult> {
 mod tests {
     use super::*;
     use crate::checks::test_support::{ctx, no_response, strict};
-    use crate::checks::Outcome;
+    use crate::checks::CheckOutcome;
     use serde_json::json;
 
     fn listing(ids: &[&str], count: Value) -> Exchange {
@@ -265,7 +265,7 @@ mod tests {
             Page { limit: None, offset: Some(2), exchange: &p4 },
         ];
         let r = pagination(&ctx(), &evidence(&full, pages));
-        assert_eq!(r.outcome, Outcome::Passed, "{}", r.details());
+        assert_eq!(r.outcome, CheckOutcome::Passed, "{}", r.details());
     }
 
     #[test]
@@ -287,7 +287,7 @@ mod tests {
             pages: vec![Page { limit: Some(1), offset: Some(1), exchange: &page }],
         };
         let r = pagination(&ctx(), &ev);
-        assert_eq!(r.outcome, Outcome::Failed);
+        assert_eq!(r.outcome, CheckOutcome::Failed);
         assert_eq!(r.failures[0].expected, "1 items: {\"key\":\"b\"}");
     }
 
@@ -296,7 +296,7 @@ mod tests {
         let full = listing(&["a", "b", "c"], json!(3));
         let page = listing(&["a", "b"], json!(3));
         let r = pagination(&ctx(), &evidence(&full, vec![Page { limit: Some(2), offset: Some(1), exchange: &page }]));
-        assert_eq!(r.outcome, Outcome::Failed);
+        assert_eq!(r.outcome, CheckOutcome::Failed);
         assert_eq!(r.failures.len(), 1, "{}", r.details());
         assert_eq!(r.failures[0].title, "page limit=2 offset=1: the items are not items 1..3 of the full list");
         assert_eq!(r.failures[0].expected, "2 items: b, c");
@@ -309,27 +309,27 @@ mod tests {
         let page = listing(&["a"], json!(1));
         let ev = evidence(&full, vec![Page { limit: Some(1), offset: None, exchange: &page }]);
         let r = pagination(&ctx(), &ev);
-        assert_eq!(r.outcome, Outcome::Warned, "{}", r.details());
+        assert_eq!(r.outcome, CheckOutcome::Warned, "{}", r.details());
         assert_eq!(r.failures[0].title, "page limit=1: count is 1, not the total 3");
-        assert_eq!(pagination(&strict(), &ev).outcome, Outcome::Failed);
+        assert_eq!(pagination(&strict(), &ev).outcome, CheckOutcome::Failed);
     }
 
     #[test]
     fn a_full_count_that_differs_from_the_items_fails_under_either_reading_of_count() {
         let full = listing(&["a", "b"], json!(5));
         let r = pagination(&ctx(), &evidence(&full, vec![]));
-        assert_eq!(r.outcome, Outcome::Failed, "{}", r.details());
+        assert_eq!(r.outcome, CheckOutcome::Failed, "{}", r.details());
         assert_eq!(r.failures[0].title, "the full list counts 5 but holds 2 items");
         let mut ev = evidence(&full, vec![]);
         ev.count_disputed = vec!["INC-18".into()];
-        assert_eq!(pagination(&ctx(), &ev).outcome, Outcome::Warned);
+        assert_eq!(pagination(&ctx(), &ev).outcome, CheckOutcome::Warned);
     }
 
     #[test]
     fn a_count_that_is_not_an_integer_fails() {
         let full = listing(&["a"], json!("1"));
         let r = pagination(&ctx(), &evidence(&full, vec![]));
-        assert_eq!(r.outcome, Outcome::Failed);
+        assert_eq!(r.outcome, CheckOutcome::Failed);
         assert_eq!(r.failures[0].title, "the full list has no integer count at /count");
     }
 
@@ -366,10 +366,10 @@ mod tests {
         ev.items_pointer = "/protected_instances".into();
         ev.filters = vec![("server_group_id".into(), "g1".into(), false)];
         let r = pagination(&ctx(), &ev);
-        assert_eq!(r.outcome, Outcome::Failed, "{}", r.details());
+        assert_eq!(r.outcome, CheckOutcome::Failed, "{}", r.details());
         assert_eq!(r.failures[0].title, "item 1 of the list does not match the filter server_group_id=g1");
         ev.filters = vec![("server_group_id".into(), "G".into(), true)];
-        assert_eq!(pagination(&ctx(), &ev).outcome, Outcome::Passed);
+        assert_eq!(pagination(&ctx(), &ev).outcome, CheckOutcome::Passed);
     }
 
     #[test]
@@ -377,7 +377,7 @@ mod tests {
         let full = listing(&["a", "b"], json!(2));
         let page = listing(&["a", "b"], json!(2));
         let r = pagination(&ctx(), &evidence(&full, vec![Page { limit: Some(0), offset: None, exchange: &page }]));
-        assert_eq!(r.outcome, Outcome::Warned, "{}", r.details());
+        assert_eq!(r.outcome, CheckOutcome::Warned, "{}", r.details());
         assert_eq!(r.failures[0].disagreements(), vec!["INC-14".to_owned(), "INC-15".to_owned()]);
     }
 
@@ -391,14 +391,14 @@ mod tests {
             Page { limit: Some(u64::MAX), offset: Some(0), exchange: &page2 },
         ];
         let r = pagination(&ctx(), &evidence(&full, pages));
-        assert_eq!(r.outcome, Outcome::Passed, "{}", r.details());
+        assert_eq!(r.outcome, CheckOutcome::Passed, "{}", r.details());
     }
 
     #[test]
     fn a_full_list_without_an_answer_fails() {
         let full = no_response("listProtectionGroups");
         let r = pagination(&ctx(), &evidence(&full, vec![]));
-        assert_eq!(r.outcome, Outcome::Failed);
+        assert_eq!(r.outcome, CheckOutcome::Failed);
         assert_eq!(r.failures[0].title, "the full list got no response");
     }
 

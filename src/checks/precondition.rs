@@ -67,7 +67,7 @@ pub(super) fn judge(ctx: &CheckContext, ev: &Evidence) -> Option<CheckResult> {
 mod tests {
     use super::*;
     use crate::checks::test_support::{ctx, no_response, strict};
-    use crate::checks::Outcome;
+    use crate::checks::CheckOutcome;
     use serde_json::{json, Value};
 
     fn refusal(disagreements: &[&str]) -> ExpectedRefusal {
@@ -92,16 +92,16 @@ mod tests {
             &refusal(&[]),
             &answer(400, json!({"badrequest": {"code": "SDRS.1019", "message": "m"}})),
         );
-        assert_eq!(r.outcome, Outcome::Passed, "{}", r.details());
+        assert_eq!(r.outcome, CheckOutcome::Passed, "{}", r.details());
         let r = precondition(&ctx(), &refusal(&[]), &answer(400, json!({"error_code": "SDRS.1002", "error_msg": "m"})));
-        assert_eq!(r.outcome, Outcome::Passed, "{}", r.details());
+        assert_eq!(r.outcome, CheckOutcome::Passed, "{}", r.details());
     }
 
     #[test]
     fn an_accepted_forbidden_action_fails() {
         let r =
             precondition(&ctx(), &refusal(&[]), &answer(200, json!({"job_id": "0123456789abcdef0123456789abcdef"})));
-        assert_eq!(r.outcome, Outcome::Failed);
+        assert_eq!(r.outcome, CheckOutcome::Failed);
         assert_eq!(r.failures.len(), 1);
         assert_eq!(r.failures[0].title, "action stop_protection accepted from state available which forbids it");
         let spec = r.failures[0].spec.as_deref().unwrap_or("");
@@ -113,7 +113,7 @@ mod tests {
     fn another_refusal_status_fails() {
         let r =
             precondition(&ctx(), &refusal(&[]), &answer(409, json!({"error": {"code": "SDRS.1002", "message": "m"}})));
-        assert_eq!(r.outcome, Outcome::Failed);
+        assert_eq!(r.outcome, CheckOutcome::Failed);
         assert_eq!(r.failures[0].title, "action stop_protection from state available refused with status 409, not 400");
     }
 
@@ -121,14 +121,14 @@ mod tests {
     fn an_undocumented_code_fails() {
         let r =
             precondition(&ctx(), &refusal(&[]), &answer(400, json!({"error": {"code": "SDRS.0201", "message": "m"}})));
-        assert_eq!(r.outcome, Outcome::Failed);
+        assert_eq!(r.outcome, CheckOutcome::Failed);
         assert_eq!(r.failures[0].title, "action stop_protection from state available refused with SDRS.0201");
     }
 
     #[test]
     fn a_refusal_without_a_code_fails() {
         let r = precondition(&ctx(), &refusal(&[]), &answer(400, json!(null)));
-        assert_eq!(r.outcome, Outcome::Failed);
+        assert_eq!(r.outcome, CheckOutcome::Failed);
         assert_eq!(r.failures[0].actual, "status 400: (empty body)");
     }
 
@@ -136,8 +136,8 @@ mod tests {
     fn a_disputed_rule_only_warns() {
         let ex = answer(400, json!({"error": {"code": "SDRS.0201", "message": "m"}}));
         let r = precondition(&ctx(), &refusal(&["INC-09"]), &ex);
-        assert_eq!(r.outcome, Outcome::Warned, "{}", r.details());
-        assert_eq!(precondition(&strict(), &refusal(&["INC-09"]), &ex).outcome, Outcome::Failed);
+        assert_eq!(r.outcome, CheckOutcome::Warned, "{}", r.details());
+        assert_eq!(precondition(&strict(), &refusal(&["INC-09"]), &ex).outcome, CheckOutcome::Failed);
     }
 
     #[test]
@@ -145,15 +145,18 @@ mod tests {
         let mut rule = refusal(&[]);
         rule.code_disagreements = vec!["OWN-02".into()];
         let wrong_code = answer(400, json!({"error": {"code": "SDRS.0201", "message": "m"}}));
-        assert_eq!(precondition(&ctx(), &rule, &wrong_code).outcome, Outcome::Warned);
-        assert_eq!(precondition(&strict(), &rule, &wrong_code).outcome, Outcome::Failed);
+        assert_eq!(precondition(&ctx(), &rule, &wrong_code).outcome, CheckOutcome::Warned);
+        assert_eq!(precondition(&strict(), &rule, &wrong_code).outcome, CheckOutcome::Failed);
         let accepted = answer(200, json!({"job_id": "0123456789abcdef0123456789abcdef"}));
-        assert_eq!(precondition(&ctx(), &rule, &accepted).outcome, Outcome::Failed);
+        assert_eq!(precondition(&ctx(), &rule, &accepted).outcome, CheckOutcome::Failed);
     }
 
     #[test]
     fn no_response_is_skipped() {
-        assert_eq!(precondition(&ctx(), &refusal(&[]), &no_response("stopProtectionGroup")).outcome, Outcome::Skipped);
+        assert_eq!(
+            precondition(&ctx(), &refusal(&[]), &no_response("stopProtectionGroup")).outcome,
+            CheckOutcome::Skipped
+        );
     }
 
     #[test]

@@ -26,8 +26,8 @@ pub enum Evidence<'a> {
     Job(&'a JobEvidence<'a>),
     /// Every status observed of one resource, in order (`state_transition`).
     Statuses {
-        /// State machine of the resource.
-        machine: &'a str,
+        /// Kind of the resource.
+        kind: &'a str,
         /// Its id.
         id: &'a str,
         /// The statuses, in the order they were seen.
@@ -57,8 +57,8 @@ pub enum Evidence<'a> {
     ReadBack(&'a ReadBackEvidence<'a>),
     /// The lists filtered by a deleted resource's former name and group (`resource_lifecycle`).
     GoneFromLists {
-        /// State machine of the resource.
-        machine: &'a str,
+        /// Kind of the resource.
+        kind: &'a str,
         /// Its id.
         id: &'a str,
         /// The filtered lists.
@@ -182,7 +182,7 @@ pub static REGISTRY: [Entry; 12] = [
     },
     Entry {
         name: CheckName::JobProtocol,
-        description: "an asynchronous write returns a job_id whose job moves through the job machine to SUCCESS or FAIL in time, with fitting job_type, times, error fields and entities",
+        description: "an asynchronous write returns a job_id whose job moves through the job state machine to SUCCESS or FAIL in time, with fitting job_type, times, error fields and entities",
         source: "001 §5.1.1 (查询job状态) and §2 (异步API 返回 job_id)",
         judge: job_protocol::judge,
     },

@@ -2,7 +2,7 @@
 
 use super::super::test_support::{ctx, op, raw};
 use super::*;
-use crate::checks::{LifecycleEvidence, Outcome, Page};
+use crate::checks::{CheckOutcome, LifecycleEvidence, Page};
 use serde_json::json;
 use std::collections::BTreeSet;
 
@@ -63,11 +63,11 @@ fn with_every_kind_of_evidence(f: &mut dyn FnMut(&Evidence)) {
     };
     f(&Evidence::Job(&job));
     let observed = ["creating".to_owned(), "available".to_owned()];
-    f(&Evidence::Statuses { machine: "server_group", id: "g", observed: &observed });
+    f(&Evidence::Statuses { kind: "server_group", id: "g", observed: &observed });
     f(&Evidence::ExpectedState { expected: "available", actual: Some("available") });
     let list = raw("listProtectionGroups", 200, Some("application/json"), br#"{"server_groups": [], "count": 0}"#);
     let lifecycle = LifecycleEvidence::Created {
-        machine: "server_group".into(),
+        kind: "server_group".into(),
         id: "g".into(),
         show: &ok,
         show_id_pointer: "/server_group/id".into(),
@@ -78,7 +78,7 @@ fn with_every_kind_of_evidence(f: &mut dyn FnMut(&Evidence)) {
     let fields = [FieldSeen { pointer: "/a".into(), expected: json!(1), actual: json!(1) }];
     f(&Evidence::ExpectedFields(&fields));
     let lists = [Listing { query: "name=x".into(), exchange: &list, exact_count: true }];
-    f(&Evidence::GoneFromLists { machine: "server_group", id: "g", lists: &lists, items_pointer: "/server_groups" });
+    f(&Evidence::GoneFromLists { kind: "server_group", id: "g", lists: &lists, items_pointer: "/server_groups" });
     let pages = PaginationEvidence {
         items_pointer: "/server_groups".into(),
         count_pointer: None,
@@ -161,8 +161,8 @@ fn a_disputed_expectation_softens_a_refusal_but_not_an_acceptance() {
         };
         judge(&ctx(), &Evidence::Answer(answer))[0].outcome
     };
-    assert_eq!(judge_status(400, br#"{"error_code": "SDRS.1013", "error_msg": "x"}"#), Outcome::Warned);
-    assert_eq!(judge_status(200, br#"{"quotas": {"resources": []}}"#), Outcome::Failed);
+    assert_eq!(judge_status(400, br#"{"error_code": "SDRS.1013", "error_msg": "x"}"#), CheckOutcome::Warned);
+    assert_eq!(judge_status(200, br#"{"quotas": {"resources": []}}"#), CheckOutcome::Failed);
 }
 
 #[test]

@@ -14,8 +14,8 @@ use serde_json::Value;
 pub enum LifecycleEvidence<'a> {
     /// After a creation: the resource must be shown and listed.
     Created {
-        /// State machine of the resource (`server_group`...).
-        machine: String,
+        /// Kind of the resource (`server_group`...).
+        kind: String,
         /// The id the creation reported.
         id: String,
         /// The answer of the show operation.
@@ -29,8 +29,8 @@ pub enum LifecycleEvidence<'a> {
     },
     /// After a deletion: the resource must be gone.
     Deleted {
-        /// State machine of the resource.
-        machine: String,
+        /// Kind of the resource.
+        kind: String,
         /// The id of the deleted resource.
         id: String,
         /// The answer of the show operation.
@@ -49,12 +49,12 @@ pub fn resource_lifecycle(ctx: &CheckContext, ev: &LifecycleEvidence) -> CheckRe
     let name = CheckName::ResourceLifecycle;
     let mut failures = Vec::new();
     match ev {
-        LifecycleEvidence::Created { machine, id, show, show_id_pointer, list, list_items_pointer } => {
-            let spec = spec_of(ctx, machine, "show");
-            match answered(show, "show", machine, id, &spec, &mut failures) {
+        LifecycleEvidence::Created { kind, id, show, show_id_pointer, list, list_items_pointer } => {
+            let spec = spec_of(ctx, kind, "show");
+            match answered(show, "show", kind, id, &spec, &mut failures) {
                 Some(resp) if resp.status != 200 => failures.push(
                     Failure::new(
-                        format!("created {machine} {id} is not shown (status {})", resp.status),
+                        format!("created {kind} {id} is not shown (status {})", resp.status),
                         "status 200 with the resource",
                         status_excerpt(resp),
                     )
@@ -65,7 +65,7 @@ pub fn resource_lifecycle(ctx: &CheckContext, ev: &LifecycleEvidence) -> CheckRe
                     other => failures.push(
                         Failure::new(
                             format!(
-                                "the show answer of {machine} {id} has another id at {}",
+                                "the show answer of {kind} {id} has another id at {}",
                                 show_pointer(show_id_pointer)
                             ),
                             format!("\"{id}\" at {}", show_pointer(show_id_pointer)),
@@ -76,12 +76,12 @@ pub fn resource_lifecycle(ctx: &CheckContext, ev: &LifecycleEvidence) -> CheckRe
                 },
                 None => {}
             }
-            let spec = spec_of(ctx, machine, "list");
-            if let Some(items) = listed(list, list_items_pointer, machine, id, &spec, &mut failures) {
+            let spec = spec_of(ctx, kind, "list");
+            if let Some(items) = listed(list, list_items_pointer, kind, id, &spec, &mut failures) {
                 if !items.iter().any(|item| has_id(item, id)) {
                     failures.push(
                         Failure::new(
-                            format!("created {machine} {id} is not listed"),
+                            format!("created {kind} {id} is not listed"),
                             format!("an item with id \"{id}\" at {}", show_pointer(list_items_pointer)),
                             format!("{} items, ids: {}", items.len(), ids_of(items)),
                         )
@@ -90,9 +90,9 @@ pub fn resource_lifecycle(ctx: &CheckContext, ev: &LifecycleEvidence) -> CheckRe
                 }
             }
         }
-        LifecycleEvidence::Deleted { machine, id, show, gone_codes, list, list_items_pointer } => {
-            let spec = spec_of(ctx, machine, "show");
-            if let Some(resp) = answered(show, "show", machine, id, &spec, &mut failures) {
+        LifecycleEvidence::Deleted { kind, id, show, gone_codes, list, list_items_pointer } => {
+            let spec = spec_of(ctx, kind, "show");
+            if let Some(resp) = answered(show, "show", kind, id, &spec, &mut failures) {
                 let code = resp.json.as_ref().and_then(error_code_of);
                 let gone = match resp.status {
                     404 => true,
@@ -101,10 +101,10 @@ pub fn resource_lifecycle(ctx: &CheckContext, ev: &LifecycleEvidence) -> CheckRe
                 };
                 if !gone {
                     let title = if resp.is_success() {
-                        format!("deleted {machine} {id} is still shown")
+                        format!("deleted {kind} {id} is still shown")
                     } else {
                         format!(
-                            "deleted {machine} {id}: show answered {} {}",
+                            "deleted {kind} {id}: show answered {} {}",
                             resp.status,
                             code.unwrap_or("without a code")
                         )
@@ -119,12 +119,12 @@ pub fn resource_lifecycle(ctx: &CheckContext, ev: &LifecycleEvidence) -> CheckRe
                     );
                 }
             }
-            let spec = spec_of(ctx, machine, "list");
-            if let Some(items) = listed(list, list_items_pointer, machine, id, &spec, &mut failures) {
+            let spec = spec_of(ctx, kind, "list");
+            if let Some(items) = listed(list, list_items_pointer, kind, id, &spec, &mut failures) {
                 if let Some(item) = items.iter().find(|item| has_id(item, id)) {
                     failures.push(
                         Failure::new(
-                            format!("deleted {machine} {id} is still listed"),
+                            format!("deleted {kind} {id} is still listed"),
                             format!("no item with id \"{id}\""),
                             value_excerpt(item),
                         )
@@ -141,7 +141,7 @@ pub fn resource_lifecycle(ctx: &CheckContext, ev: &LifecycleEvidence) -> CheckRe
 fn answered<'e>(
     ex: &'e Exchange,
     what: &str,
-    machine: &str,
+    kind: &str,
     id: &str,
     spec: &str,
     failures: &mut Vec<Failure>,
@@ -151,7 +151,7 @@ fn answered<'e>(
         Err(e) => {
             failures.push(
                 Failure::new(
-                    format!("the {what} request for {machine} {id} got no response"),
+                    format!("the {what} request for {kind} {id} got no response"),
                     "an HTTP answer",
                     e.message.clone(),
                 )
@@ -166,13 +166,13 @@ fn answered<'e>(
 fn listed<'e>(
     ex: &'e Exchange,
     pointer: &str,
-    machine: &str,
+    kind: &str,
     id: &str,
     spec: &str,
     failures: &mut Vec<Failure>,
 ) -> Option<&'e Vec<Value>> {
-    let resp = answered(ex, "list", machine, id, spec, failures)?;
-    super::list_items(resp, &format!("the list of {machine}"), pointer, spec, failures)
+    let resp = answered(ex, "list", kind, id, spec, failures)?;
+    super::list_items(resp, &format!("the list of {kind}"), pointer, spec, failures)
 }
 
 /// Whether a list item is the resource `id`.
@@ -200,21 +200,13 @@ fn list_or_any(codes: &[String]) -> String {
     }
 }
 
-/// The state-machine entry naming the show or list operation of `machine`.
-fn spec_of(ctx: &CheckContext, machine: &str, which: &str) -> String {
+/// The state-machine entry naming the show or list operation of `kind`.
+fn spec_of(ctx: &CheckContext, kind: &str, which: &str) -> String {
     let op =
-        ctx.specs.states.machines.get(machine).and_then(
-            |m| {
-                if which == "show" {
-                    m.show.clone()
-                } else {
-                    m.list.clone()
-                }
-            },
-        );
+        ctx.specs.states.machines.get(kind).and_then(|m| if which == "show" { m.show.clone() } else { m.list.clone() });
     match op {
-        Some(op) => format!("{STATES_SPEC} machines.{machine}.{which} ({op})"),
-        None => format!("{STATES_SPEC} machines.{machine}"),
+        Some(op) => format!("{STATES_SPEC} machines.{kind}.{which} ({op})"),
+        None => format!("{STATES_SPEC} machines.{kind}"),
     }
 }
 
@@ -241,8 +233,8 @@ pub(super) fn judge(ctx: &CheckContext, ev: &Evidence) -> Option<CheckResult> {
     match ev {
         Evidence::Lifecycle(lifecycle) => Some(resource_lifecycle(ctx, lifecycle)),
         Evidence::ReadBack(read) => Some(super::read_back(ctx, read)),
-        Evidence::GoneFromLists { machine, id, lists, items_pointer } => {
-            Some(super::gone_from_lists(ctx, machine, id, lists, items_pointer))
+        Evidence::GoneFromLists { kind, id, lists, items_pointer } => {
+            Some(super::gone_from_lists(ctx, kind, id, lists, items_pointer))
         }
         Evidence::ExpectedFields(fields) => Some(judge_expected_fields(ctx, fields)),
         _ => None,
@@ -253,7 +245,7 @@ pub(super) fn judge(ctx: &CheckContext, ev: &Evidence) -> Option<CheckResult> {
 mod tests {
     use super::*;
     use crate::checks::test_support::{ctx, no_response};
-    use crate::checks::Outcome;
+    use crate::checks::CheckOutcome;
     use serde_json::json;
 
     const ID: &str = "0b3f5a4c-1d2e-4f60-8a7b-9c0d1e2f3a4b";
@@ -275,7 +267,7 @@ mod tests {
 
     fn created<'a>(show: &'a Exchange, list: &'a Exchange) -> LifecycleEvidence<'a> {
         LifecycleEvidence::Created {
-            machine: "server_group".into(),
+            kind: "server_group".into(),
             id: ID.into(),
             show,
             show_id_pointer: "/server_group/id".into(),
@@ -286,7 +278,7 @@ mod tests {
 
     fn deleted<'a>(show: &'a Exchange, list: &'a Exchange) -> LifecycleEvidence<'a> {
         LifecycleEvidence::Deleted {
-            machine: "server_group".into(),
+            kind: "server_group".into(),
             id: ID.into(),
             show,
             gone_codes: vec!["SDRS.1013".into()],
@@ -299,14 +291,14 @@ mod tests {
     fn a_created_resource_that_is_shown_and_listed_passes() {
         let (s, l) = (show(200, json!({"server_group": {"id": ID}})), listing(&["other", ID]));
         let r = resource_lifecycle(&ctx(), &created(&s, &l));
-        assert_eq!(r.outcome, Outcome::Passed, "{}", r.details());
+        assert_eq!(r.outcome, CheckOutcome::Passed, "{}", r.details());
     }
 
     #[test]
     fn a_created_resource_that_is_not_shown_or_listed_fails_twice() {
         let (s, l) = (show(400, json!({"error": {"code": "SDRS.1013", "message": "m"}})), listing(&["other"]));
         let r = resource_lifecycle(&ctx(), &created(&s, &l));
-        assert_eq!(r.outcome, Outcome::Failed);
+        assert_eq!(r.outcome, CheckOutcome::Failed);
         assert_eq!(r.failures.len(), 2, "{}", r.details());
         assert_eq!(r.failures[0].title, format!("created server_group {ID} is not shown (status 400)"));
         assert_eq!(r.failures[1].title, format!("created server_group {ID} is not listed"));
@@ -336,11 +328,11 @@ mod tests {
     fn a_deleted_resource_answering_400_with_a_gone_code_or_any_404_passes() {
         let l = listing(&["other"]);
         let s = show(400, json!({"badrequest": {"code": "SDRS.1013", "message": "m"}}));
-        assert_eq!(resource_lifecycle(&ctx(), &deleted(&s, &l)).outcome, Outcome::Passed);
+        assert_eq!(resource_lifecycle(&ctx(), &deleted(&s, &l)).outcome, CheckOutcome::Passed);
         let s = show(404, json!({"itemNotFound": {"code": "SDRS.9999", "message": "m"}}));
-        assert_eq!(resource_lifecycle(&ctx(), &deleted(&s, &l)).outcome, Outcome::Passed);
+        assert_eq!(resource_lifecycle(&ctx(), &deleted(&s, &l)).outcome, CheckOutcome::Passed);
         let s = show(404, json!(null));
-        assert_eq!(resource_lifecycle(&ctx(), &deleted(&s, &l)).outcome, Outcome::Passed);
+        assert_eq!(resource_lifecycle(&ctx(), &deleted(&s, &l)).outcome, CheckOutcome::Passed);
     }
 
     #[test]
@@ -356,7 +348,7 @@ mod tests {
     fn a_deleted_resource_answering_400_with_another_code_fails() {
         let (s, l) = (show(400, json!({"error": {"code": "SDRS.0207", "message": "m"}})), listing(&[]));
         let r = resource_lifecycle(&ctx(), &deleted(&s, &l));
-        assert_eq!(r.outcome, Outcome::Failed);
+        assert_eq!(r.outcome, CheckOutcome::Failed);
         assert_eq!(r.failures[0].title, format!("deleted server_group {ID}: show answered 400 SDRS.0207"));
     }
 

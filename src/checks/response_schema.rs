@@ -184,7 +184,7 @@ fn disagreements_along(document: &Value, schema_pointer: &str, instance_path: &s
 mod tests {
     use super::*;
     use crate::checks::test_support::{ctx, no_response, op, raw, strict};
-    use crate::checks::Outcome;
+    use crate::checks::CheckOutcome;
     use serde_json::json;
 
     fn group() -> Value {
@@ -240,10 +240,10 @@ mod tests {
             json!({"server_group": group()}),
         );
         let r = response_schema(&ctx(), op("showProtectionGroup"), &ex);
-        assert_eq!(r.outcome, Outcome::Passed, "{}", r.details());
+        assert_eq!(r.outcome, CheckOutcome::Passed, "{}", r.details());
         let ex = Exchange::fake("showJobStatus", "GET", "/v1/p/jobs/j", 200, job());
         let r = response_schema(&ctx(), op("showJobStatus"), &ex);
-        assert_eq!(r.outcome, Outcome::Passed, "{}", r.details());
+        assert_eq!(r.outcome, CheckOutcome::Passed, "{}", r.details());
     }
 
     #[test]
@@ -253,7 +253,7 @@ mod tests {
         body["entities"] = json!([]);
         let ex = Exchange::fake("showJobStatus", "GET", "/v1/p/jobs/j", 200, body);
         let r = response_schema(&ctx(), op("showJobStatus"), &ex);
-        assert_eq!(r.outcome, Outcome::Failed, "{}", r.details());
+        assert_eq!(r.outcome, CheckOutcome::Failed, "{}", r.details());
         assert_eq!(r.failures.len(), 2, "{}", r.details());
         let status = r.failures.iter().find(|f| f.title.starts_with("/status: ")).expect("status failure");
         assert_eq!(status.spec.as_deref(), Some("specs/sdrs-v1.openapi.yaml#/components/schemas/JobStatus/enum"));
@@ -266,7 +266,7 @@ mod tests {
     fn a_missing_required_property_names_the_object() {
         let ex = Exchange::fake("createProtectionGroup", "POST", "/v1/p/server-groups", 200, json!({"id": "x"}));
         let r = response_schema(&ctx(), op("createProtectionGroup"), &ex);
-        assert_eq!(r.outcome, Outcome::Failed);
+        assert_eq!(r.outcome, CheckOutcome::Failed);
         assert_eq!(r.failures[0].title, "(root): \"job_id\" is a required property");
         assert_eq!(
             r.failures[0].expected,
@@ -286,11 +286,11 @@ mod tests {
             json!({"server_groups": [g], "count": 1}),
         );
         let r = response_schema(&ctx(), op("listProtectionGroups"), &ex);
-        assert_eq!(r.outcome, Outcome::Warned, "{}", r.details());
+        assert_eq!(r.outcome, CheckOutcome::Warned, "{}", r.details());
         let d = &r.failures[0].disagreements();
         assert_eq!(d, &vec!["INC-43".to_owned()], "only the tags on the way to the field count");
         let r = response_schema(&strict(), op("listProtectionGroups"), &ex);
-        assert_eq!(r.outcome, Outcome::Failed);
+        assert_eq!(r.outcome, CheckOutcome::Failed);
     }
 
     #[test]
@@ -329,7 +329,7 @@ mod tests {
     fn a_count_answer_carrying_more_than_total_count_fails_citing_5_8_1() {
         let op = op("listProtectedInstancesByTags");
         let r = response_schema(&ctx(), op, &by_tags("count", json!({"total_count": 3, "resources": []})));
-        assert_eq!(r.outcome, Outcome::Failed, "{}", r.details());
+        assert_eq!(r.outcome, CheckOutcome::Failed, "{}", r.details());
         assert_eq!(r.failures.len(), 1, "{}", r.details());
         let f = &r.failures[0];
         assert!(f.expected.ends_with("(the answer to action=count, section 5.8.1)"), "{}", f.expected);
@@ -341,18 +341,18 @@ mod tests {
     fn a_pure_count_answer_passes_and_a_filter_answer_keeps_the_open_schema() {
         let op = op("listProtectedInstancesByTags");
         let r = response_schema(&ctx(), op, &by_tags("count", json!({"total_count": 3})));
-        assert_eq!(r.outcome, Outcome::Passed, "{}", r.details());
+        assert_eq!(r.outcome, CheckOutcome::Passed, "{}", r.details());
         let r = response_schema(&ctx(), op, &by_tags("filter", json!({"total_count": 0, "resources": [], "x": 1})));
-        assert_eq!(r.outcome, Outcome::Passed, "{}", r.details());
+        assert_eq!(r.outcome, CheckOutcome::Passed, "{}", r.details());
         let r = response_schema(&ctx(), op, &by_tags("count", json!({"total_count": "3"})));
-        assert_eq!(r.outcome, Outcome::Failed, "total_count is an integer: {}", r.details());
+        assert_eq!(r.outcome, CheckOutcome::Failed, "total_count is an integer: {}", r.details());
     }
 
     #[test]
     fn a_body_that_is_not_json_fails() {
         let ex = raw("showProtectionGroup", 200, Some("application/json"), b"{\"server_group\":");
         let r = response_schema(&ctx(), op("showProtectionGroup"), &ex);
-        assert_eq!(r.outcome, Outcome::Failed);
+        assert_eq!(r.outcome, CheckOutcome::Failed);
         assert_eq!(r.failures[0].title, "the status 200 body is not JSON, so it cannot fit its schema");
     }
 
@@ -361,7 +361,7 @@ mod tests {
         let body = json!({"server_groups": (0..2000).map(|i| json!({"id": i})).collect::<Vec<_>>(), "count": 1e308});
         let ex = Exchange::fake("listProtectionGroups", "GET", "/v1/p/server-groups", 200, body);
         let r = response_schema(&ctx(), op("listProtectionGroups"), &ex);
-        assert_eq!(r.outcome, Outcome::Failed);
+        assert_eq!(r.outcome, CheckOutcome::Failed);
         assert!(r.failures.len() > 2000);
         for body in [json!(null), json!(7), json!("s"), json!([[[]]])] {
             let ex = Exchange::fake("showJobStatus", "GET", "/v1/p/jobs/j", 200, body);
@@ -372,18 +372,18 @@ mod tests {
     #[test]
     fn undocumented_statuses_bodiless_statuses_and_no_response_are_skipped() {
         let ex = Exchange::fake("showProtectionGroup", "GET", "/v1/p/server-groups/g", 418, json!({}));
-        assert_eq!(response_schema(&ctx(), op("showProtectionGroup"), &ex).outcome, Outcome::Skipped);
+        assert_eq!(response_schema(&ctx(), op("showProtectionGroup"), &ex).outcome, CheckOutcome::Skipped);
         let ex = Exchange::fake("deleteFailureJob", "DELETE", "/v1/p/task-center/failure-jobs/j", 204, json!(null));
-        assert_eq!(response_schema(&ctx(), op("deleteFailureJob"), &ex).outcome, Outcome::Skipped);
+        assert_eq!(response_schema(&ctx(), op("deleteFailureJob"), &ex).outcome, CheckOutcome::Skipped);
         let r = response_schema(&ctx(), op("showProtectionGroup"), &no_response("showProtectionGroup"));
-        assert_eq!(r.outcome, Outcome::Skipped);
+        assert_eq!(r.outcome, CheckOutcome::Skipped);
     }
 
     #[test]
     fn an_error_body_of_no_documented_shape_fails() {
         let ex = Exchange::fake("showProtectionGroup", "GET", "/v1/p/server-groups/g", 400, json!({"message": "bad"}));
         let r = response_schema(&ctx(), op("showProtectionGroup"), &ex);
-        assert_eq!(r.outcome, Outcome::Failed, "{}", r.details());
+        assert_eq!(r.outcome, CheckOutcome::Failed, "{}", r.details());
     }
 
     #[test]

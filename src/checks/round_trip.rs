@@ -29,8 +29,8 @@ pub struct Listing<'a> {
 /// What the runner read back after a write the target accepted.
 #[derive(Debug, Clone)]
 pub struct ReadBackEvidence<'a> {
-    /// State machine of the resource (`server_group`...).
-    pub machine: String,
+    /// Kind of the resource (`server_group`...).
+    pub kind: String,
     /// The resource's id.
     pub id: String,
     /// Pointers inside the resource object (`/description`, `/tags`) and the values written there.
@@ -48,37 +48,37 @@ pub struct ReadBackEvidence<'a> {
 /// Judges whether every field written reads back through show and every list.
 pub fn read_back(ctx: &CheckContext, ev: &ReadBackEvidence) -> CheckResult {
     let mut failures = Vec::new();
-    let (machine, id) = (&ev.machine, &ev.id);
+    let (kind, id) = (&ev.kind, &ev.id);
     match &ev.show.response {
         Err(e) => failures.push(Failure::new(
-            format!("the show request for {machine} {id} got no response"),
+            format!("the show request for {kind} {id} got no response"),
             "an HTTP answer",
             e.message.clone(),
         )),
         Ok(resp) if resp.status != 200 => failures.push(Failure::new(
-            format!("{machine} {id} is not shown after the write (status {})", resp.status),
+            format!("{kind} {id} is not shown after the write (status {})", resp.status),
             "status 200 with the resource",
             status_excerpt(resp),
         )),
         Ok(resp) => match resp.json.as_ref().and_then(|j| j.pointer(&ev.show_pointer)) {
-            Some(shown) => compare(&format!("the show of {machine} {id}"), &ev.fields, shown, false, &mut failures),
+            Some(shown) => compare(&format!("the show of {kind} {id}"), &ev.fields, shown, false, &mut failures),
             None => failures.push(Failure::new(
-                format!("the show answer of {machine} {id} has nothing at {}", show_pointer(&ev.show_pointer)),
+                format!("the show answer of {kind} {id} has nothing at {}", show_pointer(&ev.show_pointer)),
                 format!("the resource at {}", show_pointer(&ev.show_pointer)),
                 status_excerpt(resp),
             )),
         },
     }
     for listing in &ev.lists {
-        let what = list_name(machine, &listing.query);
-        let Some(items) = items_of(listing, machine, &what, &ev.items_pointer, &mut failures) else { continue };
+        let what = list_name(kind, &listing.query);
+        let Some(items) = items_of(listing, kind, &what, &ev.items_pointer, &mut failures) else { continue };
         match items.iter().find(|item| has_id(item, id)) {
             None => failures.push(Failure::new(
-                format!("{machine} {id} is missing from {what}"),
+                format!("{kind} {id} is missing from {what}"),
                 format!("an item with id \"{id}\""),
                 format!("{} item(s)", items.len()),
             )),
-            Some(item) => compare(&format!("{machine} {id} in {what}"), &ev.fields, item, true, &mut failures),
+            Some(item) => compare(&format!("{kind} {id} in {what}"), &ev.fields, item, true, &mut failures),
         }
     }
     let failures = failures.into_iter().map(|f| f.source(SOURCE)).collect();
@@ -89,18 +89,18 @@ pub fn read_back(ctx: &CheckContext, ev: &ReadBackEvidence) -> CheckResult {
 /// whose count must be exact.
 pub fn gone_from_lists(
     ctx: &CheckContext,
-    machine: &str,
+    kind: &str,
     id: &str,
     lists: &[Listing],
     items_pointer: &str,
 ) -> CheckResult {
     let mut failures = Vec::new();
     for listing in lists {
-        let what = list_name(machine, &listing.query);
-        let Some(items) = items_of(listing, machine, &what, items_pointer, &mut failures) else { continue };
+        let what = list_name(kind, &listing.query);
+        let Some(items) = items_of(listing, kind, &what, items_pointer, &mut failures) else { continue };
         if let Some(item) = items.iter().find(|item| has_id(item, id)) {
             failures.push(Failure::new(
-                format!("deleted {machine} {id} is still in {what}"),
+                format!("deleted {kind} {id} is still in {what}"),
                 format!("no item with id \"{id}\""),
                 value_excerpt(item),
             ));
@@ -110,7 +110,7 @@ pub fn gone_from_lists(
             let held = items.iter().filter(|item| !has_id(item, id)).count() as u64;
             if count != held {
                 failures.push(Failure::new(
-                    format!("{what} counts {count} after {machine} {id} was deleted"),
+                    format!("{what} counts {count} after {kind} {id} was deleted"),
                     format!("count {held}, the items that remain"),
                     format!("count {count}"),
                 ));
@@ -122,17 +122,17 @@ pub fn gone_from_lists(
     CheckResult::from_failures(CheckName::ResourceLifecycle, failures, ctx.strict)
 }
 
-fn list_name(machine: &str, query: &str) -> String {
+fn list_name(kind: &str, query: &str) -> String {
     if query.is_empty() {
-        format!("the list of {machine}")
+        format!("the list of {kind}")
     } else {
-        format!("the list of {machine} filtered by {query}")
+        format!("the list of {kind} filtered by {query}")
     }
 }
 
 fn items_of<'e>(
     listing: &Listing<'e>,
-    machine: &str,
+    kind: &str,
     what: &str,
     pointer: &str,
     failures: &mut Vec<Failure>,
@@ -142,7 +142,7 @@ fn items_of<'e>(
             failures.push(Failure::new(format!("{what} got no response"), "an HTTP answer", e.message.clone()));
             None
         }
-        Ok(resp) => list_items(resp, what, pointer, &format!("{STATES_SPEC} machines.{machine}.list"), failures),
+        Ok(resp) => list_items(resp, what, pointer, &format!("{STATES_SPEC} machines.{kind}.list"), failures),
     }
 }
 
@@ -209,7 +209,7 @@ fn has_id(item: &Value, id: &str) -> bool {
 mod tests {
     use super::*;
     use crate::checks::test_support::ctx;
-    use crate::checks::Outcome;
+    use crate::checks::CheckOutcome;
     use serde_json::json;
 
     const ID: &str = "0b3f5a4c-1d2e-4f60-8a7b-9c0d1e2f3a4b";
@@ -232,7 +232,7 @@ mod tests {
     fn judge(shown: Value, listed: Vec<Value>) -> CheckResult {
         let (s, l) = (show(shown), listing(listed));
         let ev = ReadBackEvidence {
-            machine: "server_group".into(),
+            kind: "server_group".into(),
             id: ID.into(),
             fields: vec![
                 ("/name".into(), json!("pg-new")),
@@ -256,13 +256,13 @@ mod tests {
     #[test]
     fn fields_read_back_in_any_order_with_extra_keys_and_empty_ones_left_out_pass() {
         let r = judge(group("pg-new", json!("kept")), vec![group("pg-new", json!("kept"))]);
-        assert_eq!(r.outcome, Outcome::Passed, "{}", r.details());
+        assert_eq!(r.outcome, CheckOutcome::Passed, "{}", r.details());
     }
 
     #[test]
     fn a_dropped_description_and_an_old_name_fail_in_show_and_list() {
         let r = judge(group("pg-old", Value::Null), vec![group("pg-old", json!("kept"))]);
-        assert_eq!(r.outcome, Outcome::Failed);
+        assert_eq!(r.outcome, CheckOutcome::Failed);
         let titles: Vec<&str> = r.failures.iter().map(|f| f.title.as_str()).collect();
         assert_eq!(titles.len(), 3, "{titles:?}");
         assert!(titles[0].contains("does not show the /name written"), "{titles:?}");
@@ -273,7 +273,7 @@ mod tests {
     #[test]
     fn a_resource_missing_from_a_filtered_list_fails_and_a_field_absent_from_a_list_item_only_warns() {
         let r = judge(group("pg-new", json!("kept")), vec![]);
-        assert_eq!(r.outcome, Outcome::Failed);
+        assert_eq!(r.outcome, CheckOutcome::Failed);
         assert!(
             r.failures[0].title.contains("is missing from the list of server_group filtered by"),
             "{}",
@@ -282,7 +282,7 @@ mod tests {
         let mut item = group("pg-new", json!("kept"));
         item.as_object_mut().unwrap().remove("description");
         let r = judge(group("pg-new", json!("kept")), vec![item]);
-        assert_eq!(r.outcome, Outcome::Warned, "{}", r.details());
+        assert_eq!(r.outcome, CheckOutcome::Warned, "{}", r.details());
     }
 
     #[test]
@@ -309,7 +309,7 @@ mod tests {
         assert!(r.failures[0].title.starts_with("deleted server_group"));
         assert!(r.failures[2].title.contains("counts 1 after"));
         let r = gone_from_lists(&ctx(), "server_group", ID, &lists[2..], "/server_groups");
-        assert_eq!(r.outcome, Outcome::Passed, "{}", r.details());
+        assert_eq!(r.outcome, CheckOutcome::Passed, "{}", r.details());
     }
 
     #[test]

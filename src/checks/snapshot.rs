@@ -182,21 +182,21 @@ pub(super) fn judge(ctx: &CheckContext, ev: &Evidence) -> Option<CheckResult> {
 mod tests {
     use super::*;
     use crate::checks::test_support::ctx;
-    use crate::checks::Outcome;
+    use crate::checks::CheckOutcome;
     use serde_json::json;
 
     #[test]
     fn an_equal_payload_passes() {
         let v = json!({"server_group": {"id": "<server_group_id:1>", "status": "available", "tags": [1, 2]}});
         let r = snapshot(&ctx(), "show_protection_group", SnapshotMode::Exact, &v, Some(&v.clone()));
-        assert_eq!(r.outcome, Outcome::Passed, "{}", r.details());
+        assert_eq!(r.outcome, CheckOutcome::Passed, "{}", r.details());
     }
 
     #[test]
     fn key_order_does_not_matter() {
         let a = json!({"a": 1, "b": 2});
         let b = json!({"b": 2, "a": 1});
-        assert_eq!(snapshot(&ctx(), "x", SnapshotMode::Exact, &a, Some(&b)).outcome, Outcome::Passed);
+        assert_eq!(snapshot(&ctx(), "x", SnapshotMode::Exact, &a, Some(&b)).outcome, CheckOutcome::Passed);
     }
 
     #[test]
@@ -204,7 +204,7 @@ mod tests {
         let stored = json!({"a": {"b": 1, "gone": true}, "list": [1, 2, 3], "k/e~y": "x"});
         let actual = json!({"a": {"b": 2, "new": null}, "list": [1, 5], "k/e~y": "y"});
         let r = snapshot(&ctx(), "x", SnapshotMode::Exact, &actual, Some(&stored));
-        assert_eq!(r.outcome, Outcome::Failed);
+        assert_eq!(r.outcome, CheckOutcome::Failed);
         let titles: Vec<&str> = r.failures.iter().map(|f| f.title.as_str()).collect();
         assert_eq!(
             titles,
@@ -241,7 +241,7 @@ mod tests {
     #[test]
     fn no_recorded_snapshot_is_skipped() {
         let r = snapshot(&ctx(), "show_protection_group", SnapshotMode::Exact, &json!({}), None);
-        assert_eq!(r.outcome, Outcome::Skipped);
+        assert_eq!(r.outcome, CheckOutcome::Skipped);
         assert_eq!(r.message, "no snapshot recorded for show_protection_group");
     }
 
@@ -257,7 +257,7 @@ mod tests {
         let stored = json!({"items": [{"id": "a", "n": 1}], "count": 1});
         let actual = json!({"items": [{"id": "b", "n": 7}, {"id": "c", "n": 8}], "count": 2});
         let r = snapshot(&ctx(), "x", SnapshotMode::Shape, &actual, Some(&stored));
-        assert_eq!(r.outcome, Outcome::Passed, "{}", r.details());
+        assert_eq!(r.outcome, CheckOutcome::Passed, "{}", r.details());
     }
 
     #[test]
@@ -265,7 +265,7 @@ mod tests {
         let stored = json!({"items": [{"id": "a", "n": 1}], "count": 1});
         let actual = json!({"items": [{"id": 5, "extra": true}], "count": "1"});
         let r = snapshot(&ctx(), "x", SnapshotMode::Shape, &actual, Some(&stored));
-        assert_eq!(r.outcome, Outcome::Warned);
+        assert_eq!(r.outcome, CheckOutcome::Warned);
         let titles: Vec<&str> = r.failures.iter().map(|f| f.title.as_str()).collect();
         assert_eq!(
             titles,
@@ -276,7 +276,7 @@ mod tests {
             ]
         );
         let r = snapshot(&crate::checks::test_support::strict(), "x", SnapshotMode::Shape, &actual, Some(&stored));
-        assert_eq!(r.outcome, Outcome::Failed);
+        assert_eq!(r.outcome, CheckOutcome::Failed);
         let stored = json!({"items": [{"id": "a"}]});
         let actual = json!({"items": [{"id": "a"}, {"id": null}]});
         let r = snapshot(&ctx(), "x", SnapshotMode::Shape, &actual, Some(&stored));
@@ -296,9 +296,9 @@ mod tests {
     fn an_empty_list_fits_any_recorded_item_shape() {
         let stored = json!({"items": [{"id": "a", "n": 1}]});
         let r = snapshot(&ctx(), "s", SnapshotMode::Shape, &json!({"items": []}), Some(&stored));
-        assert_eq!(r.outcome, Outcome::Passed, "{}", r.details());
+        assert_eq!(r.outcome, CheckOutcome::Passed, "{}", r.details());
         let r = snapshot(&ctx(), "s", SnapshotMode::Shape, &json!({"items": [{"id": 5}]}), Some(&stored));
-        assert_eq!(r.outcome, Outcome::Warned);
+        assert_eq!(r.outcome, CheckOutcome::Warned);
     }
 
     #[test]
@@ -306,8 +306,8 @@ mod tests {
         let stored = json!({"items": [{"id": "a"}]});
         let actual = json!({"items": [{"id": "b", "vendor": true}], "more": 1});
         let r = snapshot(&ctx(), "s", SnapshotMode::Shape, &actual, Some(&stored));
-        assert_eq!(r.outcome, Outcome::Passed, "{}", r.details());
+        assert_eq!(r.outcome, CheckOutcome::Passed, "{}", r.details());
         let r = snapshot(&ctx(), "s", SnapshotMode::Exact, &actual, Some(&stored));
-        assert_eq!(r.outcome, Outcome::Failed);
+        assert_eq!(r.outcome, CheckOutcome::Failed);
     }
 }

@@ -1,22 +1,22 @@
 //! `state_transition`: every status a resource was seen in belongs to its state machine, and
-//! every change between two consecutive observations is one the machine allows.
+//! every change between two consecutive observations is one the kind's state machine allows.
 
 use super::Evidence;
 use super::{list, CheckContext, CheckName, CheckResult, Failure, STATES_SPEC};
 use crate::spec::Machine;
 
-/// Judges the statuses `observed` (in order) of the resource `resource_id` of `machine`.
-pub fn state_transition(ctx: &CheckContext, machine: &str, resource_id: &str, observed: &[String]) -> CheckResult {
+/// Judges the statuses `observed` (in order) of the resource `resource_id` of `kind`.
+pub fn state_transition(ctx: &CheckContext, kind: &str, resource_id: &str, observed: &[String]) -> CheckResult {
     let name = CheckName::StateTransition;
     if observed.is_empty() {
-        return CheckResult::skipped(name, format!("no status of {machine} {resource_id} was observed"));
+        return CheckResult::skipped(name, format!("no status of {kind} {resource_id} was observed"));
     }
     let states = &ctx.specs.states;
-    let Some(m) = states.machines.get(machine) else {
+    let Some(m) = states.machines.get(kind) else {
         let known: Vec<&String> = states.machines.keys().collect();
-        return CheckResult::skipped(name, format!("unknown state machine `{machine}` (known: {})", list(&known)));
+        return CheckResult::skipped(name, format!("unknown kind `{kind}` (known: {})", list(&known)));
     };
-    let spec = format!("{STATES_SPEC} machines.{machine}");
+    let spec = format!("{STATES_SPEC} machines.{kind}");
     let mut failures = Vec::new();
 
     // Each distinct status is judged once, in the order first seen.
@@ -31,8 +31,8 @@ pub fn state_transition(ctx: &CheckContext, machine: &str, resource_id: &str, ob
                 let all: Vec<&String> = m.states.keys().collect();
                 failures.push(
                     Failure::new(
-                        format!("unknown status `{}` of {machine} {resource_id}", status),
-                        format!("a state of {machine} ({}): {}", m.section, list(&all)),
+                        format!("unknown status `{}` of {kind} {resource_id}", status),
+                        format!("a state of {kind} ({}): {}", m.section, list(&all)),
                         format!("`{status}`"),
                     )
                     .at(spec.clone()),
@@ -42,7 +42,7 @@ pub fn state_transition(ctx: &CheckContext, machine: &str, resource_id: &str, ob
                 if let Some(source) = &info.named_only_in {
                     failures.push(
                         Failure::new(
-                            format!("status `{status}` of {machine} {resource_id} is named only in {source}"),
+                            format!("status `{status}` of {kind} {resource_id} is named only in {source}"),
                             format!("a state of the {} table", m.section),
                             format!("`{status}`"),
                         )
@@ -67,7 +67,7 @@ pub fn state_transition(ctx: &CheckContext, machine: &str, resource_id: &str, ob
         let (Some(from_info), Some(to_info)) = (m.states.get(from), m.states.get(to)) else {
             continue;
         };
-        if states.allows(machine, from, to) || judged.contains(&(from, to)) {
+        if states.allows(kind, from, to) || judged.contains(&(from, to)) {
             continue;
         }
         judged.push((from, to));
@@ -84,8 +84,8 @@ pub fn state_transition(ctx: &CheckContext, machine: &str, resource_id: &str, ob
         }
         failures.push(
             Failure::new(
-                format!("illegal transition {from} -> {to} of {machine} {resource_id}"),
-                successors_text(ctx, machine, m, from),
+                format!("illegal transition {from} -> {to} of {kind} {resource_id}"),
+                successors_text(ctx, kind, m, from),
                 format!("{from} -> {to} (observations {} and {}{times})", i + 1, j + 1),
             )
             .at(spec.clone())
@@ -96,8 +96,8 @@ pub fn state_transition(ctx: &CheckContext, machine: &str, resource_id: &str, ob
 }
 
 /// What may follow `from`, in words.
-fn successors_text(ctx: &CheckContext, machine: &str, m: &Machine, from: &str) -> String {
-    let next = ctx.specs.states.successors(machine, from);
+fn successors_text(ctx: &CheckContext, kind: &str, m: &Machine, from: &str) -> String {
+    let next = ctx.specs.states.successors(kind, from);
     if next.is_empty() {
         let terminal = m.states.get(from).is_some_and(|s| s.terminal);
         if terminal {
@@ -111,7 +111,7 @@ fn successors_text(ctx: &CheckContext, machine: &str, m: &Machine, from: &str) -
 }
 
 /// The state a scenario expects an answer to show: a scenario's own reading of the state
-/// machine, judged as a transition the case observed.
+/// kind, judged as a transition the case observed.
 pub fn judge_expected_state(ctx: &CheckContext, expected: &str, actual: Option<&str>) -> CheckResult {
     let name = CheckName::StateTransition;
     match actual {
@@ -132,7 +132,7 @@ pub fn judge_expected_state(ctx: &CheckContext, expected: &str, actual: Option<&
 /// scenarios expect.
 pub(super) fn judge(ctx: &CheckContext, ev: &Evidence) -> Option<CheckResult> {
     match ev {
-        Evidence::Statuses { machine, id, observed } => Some(state_transition(ctx, machine, id, observed)),
+        Evidence::Statuses { kind, id, observed } => Some(state_transition(ctx, kind, id, observed)),
         Evidence::Cascade { action, group_id, members, succeeded } => {
             Some(super::cascade(ctx, action, group_id, members, *succeeded))
         }
@@ -145,7 +145,7 @@ pub(super) fn judge(ctx: &CheckContext, ev: &Evidence) -> Option<CheckResult> {
 mod tests {
     use super::*;
     use crate::checks::test_support::{ctx, strict};
-    use crate::checks::Outcome;
+    use crate::checks::CheckOutcome;
 
     fn seq(states: &[&str]) -> Vec<String> {
         states.iter().map(|s| (*s).to_owned()).collect()
@@ -156,19 +156,19 @@ mod tests {
         let observed =
             seq(&["creating", "creating", "available", "starting", "protected", "failing-over", "failed-over"]);
         let r = state_transition(&ctx(), "server_group", "g1", &observed);
-        assert_eq!(r.outcome, Outcome::Passed, "{}", r.details());
+        assert_eq!(r.outcome, CheckOutcome::Passed, "{}", r.details());
     }
 
     #[test]
     fn a_skipped_transitional_state_passes() {
         let r = state_transition(&ctx(), "server_group", "g1", &seq(&["available", "protected"]));
-        assert_eq!(r.outcome, Outcome::Passed, "{}", r.details());
+        assert_eq!(r.outcome, CheckOutcome::Passed, "{}", r.details());
     }
 
     #[test]
     fn an_illegal_transition_fails_with_the_allowed_successors() {
         let r = state_transition(&ctx(), "server_group", "g1", &seq(&["available", "available", "failed-over"]));
-        assert_eq!(r.outcome, Outcome::Failed);
+        assert_eq!(r.outcome, CheckOutcome::Failed);
         let f = &r.failures[0];
         assert_eq!(f.title, "illegal transition available -> failed-over of server_group g1");
         assert!(f.expected.starts_with("available followed by one of: "), "{}", f.expected);
@@ -180,7 +180,7 @@ mod tests {
     #[test]
     fn a_change_after_a_terminal_job_state_fails() {
         let r = state_transition(&ctx(), "job", "j1", &seq(&["INIT", "SUCCESS", "RUNNING", "SUCCESS"]));
-        assert_eq!(r.outcome, Outcome::Failed);
+        assert_eq!(r.outcome, CheckOutcome::Failed);
         assert_eq!(r.failures.len(), 1, "{}", r.details());
         assert_eq!(r.failures[0].expected, "no change after the terminal state SUCCESS");
     }
@@ -188,7 +188,7 @@ mod tests {
     #[test]
     fn an_unknown_status_fails_once() {
         let r = state_transition(&ctx(), "dr_drill", "d1", &seq(&["creating", "ready", "ready", "available"]));
-        assert_eq!(r.outcome, Outcome::Failed);
+        assert_eq!(r.outcome, CheckOutcome::Failed);
         assert_eq!(r.failures.len(), 1, "{}", r.details());
         assert_eq!(r.failures[0].title, "unknown status `ready` of dr_drill d1");
     }
@@ -196,10 +196,10 @@ mod tests {
     #[test]
     fn a_state_named_only_in_a1_warns_with_its_inc_ids() {
         let r = state_transition(&ctx(), "server_group", "g1", &seq(&["failed-over", "failed-over-back"]));
-        assert_eq!(r.outcome, Outcome::Warned, "{}", r.details());
+        assert_eq!(r.outcome, CheckOutcome::Warned, "{}", r.details());
         assert!(r.failures.iter().all(|f| f.disagreements().contains(&"INC-07".to_owned())));
         let r = state_transition(&strict(), "server_group", "g1", &seq(&["failed-over-back"]));
-        assert_eq!(r.outcome, Outcome::Failed);
+        assert_eq!(r.outcome, CheckOutcome::Failed);
     }
 
     #[test]
@@ -211,9 +211,9 @@ mod tests {
 
     #[test]
     fn nothing_observed_or_an_unknown_machine_is_skipped() {
-        assert_eq!(state_transition(&ctx(), "server_group", "g1", &[]).outcome, Outcome::Skipped);
+        assert_eq!(state_transition(&ctx(), "server_group", "g1", &[]).outcome, CheckOutcome::Skipped);
         let r = state_transition(&ctx(), "volume", "v1", &seq(&["available"]));
-        assert_eq!(r.outcome, Outcome::Skipped);
+        assert_eq!(r.outcome, CheckOutcome::Skipped);
         assert!(r.message.contains("server_group"));
     }
 

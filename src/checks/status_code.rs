@@ -64,7 +64,7 @@ pub(super) fn judge(ctx: &CheckContext, ev: &Evidence) -> Option<CheckResult> {
 mod tests {
     use super::*;
     use crate::checks::test_support::{ctx, no_response, op};
-    use crate::checks::Outcome;
+    use crate::checks::CheckOutcome;
     use serde_json::json;
 
     #[test]
@@ -72,7 +72,7 @@ mod tests {
         let ex =
             Exchange::fake("showProtectionGroup", "GET", "/v1/p/server-groups/g", 200, json!({"server_group": {}}));
         let r = status_code(&ctx(), op("showProtectionGroup"), &[200], &ex);
-        assert_eq!(r.outcome, Outcome::Passed, "{}", r.details());
+        assert_eq!(r.outcome, CheckOutcome::Passed, "{}", r.details());
     }
 
     #[test]
@@ -86,7 +86,7 @@ mod tests {
             json!({"error": {"code": "SDRS.1013", "message": long}}),
         );
         let r = status_code(&ctx(), op("showProtectionGroup"), &[200], &ex);
-        assert_eq!(r.outcome, Outcome::Failed);
+        assert_eq!(r.outcome, CheckOutcome::Failed);
         assert_eq!(r.failures.len(), 1);
         let f = &r.failures[0];
         assert_eq!(f.title, "status 400 where 200 was expected");
@@ -100,7 +100,7 @@ mod tests {
     fn an_undocumented_status_fails_even_when_expected() {
         let ex = Exchange::fake("showProtectionGroup", "GET", "/v1/p/server-groups/g", 418, json!({"teapot": true}));
         let r = status_code(&ctx(), op("showProtectionGroup"), &[200, 418], &ex);
-        assert_eq!(r.outcome, Outcome::Failed);
+        assert_eq!(r.outcome, CheckOutcome::Failed);
         assert_eq!(r.failures.len(), 1);
         assert_eq!(r.failures[0].title, "undocumented status 418 for showProtectionGroup");
         assert!(r.failures[0].expected.contains("200, 400, 401"), "{}", r.failures[0].expected);
@@ -118,7 +118,7 @@ mod tests {
     fn no_response_fails_with_the_transport_message() {
         let ex = no_response("showProtectionGroup");
         let r = status_code(&ctx(), op("showProtectionGroup"), &[200], &ex);
-        assert_eq!(r.outcome, Outcome::Failed);
+        assert_eq!(r.outcome, CheckOutcome::Failed);
         assert!(r.failures[0].title.contains("no answer within 30s"));
         assert!(r.failures[0].actual.contains("Timeout"));
     }
@@ -127,7 +127,7 @@ mod tests {
     fn an_empty_expectation_checks_only_the_documentation() {
         let ex = Exchange::fake("deleteFailureJob", "DELETE", "/v1/p/task-center/failure-jobs/j", 204, json!(null));
         let r = status_code(&ctx(), op("deleteFailureJob"), &[], &ex);
-        assert_eq!(r.outcome, Outcome::Passed, "{}", r.details());
+        assert_eq!(r.outcome, CheckOutcome::Passed, "{}", r.details());
     }
 
     #[test]

@@ -88,7 +88,7 @@ impl Baseline {
                     .or_else(|| {
                         c.checks
                             .iter()
-                            .find(|k| k.outcome == crate::checks::Outcome::Failed)
+                            .find(|k| k.outcome == crate::checks::CheckOutcome::Failed)
                             .map(|k| format!("{}: {}", k.name, k.title()))
                     })
                     .or_else(|| c.reason.clone())

@@ -8,7 +8,7 @@
 
 use super::args::FaultMatrixArgs;
 use super::{exit, CliError};
-use crate::checks::{CheckName, Outcome};
+use crate::checks::{CheckName, CheckOutcome};
 use crate::emulator::Fault;
 use crate::report::{CaseOutcome, RunReport};
 use crate::runner::TargetConfig;
@@ -40,14 +40,14 @@ impl Row {
                 _ => {}
             }
             let mut seen: Vec<CheckName> =
-                case.checks.iter().filter(|c| c.outcome == Outcome::Failed).map(|c| c.name).collect();
+                case.checks.iter().filter(|c| c.outcome == CheckOutcome::Failed).map(|c| c.name).collect();
             seen.sort_unstable();
             seen.dedup();
             for check in seen {
                 *row.by_check.entry(check).or_insert(0) += 1;
             }
             let mut warned: Vec<CheckName> =
-                case.checks.iter().filter(|c| c.outcome == Outcome::Warned).map(|c| c.name).collect();
+                case.checks.iter().filter(|c| c.outcome == CheckOutcome::Warned).map(|c| c.name).collect();
             warned.sort_unstable();
             warned.dedup();
             for check in warned {

@@ -473,7 +473,7 @@ fn print_faults_caught(args: &RunArgs, report: &RunReport) {
     }
     let mut caught: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
     for c in &report.cases {
-        for check in c.checks.iter().filter(|k| k.outcome == crate::checks::Outcome::Failed) {
+        for check in c.checks.iter().filter(|k| k.outcome == crate::checks::CheckOutcome::Failed) {
             *caught.entry(check.name.as_str().to_owned()).or_insert(0) += 1;
         }
     }

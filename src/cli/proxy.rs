@@ -4,7 +4,7 @@
 
 use super::args::ProxyArgs;
 use super::{exit, CliError};
-use crate::checks::Outcome;
+use crate::checks::CheckOutcome;
 use crate::client::Secret;
 use crate::proxy::{self, Judged, KeyPair, Proxy, ProxyConfig, ProxyEvent};
 use crate::report::{self, CaseOutcome, CaseReport, ConsoleReporter};
@@ -116,7 +116,7 @@ fn verdict_line(case: &CaseReport) -> String {
     }
     let first_line = |text: &str| text.lines().next().unwrap_or("").to_owned();
     match case.outcome {
-        CaseOutcome::Warned => match case.checks_with(Outcome::Warned).next() {
+        CaseOutcome::Warned => match case.checks_with(CheckOutcome::Warned).next() {
             Some(check) => format!("WARN {} [{}] {}", case.id, check.name, check.title()),
             None => format!("WARN {}", case.id),
         },

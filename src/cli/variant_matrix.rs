@@ -8,7 +8,7 @@
 
 use super::args::VariantMatrixArgs;
 use super::{exit, CliError};
-use crate::checks::{CheckName, Outcome};
+use crate::checks::{CheckName, CheckOutcome};
 use crate::emulator::Variant;
 use crate::report::{CaseOutcome, RunReport};
 use crate::runner::TargetConfig;
@@ -54,12 +54,12 @@ impl Tally {
                 _ => {}
             }
             let mut warned: BTreeSet<CheckName> = BTreeSet::new();
-            for check in case.checks_with(Outcome::Warned) {
+            for check in case.checks_with(CheckOutcome::Warned) {
                 if warned.insert(check.name) {
                     tally.warnings.entry(check.name).or_default().push((case.id.clone(), clean(check.title())));
                 }
             }
-            for check in case.checks_with(Outcome::Failed) {
+            for check in case.checks_with(CheckOutcome::Failed) {
                 tally.failures.entry((Some(check.name), clean(check.title()))).or_default().insert(case.id.clone());
             }
             if case.outcome == CaseOutcome::Error {

@@ -14,21 +14,21 @@ pub enum Key {
     Status(String, u16),
     /// An A.1 code.
     Code(String),
-    /// A change of one resource of a machine.
+    /// A change of one resource of a kind.
     Transition {
         /// Machine name.
-        machine: String,
+        kind: String,
         /// State before.
         from: String,
         /// State after.
         to: String,
     },
-    /// A refusal of an operation while a resource of `machine` was in `state`.
+    /// A refusal of an operation while a resource of `kind` was in `state`.
     Refusal {
         /// Operation id.
         operation: String,
-        /// Machine of the resource whose state forbids the action.
-        machine: String,
+        /// Kind of the resource whose state forbids the action.
+        kind: String,
         /// The forbidden state.
         state: String,
     },
@@ -54,7 +54,7 @@ pub struct Catalogue {
     pub statuses: Vec<Item>,
     /// Every A.1 code.
     pub error_codes: Vec<Item>,
-    /// Every allowed change of every machine.
+    /// Every allowed change of every kind.
     pub transitions: Vec<Item>,
     /// Every (action, forbidden state).
     pub refusals: Vec<Item>,
@@ -90,35 +90,35 @@ impl Catalogue {
             c.error_codes.push(it);
         }
         let reachable = reachable_states(specs);
-        let unreachable = |machine: &str, state: &str| -> Option<(Why, String)> {
-            let info = specs.states.machines.get(machine)?.states.get(state)?;
+        let unreachable = |kind: &str, state: &str| -> Option<(Why, String)> {
+            let info = specs.states.machines.get(kind)?.states.get(state)?;
             if let Some(source) = &info.named_only_in {
                 return Some((
                     Why::UnreachableByDesign,
                     format!("{state} is named only in {source}: no action leads there"),
                 ));
             }
-            (!reachable.contains(&(machine, state))).then(|| {
+            (!reachable.contains(&(kind, state))).then(|| {
                 (
                     Why::UnreachableByDesign,
-                    format!("no documented action leads a {machine} to {state}: the target alone sets it"),
+                    format!("no documented action leads a {kind} to {state}: the target alone sets it"),
                 )
             })
         };
-        for (machine, from, to) in specs.states.transitions() {
+        for (kind, from, to) in specs.states.transitions() {
             let mut it = item(
-                format!("{machine}: {from} -> {to}"),
-                Key::Transition { machine: machine.to_owned(), from: from.to_owned(), to: to.to_owned() },
+                format!("{kind}: {from} -> {to}"),
+                Key::Transition { kind: kind.to_owned(), from: from.to_owned(), to: to.to_owned() },
             );
-            it.by_design = unreachable(machine, from).or_else(|| unreachable(machine, to));
+            it.by_design = unreachable(kind, from).or_else(|| unreachable(kind, to));
             c.transitions.push(it);
         }
-        for (operation, machine, state, action) in refusal_pairs(specs) {
+        for (operation, kind, state, action) in refusal_pairs(specs) {
             let mut it = item(
-                format!("{action}: {machine} {state}"),
-                Key::Refusal { operation: operation.to_owned(), machine: machine.to_owned(), state: state.to_owned() },
+                format!("{action}: {kind} {state}"),
+                Key::Refusal { operation: operation.to_owned(), kind: kind.to_owned(), state: state.to_owned() },
             );
-            it.by_design = unreachable(machine, state);
+            it.by_design = unreachable(kind, state);
             c.refusals.push(it);
         }
         c
@@ -147,7 +147,7 @@ fn status_by_design(status: u16) -> Option<(Why, String)> {
     }
 }
 
-/// The states some documented action leads a resource of each machine to (job states included).
+/// The states some documented action leads a resource of each kind to (job states included).
 fn reachable_states(specs: &Specs) -> BTreeSet<(&str, &str)> {
     let mut out: BTreeSet<(&str, &str)> = BTreeSet::new();
     for (name, m) in &specs.states.machines {
@@ -156,8 +156,8 @@ fn reachable_states(specs: &Specs) -> BTreeSet<(&str, &str)> {
             out.extend(tos.iter().map(|t| (name.as_str(), t.as_str())));
         }
     }
-    let mut add = |machine: &'_ str, transitional: &'_ str, ends: [&EndState; 2]| {
-        let Some((name, m)) = specs.states.machines.get_key_value(machine) else { return };
+    let mut add = |kind: &'_ str, transitional: &'_ str, ends: [&EndState; 2]| {
+        let Some((name, m)) = specs.states.machines.get_key_value(kind) else { return };
         if let Some((t, _)) = m.states.get_key_value(transitional) {
             out.insert((name, t));
         }
@@ -178,7 +178,7 @@ fn reachable_states(specs: &Specs) -> BTreeSet<(&str, &str)> {
         }
     };
     for a in &specs.states.actions {
-        add(&a.machine, &a.transitional, [&a.success, &a.failure]);
+        add(&a.kind, &a.transitional, [&a.success, &a.failure]);
         for (child, c) in &a.cascade {
             add(child, &c.transitional, [&c.success, &c.failure]);
         }
@@ -186,7 +186,7 @@ fn reachable_states(specs: &Specs) -> BTreeSet<(&str, &str)> {
     out
 }
 
-/// `(operation, machine, state, action)` for every action tried from a state that forbids it,
+/// `(operation, kind, state, action)` for every action tried from a state that forbids it,
 /// as the precondition matrix pairs them: the actions of one operation share the union of their
 /// source states (named by the first), and a creation is refused in a group whose state its
 /// parent rule forbids.
@@ -199,10 +199,10 @@ fn refusal_pairs(specs: &Specs) -> Vec<(&str, &str, &str, &str)> {
     for (operation, actions) in &by_operation {
         let acting: Vec<&&Action> = actions.iter().filter(|a| !a.creates && !a.from.is_empty()).collect();
         if let Some(first) = acting.first() {
-            if let Some((machine, m)) = specs.states.machines.get_key_value(&first.machine) {
+            if let Some((kind, m)) = specs.states.machines.get_key_value(&first.kind) {
                 let allowed: BTreeSet<&str> = acting.iter().flat_map(|a| a.from.iter().map(String::as_str)).collect();
                 for state in m.states.keys().filter(|s| !allowed.contains(s.as_str())) {
-                    let e = (*operation, machine.as_str(), state.as_str(), first.name.as_str());
+                    let e = (*operation, kind.as_str(), state.as_str(), first.name.as_str());
                     if !out.iter().any(|o| (o.0, o.1, o.2) == (e.0, e.1, e.2)) {
                         out.push(e);
                     }
@@ -210,10 +210,10 @@ fn refusal_pairs(specs: &Specs) -> Vec<(&str, &str, &str, &str)> {
             }
         }
         for a in actions.iter().filter(|a| a.creates) {
-            for parent in a.parents.iter().filter(|p| p.machine == "server_group") {
-                let Some((machine, m)) = specs.states.machines.get_key_value(&parent.machine) else { continue };
+            for parent in a.parents.iter().filter(|p| p.kind == "server_group") {
+                let Some((kind, m)) = specs.states.machines.get_key_value(&parent.kind) else { continue };
                 for state in m.states.keys().filter(|s| !parent.states.contains(s)) {
-                    let e = (*operation, machine.as_str(), state.as_str(), a.name.as_str());
+                    let e = (*operation, kind.as_str(), state.as_str(), a.name.as_str());
                     if !out.iter().any(|o| (o.0, o.1, o.2) == (e.0, e.1, e.2)) {
                         out.push(e);
                     }

@@ -10,7 +10,7 @@ use crate::traffic::Matcher;
 use serde_json::Value;
 use std::collections::{BTreeSet, HashMap};
 
-/// The machine of jobs, whose reads are polls of `showJobStatus`.
+/// The state machine of jobs, whose reads are polls of `showJobStatus`.
 const JOB_MACHINE: &str = "job";
 
 /// Accumulates what exchanges showed; feed them in the order they completed.
@@ -19,7 +19,7 @@ pub struct Observer<'s> {
     specs: &'s Specs,
     matcher: Matcher<'s>,
     seen: BTreeSet<Key>,
-    /// The last status each resource showed, by (machine, id), for transitions.
+    /// The last status each resource showed, by (kind, id), for transitions.
     last_read: HashMap<(String, String), String>,
     /// The same, forgotten once a write to the resource is accepted: the state a refusal is
     /// set against must not be older than the last accepted change.
@@ -88,7 +88,7 @@ impl<'s> Observer<'s> {
                             if let Some(state) = self.current.get(&(k.name.clone(), id)) {
                                 self.seen.insert(Key::Refusal {
                                     operation: op.id.clone(),
-                                    machine: k.name.clone(),
+                                    kind: k.name.clone(),
                                     state: state.clone(),
                                 });
                             }
@@ -99,7 +99,7 @@ impl<'s> Observer<'s> {
         } else if resp.is_success() && op.method != "GET" {
             // Only the machines the operation acts on change: a pair's creation names its group
             // without moving it.
-            let moved: Vec<&str> = self.specs.states.actions_of(&op.id).map(|a| a.machine.as_str()).collect();
+            let moved: Vec<&str> = self.specs.states.actions_of(&op.id).map(|a| a.kind.as_str()).collect();
             for k in self.specs.resources.kinds().filter(|k| moved.contains(&k.name.as_str())) {
                 for id in acted(k) {
                     self.current.remove(&(k.name.clone(), id));
@@ -118,23 +118,19 @@ impl<'s> Observer<'s> {
                         reads.push((JOB_MACHINE, id.clone(), status.clone()));
                     }
                 }
-                for (machine, id, status) in reads {
-                    self.read(machine, id, status);
+                for (kind, id, status) in reads {
+                    self.read(kind, id, status);
                 }
             }
         }
     }
 
     /// One resource seen in `status`: a change from its last read is a transition.
-    fn read(&mut self, machine: &str, id: String, status: String) {
-        let key = (machine.to_owned(), id);
+    fn read(&mut self, kind: &str, id: String, status: String) {
+        let key = (kind.to_owned(), id);
         if let Some(before) = self.last_read.get(&key) {
-            if *before != status && self.specs.states.allows(machine, before, &status) {
-                self.seen.insert(Key::Transition {
-                    machine: machine.to_owned(),
-                    from: before.clone(),
-                    to: status.clone(),
-                });
+            if *before != status && self.specs.states.allows(kind, before, &status) {
+                self.seen.insert(Key::Transition { kind: kind.to_owned(), from: before.clone(), to: status.clone() });
             }
         }
         self.current.insert(key.clone(), status.clone());
@@ -216,11 +212,7 @@ mod tests {
     }
 
     fn refusal(state: &str) -> Key {
-        Key::Refusal {
-            operation: "failoverProtectionGroup".into(),
-            machine: "server_group".into(),
-            state: state.into(),
-        }
+        Key::Refusal { operation: "failoverProtectionGroup".into(), kind: "server_group".into(), state: state.into() }
     }
 
     #[test]
@@ -256,14 +248,14 @@ mod tests {
             o.observe(&group(s));
         }
         let t =
-            |from: &str, to: &str| Key::Transition { machine: "server_group".into(), from: from.into(), to: to.into() };
+            |from: &str, to: &str| Key::Transition { kind: "server_group".into(), from: from.into(), to: to.into() };
         assert!(o.saw(&t("creating", "available")));
         // A read may miss the transitional state between two others.
         assert!(o.saw(&t("available", "protected")));
         assert!(!o.saw(&t("protected", "creating")), "an illegal change is no coverage");
         o.observe(&Exchange::fake("", "GET", "/v1/p/jobs/j1", 200, json!({"job_id": "j1", "status": "INIT"})));
         o.observe(&Exchange::fake("", "GET", "/v1/p/jobs/j1", 200, json!({"job_id": "j1", "status": "RUNNING"})));
-        assert!(o.saw(&Key::Transition { machine: "job".into(), from: "INIT".into(), to: "RUNNING".into() }));
+        assert!(o.saw(&Key::Transition { kind: "job".into(), from: "INIT".into(), to: "RUNNING".into() }));
     }
 
     #[test]
@@ -315,7 +307,7 @@ mod tests {
         o.observe(&with_body(create, json!({"protected_instance": {"server_group_id": "g1", "server_id": "s"}})));
         assert!(o.saw(&Key::Refusal {
             operation: "createProtectedInstance".into(),
-            machine: "server_group".into(),
+            kind: "server_group".into(),
             state: "deleting".into()
         }));
     }

@@ -46,12 +46,12 @@ impl Plan {
                 keys.extend(step.expect.codes.iter().map(|c| Key::Code(c.clone())));
                 if let Judge::Precondition { action, state } = &step.expect.judge {
                     // A creation is refused for its group's state; any other action for its own.
-                    let machine = match specs.states.action(action) {
+                    let kind = match specs.states.action(action) {
                         Some(a) if a.creates => "server_group".to_owned(),
-                        Some(a) => a.machine.clone(),
+                        Some(a) => a.kind.clone(),
                         None => continue,
                     };
-                    keys.push(Key::Refusal { operation: op.id.clone(), machine, state: state.clone() });
+                    keys.push(Key::Refusal { operation: op.id.clone(), kind, state: state.clone() });
                 }
             }
             expectations.push(Expectation { case: case.id.clone(), outcome, reason, keys });
@@ -124,7 +124,7 @@ mod tests {
     fn refusal() -> Key {
         Key::Refusal {
             operation: "failoverProtectionGroup".into(),
-            machine: "server_group".into(),
+            kind: "server_group".into(),
             state: "available".into(),
         }
     }

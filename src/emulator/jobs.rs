@@ -15,7 +15,7 @@ pub(super) use effects::pending_attachment;
 pub(super) use failures::{injected_failure, parent_failure, unless_retry, Involved};
 pub(super) use render::render;
 
-use super::model::{Effect, Failure, FailureJob, Job, Kind, Outcome};
+use super::model::{Effect, EndStatus, Failure, FailureJob, Job, Kind};
 use super::state::State;
 use super::store::Leftovers;
 use super::timing::Phase;
@@ -63,7 +63,7 @@ pub(super) fn submit(state: &mut State, mut job: Job) -> String {
 /// production and DR volumes, comma-joined), `nic_id` of a NIC added or deleted.
 fn sdk_entities(state: &State, job: &mut Job) {
     let mut more = Vec::new();
-    let pairs = job.changes.iter().filter(|c| c.kind == Kind::Pair).map(|c| ("replication_pair_id", c.id.clone()));
+    let pairs = job.changes.iter().filter(|c| c.kind == Kind::Pair).map(|c| (Kind::Pair.entity(), c.id.clone()));
     for (key, id) in job.entities.iter().cloned().chain(pairs) {
         more.extend(entities_of(state, key, &id));
     }
@@ -86,17 +86,17 @@ fn sdk_entities(state: &State, job: &mut Job) {
 
 /// The SDK-only entities that follow from one documented entity.
 fn entities_of(state: &State, key: &str, id: &str) -> Vec<(&'static str, String)> {
-    match key {
-        "protected_instance_id" => {
-            state.store.instance(id).map(|i| ("native_server_id", i.source_server.clone())).into_iter().collect()
-        }
-        "replication_pair_id" => state
+    if key == Kind::Instance.entity() {
+        state.store.instance(id).map(|i| ("native_server_id", i.source_server.clone())).into_iter().collect()
+    } else if key == Kind::Pair.entity() {
+        state
             .store
             .pair(id)
             .map(|p| ("volume_ids", format!("{},{}", p.volume_id, p.dr_volume_id)))
             .into_iter()
-            .collect(),
-        _ => Vec::new(),
+            .collect()
+    } else {
+        Vec::new()
     }
 }
 
@@ -138,10 +138,10 @@ pub(super) fn finish(state: &mut State, index: usize) {
         let outcome = if job.fails(change.sub) { &change.failure } else { &change.success };
         let group_id = group_of(state, change.kind, &change.id);
         let status = match outcome {
-            Outcome::To(s) => s.to_string(),
-            Outcome::Restore => state.store.restore_status(&change.previous, &group_id),
-            Outcome::Join => state.store.joined_status(&group_id),
-            Outcome::Gone => {
+            EndStatus::To(s) => s.to_string(),
+            EndStatus::Restore => state.store.restore_status(change.kind, &change.previous, &group_id),
+            EndStatus::Join => state.store.joined_status(&group_id),
+            EndStatus::Gone => {
                 state.store.remove(change.kind, &change.id, leftovers, now);
                 continue;
             }

@@ -2,7 +2,8 @@
 //!
 //! It owns protection groups, protected instances, replication pairs, DR drills, tags, the task
 //! center, quotas and the async jobs behind every write, over a [`World`] of prerequisites from
-//! other services. It depends only on `crate::spec` (the A.1 table it answers with),
+//! other services. It depends only on `crate::spec` (the A.1 table it answers with, the actions
+//! of `states.yaml` and the resource table it follows, see `rules`),
 //! `crate::signing` and the leaf `crate::edit_distance`; it is a target, never an oracle. Records
 //! and job types are plain data (`model`), kept by the store (`store`), moved by the job engine
 //! (`jobs`), which works on the store, never the other way round. The main type is [`Emulator`]. [`EmulatorConfig::faults`] makes it
@@ -26,6 +27,7 @@ mod jobs;
 mod model;
 mod names;
 mod router;
+mod rules;
 mod serve;
 mod state;
 mod store;
@@ -166,7 +168,7 @@ pub enum EmulatorError {
         /// The parser's message, naming the offending key.
         message: String,
     },
-    /// An embedded spec the emulator answers from (the A.1 table) is invalid.
+    /// An embedded spec the emulator answers from (the A.1 table, `states.yaml`) is invalid.
     #[error("the emulator cannot use the embedded specs: {0}")]
     Spec(#[source] crate::spec::SpecError),
 }
@@ -195,6 +197,7 @@ impl Emulator {
     /// Starts the emulator on an already bound listener.
     pub async fn start_on(listener: TcpListener, config: EmulatorConfig) -> Result<Emulator, EmulatorError> {
         errors::check_table()?;
+        rules::check()?;
         let address = listener.local_addr()?;
         let latency = config.latency;
         let state = Arc::new(Mutex::new(state::State::new(config)));

@@ -9,9 +9,6 @@
 use super::model::{Drill, Group, Instance, Kind, Pair};
 use super::world::{Server, Volume, World};
 
-/// Statuses that count as stable (kept by `restore`).
-const STABLE: [&str; 3] = ["available", "protected", "failed-over"];
-
 /// What every resource record offers the store, whatever its kind.
 pub(super) trait Record: Clone {
     /// The kind of this record.
@@ -314,9 +311,11 @@ impl Store {
         self.volumes.iter_mut().find(|v| v.id == id)
     }
 
-    /// The stable state to return to after a `restore` action, given the state held before.
-    pub(super) fn restore_status(&self, previous: &str, group_id: &str) -> String {
-        if STABLE.contains(&previous) {
+    /// The stable state to return to after a `restore` action, given the state a record of `kind`
+    /// held before (the stable states are those of its machine in `states.yaml`); from another
+    /// state the emulator picks the one its group implies, where the spec allows any stable state.
+    pub(super) fn restore_status(&self, kind: Kind, previous: &str, group_id: &str) -> String {
+        if kind.is_stable(previous) {
             return previous.to_string();
         }
         self.joined_status(group_id)

@@ -1,7 +1,7 @@
 //! The serialisable result of a run: what every reporter consumes.
 
 use super::evidence::{ExchangeReport, Reproduce};
-use crate::checks::{CheckName, CheckResult, Failure, Outcome, Provenance};
+use crate::checks::{CheckName, CheckOutcome, CheckResult, Failure, Provenance};
 use crate::spec::Readings;
 use serde::{Deserialize, Serialize};
 
@@ -53,7 +53,7 @@ pub struct CheckReport {
     /// Stable check name.
     pub name: CheckName,
     /// Its outcome.
-    pub outcome: Outcome,
+    pub outcome: CheckOutcome,
     /// The skip reason, or the title of the first violation.
     pub message: String,
     /// Which step of the case produced it (empty for single-request cases).
@@ -67,7 +67,7 @@ pub struct CheckReport {
 #[derive(Serialize, Deserialize)]
 struct CheckReportWire {
     name: CheckName,
-    outcome: Outcome,
+    outcome: CheckOutcome,
     message: String,
     #[serde(default)]
     step: String,
@@ -231,13 +231,13 @@ impl CaseReport {
     }
 
     /// The verdicts with this outcome, in order.
-    pub fn checks_with(&self, outcome: Outcome) -> impl Iterator<Item = &CheckReport> {
+    pub fn checks_with(&self, outcome: CheckOutcome) -> impl Iterator<Item = &CheckReport> {
         self.checks.iter().filter(move |c| c.outcome == outcome)
     }
 
     /// The first failed verdict, if any.
     pub fn first_failed_check(&self) -> Option<&CheckReport> {
-        self.checks_with(Outcome::Failed).next()
+        self.checks_with(CheckOutcome::Failed).next()
     }
 }
 

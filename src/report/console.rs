@@ -1,7 +1,7 @@
 //! The human reporter: a line per failing case while the run goes, then tables per operation and
 //! per check and the totals line. Plain text, no colours.
 
-use crate::checks::{CheckName, Outcome};
+use crate::checks::{CheckName, CheckOutcome};
 use crate::outcome::{first_line, CaseOutcome, CaseReport, RunReport};
 use std::collections::BTreeMap;
 
@@ -83,10 +83,10 @@ impl ConsoleReporter {
         let mut checks: BTreeMap<CheckName, [usize; 4]> = BTreeMap::new();
         for verdict in report.cases.iter().flat_map(|c| &c.checks) {
             checks.entry(verdict.name).or_default()[match verdict.outcome {
-                Outcome::Passed => 0,
-                Outcome::Failed => 1,
-                Outcome::Warned => 2,
-                Outcome::Skipped => 3,
+                CheckOutcome::Passed => 0,
+                CheckOutcome::Failed => 1,
+                CheckOutcome::Warned => 2,
+                CheckOutcome::Skipped => 3,
             }] += 1;
         }
         if !checks.is_empty() {
@@ -188,7 +188,7 @@ mod tests {
     fn a_failed_case_shows_its_failing_request_status_body_and_reproduction() {
         use crate::report::{ExchangeReport, Reproduce, RequestReport, ResponseReport};
         let mut c =
-            case("a/b", "f", "op", CaseOutcome::Failed, vec![check(CheckName::StatusCode, Outcome::Failed, "x")]);
+            case("a/b", "f", "op", CaseOutcome::Failed, vec![check(CheckName::StatusCode, CheckOutcome::Failed, "x")]);
         let ex = |url: &str, status: u16, body: &str| ExchangeReport {
             step: String::new(),
             operation: "op".into(),
@@ -220,7 +220,7 @@ mod tests {
     #[test]
     fn passing_warned_skipped_and_expected_cases_print_no_line() {
         for outcome in [CaseOutcome::Passed, CaseOutcome::Warned, CaseOutcome::Skipped, CaseOutcome::ExpectedFail] {
-            let c = case("a", "f", "op", outcome, vec![check(CheckName::StatusCode, Outcome::Failed, "x")]);
+            let c = case("a", "f", "op", outcome, vec![check(CheckName::StatusCode, CheckOutcome::Failed, "x")]);
             assert_eq!(ConsoleReporter::case_line(&c), None);
         }
     }

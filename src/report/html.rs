@@ -6,7 +6,7 @@
 //! page's own style and script (by hash) and loads nothing: a response body that carries markup
 //! shows as text, and could not run even if escaping were missed.
 
-use crate::checks::{CheckName, Outcome};
+use crate::checks::{CheckName, CheckOutcome};
 use crate::coverage::{Coverage, Section, Why};
 use crate::outcome::ExchangeReport;
 use crate::outcome::{first_line, CaseOutcome, CaseReport, RunReport};
@@ -209,10 +209,10 @@ fn heatmap(h: &mut String, report: &RunReport) {
             let mut n = Counts::default();
             for v in cases.iter().flat_map(|c| &c.checks).filter(|v| v.name == *name) {
                 match v.outcome {
-                    Outcome::Passed => n.pass += 1,
-                    Outcome::Warned => n.warn += 1,
-                    Outcome::Failed => n.fail += 1,
-                    Outcome::Skipped => n.skip += 1,
+                    CheckOutcome::Passed => n.pass += 1,
+                    CheckOutcome::Warned => n.warn += 1,
+                    CheckOutcome::Failed => n.fail += 1,
+                    CheckOutcome::Skipped => n.skip += 1,
                 }
             }
             let (class, text) = n.cell();
@@ -321,7 +321,7 @@ fn failures(h: &mut String, report: &RunReport) {
             escape(&case.operation),
             escape(&title)
         );
-        for check in case.checks_with(Outcome::Failed) {
+        for check in case.checks_with(CheckOutcome::Failed) {
             let step = if check.step.is_empty() { String::new() } else { format!(" in {}", escape(&check.step)) };
             let _ = writeln!(
                 h,

@@ -3,7 +3,7 @@
 //! A failed case is a `<failure>` (the target is wrong), a harness error an `<error>` (the run
 //! could not judge); warnings and baseline-expected failures pass with a note in `<system-out>`.
 
-use crate::checks::Outcome;
+use crate::checks::CheckOutcome;
 use crate::outcome::{first_line, CaseOutcome, CaseReport, RunReport};
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 use std::collections::BTreeMap;
@@ -68,14 +68,14 @@ fn test_case(case: &CaseReport) -> TestCase {
             TestCaseStatus::success()
         }
         CaseOutcome::Warned => {
-            out = Some(format!("warnings (documents disagree):\n{}", verdicts(case, &[Outcome::Warned])));
+            out = Some(format!("warnings (documents disagree):\n{}", verdicts(case, &[CheckOutcome::Warned])));
             TestCaseStatus::success()
         }
         CaseOutcome::ExpectedFail => {
             let note = case.baseline.as_deref().unwrap_or("listed in the baseline");
             out = Some(format!(
                 "expected failure (baseline): {note}\n{}",
-                verdicts(case, &[Outcome::Failed, Outcome::Warned])
+                verdicts(case, &[CheckOutcome::Failed, CheckOutcome::Warned])
             ));
             TestCaseStatus::success()
         }
@@ -90,7 +90,7 @@ fn test_case(case: &CaseReport) -> TestCase {
                     status.set_message(case.reason.as_deref().map_or("failed", first_line));
                 }
             }
-            status.set_description(verdicts(case, &[Outcome::Failed, Outcome::Warned]));
+            status.set_description(verdicts(case, &[CheckOutcome::Failed, CheckOutcome::Warned]));
             status
         }
         CaseOutcome::Error => {
@@ -98,7 +98,10 @@ fn test_case(case: &CaseReport) -> TestCase {
             let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
             status.set_message(first_line(reason));
             status.set_type("harness-error");
-            status.set_description(format!("{reason}\n{}", verdicts(case, &[Outcome::Failed, Outcome::Warned])));
+            status.set_description(format!(
+                "{reason}\n{}",
+                verdicts(case, &[CheckOutcome::Failed, CheckOutcome::Warned])
+            ));
             status
         }
         CaseOutcome::Skipped => {
@@ -124,7 +127,7 @@ fn test_case(case: &CaseReport) -> TestCase {
 }
 
 /// Every verdict with one of these outcomes, in full, one block each.
-fn verdicts(case: &CaseReport, outcomes: &[Outcome]) -> String {
+fn verdicts(case: &CaseReport, outcomes: &[CheckOutcome]) -> String {
     let mut text = String::new();
     for check in case.checks.iter().filter(|c| outcomes.contains(&c.outcome)) {
         let step = if check.step.is_empty() { String::new() } else { format!(" [{}]", check.step) };
@@ -215,7 +218,7 @@ mod tests {
     #[test]
     fn markup_in_messages_is_escaped() {
         let mut report = RunReport::default();
-        let bad = check(CheckName::ErrorBody, Outcome::Failed, "body <b>\"x\" & 'y'</b>]]>");
+        let bad = check(CheckName::ErrorBody, CheckOutcome::Failed, "body <b>\"x\" & 'y'</b>]]>");
         report.cases.push(case("a.b", "f", "op", CaseOutcome::Failed, vec![bad]));
         report.summarize(1);
         let xml = to_junit(&report);

@@ -1,7 +1,7 @@
 //! The markdown compatibility report: target, overall score, and a matrix of operations by checks
 //! (`pass`, `fail`, `warn` or `-`), followed by the failures and the warnings.
 
-use crate::checks::{CheckName, Outcome};
+use crate::checks::{CheckName, CheckOutcome};
 use crate::coverage::{Coverage, Why};
 use crate::outcome::{first_line, CaseOutcome, CaseReport, RunReport};
 use std::collections::BTreeMap;
@@ -14,18 +14,18 @@ pub fn to_markdown(report: &RunReport) -> String {
     target(&mut md, report);
     summary(&mut md, report);
     matrix(&mut md, report);
-    bullets(&mut md, "Failures", report, |c| c.outcome == CaseOutcome::Failed, &[Outcome::Failed]);
+    bullets(&mut md, "Failures", report, |c| c.outcome == CaseOutcome::Failed, &[CheckOutcome::Failed]);
     if report.cases.iter().any(|c| c.outcome == CaseOutcome::Error) {
-        bullets(&mut md, "Errors (not judged)", report, |c| c.outcome == CaseOutcome::Error, &[Outcome::Failed]);
+        bullets(&mut md, "Errors (not judged)", report, |c| c.outcome == CaseOutcome::Error, &[CheckOutcome::Failed]);
     }
-    bullets(&mut md, "Warnings (documents disagree)", report, has_warning, &[Outcome::Warned]);
+    bullets(&mut md, "Warnings (documents disagree)", report, has_warning, &[CheckOutcome::Warned]);
     if report.cases.iter().any(|c| c.outcome == CaseOutcome::ExpectedFail) {
         bullets(
             &mut md,
             "Expected failures (baseline)",
             report,
             |c| c.outcome == CaseOutcome::ExpectedFail,
-            &[Outcome::Failed],
+            &[CheckOutcome::Failed],
         );
     }
     md
@@ -86,11 +86,11 @@ pub fn write_markdown(report: &RunReport, path: &Path) -> std::io::Result<()> {
 /// The aggregated verdict of one check over the cases of one operation.
 fn cell(cases: &[&CaseReport], check: CheckName) -> &'static str {
     let verdicts = || cases.iter().flat_map(|c| &c.checks).filter(|v| v.name == check);
-    if verdicts().any(|v| v.outcome == Outcome::Failed) {
+    if verdicts().any(|v| v.outcome == CheckOutcome::Failed) {
         "fail"
-    } else if verdicts().any(|v| v.outcome == Outcome::Warned) {
+    } else if verdicts().any(|v| v.outcome == CheckOutcome::Warned) {
         "warn"
-    } else if verdicts().any(|v| v.outcome == Outcome::Passed) {
+    } else if verdicts().any(|v| v.outcome == CheckOutcome::Passed) {
         "pass"
     } else {
         "-"
@@ -98,7 +98,7 @@ fn cell(cases: &[&CaseReport], check: CheckName) -> &'static str {
 }
 
 fn has_warning(case: &CaseReport) -> bool {
-    case.outcome != CaseOutcome::Skipped && case.checks_with(Outcome::Warned).next().is_some()
+    case.outcome != CaseOutcome::Skipped && case.checks_with(CheckOutcome::Warned).next().is_some()
 }
 
 fn target(md: &mut String, report: &RunReport) {
@@ -197,7 +197,7 @@ fn bullets(
     title: &str,
     report: &RunReport,
     select: impl Fn(&CaseReport) -> bool,
-    outcomes: &[Outcome],
+    outcomes: &[CheckOutcome],
 ) {
     let _ = writeln!(md, "## {title}\n");
     let mut any = false;
@@ -282,10 +282,10 @@ mod tests {
     #[test]
     fn a_cell_prefers_fail_then_warn_then_pass_and_ignores_skipped_verdicts() {
         let v = |o| check(CheckName::StatusCode, o, "x");
-        let a = case("a", "f", "op", CaseOutcome::Passed, vec![v(Outcome::Passed), v(Outcome::Skipped)]);
-        let b = case("b", "f", "op", CaseOutcome::Warned, vec![v(Outcome::Warned)]);
-        let c = case("c", "f", "op", CaseOutcome::Failed, vec![v(Outcome::Failed)]);
-        let s = case("s", "f", "op", CaseOutcome::Skipped, vec![v(Outcome::Skipped)]);
+        let a = case("a", "f", "op", CaseOutcome::Passed, vec![v(CheckOutcome::Passed), v(CheckOutcome::Skipped)]);
+        let b = case("b", "f", "op", CaseOutcome::Warned, vec![v(CheckOutcome::Warned)]);
+        let c = case("c", "f", "op", CaseOutcome::Failed, vec![v(CheckOutcome::Failed)]);
+        let s = case("s", "f", "op", CaseOutcome::Skipped, vec![v(CheckOutcome::Skipped)]);
         assert_eq!(cell(&[&a, &b, &c], CheckName::StatusCode), "fail");
         assert_eq!(cell(&[&a, &b], CheckName::StatusCode), "warn");
         assert_eq!(cell(&[&a, &s], CheckName::StatusCode), "pass");

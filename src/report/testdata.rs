@@ -1,10 +1,10 @@
 //! A small report with one case of every outcome, shared by the reporters' tests.
 
-use crate::checks::{CheckName, Outcome};
+use crate::checks::{CheckName, CheckOutcome};
 use crate::outcome::{CaseOutcome, CaseReport, CheckReport, RunReport, TargetInfo, FORMAT_VERSION};
 
 /// A verdict.
-pub(crate) fn check(name: CheckName, outcome: Outcome, message: &str) -> CheckReport {
+pub(crate) fn check(name: CheckName, outcome: CheckOutcome, message: &str) -> CheckReport {
     CheckReport { name, outcome, message: message.to_string(), step: String::new(), findings: Vec::new() }
 }
 
@@ -34,7 +34,7 @@ pub(crate) fn case(
 /// Six cases: passed, failed, warned, expected-fail, skipped and error, summarised.
 pub(crate) fn sample() -> RunReport {
     use CheckName::*;
-    use Outcome::*;
+    use CheckOutcome::*;
     let mut failed = case(
         "protection_group.create.negative.name_too_long",
         "protection_group",

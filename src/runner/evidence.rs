@@ -16,7 +16,7 @@ pub(super) fn of_failure(report: &CaseReport, tape: &Tape, stopped_in: &str, bas
     let entries = tape.entries();
     let mut steps: BTreeSet<&str> = BTreeSet::new();
     if report.outcome == CaseOutcome::Failed {
-        steps.extend(report.checks_with(crate::checks::Outcome::Failed).map(|c| c.step.as_str()));
+        steps.extend(report.checks_with(crate::checks::CheckOutcome::Failed).map(|c| c.step.as_str()));
     } else {
         // The harness stopped in the step it was running.
         steps.insert(stopped_in);

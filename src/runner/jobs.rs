@@ -11,7 +11,7 @@ use crate::exchange::Exchange;
 use serde_json::Value;
 use std::time::{Duration, Instant};
 
-/// The machine of jobs in states.yaml: its `show` is the poll.
+/// The state machine of jobs in states.yaml: its `show` is the poll.
 const JOB_MACHINE: &str = "job";
 
 /// Every poll of one job.

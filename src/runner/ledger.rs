@@ -28,9 +28,9 @@ pub struct LedgerEntry {
     /// Name prefix of what the case creates (intents).
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub prefix: String,
-    /// Machine of the resource.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub machine: String,
+    /// Kind of the resource (`machine` is read too: ledgers of earlier versions).
+    #[serde(default, alias = "machine", skip_serializing_if = "String::is_empty")]
+    pub kind: String,
     /// Resource id.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub id: String,
@@ -136,7 +136,7 @@ pub fn outstanding(entries: &[LedgerEntry]) -> Vec<(String, String, String, Stri
     for e in entries {
         match e.event.as_str() {
             "created" if !out.iter().any(|(_, id, _, _)| *id == e.id) => {
-                out.push((e.machine.clone(), e.id.clone(), e.endpoint.clone(), e.project_id.clone()))
+                out.push((e.kind.clone(), e.id.clone(), e.endpoint.clone(), e.project_id.clone()))
             }
             "deleted" => out.retain(|(_, id, _, _)| *id != e.id),
             _ => {}
@@ -171,7 +171,7 @@ impl LedgerStamp<'_> {
             case: String::new(),
             operation: String::new(),
             prefix: String::new(),
-            machine: String::new(),
+            kind: String::new(),
             id: String::new(),
             job_id: String::new(),
             endpoint: self.endpoint.to_owned(),
@@ -183,7 +183,7 @@ impl LedgerStamp<'_> {
     pub fn created(&self, case: &str, kind: &str, id: &str) {
         let mut e = self.entry("created");
         e.case = case.into();
-        e.machine = kind.into();
+        e.kind = kind.into();
         e.id = id.into();
         self.ledger.append(&e);
     }
@@ -191,7 +191,7 @@ impl LedgerStamp<'_> {
     /// Records that the resource `id` of `kind` is deleted.
     pub fn deleted(&self, kind: &str, id: &str) {
         let mut e = self.entry("deleted");
-        e.machine = kind.into();
+        e.kind = kind.into();
         e.id = id.into();
         self.ledger.append(&e);
     }
@@ -251,7 +251,7 @@ mod tests {
             case: "c".into(),
             operation: String::new(),
             prefix: String::new(),
-            machine: "server_group".into(),
+            kind: "server_group".into(),
             id: id.into(),
             job_id: String::new(),
             endpoint: String::new(),
@@ -286,5 +286,16 @@ mod tests {
         let io = std::error::Error::source(&err).and_then(|s| s.downcast_ref::<std::io::Error>()).expect("an io error");
         assert_eq!(io.kind(), std::io::ErrorKind::NotFound);
         assert_eq!(err.to_string(), format!("cannot read ledger /nonexistent/ledger.jsonl: {io}"));
+    }
+
+    #[test]
+    fn a_ledger_line_of_an_earlier_version_names_the_kind_machine() {
+        let old: LedgerEntry =
+            serde_json::from_str(r#"{"at_ms":1,"run":"r","event":"created","machine":"server_group","id":"g"}"#)
+                .unwrap();
+        assert_eq!(old.kind, "server_group");
+        let written = serde_json::to_value(&old).unwrap();
+        assert_eq!(written["kind"], "server_group");
+        assert!(written.get("machine").is_none());
     }
 }

@@ -666,7 +666,7 @@ impl Runner {
                     (None, CaseOutcome::Failed) => Err(run
                         .results
                         .iter()
-                        .find(|r| r.outcome == crate::checks::Outcome::Failed)
+                        .find(|r| r.outcome == crate::checks::CheckOutcome::Failed)
                         .map_or(FixtureError::Failed, |r| FixtureError::CheckFailed {
                             check: r.name,
                             step: r.step.clone(),
@@ -802,7 +802,10 @@ impl Runner {
                 };
                 let finished = |(report, _): Concluded| {
                     if let Some(check) = me.config.stop_on_check {
-                        if report.checks.iter().any(|c| c.name == check && c.outcome == crate::checks::Outcome::Failed)
+                        if report
+                            .checks
+                            .iter()
+                            .any(|c| c.name == check && c.outcome == crate::checks::CheckOutcome::Failed)
                         {
                             caught.store(true, std::sync::atomic::Ordering::SeqCst);
                         }
@@ -870,8 +873,8 @@ impl Runner {
         }
     }
 
-    pub(crate) fn count_created(&self, machine: &str) {
-        *self.created.lock().expect("poisoned").entry(machine.to_owned()).or_insert(0) += 1;
+    pub(crate) fn count_created(&self, kind: &str) {
+        *self.created.lock().expect("poisoned").entry(kind.to_owned()).or_insert(0) += 1;
     }
 }
 

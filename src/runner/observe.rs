@@ -20,15 +20,15 @@ impl Observations {
             return;
         }
         let mut seen = self.seen.lock().expect("observations poisoned");
-        for (machine, id, status) in found {
-            let entry = seen.entry(id).or_insert_with(|| (machine.to_owned(), Vec::new()));
+        for (kind, id, status) in found {
+            let entry = seen.entry(id).or_insert_with(|| (kind.to_owned(), Vec::new()));
             if entry.1.last() != Some(&status) {
                 entry.1.push(status);
             }
         }
     }
 
-    /// The machine and status sequence of a resource.
+    /// The kind and status sequence of a resource.
     pub(super) fn of(&self, id: &str) -> Option<(String, Vec<String>)> {
         self.seen.lock().expect("observations poisoned").get(id).cloned()
     }

@@ -372,7 +372,7 @@ impl<'a> Teardown<'a> {
             .states
             .actions
             .iter()
-            .filter(|a| a.machine == k.name && a.deletes && a.operation == k.delete)
+            .filter(|a| a.kind == k.name && a.deletes && a.operation == k.delete)
             .any(|a| a.from.iter().any(|f| f == status))
     }
 }

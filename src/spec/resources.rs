@@ -1,5 +1,5 @@
 //! The resource table: where each resource kind lives in the API, built at load time from the
-//! machines of `states.yaml` (a machine with a `delete:` operation is a kind) and the OpenAPI
+//! state machines of `states.yaml` (a machine with a `delete:` operation is a kind) and the OpenAPI
 //! documents, so that the runner, teardown and cleanup read the API's shape instead of writing it.
 //!
 //! A kind's name is its machine's name (`server_group`). What `states.yaml` says (operations,
@@ -47,7 +47,7 @@ pub struct ResourceKind {
     pub list_all: Vec<(String, String)>,
     /// How teardown deletes one.
     pub teardown: DeleteRecipe,
-    /// Where the machine is written.
+    /// Where its machine is written.
     pub location: Location,
 }
 
@@ -193,10 +193,7 @@ impl ResourceTable {
         for k in &kinds {
             if !orders.insert(k.teardown.order) {
                 let at = b.at(&k.name, &["teardown", "order"]);
-                b.problem(
-                    at,
-                    format!("machine {}: teardown order {} is taken by another kind", k.name, k.teardown.order),
-                );
+                b.problem(at, format!("kind {}: teardown order {} is taken by another kind", k.name, k.teardown.order));
             }
         }
         kinds.sort_by_key(|k| k.teardown.order);
@@ -211,8 +208,8 @@ struct Build<'a> {
 }
 
 impl Build<'_> {
-    fn at(&self, machine: &str, keys: &[&str]) -> Location {
-        let path: Vec<&str> = ["machines", machine].into_iter().chain(keys.iter().copied()).collect();
+    fn at(&self, kind: &str, keys: &[&str]) -> Location {
+        let path: Vec<&str> = ["machines", kind].into_iter().chain(keys.iter().copied()).collect();
         self.finder.locate(&path)
     }
 
@@ -226,7 +223,7 @@ impl Build<'_> {
             if let Some(op) = op.as_deref().filter(|op| self.specs.operation(op).is_none()) {
                 let hint = self.suggest(op);
                 let at = self.at(name, &[key]);
-                self.problem(at, format!("machine {name} names {key} operation {op}, which does not exist{hint}"));
+                self.problem(at, format!("kind {name} names {key} operation {op}, which does not exist{hint}"));
             }
         }
     }
@@ -256,7 +253,7 @@ impl Build<'_> {
         }
         if !missing.is_empty() {
             let at = self.at(name, &["delete"]);
-            self.problem(at, format!("machine {name} has a delete operation but no {}", missing.join(", ")));
+            self.problem(at, format!("kind {name} has a delete operation but no {}", missing.join(", ")));
             return None;
         }
         let (show_id, list_id) = (m.show.as_deref()?, m.list.as_deref()?);
@@ -266,11 +263,11 @@ impl Build<'_> {
         let (wrapper, list_key) = (m.wrapper.clone()?, m.list_key.clone()?);
         self.answers_key(name, "wrapper", show, &wrapper);
         self.answers_key(name, "list_key", list, &list_key);
-        if !self.specs.states.actions.iter().any(|a| a.machine == name && a.deletes && a.operation == delete_id) {
+        if !self.specs.states.actions.iter().any(|a| a.kind == name && a.deletes && a.operation == delete_id) {
             let at = self.at(name, &["delete"]);
             self.problem(
                 at,
-                format!("machine {name}: no action of {name} with `deletes: true` is triggered by {delete_id}"),
+                format!("kind {name}: no action of {name} with `deletes: true` is triggered by {delete_id}"),
             );
         }
         let entity = self.entity(name)?;
@@ -299,16 +296,13 @@ impl Build<'_> {
             let at = self.at(name, &["show"]);
             self.problem(
                 at,
-                format!("machine {name}: show operation {} must take one id parameter, it takes {own:?}", show.id),
+                format!("kind {name}: show operation {} must take one id parameter, it takes {own:?}", show.id),
             );
             return None;
         };
         if !delete.path_params().any(|p| p.name == *param) {
             let at = self.at(name, &["delete"]);
-            self.problem(
-                at,
-                format!("machine {name}: delete operation {} takes no path parameter `{param}`", delete.id),
-            );
+            self.problem(at, format!("kind {name}: delete operation {} takes no path parameter `{param}`", delete.id));
         }
         Some((*param).to_owned())
     }
@@ -316,17 +310,14 @@ impl Build<'_> {
     /// The job types of `states.yaml` name the kind under one `entities` key.
     fn entity(&mut self, name: &str) -> Option<String> {
         let keys: BTreeSet<&str> =
-            self.specs.states.job_types.values().filter(|j| j.resource == name).map(|j| j.entity.as_str()).collect();
+            self.specs.states.job_types.values().filter(|j| j.kind == name).map(|j| j.entity.as_str()).collect();
         match keys.iter().collect::<Vec<_>>().as_slice() {
             [one] => Some((**one).to_owned()),
             other => {
                 let at = self.at(name, &["delete"]);
                 self.problem(
                     at,
-                    format!(
-                        "machine {name}: the job types name it under {} entity keys {other:?}, not one",
-                        other.len()
-                    ),
+                    format!("kind {name}: the job types name it under {} entity keys {other:?}, not one", other.len()),
                 );
                 None
             }
@@ -346,7 +337,7 @@ impl Build<'_> {
         }
         if node.and_then(|n| n.pointer(&format!("/properties/{}", escape(key)))).is_none() {
             let at = self.at(name, &[field]);
-            self.problem(at, format!("machine {name}: {field} `{key}` is not a property of the answer of {}", op.id));
+            self.problem(at, format!("kind {name}: {field} `{key}` is not a property of the answer of {}", op.id));
         }
     }
 
@@ -372,13 +363,13 @@ impl Build<'_> {
         let Some(container) = k.member_of.clone() else { return };
         let Some((_, param)) = kinds.iter().find(|(n, _)| *n == container) else {
             let at = self.at(&k.name, &["member_of"]);
-            self.problem(at, format!("machine {}: member_of names {container}, which is no resource kind", k.name));
+            self.problem(at, format!("kind {}: member_of names {container}, which is no resource kind", k.name));
             return;
         };
         let listed = self.specs.operation(&k.list).is_some_and(|l| l.query_params().any(|p| p.name == *param));
         if !listed {
             let at = self.at(&k.name, &["member_of"]);
-            self.problem(at, format!("machine {}: list operation {} has no query parameter `{param}`", k.name, k.list));
+            self.problem(at, format!("kind {}: list operation {} has no query parameter `{param}`", k.name, k.list));
         }
         k.member_filter = Some(param.clone());
     }
@@ -411,7 +402,7 @@ impl Build<'_> {
             let hint = self.suggest(&raw.operation);
             self.problem(
                 at,
-                format!("machine {name}: teardown step names operation {}, which does not exist{hint}", raw.operation),
+                format!("kind {name}: teardown step names operation {}, which does not exist{hint}", raw.operation),
             );
             return None;
         };
@@ -422,20 +413,14 @@ impl Build<'_> {
             if !op.parameters.iter().any(|p| p.name == *key && p.location == ParamLocation::Path) {
                 self.problem(
                     at.clone(),
-                    format!(
-                        "machine {name}: teardown step {}: unknown path parameter `{key}` (it takes {path:?})",
-                        op.id
-                    ),
+                    format!("kind {name}: teardown step {}: unknown path parameter `{key}` (it takes {path:?})", op.id),
                 );
                 ok = false;
                 continue;
             }
             match Placeholder::parse(value) {
                 Some(Placeholder::Item(_)) if raw.for_each.is_none() => {
-                    self.problem(
-                        at.clone(),
-                        format!("machine {name}: teardown step {}: `{value}` needs for_each", op.id),
-                    );
+                    self.problem(at.clone(), format!("kind {name}: teardown step {}: `{value}` needs for_each", op.id));
                     ok = false;
                 }
                 Some(p) => params.push((key.clone(), p)),
@@ -443,7 +428,7 @@ impl Build<'_> {
                     self.problem(
                         at.clone(),
                         format!(
-                            "machine {name}: teardown step {}: `{value}` is not ${{id}}, ${{field}} or ${{item.field}}",
+                            "kind {name}: teardown step {}: `{value}` is not ${{id}}, ${{field}} or ${{item.field}}",
                             op.id
                         ),
                     );
@@ -458,7 +443,7 @@ impl Build<'_> {
                 } else {
                     self.problem(
                         at.clone(),
-                        format!("machine {name}: teardown step {} leaves path parameter `{p}` unbound", op.id),
+                        format!("kind {name}: teardown step {} leaves path parameter `{p}` unbound", op.id),
                     );
                     ok = false;
                 }
@@ -468,7 +453,7 @@ impl Build<'_> {
             if !m.states.contains_key(s) {
                 self.problem(
                     at.clone(),
-                    format!("machine {name}: teardown step {}: unknown state `{s}` in when_status", op.id),
+                    format!("kind {name}: teardown step {}: unknown state `{s}` in when_status", op.id),
                 );
                 ok = false;
             }
@@ -491,10 +476,10 @@ impl Build<'_> {
         match body {
             Value::String(s) if s.starts_with("${") => match Placeholder::parse(s) {
                 Some(Placeholder::Item(_)) if !items => {
-                    self.problem(at.clone(), format!("machine {name}: teardown body `{s}` needs for_each"))
+                    self.problem(at.clone(), format!("kind {name}: teardown body `{s}` needs for_each"))
                 }
                 Some(_) => {}
-                None => self.problem(at.clone(), format!("machine {name}: teardown body `{s}` is no placeholder")),
+                None => self.problem(at.clone(), format!("kind {name}: teardown body `{s}` is no placeholder")),
             },
             Value::Array(v) => v.iter().for_each(|x| self.placeholders(name, x, items, at)),
             Value::Object(o) => o.values().for_each(|x| self.placeholders(name, x, items, at)),
@@ -515,13 +500,13 @@ impl ResourceTable {
 fn collect_statuses<'t>(
     table: &'t ResourceTable,
     v: &Value,
-    machine: Option<&'t str>,
+    kind: Option<&'t str>,
     out: &mut Vec<(&'t str, String, String)>,
 ) {
     match v {
         Value::Object(map) => {
             if let (Some(m), Some(Value::String(id)), Some(Value::String(status))) =
-                (machine, map.get("id"), map.get("status"))
+                (kind, map.get("id"), map.get("status"))
             {
                 out.push((m, id.clone(), status.clone()));
             }
@@ -538,7 +523,7 @@ fn collect_statuses<'t>(
                 }
             }
         }
-        Value::Array(items) => items.iter().for_each(|i| collect_statuses(table, i, machine, out)),
+        Value::Array(items) => items.iter().for_each(|i| collect_statuses(table, i, kind, out)),
         _ => {}
     }
 }
@@ -654,7 +639,7 @@ mod tests {
             "{p:?}"
         );
         let p = problems_after("    list: listDrDrills\n", "");
-        assert!(p.iter().any(|m| m.contains("machine dr_drill has a delete operation but no list")), "{p:?}");
+        assert!(p.iter().any(|m| m.contains("kind dr_drill has a delete operation but no list")), "{p:?}");
         let p = problems_after("member_of: server_group", "member_of: server_groups");
         assert!(p.iter().any(|m| m.contains("member_of names server_groups, which is no resource kind")), "{p:?}");
     }

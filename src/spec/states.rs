@@ -51,7 +51,7 @@ pub struct Machine {
     /// Operation that lists resources.
     #[serde(default)]
     pub list: Option<String>,
-    /// Operation that deletes one resource: the machine is a resource kind of the table.
+    /// Operation that deletes one resource: the machine's resources are a kind of the resource table.
     #[serde(default)]
     pub delete: Option<String>,
     /// Key wrapping one resource in the show answer (`server_group`).
@@ -190,8 +190,9 @@ pub struct Refusal {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ParentRule {
-    /// Machine of the other resource.
-    pub machine: String,
+    /// Kind of the other resource (`machine:` is read too, the key of earlier spec files).
+    #[serde(alias = "machine")]
+    pub kind: String,
     /// States it must be in.
     pub states: Vec<String>,
     /// Accepted refusal codes.
@@ -255,14 +256,15 @@ pub struct Cascade {
     pub failure: EndState,
 }
 
-/// One action: an operation that moves a resource through its machine.
+/// One action: an operation that moves a resource through its state machine.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Action {
     /// Stable name, such as `failover`.
     pub name: String,
-    /// Machine of the resource acted on.
-    pub machine: String,
+    /// Kind of the resource acted on (`machine:` is read too, the key of earlier spec files).
+    #[serde(alias = "machine")]
+    pub kind: String,
     /// Operation id that triggers it.
     pub operation: String,
     /// Job type it creates, if documented.
@@ -315,8 +317,9 @@ pub struct Action {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct JobTypeInfo {
-    /// Machine of the resource.
-    pub resource: String,
+    /// Kind of the resource (`resource:` is read too, the key of earlier spec files).
+    #[serde(alias = "resource")]
+    pub kind: String,
     /// `entities` key carrying its id.
     pub entity: String,
     /// Whether 5.1.1 lists it (false: seen only in examples).
@@ -346,7 +349,7 @@ struct RawModel {
     noted: Vec<Noted>,
 }
 
-/// Every machine, job type and action.
+/// Every state machine, job type and action.
 #[derive(Debug)]
 pub struct StateModel {
     /// Machines by name (`server_group`, `protected_instance`, `replication_pair`, `dr_drill`, `job`).
@@ -410,15 +413,15 @@ impl StateModel {
         let mut out = Vec::new();
         for a in &self.actions {
             for s in &a.from {
-                out.push((a, a.machine.as_str(), s.as_str()));
+                out.push((a, a.kind.as_str(), s.as_str()));
             }
-            out.push((a, a.machine.as_str(), a.transitional.as_str()));
+            out.push((a, a.kind.as_str(), a.transitional.as_str()));
             for s in a.success.named_states().into_iter().chain(a.failure.named_states()) {
-                out.push((a, a.machine.as_str(), s));
+                out.push((a, a.kind.as_str(), s));
             }
             for p in &a.parents {
                 for s in &p.states {
-                    out.push((a, p.machine.as_str(), s.as_str()));
+                    out.push((a, p.kind.as_str(), s.as_str()));
                 }
             }
             for (m, c) in &a.cascade {
@@ -442,9 +445,9 @@ impl StateModel {
                 }
             }
         }
-        let mut add = |machine: &str, from: &[String], transitional: &str, success: &EndState, failure: &EndState| {
-            let Some(m) = self.machines.get(machine) else { return };
-            let set = edges.entry(machine.to_owned()).or_default();
+        let mut add = |kind: &str, from: &[String], transitional: &str, success: &EndState, failure: &EndState| {
+            let Some(m) = self.machines.get(kind) else { return };
+            let set = edges.entry(kind.to_owned()).or_default();
             let sources: Vec<Option<&str>> =
                 if from.is_empty() { vec![None] } else { from.iter().map(|s| Some(s.as_str())).collect() };
             for src in sources {
@@ -462,7 +465,7 @@ impl StateModel {
             }
         };
         for a in &self.actions {
-            add(&a.machine, &a.from, &a.transitional, &a.success, &a.failure);
+            add(&a.kind, &a.from, &a.transitional, &a.success, &a.failure);
             for (child, c) in &a.cascade {
                 add(child, &c.from, &c.transitional, &c.success, &c.failure);
             }
@@ -470,12 +473,12 @@ impl StateModel {
         edges
     }
 
-    /// Whether a resource of `machine` may be seen in `to` right after `from`.
-    pub fn allows(&self, machine: &str, from: &str, to: &str) -> bool {
-        from == to || self.edges.get(machine).is_some_and(|e| e.contains(&(from.to_owned(), to.to_owned())))
+    /// Whether a resource of `kind` may be seen in `to` right after `from`.
+    pub fn allows(&self, kind: &str, from: &str, to: &str) -> bool {
+        from == to || self.edges.get(kind).is_some_and(|e| e.contains(&(from.to_owned(), to.to_owned())))
     }
 
-    /// Every allowed change `(machine, from, to)` with `from != to`, machines and pairs in order.
+    /// Every allowed change `(kind, from, to)` with `from != to`, machines and pairs in order.
     pub fn transitions(&self) -> impl Iterator<Item = (&str, &str, &str)> {
         self.edges.iter().flat_map(|(m, pairs)| {
             pairs.iter().filter(|(f, t)| f != t).map(move |(f, t)| (m.as_str(), f.as_str(), t.as_str()))
@@ -483,9 +486,9 @@ impl StateModel {
     }
 
     /// States that may directly follow `from`.
-    pub fn successors(&self, machine: &str, from: &str) -> Vec<&str> {
+    pub fn successors(&self, kind: &str, from: &str) -> Vec<&str> {
         self.edges
-            .get(machine)
+            .get(kind)
             .map(|e| e.iter().filter(|(f, _)| f == from).map(|(_, t)| t.as_str()).collect())
             .unwrap_or_default()
     }
@@ -501,7 +504,25 @@ impl StateModel {
     }
 
     /// Whether a state is terminal (jobs).
-    pub fn is_terminal(&self, machine: &str, state: &str) -> bool {
-        self.machines.get(machine).and_then(|m| m.states.get(state)).is_some_and(|s| s.terminal)
+    pub fn is_terminal(&self, kind: &str, state: &str) -> bool {
+        self.machines.get(kind).and_then(|m| m.states.get(state)).is_some_and(|s| s.terminal)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Action, ParentRule};
+
+    #[test]
+    fn an_action_and_a_parent_rule_written_with_the_earlier_machine_key_name_their_kind() {
+        let action: Action = serde_yaml_ng::from_str(
+            "{name: stop, machine: server_group, operation: stopProtectionGroup, from: [protected], \
+             transitional: stopping, success: available, failure: error-stopping}",
+        )
+        .unwrap();
+        assert_eq!(action.kind, "server_group");
+        let parent: ParentRule =
+            serde_yaml_ng::from_str("{machine: server_group, states: [available], codes: []}").unwrap();
+        assert_eq!(parent.kind, "server_group");
     }
 }

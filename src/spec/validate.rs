@@ -159,11 +159,11 @@ fn duplicate_operation_ids<'a>(ops: impl Iterator<Item = &'a Operation>, problem
 fn check_states(specs: &Specs, problems: &mut Vec<SpecProblem>) {
     let model = &specs.states;
     rule_provenance(specs, problems);
-    for (action, machine, state) in model.named_states() {
-        match model.machines.get(machine) {
+    for (action, kind, state) in model.named_states() {
+        match model.machines.get(kind) {
             None => problems.push(SpecProblem {
                 location: action.location.clone(),
-                message: format!("action {} names unknown machine `{machine}`", action.name),
+                message: format!("action {} names unknown kind `{kind}`", action.name),
             }),
             Some(m) if !m.states.contains_key(state) => {
                 let hint = m
@@ -174,7 +174,7 @@ fn check_states(specs: &Specs, problems: &mut Vec<SpecProblem>) {
                     .unwrap_or_default();
                 problems.push(SpecProblem {
                     location: action.location.clone(),
-                    message: format!("action {} names unknown state `{state}` of machine {machine}{hint}", action.name),
+                    message: format!("action {} names unknown state `{state}` of kind {kind}{hint}", action.name),
                 });
             }
             _ => {}
@@ -214,7 +214,7 @@ fn check_states(specs: &Specs, problems: &mut Vec<SpecProblem>) {
         let Some(schema) = specs.sdrs.document.pointer(&pointer) else {
             problems.push(SpecProblem {
                 location: Location { file: specs.sdrs.file.clone(), line: 0 },
-                message: format!("machine {name} names status schema {}, which does not exist", m.status_schema),
+                message: format!("kind {name} names status schema {}, which does not exist", m.status_schema),
             });
             continue;
         };
@@ -225,7 +225,7 @@ fn check_states(specs: &Specs, problems: &mut Vec<SpecProblem>) {
             problems.push(SpecProblem {
                 location: Location { file: specs.sdrs.file.clone(), line: 0 },
                 message: format!(
-                    "machine {name} and schema {} disagree: only in states.yaml {:?}, only in the schema {:?}",
+                    "kind {name} and schema {} disagree: only in states.yaml {:?}, only in the schema {:?}",
                     m.status_schema,
                     states.difference(&enumerated).collect::<Vec<_>>(),
                     enumerated.difference(&states).collect::<Vec<_>>()
@@ -278,7 +278,7 @@ fn rule_provenance(specs: &Specs, problems: &mut Vec<SpecProblem>) {
         }
         for parent in &action.parents {
             if parent.codes.is_empty() && parent.disagreements.is_empty() {
-                report(format!("the parent rule on {} names no A.1 code and cites no reading", parent.machine));
+                report(format!("the parent rule on {} names no A.1 code and cites no reading", parent.kind));
             }
         }
         for req in &action.requires {

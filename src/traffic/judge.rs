@@ -8,7 +8,7 @@
 
 use super::har::{Body, Entry, Har};
 use super::matching::{Matched, Matcher, Unmatched};
-use crate::checks::{self, CheckContext, CheckName, CheckResult, Outcome};
+use crate::checks::{self, CheckContext, CheckName, CheckOutcome, CheckResult};
 use crate::exchange::Exchange;
 use crate::outcome::{CaseOutcome, CaseReport, CheckReport, RunReport, TargetInfo, FORMAT_VERSION};
 use crate::spec::ResourceKind;
@@ -58,7 +58,7 @@ impl Recorded<'_> {
 /// One status a resource showed, at a position of the recording.
 struct Observation {
     position: usize,
-    machine: String,
+    kind: String,
     id: String,
     status: String,
 }
@@ -161,11 +161,11 @@ fn case_of(
     duration_ms: u64,
     checks: Vec<CheckReport>,
 ) -> CaseReport {
-    let outcome = if checks.iter().any(|c| c.outcome == Outcome::Failed) {
+    let outcome = if checks.iter().any(|c| c.outcome == CheckOutcome::Failed) {
         CaseOutcome::Failed
-    } else if checks.iter().any(|c| c.outcome == Outcome::Warned) {
+    } else if checks.iter().any(|c| c.outcome == CheckOutcome::Warned) {
         CaseOutcome::Warned
-    } else if !checks.is_empty() && checks.iter().all(|c| c.outcome == Outcome::Skipped) {
+    } else if !checks.is_empty() && checks.iter().all(|c| c.outcome == CheckOutcome::Skipped) {
         CaseOutcome::Skipped
     } else {
         CaseOutcome::Passed
@@ -271,16 +271,16 @@ fn observe(table: &crate::spec::ResourceTable, recorded: &[Recorded]) -> Vec<Obs
 fn collect(
     table: &crate::spec::ResourceTable,
     v: &Value,
-    machine: Option<&str>,
+    kind: Option<&str>,
     position: usize,
     out: &mut Vec<Observation>,
 ) {
     match v {
         Value::Object(map) => {
-            if let (Some(machine), Some(Value::String(id)), Some(Value::String(status))) =
-                (machine, map.get("id"), map.get("status"))
+            if let (Some(kind), Some(Value::String(id)), Some(Value::String(status))) =
+                (kind, map.get("id"), map.get("status"))
             {
-                out.push(Observation { position, machine: machine.to_owned(), id: id.clone(), status: status.clone() });
+                out.push(Observation { position, kind: kind.to_owned(), id: id.clone(), status: status.clone() });
             }
             for (k, child) in map {
                 let m = table
@@ -294,7 +294,7 @@ fn collect(
                 }
             }
         }
-        Value::Array(items) => items.iter().for_each(|i| collect(table, i, machine, position, out)),
+        Value::Array(items) => items.iter().for_each(|i| collect(table, i, kind, position, out)),
         _ => {}
     }
 }
@@ -303,22 +303,22 @@ fn collect(
 fn resource_cases(ctx: &CheckContext, observations: &[Observation], recorded: &[Recorded]) -> Vec<CaseReport> {
     let mut order: Vec<(&str, &str)> = Vec::new();
     for o in observations {
-        if !order.contains(&(o.machine.as_str(), o.id.as_str())) {
-            order.push((o.machine.as_str(), o.id.as_str()));
+        if !order.contains(&(o.kind.as_str(), o.id.as_str())) {
+            order.push((o.kind.as_str(), o.id.as_str()));
         }
     }
     order
         .into_iter()
-        .map(|(machine, id)| {
-            let mine: Vec<&Observation> = observations.iter().filter(|o| o.machine == machine && o.id == id).collect();
+        .map(|(kind, id)| {
+            let mine: Vec<&Observation> = observations.iter().filter(|o| o.kind == kind && o.id == id).collect();
             let statuses: Vec<String> = mine.iter().map(|o| o.status.clone()).collect();
             let mut positions: Vec<usize> = mine.iter().map(|o| recorded[o.position].number).collect();
             positions.dedup();
-            let result = checks::state_transition(ctx, machine, id, &statuses);
-            let show = ctx.specs.resources.kind(machine).map(|k| k.show.as_str()).unwrap_or(machine);
+            let result = checks::state_transition(ctx, kind, id, &statuses);
+            let show = ctx.specs.resources.kind(kind).map(|k| k.show.as_str()).unwrap_or(kind);
             let family = ctx.specs.operation(show).map(|op| op.family.clone()).unwrap_or_default();
             let checks = vec![verdict(ctx, result, &entries_text(&positions))];
-            case_of(format!("{PREFIX}/{machine}/{id}"), show, &family, KIND_RESOURCE, 0, checks)
+            case_of(format!("{PREFIX}/{kind}/{id}"), show, &family, KIND_RESOURCE, 0, checks)
         })
         .collect()
 }
@@ -440,7 +440,7 @@ fn judge_job(
     }
     let step = entries_text(&numbers);
     let has_job = submit.exchange.json().and_then(|j| j.get("job_id")).is_some_and(Value::is_string);
-    if cut && has_job && result.outcome == Outcome::Passed {
+    if cut && has_job && result.outcome == CheckOutcome::Passed {
         let why = if polls.is_empty() {
             "the recording holds no poll of this job".to_owned()
         } else {
@@ -451,7 +451,7 @@ fn judge_job(
             let mut case = skipped_case(id, &m.name, &m.operation.family, KIND_JOB, reason);
             case.checks = vec![CheckReport {
                 name: CheckName::JobProtocol,
-                outcome: Outcome::Skipped,
+                outcome: CheckOutcome::Skipped,
                 message: why,
                 step,
                 findings: Vec::new(),
@@ -492,8 +492,8 @@ fn follow_up<'r, 's>(
     job: &Value,
     m: &Matched,
 ) -> Option<(&'r Exchange, &'s ResourceKind, Vec<String>, bool)> {
-    let k = ctx.specs.resources.kind(&action.machine)?;
-    let machine = ctx.specs.states.machines.get(&action.machine)?;
+    let k = ctx.specs.resources.kind(&action.kind)?;
+    let machine = ctx.specs.states.machines.get(&action.kind)?;
     let entities = job.get("entities");
     let acted = entities
         .and_then(|e| e.get(&k.entity).or_else(|| e.pointer(&format!("/sub_jobs/0/entities/{}", k.entity))))
@@ -506,7 +506,7 @@ fn follow_up<'r, 's>(
     let before = observations
         .iter()
         .rev()
-        .find(|o| o.position < s && o.machine == k.name && o.id == acted)
+        .find(|o| o.position < s && o.kind == k.name && o.id == acted)
         .map(|o| o.status.as_str());
     let target: &EndState = if status == "SUCCESS" { &action.success } else { &action.failure };
     let gone = matches!(target, EndState::Gone);
@@ -794,7 +794,7 @@ mod tests {
         let report = run(vec![e]);
         let c = case(&report, "traffic/showProtectionGroup#1");
         assert_eq!(c.outcome, CaseOutcome::Passed, "{c:?}");
-        assert_eq!(c.checks.iter().filter(|k| k.outcome == Outcome::Skipped).count(), 3);
+        assert_eq!(c.checks.iter().filter(|k| k.outcome == CheckOutcome::Skipped).count(), 3);
     }
 
     #[test]

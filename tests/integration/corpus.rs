@@ -4,7 +4,7 @@
 //! [`KNOWN_SPEC_GAPS`], which the current spec still rejects; the test fails when one of them
 //! starts to pass too, so that the list stays exact. Every problem is reported in one message.
 
-use sdrs_conformance::checks::{CheckContext, Outcome};
+use sdrs_conformance::checks::{CheckContext, CheckOutcome};
 use sdrs_conformance::report::{CaseOutcome, RunReport};
 use sdrs_conformance::spec::{SchemaSet, Specs};
 use sdrs_conformance::traffic::{self, Har, KIND_UNMATCHED};
@@ -127,7 +127,7 @@ fn har_of(entry: &Value, specs: &Specs) -> Option<Value> {
 fn failures(report: &RunReport) -> Vec<(String, String, String)> {
     let mut out = Vec::new();
     for case in &report.cases {
-        for check in case.checks.iter().filter(|c| c.outcome == Outcome::Failed) {
+        for check in case.checks.iter().filter(|c| c.outcome == CheckOutcome::Failed) {
             out.push((case.id.clone(), check.name.as_str().to_owned(), check.text()));
         }
     }
@@ -173,7 +173,7 @@ fn every_published_response_passes_check_traffic_except_the_known_spec_gaps() {
         }
         for case in j.report.cases.iter().filter(|c| c.outcome == CaseOutcome::Warned) {
             warned += 1;
-            for check in case.checks.iter().filter(|c| c.outcome == Outcome::Warned) {
+            for check in case.checks.iter().filter(|c| c.outcome == CheckOutcome::Warned) {
                 println!("  warned: {} {}: {}", j.id, check.name, titles(&check.text()).join(" | "));
             }
         }

@@ -224,7 +224,7 @@ fn cleanup_retries_a_delete_whose_job_failed_so_a_group_left_in_error_deleting_g
 
     let dir = tempfile::tempdir().expect("tempdir");
     let ledger = dir.path().join("ledger.jsonl");
-    let entry = serde_json::json!({"at_ms": 1, "run": "r1", "event": "created", "case": "c", "machine": "server_group",
+    let entry = serde_json::json!({"at_ms": 1, "run": "r1", "event": "created", "case": "c", "kind": "server_group",
         "id": id, "endpoint": serve.url, "project_id": PROJECT});
     std::fs::write(&ledger, format!("{entry}\n")).expect("write the ledger");
     let out = run_cli(

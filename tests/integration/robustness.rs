@@ -3,7 +3,7 @@
 //! malformed spec file, a job that never ends. Every outcome is bounded and says what happened.
 
 use crate::common::{command, copy_dir, repo, run_cli, Proc};
-use sdrs_conformance::checks::{self, CheckContext, Outcome};
+use sdrs_conformance::checks::{self, CheckContext, CheckOutcome};
 use sdrs_conformance::client::{Auth, Client, ClientOptions, Outgoing, RetryPolicy, Secret, Target};
 use sdrs_conformance::exchange::TransportErrorKind;
 use sdrs_conformance::spec::{SchemaSet, Specs};
@@ -242,7 +242,7 @@ async fn a_truncated_body_becomes_a_body_error_that_status_code_fails_clearly() 
 
     let op = Specs::embedded().operation("showProtectionGroup").expect("operation");
     let result = checks::status_code(&ctx(), op, &[200], &ex);
-    assert_eq!(result.outcome, Outcome::Failed, "{result:?}");
+    assert_eq!(result.outcome, CheckOutcome::Failed, "{result:?}");
     assert!(result.message.contains("no response to GET /v1/p/server-groups/g1"), "{}", result.message);
     assert!(result.message.contains("reading the body"), "{}", result.message);
     let details = result.details();
@@ -262,7 +262,7 @@ async fn a_non_json_200_body_labelled_application_json_fails_content_type() {
     assert!(ex.json().is_none());
     let op = Specs::embedded().operation("showProtectionGroup").expect("operation");
     let result = checks::content_type(&ctx(), op, &ex);
-    assert_eq!(result.outcome, Outcome::Failed, "{result:?}");
+    assert_eq!(result.outcome, CheckOutcome::Failed, "{result:?}");
     assert!(result.message.contains("not JSON"), "{}", result.message);
     assert!(result.details().contains("<html>gateway says hello</html>"), "{}", result.details());
 }
@@ -277,7 +277,7 @@ async fn a_json_body_labelled_text_html_fails_content_type() {
     let ex = client(&server.uri(), RetryPolicy::none()).send(&show_group()).await;
     let op = Specs::embedded().operation("showProtectionGroup").expect("operation");
     let result = checks::content_type(&ctx(), op, &ex);
-    assert_eq!(result.outcome, Outcome::Failed, "{result:?}");
+    assert_eq!(result.outcome, CheckOutcome::Failed, "{result:?}");
     assert!(result.message.contains("text/html"), "{}", result.message);
 }
 

@@ -118,7 +118,7 @@ fn an_unknown_state_named_by_an_action_is_refused() {
     let p = problem_about(&found, "`error-stoping`");
     assert_eq!(p.location.file, STATES);
     assert_eq!(p.location.line, action_line(&sources.states, "stop_protection"), "{p}");
-    assert!(p.message.contains("action stop_protection") && p.message.contains("machine server_group"), "{p}");
+    assert!(p.message.contains("action stop_protection") && p.message.contains("kind server_group"), "{p}");
 }
 
 #[test]

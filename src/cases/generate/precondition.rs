@@ -1,4 +1,4 @@
-//! The precondition matrix: every action tried from every reachable state its machine forbids,
+//! The precondition matrix: every action tried from every reachable state its state machine forbids,
 //! and every creation tried in a protection group whose state forbids it; each expects the
 //! documented refusal.
 
@@ -21,15 +21,15 @@ pub(super) fn cases(specs: &Specs) -> Vec<Case> {
         // Actions of one operation (start and re-protect) share the union of their source states.
         let acting: Vec<&&Action> = actions.iter().filter(|a| !a.creates && !a.from.is_empty()).collect();
         if let Some(first) = acting.first() {
-            let machine = first.machine.as_str();
+            let kind = first.kind.as_str();
             let allowed: Vec<&str> = acting.iter().flat_map(|a| a.from.iter().map(String::as_str)).collect();
-            for state in specs.states.machines.get(machine).into_iter().flat_map(|m| m.states.keys()) {
+            for state in specs.states.machines.get(kind).into_iter().flat_map(|m| m.states.keys()) {
                 let state = state.as_str();
                 if allowed.contains(&state) {
                     continue;
                 }
-                let Some(r) = reach(specs, machine, state) else { continue };
-                let Some(target) = r.resource(machine).cloned() else { continue };
+                let Some(r) = reach(specs, kind, state) else { continue };
+                let Some(target) = r.resource(kind).cloned() else { continue };
                 let mut codes: Vec<String> = Vec::new();
                 let mut disputes: Vec<String> = Vec::new();
                 for a in &acting {
@@ -42,13 +42,13 @@ pub(super) fn cases(specs: &Specs) -> Vec<Case> {
                 }
                 let status = first.refusal.as_ref().map(|rf| rf.status).unwrap_or(400);
                 let Some(step) = action_request(operation, &r, &target) else { continue };
-                out.push(build_case(op, &first.name, machine, state, r, step, status, codes, disputes, ""));
+                out.push(build_case(op, &first.name, kind, state, r, step, status, codes, disputes, ""));
             }
         }
         out.extend(member_requirements(op, &actions));
         out.extend(super::requirement::cases(op, &actions));
         for a in actions.iter().filter(|a| a.creates) {
-            for parent in a.parents.iter().filter(|p| p.machine == "server_group") {
+            for parent in a.parents.iter().filter(|p| p.kind == "server_group") {
                 for state in specs.states.machines.get("server_group").into_iter().flat_map(|m| m.states.keys()) {
                     let state = state.as_str();
                     if parent.states.iter().any(|s| s == state) {
@@ -75,7 +75,7 @@ pub(super) fn cases(specs: &Specs) -> Vec<Case> {
 /// Whether the setup leaves the resource of a parent rule outside its allowed states (unknown
 /// counts as outside: its code may then answer the request).
 fn breaks_parent(parent: &ParentRule, r: &Reached) -> bool {
-    r.states.get(parent.machine.as_str()).is_none_or(|s| !parent.states.contains(s))
+    r.states.get(parent.kind.as_str()).is_none_or(|s| !parent.states.contains(s))
 }
 
 /// Whether a wrong-state setup may also break this requirement, so that a target checking it
@@ -117,7 +117,7 @@ fn extend_unique(into: &mut Vec<String>, items: impl Iterator<Item = String>) {
 pub(super) fn build_case(
     op: &crate::spec::Operation,
     action: &str,
-    machine: &str,
+    kind: &str,
     state: &str,
     reached: Reached,
     mut step: RequestStep,
@@ -126,7 +126,7 @@ pub(super) fn build_case(
     disagreements: Vec<String>,
     slug_prefix: &str,
 ) -> Case {
-    step.name = format!("{} while the {} is {state}", op.id, machine.replace('_', " "));
+    step.name = format!("{} while the {} is {state}", op.id, kind.replace('_', " "));
     step.expect = Expect {
         status: Some(StatusSet::One(status)),
         codes,
@@ -143,11 +143,8 @@ pub(super) fn build_case(
         _ => false,
     });
     if job_left_running {
-        step.only_while = reached.resource(machine).map(|r| StateGuard {
-            resource: machine.to_owned(),
-            id: r.id(),
-            status: state.to_owned(),
-        });
+        step.only_while =
+            reached.resource(kind).map(|r| StateGuard { kind: kind.to_owned(), id: r.id(), status: state.to_owned() });
     }
     let mut steps = reached.builder.steps.clone();
     steps.push(Step::Request(Box::new(step)));
@@ -156,8 +153,8 @@ pub(super) fn build_case(
         operation: op.id.clone(),
         family: op.family.clone(),
         kind: CaseKind::Precondition,
-        tags: vec![machine.to_owned()],
-        description: format!("{} is refused while the {} is {state}", op.id, machine.replace('_', " ")),
+        tags: vec![kind.to_owned()],
+        description: format!("{} is refused while the {} is {state}", op.id, kind.replace('_', " ")),
         needs: reached.builder.needs.clone(),
         fixture: None,
         exclusive: false,
@@ -345,7 +342,7 @@ mod tests {
 
     #[test]
     fn a_generic_code_fails_the_precondition_check_of_a_failover_from_available() {
-        use crate::checks::{precondition, CheckContext, ExpectedRefusal, Outcome};
+        use crate::checks::{precondition, CheckContext, CheckOutcome, ExpectedRefusal};
         use crate::exchange::Exchange;
         let cases = cases(Specs::embedded());
         let expected = |codes: Vec<String>| ExpectedRefusal {
@@ -363,19 +360,19 @@ mod tests {
         };
         let schemas = crate::spec::SchemaSet::new(Specs::embedded());
         let ctx = CheckContext { specs: Specs::embedded(), schemas: &schemas, strict: false };
-        assert_eq!(precondition(&ctx, &rule, &answer("SDRS.0201")).outcome, Outcome::Failed);
-        assert_eq!(precondition(&ctx, &rule, &answer("SDRS.1022")).outcome, Outcome::Passed);
+        assert_eq!(precondition(&ctx, &rule, &answer("SDRS.0201")).outcome, CheckOutcome::Failed);
+        assert_eq!(precondition(&ctx, &rule, &answer("SDRS.1022")).outcome, CheckOutcome::Passed);
     }
 
     #[test]
     fn actions_tried_while_a_job_runs_are_sent_only_while_the_state_lasts() {
         let cases = cases(Specs::embedded());
         let guard = guard_of(&cases, "startProtectionGroup/precondition/creating").expect("a guard");
-        assert_eq!((guard.resource.as_str(), guard.status.as_str()), ("server_group", "creating"));
+        assert_eq!((guard.kind.as_str(), guard.status.as_str()), ("server_group", "creating"));
         let guard = guard_of(&cases, "createReplicationPair/precondition/group-deleting").expect("a guard");
-        assert_eq!((guard.resource.as_str(), guard.status.as_str()), ("server_group", "deleting"));
+        assert_eq!((guard.kind.as_str(), guard.status.as_str()), ("server_group", "deleting"));
         let guard = guard_of(&cases, "expandReplicationPair/precondition/attaching").expect("a guard");
-        assert_eq!(guard.resource, "replication_pair");
+        assert_eq!(guard.kind, "replication_pair");
         assert_eq!(guard_of(&cases, "stopProtectionGroup/precondition/failed-over"), None, "a settled state");
     }
 }

@@ -56,10 +56,10 @@ impl Recipe {
         self
     }
 
-    /// Reads `resource` back after the request, expecting `fields` (pointers inside it).
-    fn reading(mut self, resource: &str, id: &str, fields: &[(&str, Value)]) -> Recipe {
+    /// Reads the resource of `kind` back after the request, expecting `fields` (pointers inside it).
+    fn reading(mut self, kind: &str, id: &str, fields: &[(&str, Value)]) -> Recipe {
         self.read_back = Some(ReadBack {
-            resource: resource.to_owned(),
+            kind: kind.to_owned(),
             id: id.to_owned(),
             fields: fields.iter().map(|(p, v)| ((*p).to_owned(), v.clone())).collect(),
         });
@@ -495,12 +495,12 @@ fn group_action(operation: &str) -> Recipe {
 }
 
 /// Renames `res` to a name it never had, and reads the new name back.
-fn rename(b: Builder, res: &Res, operation: &str, param: &str, wrapper: &str, machine: &str) -> Recipe {
+fn rename(b: Builder, res: &Res, operation: &str, param: &str, wrapper: &str, kind: &str) -> Recipe {
     let mut r = get(&format!("rename {} to a new name", res.var), operation, &[(param, &res.id())]);
     let name = format!("${{prefix}}-{}-renamed", res.var);
     r.body = Some(json!({ wrapper: {"name": name} }));
     r.expect.fields.insert(format!("/{wrapper}/name"), json!(name));
-    read(with(b, r, true), machine, res, vec![("/name".into(), json!(name))])
+    read(with(b, r, true), kind, res, vec![("/name".into(), json!(name))])
 }
 
 fn tag_write(operation: &str) -> Recipe {

@@ -40,7 +40,7 @@ fn case(
     let reached = Reached { builder: b, group: g, instance: None, pair: None, drill: None, states: BTreeMap::new() };
     let codes = req.codes.clone();
     let mut c =
-        build_case(op, &action.name, &action.machine, label, reached, step, 400, codes, req.disagreements.clone(), "");
+        build_case(op, &action.name, &action.kind, label, reached, step, 400, codes, req.disagreements.clone(), "");
     let slug = id.replace('_', "-");
     c.id = format!("{}/precondition/{slug}", op.id);
     c.description = format!("{} is refused when it breaks the rule: {}", op.id, req.what);

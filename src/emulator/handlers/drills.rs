@@ -3,16 +3,15 @@
 use serde_json::{json, Value};
 
 use super::resource::{self, Served};
-use super::{enum_filter, existing_group, paging, require_state, Ctx, Reply};
+use super::{enum_filter, existing_group, paging, Ctx, Reply};
 use crate::emulator::errors::{ApiError, ApiResult};
 use crate::emulator::jobs::{self, Involved};
-use crate::emulator::model::{Change, Drill, Kind, Outcome, Report};
+use crate::emulator::model::{Drill, Kind, Report};
+use crate::emulator::rules::Rule;
 use crate::emulator::state::{fmt_plain, State};
 use crate::emulator::store::{Store, Table};
 use crate::emulator::validate;
 use crate::emulator::Fault;
-
-const STATUSES: &[&str] = &["creating", "available", "deleting", "error-deleting", "error"];
 
 /// The JSON of a DR drill (table 5-53).
 pub(super) fn to_json(state: &State, d: &Drill) -> Value {
@@ -67,20 +66,8 @@ pub(super) fn create(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
         return Err(ApiError::Sdrs("SDRS.0204"));
     }
     let group = existing_group(state, &group_id)?.clone();
-    require_state(
-        &group.status,
-        &[
-            "available",
-            "protected",
-            "failed-over",
-            "error-starting",
-            "error-stopping",
-            "error-reversing",
-            "error-reprotecting",
-            "error-failing-over",
-        ],
-        "SDRS.1002",
-    )?;
+    let rule = Rule::named("create_drill");
+    rule.require_parent(Kind::Group, &group.status)?;
     let vpc_id = match vpc {
         Some(v) => {
             if v == group.source_vpc_id {
@@ -105,16 +92,16 @@ pub(super) fn create(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
         name,
         group_id: group_id.clone(),
         drill_vpc_id: vpc_id.clone(),
-        status: "creating".into(),
+        status: rule.transitional().into(),
         drill_servers,
         created_at: now,
         updated_at: now,
     });
-    let job_type = "createDisasterRecoveryDrill";
-    let mut job = jobs::job(state, job_type, "disaster_recovery_drill_id", &id);
+    let job_type = rule.job_type();
+    let mut job = jobs::job(state, job_type, Kind::Drill.entity(), &id);
     job.failure = jobs::injected_failure(state, job_type, &[Involved::Vpc(&vpc_id)]);
-    job.changes.push(Change::new(Kind::Drill, &id, "creating", Outcome::To("available"), Outcome::To("error")));
-    job.reports.push(report(&id, &group_id, "createFail"));
+    job.changes.push(rule.change(Kind::Drill, &id));
+    job.reports.push(report(&id, &group_id, rule.failure_status()));
     Ok(Reply::job(jobs::submit(state, job)))
 }
 
@@ -134,14 +121,15 @@ fn subnets_match(state: &State, group_vpc: &str, drill_vpc: &crate::emulator::wo
 /// DELETE /v1/{project_id}/disaster-recovery-drills/{disaster_recovery_drill_id}
 pub(super) fn delete(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     let drill = existing(state, ctx.param(0))?;
-    require_state(&drill.status, &["available", "error", "error-deleting"], "SDRS.1913")?;
-    let job_type = "deleteDisasterRecoveryDrill";
-    let mut job = jobs::job(state, job_type, "disaster_recovery_drill_id", &drill.id);
-    job.failure = jobs::unless_retry(&drill.status, "error-deleting", || {
+    let rule = Rule::named("delete_drill");
+    rule.require(&drill.status)?;
+    let job_type = rule.job_type();
+    let mut job = jobs::job(state, job_type, Kind::Drill.entity(), &drill.id);
+    job.failure = jobs::unless_retry(&drill.status, rule.failure_state(), || {
         jobs::injected_failure(state, job_type, &[Involved::Vpc(&drill.drill_vpc_id)])
     });
-    job.changes.push(Change::new(Kind::Drill, &drill.id, "deleting", Outcome::Gone, Outcome::To("error-deleting")));
-    job.reports.push(report(&drill.id, &drill.group_id, "deleteFail"));
+    job.changes.push(rule.change(Kind::Drill, &drill.id));
+    job.reports.push(report(&drill.id, &drill.group_id, rule.failure_status()));
     Ok(Reply::job(jobs::submit(state, job)))
 }
 
@@ -150,7 +138,7 @@ pub(super) fn list(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     let paging = paging(state, ctx)?;
     let group_id = validate::query(ctx.query, "server_group_id");
     let name = validate::query(ctx.query, "name");
-    let status = enum_filter(state, ctx, "status", STATUSES, "SDRS.0209")?;
+    let status = enum_filter(state, ctx, "status", &Kind::Drill.statuses(), "SDRS.0209")?;
     let vpc = validate::query(ctx.query, "drill_vpc_id");
     resource::list(state, paging, |_, d: &Drill| {
         group_id.is_none_or(|g| d.group_id == g)

@@ -4,37 +4,15 @@
 use serde_json::{json, Value};
 
 use super::resource::{self, Served};
-use super::{checked_description, enum_filter, existing_group, paging, require_state, Ctx, Reply};
+use super::{checked_description, enum_filter, existing_group, paging, Ctx, Reply};
 use crate::emulator::errors::{ApiError, ApiResult};
 use crate::emulator::jobs::{self, Involved};
-use crate::emulator::model::{Change, Effect, Group, Kind, Outcome, Report};
+use crate::emulator::model::{Effect, Group, Kind, Report};
+use crate::emulator::rules::Rule;
 use crate::emulator::state::{fmt_plain, State};
 use crate::emulator::store::{Store, Table};
 use crate::emulator::validate::{self, Object};
 use crate::emulator::Fault;
-
-const STATUSES: &[&str] = &[
-    "creating",
-    "available",
-    "protected",
-    "deleting",
-    "error-deleting",
-    "error",
-    "starting",
-    "error-starting",
-    "reprotecting",
-    "error-reprotecting",
-    "stopping",
-    "error-stopping",
-    "reversing",
-    "error-reversing",
-    "failing-over",
-    "failed-over",
-    "error-failing-over",
-    "failed-over-back",
-    "error-failing-over-back",
-    "error-failing-back",
-];
 
 /// The JSON of a group (table 5-11).
 pub(super) fn to_json(state: &State, g: &Group) -> Value {
@@ -128,13 +106,14 @@ pub(super) fn create(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     if state.store.groups.len() as u64 >= state.world.quotas.server_groups {
         return Err(ApiError::Sdrs("SDRS.0305"));
     }
+    let rule = Rule::named("create_group");
     let id = state.uuid();
     let now = state.now();
     state.store.groups.push(Group {
         id: id.clone(),
         name,
         description,
-        status: "creating".into(),
+        status: rule.transitional().into(),
         source_az,
         target_az,
         domain_id,
@@ -149,12 +128,12 @@ pub(super) fn create(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
         updated_at: now,
         shown_once: None,
     });
-    let job_type = "createProtectionGroupNoCG";
-    let mut job = jobs::job(state, job_type, "server_group_id", &id);
+    let job_type = rule.job_type();
+    let mut job = jobs::job(state, job_type, Kind::Group.entity(), &id);
     job.with_sub_jobs = true;
     job.failure = jobs::injected_failure(state, job_type, &[Involved::Vpc(&vpc_id)]);
-    job.changes.push(Change::new(Kind::Group, &id, "creating", Outcome::To("available"), Outcome::To("error")));
-    job.reports.push(report(&id, "createFail"));
+    job.changes.push(rule.change(Kind::Group, &id));
+    job.reports.push(report(&id, rule.failure_status()));
     Ok(Reply::job(jobs::submit(state, job)))
 }
 
@@ -165,7 +144,7 @@ fn report(group_id: &str, failure_status: &'static str) -> Report {
 /// GET /v1/{project_id}/server-groups
 pub(super) fn list(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     let paging = paging(state, ctx)?;
-    let status = enum_filter(state, ctx, "status", STATUSES, "SDRS.0209")?;
+    let status = enum_filter(state, ctx, "status", &Kind::Group.statuses(), "SDRS.0209")?;
     let name = validate::query(ctx.query, "name");
     let query_types = ["", "general", "status_abnormal", "stop_protected", "period_no_dr_drill"];
     let query_type = enum_filter(state, ctx, "query_type", &query_types, "SDRS.0201")?.unwrap_or("");
@@ -199,22 +178,8 @@ pub(super) fn update(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
 /// DELETE /v1/{project_id}/server-groups/{server_group_id}
 pub(super) fn delete(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     let group = existing_group(state, ctx.param(0))?.clone();
-    require_state(
-        &group.status,
-        &[
-            "available",
-            "protected",
-            "failed-over",
-            "error",
-            "error-deleting",
-            "error-starting",
-            "error-stopping",
-            "error-reversing",
-            "error-failing-over",
-            "error-reprotecting",
-        ],
-        "SDRS.1002",
-    )?;
+    let rule = Rule::named("delete_group");
+    rule.require(&group.status)?;
     let members_checked = !state.faulty(Fault::DeleteGroupWithMembers);
     if members_checked && state.store.instances.iter().any(|i| i.group_id == group.id) {
         return Err(ApiError::Sdrs("SDRS.1001"));
@@ -225,76 +190,25 @@ pub(super) fn delete(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     if members_checked && state.store.drills.iter().any(|d| d.group_id == group.id) {
         return Err(ApiError::Sdrs("SDRS.1003"));
     }
-    let job_type = "deleteProtectionGroupNoCG";
-    let mut job = jobs::job(state, job_type, "server_group_id", &group.id);
+    let job_type = rule.job_type();
+    let mut job = jobs::job(state, job_type, Kind::Group.entity(), &group.id);
     job.with_sub_jobs = true;
-    job.failure = jobs::unless_retry(&group.status, "error-deleting", || {
+    job.failure = jobs::unless_retry(&group.status, rule.failure_state(), || {
         jobs::injected_failure(state, job_type, &[Involved::Vpc(&group.source_vpc_id)])
     });
-    job.changes.push(Change::new(Kind::Group, &group.id, "deleting", Outcome::Gone, Outcome::To("error-deleting")));
-    job.reports.push(report(&group.id, "deleteFail"));
+    job.changes.push(rule.change(Kind::Group, &group.id));
+    job.reports.push(report(&group.id, rule.failure_status()));
     Ok(Reply::job(jobs::submit(state, job)))
 }
 
-/// One group action as data (states.yaml).
-struct Action {
-    job_type: &'static str,
-    from: &'static [&'static str],
-    transitional: &'static str,
-    success: &'static str,
-    failure: &'static str,
-    failure_status: &'static str,
-    needs_pairs: bool,
-}
-
-const START: Action = Action {
-    job_type: "startProtectionGroupNoCG",
-    from: &["available", "error-starting"],
-    transitional: "starting",
-    success: "protected",
-    failure: "error-starting",
-    failure_status: "startFail",
-    needs_pairs: true,
-};
-const REPROTECT: Action = Action {
-    job_type: "reprotectProtectionGroupNoCG",
-    from: &["failed-over", "error-reprotecting"],
-    transitional: "reprotecting",
-    success: "protected",
-    failure: "error-reprotecting",
-    failure_status: "reprotectFail",
-    needs_pairs: false,
-};
-const STOP: Action = Action {
-    job_type: "stopProtectionGroupNoCG",
-    from: &["protected", "error-stopping"],
-    transitional: "stopping",
-    success: "available",
-    failure: "error-stopping",
-    failure_status: "stopFail",
-    needs_pairs: false,
-};
-const FAILOVER: Action = Action {
-    job_type: "failoverProtectionGroupNoCG",
-    from: &["protected", "error-failing-over", "error-reversing"],
-    transitional: "failing-over",
-    success: "failed-over",
-    failure: "error-failing-over",
-    failure_status: "failoverFail",
-    needs_pairs: true,
-};
-const REVERSE: Action = Action {
-    job_type: "reverseProtectionGroupNoCG",
-    from: &["protected", "error-reversing"],
-    transitional: "reversing",
-    success: "protected",
-    failure: "error-reversing",
-    failure_status: "reverseFail",
-    needs_pairs: true,
-};
-
-const ACTION_KEYS: [&str; 4] =
-    ["start-server-group", "stop-server-group", "failover-server-group", "reverse-server-group"];
+/// The operation each key of an action body names; the actions of an operation, their source
+/// states and the states they lead to are in `states.yaml` (start re-protects from failed-over).
+pub(in crate::emulator) const ACTION_KEYS: [(&str, &str); 4] = [
+    ("start-server-group", "startProtectionGroup"),
+    ("stop-server-group", "stopProtectionGroup"),
+    ("failover-server-group", "failoverProtectionGroup"),
+    ("reverse-server-group", "reverseProtectionGroup"),
+];
 
 /// POST /v1/{project_id}/server-groups/{server_group_id}/action
 pub(super) fn action(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
@@ -303,9 +217,9 @@ pub(super) fn action(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     let (Some((key, value)), 1) = (body.iter().next(), body.len()) else {
         return Err(ApiError::Sdrs("SDRS.0206"));
     };
-    if !ACTION_KEYS.contains(&key.as_str()) {
+    let Some((_, operation)) = ACTION_KEYS.iter().find(|(k, _)| k == key) else {
         return Err(ApiError::Sdrs("SDRS.0206"));
-    }
+    };
     let inner: &Object = value.as_object().ok_or(ApiError::Sdrs("SDRS.0201"))?;
     let station = if key == "reverse-server-group" {
         let s = validate::string(inner, "priority_station", "SDRS.0216")?;
@@ -316,33 +230,31 @@ pub(super) fn action(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     } else {
         None
     };
-    let action = match key.as_str() {
-        "start-server-group" if REPROTECT.from.contains(&group.status.as_str()) => &REPROTECT,
-        "start-server-group" => &START,
-        "stop-server-group" => &STOP,
-        "failover-server-group" => &FAILOVER,
-        _ => &REVERSE,
-    };
-    // Under the fault `action-from-forbidden-state`, failover goes ahead from available.
-    let forbidden_failover = action.job_type == FAILOVER.job_type
-        && group.status == "available"
-        && state.faulty(Fault::ActionFromForbiddenState);
+    let action = Rule::of_operation(operation, &group.status);
+    // Under the fault `action-from-forbidden-state`, failover goes ahead from available: the
+    // fault breaks the rule of states.yaml on purpose, so it is written here.
+    let forbidden_failover =
+        action.name() == "failover" && group.status == "available" && state.faulty(Fault::ActionFromForbiddenState);
     if !forbidden_failover {
-        require_state(&group.status, action.from, "SDRS.1002")?;
+        action.require(&group.status)?;
     }
     let pair_ids: Vec<String> =
         state.store.pairs.iter().filter(|p| p.group_id == group.id).map(|p| p.id.clone()).collect();
-    if action.needs_pairs && pair_ids.is_empty() && !forbidden_failover {
-        return Err(ApiError::Sdrs("SDRS.1002"));
+    if let Some(code) = action.requirement("has_pair").filter(|_| pair_ids.is_empty() && !forbidden_failover) {
+        return Err(ApiError::Sdrs(code));
     }
     let members: Vec<_> = state.store.instances.iter().filter(|i| i.group_id == group.id).cloned().collect();
     // 5.4.6: the DR site's servers must be stopped before a re-protect.
-    if action.job_type == REPROTECT.job_type && members.iter().any(|i| state.store.dr_server_status(i) != "SHUTOFF") {
-        return Err(ApiError::Sdrs("SDRS.1342"));
+    if let Some(code) = action.requirement("dr_servers_stopped") {
+        if members.iter().any(|i| state.store.dr_server_status(i) != "SHUTOFF") {
+            return Err(ApiError::Sdrs(code));
+        }
     }
     if let Some(station) = &station {
-        if members.iter().any(|i| state.store.production_server_status(i) != "SHUTOFF") {
-            return Err(ApiError::Sdrs("SDRS.1319"));
+        if let Some(code) = action.requirement("production_servers_stopped") {
+            if members.iter().any(|i| state.store.production_server_status(i) != "SHUTOFF") {
+                return Err(ApiError::Sdrs(code));
+            }
         }
         if *station == group.priority_station {
             return Err(ApiError::Sdrs("SDRS.0216"));
@@ -353,62 +265,62 @@ pub(super) fn action(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     let volumes: Vec<String> =
         state.store.pairs.iter().filter(|p| p.group_id == group.id).map(|p| p.volume_id.clone()).collect();
     involved.extend(volumes.iter().map(|v| Involved::Volume(v)));
-    let failure = jobs::injected_failure(state, action.job_type, &involved);
-    let mut job = jobs::job(state, action.job_type, "server_group_id", &group.id);
+    let job_type = action.job_type();
+    let failure = jobs::injected_failure(state, job_type, &involved);
+    let mut job = jobs::job(state, job_type, Kind::Group.entity(), &group.id);
     job.failure = failure.clone();
     job.with_sub_jobs = true;
     for _ in &pair_ids {
-        jobs::add_sub(state, &mut job, action.job_type, "server_group_id", &group.id, failure.clone());
+        jobs::add_sub(state, &mut job, job_type, Kind::Group.entity(), &group.id, failure.clone());
     }
-    let starting = action.job_type == START.job_type;
-    let success =
-        if starting && state.faulty(Fault::JobSuccessWithErrorState) { action.failure } else { action.success };
-    job.changes.push(Change::new(
-        Kind::Group,
-        &group.id,
-        action.transitional,
-        Outcome::To(success),
-        Outcome::To(action.failure),
-    ));
+    let starting = action.name() == "start_protection";
+    let mut change = action.change(Kind::Group, &group.id);
+    // Under `job-success-with-error-state` a start that succeeds leaves the group in its failure state.
+    if starting && state.faulty(Fault::JobSuccessWithErrorState) {
+        change.success = action.failure();
+    }
+    job.changes.push(change);
     if starting && state.faulty(Fault::ForbiddenTransition) {
         job.effects.push(Effect::ShowOnce { group_id: group.id.clone(), status: "failed-over" });
     }
     // Under `stale-member-state` the members are left as they were.
     let cascades = !state.faulty(Fault::StaleMemberState);
-    for instance in members.iter().filter(|_| cascades) {
-        if action.from.contains(&instance.status.as_str()) {
-            job.changes.push(Change::new(
-                Kind::Instance,
-                &instance.id,
-                action.transitional,
-                Outcome::To(action.success),
-                Outcome::To(action.failure),
-            ));
-        }
+    if let Some(cascade) = action.cascade(Kind::Instance).filter(|_| cascades) {
+        job.changes.extend(members.iter().filter_map(|i| cascade.change(&i.id, &i.status)));
     }
-    for pair in state.store.pairs.iter().filter(|p| cascades && p.group_id == group.id) {
-        if action.from.contains(&pair.status.as_str()) {
-            job.changes.push(Change::new(
-                Kind::Pair,
-                &pair.id,
-                action.transitional,
-                Outcome::To(action.success),
-                Outcome::To(action.failure),
-            ));
-        }
+    if let Some(cascade) = action.cascade(Kind::Pair).filter(|_| cascades) {
+        let pairs = state.store.pairs.iter().filter(|p| p.group_id == group.id);
+        job.changes.extend(pairs.filter_map(|p| cascade.change(&p.id, &p.status)));
     }
     let group_id = group.id.clone();
     let flags = |protected, replication| Effect::GroupFlags { group_id: group_id.clone(), protected, replication };
-    match action.job_type {
-        "startProtectionGroupNoCG" | "reprotectProtectionGroupNoCG" => job.effects.push(flags("started", "active")),
-        "stopProtectionGroupNoCG" => job.effects.push(flags("stopped", "active-stopped")),
-        "failoverProtectionGroupNoCG" => {
+    // The runtime flags and the production site are emulator detail that states.yaml does not state.
+    match action.name() {
+        "start_protection" | "reprotect" => job.effects.push(flags("started", "active")),
+        "stop_protection" => job.effects.push(flags("stopped", "active-stopped")),
+        "failover" => {
             let flipped = if group.priority_station == "source" { "target" } else { "source" };
             job.effects.push(Effect::SetPriority { group_id: group_id.clone(), station: flipped.into() });
             job.effects.push(flags("stopped", "inactive"));
         }
         _ => job.effects.push(Effect::SetPriority { group_id: group_id.clone(), station: station.unwrap_or_default() }),
     }
-    job.reports.push(report(&group.id, action.failure_status));
+    job.reports.push(report(&group.id, action.failure_status()));
     Ok(Reply::job(jobs::submit(state, job)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_action_key_names_an_operation_with_actions_and_every_matched_name_exists() {
+        for (key, operation) in ACTION_KEYS {
+            let rule = Rule::of_operation(operation, "available");
+            assert_eq!(rule.job_type(), Rule::named(rule.name()).job_type(), "{key}");
+        }
+        for name in ["start_protection", "reprotect", "stop_protection", "failover", "reverse"] {
+            assert_eq!(Rule::named(name).name(), name);
+        }
+    }
 }

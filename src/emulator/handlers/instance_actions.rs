@@ -1,11 +1,12 @@
 //! Actions on a protected instance (5.5.x): attach and detach a replication pair, add and
 //! delete a NIC, resize.
 
-use super::instances::{known_flavor, report, subnet_in_vpc, GROUP_OPEN};
-use super::{existing_group, existing_instance, existing_pair, require_state, Ctx, Reply};
+use super::instances::{known_flavor, report, subnet_in_vpc};
+use super::{existing_group, existing_instance, existing_pair, Ctx, Reply};
 use crate::emulator::errors::{ApiError, ApiResult};
 use crate::emulator::jobs::{self, Involved};
-use crate::emulator::model::{Change, Effect, Group, Instance, Kind, Nic, Outcome, Report};
+use crate::emulator::model::{Effect, Group, Instance, Kind, Nic, Report};
+use crate::emulator::rules::Rule;
 use crate::emulator::state::State;
 use crate::emulator::validate;
 
@@ -19,10 +20,11 @@ pub(super) fn attach(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     let pair_id = validate::non_empty(spec, "replication_id", "SDRS.0213")?;
     let device = validate::non_empty(spec, "device", "SDRS.0201")?;
     let pair = existing_pair(state, &pair_id)?.clone();
-    require_state(&pair.status, &["available", "protected"], "SDRS.1601")?;
+    let rule = Rule::named("attach_pair");
+    rule.require(&pair.status)?;
     let group = existing_group(state, &instance.group_id)?;
-    require_state(&group.status, GROUP_OPEN, "SDRS.1024")?;
-    require_state(&instance.status, &["available", "protected"], "SDRS.1328")?;
+    rule.require_parent(Kind::Group, &group.status)?;
+    rule.require_parent(Kind::Instance, &instance.status)?;
     if pair.attachment.is_some() {
         return Err(ApiError::Sdrs("SDRS.1603"));
     }
@@ -37,17 +39,17 @@ pub(super) fn attach(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     if pair.group_id != instance.group_id {
         return Err(ApiError::Sdrs("SDRS.1611"));
     }
-    let job_type = "attachReplicationPairNew";
-    let mut job = jobs::job(state, job_type, "protected_instance_id", &instance.id);
+    let job_type = rule.job_type();
+    let mut job = jobs::job(state, job_type, Kind::Instance.entity(), &instance.id);
     job.failure = jobs::injected_failure(
         state,
         job_type,
         &[Involved::Volume(&pair.volume_id), Involved::Server(&instance.source_server)],
     );
-    job.changes.push(Change::new(Kind::Pair, &pair.id, "attaching", Outcome::Restore, Outcome::To("error-attaching")));
+    job.changes.push(rule.change(Kind::Pair, &pair.id));
     job.effects.push(Effect::AttachVolume { pair_id: pair.id.clone() });
     job.undo.push(Effect::Detach { pair_id: pair.id.clone() });
-    job.reports.push(pair_report(&pair.id, &pair.group_id, "attachFail"));
+    job.reports.push(pair_report(&pair.id, &pair.group_id, rule.failure_status()));
     jobs::pending_attachment(&mut state.store, &pair.id, &instance.id, &device);
     Ok(Reply::job(jobs::submit(state, job)))
 }
@@ -60,80 +62,33 @@ fn pair_report(id: &str, group_id: &str, failure_status: &'static str) -> Report
 pub(super) fn detach(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     let instance = existing_instance(state, ctx.param(0))?.clone();
     let pair = existing_pair(state, ctx.param(1))?.clone();
-    require_state(
-        &pair.status,
-        &[
-            "available",
-            "protected",
-            "failed-over",
-            "error-attaching",
-            "error-detaching",
-            "error-starting",
-            "error-stopping",
-            "error-reversing",
-            "error-failing-over",
-            "error-deleting",
-            "error-reprotecting",
-            "error-extending",
-            "invalid",
-            "fault",
-        ],
-        "SDRS.1601",
-    )?;
+    let rule = Rule::named("detach_pair");
+    rule.require(&pair.status)?;
     let group = existing_group(state, &instance.group_id)?;
-    require_state(
-        &group.status,
-        &[
-            "available",
-            "protected",
-            "failed-over",
-            "error-starting",
-            "error-stopping",
-            "error-reversing",
-            "error-failing-over",
-        ],
-        "SDRS.1002",
-    )?;
-    require_state(
-        &instance.status,
-        &[
-            "available",
-            "protected",
-            "failed-over",
-            "error-starting",
-            "error-stopping",
-            "error-reversing",
-            "error-failing-over",
-            "error-deleting",
-            "error-reprotecting",
-            "error-resizing",
-            "invalid",
-            "fault",
-        ],
-        "SDRS.1314",
-    )?;
+    rule.require_parent(Kind::Group, &group.status)?;
+    rule.require_parent(Kind::Instance, &instance.status)?;
     if pair.attachment.as_ref().is_none_or(|a| a.instance_id != instance.id) {
         return Err(ApiError::Sdrs("SDRS.1604"));
     }
-    let job_type = "detachReplicationPairNew";
-    let mut job = jobs::job(state, job_type, "protected_instance_id", &instance.id);
-    job.failure = jobs::unless_retry(&pair.status, "error-detaching", || {
+    let job_type = rule.job_type();
+    let mut job = jobs::job(state, job_type, Kind::Instance.entity(), &instance.id);
+    job.failure = jobs::unless_retry(&pair.status, rule.failure_state(), || {
         jobs::injected_failure(
             state,
             job_type,
             &[Involved::Volume(&pair.volume_id), Involved::Server(&instance.source_server)],
         )
     });
-    job.changes.push(Change::new(Kind::Pair, &pair.id, "detaching", Outcome::Restore, Outcome::To("error-detaching")));
+    job.changes.push(rule.change(Kind::Pair, &pair.id));
     job.effects.push(Effect::Detach { pair_id: pair.id.clone() });
-    job.reports.push(pair_report(&pair.id, &pair.group_id, "detachFail"));
+    job.reports.push(pair_report(&pair.id, &pair.group_id, rule.failure_status()));
     Ok(Reply::job(jobs::submit(state, job)))
 }
 
-fn nic_preconditions(state: &State, instance: &Instance) -> ApiResult<Group> {
-    require_state(&instance.status, &["available", "protected"], "SDRS.1327")?;
+fn nic_preconditions(state: &State, rule: Rule, instance: &Instance) -> ApiResult<Group> {
+    rule.require(&instance.status)?;
     let group = existing_group(state, &instance.group_id)?;
-    require_state(&group.status, GROUP_OPEN, "SDRS.1024")?;
+    rule.require_parent(Kind::Group, &group.status)?;
     Ok(group.clone())
 }
 
@@ -177,7 +132,8 @@ pub(super) fn add_nic(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     if ip.as_deref().is_some_and(|ip| !validate::is_ipv4(ip)) {
         return Err(ApiError::Sdrs("SDRS.0219"));
     }
-    let group = nic_preconditions(state, &instance)?;
+    let rule = Rule::named("add_nic");
+    let group = nic_preconditions(state, rule, &instance)?;
     subnet_in_vpc(state, &group.source_vpc_id, &subnet_id)?;
     if ip.as_deref().is_some_and(|ip| ip_in_use(state, &subnet_id, ip)) {
         return Err(ApiError::Sdrs("SDRS.1334"));
@@ -188,7 +144,7 @@ pub(super) fn add_nic(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     let ip = ip.unwrap_or_else(|| free_ip(state, &group.source_vpc_id, &subnet_id));
     let nic = Nic { id: state.uuid(), subnet_id, ip_address: ip, primary: false };
     let effect = Effect::AddNic { instance_id: instance.id.clone(), nic };
-    Ok(nic_job(state, &instance, "addNicNew", "nic-creating", effect, "createFail"))
+    Ok(nic_job(state, rule, &instance, effect))
 }
 
 /// POST /v1/{project_id}/protected-instances/{protected_instance_id}/nic/delete
@@ -196,30 +152,25 @@ pub(super) fn delete_nic(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     let instance = existing_instance(state, ctx.param(0))?.clone();
     let body = validate::body(ctx.body, true)?;
     let nic_id = validate::non_empty(&body, "nic_id", "SDRS.0223")?;
-    nic_preconditions(state, &instance)?;
+    let rule = Rule::named("delete_nic");
+    nic_preconditions(state, rule, &instance)?;
     let nic = instance.nics.iter().find(|n| n.id == nic_id).ok_or(ApiError::Sdrs("SDRS.1310"))?;
     if nic.primary {
         return Err(ApiError::Sdrs("SDRS.1311"));
     }
     let effect = Effect::DeleteNic { instance_id: instance.id.clone(), nic_id };
-    Ok(nic_job(state, &instance, "deleteNicNew", "nic-deleting", effect, "deleteFail"))
+    Ok(nic_job(state, rule, &instance, effect))
 }
 
-/// Submits a NIC job: the instance shows `transitional` meanwhile and returns to its state
-/// either way; a failure is recorded in the task center as `failure_kind`.
-fn nic_job(
-    state: &mut State,
-    instance: &Instance,
-    job_type: &'static str,
-    transitional: &'static str,
-    effect: Effect,
-    failure_kind: &'static str,
-) -> Reply {
-    let mut job = jobs::job(state, job_type, "protected_instance_id", &instance.id);
+/// Submits a NIC job: the instance shows the action's transitional state meanwhile and returns to
+/// its state either way; a failure is recorded in the task center with the action's failure status.
+fn nic_job(state: &mut State, rule: Rule, instance: &Instance, effect: Effect) -> Reply {
+    let job_type = rule.job_type();
+    let mut job = jobs::job(state, job_type, Kind::Instance.entity(), &instance.id);
     job.failure = jobs::injected_failure(state, job_type, &[Involved::Server(&instance.source_server)]);
-    job.changes.push(Change::new(Kind::Instance, &instance.id, transitional, Outcome::Restore, Outcome::Restore));
+    job.changes.push(rule.change(Kind::Instance, &instance.id));
     job.effects.push(effect);
-    job.reports.push(report(&instance.id, &instance.group_id, failure_kind, None));
+    job.reports.push(report(&instance.id, &instance.group_id, rule.failure_status(), None));
     Reply::job(jobs::submit(state, job))
 }
 
@@ -240,9 +191,10 @@ pub(super) fn resize(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     }
     known_flavor(state, production.as_deref())?;
     known_flavor(state, dr.as_deref())?;
-    require_state(&instance.status, &["available", "protected", "error-resizing"], "SDRS.1328")?;
+    let rule = Rule::named("resize");
+    rule.require(&instance.status)?;
     let group = existing_group(state, &instance.group_id)?;
-    require_state(&group.status, GROUP_OPEN, "SDRS.1024")?;
+    rule.require_parent(Kind::Group, &group.status)?;
     let source = state.store.server(&instance.source_server).cloned().ok_or(ApiError::Sdrs("SDRS.1326"))?;
     if production.is_some() && source.status != "SHUTOFF" {
         return Err(ApiError::Sdrs("SDRS.1316"));
@@ -252,17 +204,11 @@ pub(super) fn resize(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     if !production_changes && !dr_changes {
         return Err(ApiError::Sdrs("SDRS.1341"));
     }
-    let job_type = "resizeProtectedInstanceNew";
-    let mut job = jobs::job(state, job_type, "protected_instance_id", &instance.id);
+    let job_type = rule.job_type();
+    let mut job = jobs::job(state, job_type, Kind::Instance.entity(), &instance.id);
     job.failure = jobs::injected_failure(state, job_type, &[Involved::Server(&instance.source_server)]);
-    job.changes.push(Change::new(
-        Kind::Instance,
-        &instance.id,
-        "resizing",
-        Outcome::Restore,
-        Outcome::To("error-resizing"),
-    ));
+    job.changes.push(rule.change(Kind::Instance, &instance.id));
     job.effects.push(Effect::Resize { instance_id: instance.id.clone(), production, dr });
-    job.reports.push(report(&instance.id, &instance.group_id, "resizeFail", None));
+    job.reports.push(report(&instance.id, &instance.group_id, rule.failure_status(), None));
     Ok(Reply::job(jobs::submit(state, job)))
 }

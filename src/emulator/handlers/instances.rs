@@ -4,58 +4,15 @@
 use serde_json::{json, Value};
 
 use super::resource::{self, Served};
-use super::{checked_description, enum_filter, existing_group, existing_instance, paging, require_state, Ctx, Reply};
+use super::{checked_description, enum_filter, existing_group, existing_instance, paging, Ctx, Reply};
 use crate::emulator::errors::{ApiError, ApiResult};
 use crate::emulator::jobs::{self, Involved};
-use crate::emulator::model::{Change, Group, Instance, Kind, Nic, Outcome, Report, Tags};
+use crate::emulator::model::{Group, Instance, Kind, Nic, Report, Tags};
+use crate::emulator::rules::Rule;
 use crate::emulator::state::{fmt_plain, State};
 use crate::emulator::store::{Store, Table};
 use crate::emulator::validate::{self, Object};
 use crate::emulator::Fault;
-
-const STATUSES: &[&str] = &[
-    "creating",
-    "available",
-    "deleting",
-    "error-deleting",
-    "error",
-    "nic-creating",
-    "nic-deleting",
-    "starting",
-    "error-starting",
-    "protected",
-    "reversing",
-    "failing-over",
-    "failed-over",
-    "reprotecting",
-    "stopping",
-    "error-stopping",
-    "error-reversing",
-    "error-failing-over",
-    "error-reprotecting",
-    "resizing",
-    "error-resizing",
-    "invalid",
-    "fault",
-];
-
-const DELETABLE: &[&str] = &[
-    "available",
-    "protected",
-    "failed-over",
-    "error",
-    "error-starting",
-    "error-stopping",
-    "error-reversing",
-    "error-failing-over",
-    "error-deleting",
-    "error-reprotecting",
-    "error-resizing",
-    "invalid",
-    "fault",
-];
-
-pub(super) const GROUP_OPEN: &[&str] = &["available", "protected"];
 
 /// The JSON of a protected instance (table 5-22).
 pub(super) fn to_json(state: &State, i: &Instance) -> Value {
@@ -173,7 +130,7 @@ fn new_instance(
         name,
         description,
         group_id: group_id.to_string(),
-        status: "creating".into(),
+        status: Rule::named("create_instance").transitional().into(),
         source_server: server_id.to_string(),
         target_server: target,
         target_flavor: flavor.unwrap_or(server.flavor.clone()),
@@ -192,10 +149,6 @@ fn new_instance(
         updated_at: now,
     });
     Ok(id)
-}
-
-fn creating_change(id: &str) -> Change {
-    Change::new(Kind::Instance, id, "creating", Outcome::Join, Outcome::To("error"))
 }
 
 pub(super) fn report(id: &str, group_id: &str, failure_status: &'static str, sub: Option<usize>) -> Report {
@@ -217,7 +170,8 @@ pub(super) fn create(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     }
     let (flavor, tags) = common_options(pi, state)?;
     let group = existing_group(state, &group_id)?.clone();
-    require_state(&group.status, GROUP_OPEN, "SDRS.1024")?;
+    let rule = Rule::named("create_instance");
+    rule.require_parent(Kind::Group, &group.status)?;
     check_server(state, &group, &server_id, "SDRS.1326")?;
     // 5.5.1: a server with a shared disk is protected through the batch create only.
     if !state.store.shared_disk_servers(&server_id).is_empty() {
@@ -227,14 +181,14 @@ pub(super) fn create(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
         subnet_in_vpc(state, &group.source_vpc_id, &subnet)?;
     }
     let id = new_instance(state, &group_id, &server_id, name, description, flavor, tags)?;
-    let job_type = "createProtectedInstanceNoCG";
-    let mut job = jobs::job(state, job_type, "protected_instance_id", &id);
+    let job_type = rule.job_type();
+    let mut job = jobs::job(state, job_type, Kind::Instance.entity(), &id);
     if state.faulty(Fault::JobMissingEntity) {
         job.entities.clear();
     }
     job.failure = jobs::injected_failure(state, job_type, &[Involved::Server(&server_id)]);
-    job.changes.push(creating_change(&id));
-    job.reports.push(report(&id, &group_id, "createFail", None));
+    job.changes.push(rule.change(Kind::Instance, &id));
+    job.reports.push(report(&id, &group_id, rule.failure_status(), None));
     Ok(Reply::job(jobs::submit(state, job)))
 }
 
@@ -279,7 +233,8 @@ pub(super) fn batch_create(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     }
     let (_, tags) = common_options(spec, state)?;
     let group = existing_group(state, &group_id)?.clone();
-    require_state(&group.status, GROUP_OPEN, "SDRS.1024")?;
+    let rule = Rule::named("batch_create_instances");
+    rule.require_parent(Kind::Group, &group.status)?;
     for (i, (server_id, _)) in wanted.iter().enumerate() {
         if state.store.server(server_id).is_none() {
             return Err(ApiError::Sdrs("SDRS.1360"));
@@ -299,16 +254,17 @@ pub(super) fn batch_create(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     if let Some(subnet) = validate::opt_string(spec, "primary_subnet_id", "SDRS.0201")? {
         subnet_in_vpc(state, &group.source_vpc_id, &subnet)?;
     }
-    let mut job = jobs::job(state, "batchCreateProtectedInstances", "server_group_id", &group_id);
+    // states.yaml documents no job type for a batch (INC-38): the type of its job is the emulator's.
+    let mut job = jobs::job(state, "batchCreateProtectedInstances", Kind::Group.entity(), &group_id);
     job.with_sub_jobs = true;
-    let sub_type = "createProtectedInstanceNoCG";
+    let sub_type = Rule::named("create_instance").job_type();
     for (n, (server_id, flavor)) in wanted.into_iter().enumerate() {
         let name = format!("{prefix}-{}", n + 1);
         let id = new_instance(state, &group_id, &server_id, name, None, flavor, tags.clone())?;
         let failure = jobs::injected_failure(state, sub_type, &[Involved::Server(&server_id)]);
-        let sub = jobs::add_sub(state, &mut job, sub_type, "protected_instance_id", &id, failure);
-        job.changes.push(creating_change(&id).in_sub(sub));
-        job.reports.push(report(&id, &group_id, "createFail", Some(sub)));
+        let sub = jobs::add_sub(state, &mut job, sub_type, Kind::Instance.entity(), &id, failure);
+        job.changes.push(rule.change(Kind::Instance, &id).in_sub(sub));
+        job.reports.push(report(&id, &group_id, rule.failure_status(), Some(sub)));
     }
     job.failure = jobs::parent_failure(&job);
     Ok(Reply::accepted(jobs::submit(state, job)))
@@ -320,7 +276,7 @@ pub(super) fn list(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     let group_id = validate::query(ctx.query, "server_group_id");
     let group_ids = validate::query(ctx.query, "server_group_ids").map(validate::id_list).transpose()?;
     let ids = validate::query(ctx.query, "protected_instance_ids").map(validate::id_list).transpose()?;
-    let status = enum_filter(state, ctx, "status", STATUSES, "SDRS.0209")?;
+    let status = enum_filter(state, ctx, "status", &Kind::Instance.statuses(), "SDRS.0209")?;
     let name = validate::query(ctx.query, "name");
     let query_type =
         enum_filter(state, ctx, "query_type", &["", "general", "status_abnormal"], "SDRS.0201")?.unwrap_or("");
@@ -358,19 +314,16 @@ pub(super) fn delete(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     let body = validate::body(ctx.body, false)?;
     validate::opt_bool(&body, "delete_target_server")?;
     validate::opt_bool(&body, "delete_target_eip")?;
-    require_state(&instance.status, DELETABLE, "SDRS.1301")?;
-    let job_type = "deleteProtectedInstanceNoCG";
-    let mut job = jobs::job(state, job_type, "protected_instance_id", &instance.id);
-    job.failure = jobs::unless_retry(&instance.status, "error-deleting", || {
+    let rule = Rule::named("delete_instance");
+    rule.require(&instance.status)?;
+    let job_type = rule.job_type();
+    let mut job = jobs::job(state, job_type, Kind::Instance.entity(), &instance.id);
+    job.failure = jobs::unless_retry(&instance.status, rule.failure_state(), || {
         jobs::injected_failure(state, job_type, &[Involved::Server(&instance.source_server)])
     });
-    job.changes.push(deleting_change(&instance.id));
-    job.reports.push(report(&instance.id, &instance.group_id, "deleteFail", None));
+    job.changes.push(rule.change(Kind::Instance, &instance.id));
+    job.reports.push(report(&instance.id, &instance.group_id, rule.failure_status(), None));
     Ok(Reply::job(jobs::submit(state, job)))
-}
-
-fn deleting_change(id: &str) -> Change {
-    Change::new(Kind::Instance, id, "deleting", Outcome::Gone, Outcome::To("error-deleting"))
 }
 
 /// POST /v1/{project_id}/protected-instances/delete
@@ -399,19 +352,21 @@ pub(super) fn batch_delete(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     if instances.iter().any(|i| i.group_id != group_id) {
         return Err(ApiError::Sdrs("SDRS.1364"));
     }
+    let rule = Rule::named("batch_delete_instances");
     for instance in &instances {
-        require_state(&instance.status, DELETABLE, "SDRS.1301")?;
+        rule.require(&instance.status)?;
     }
-    let mut job = jobs::job(state, "batchDeleteProtectedInstances", "server_group_id", &group_id);
+    // states.yaml documents no job type for a batch (INC-38): the type of its job is the emulator's.
+    let mut job = jobs::job(state, "batchDeleteProtectedInstances", Kind::Group.entity(), &group_id);
     job.with_sub_jobs = true;
-    let sub_type = "deleteProtectedInstanceNoCG";
+    let sub_type = Rule::named("delete_instance").job_type();
     for instance in &instances {
-        let failure = jobs::unless_retry(&instance.status, "error-deleting", || {
+        let failure = jobs::unless_retry(&instance.status, rule.failure_state(), || {
             jobs::injected_failure(state, sub_type, &[Involved::Server(&instance.source_server)])
         });
-        let sub = jobs::add_sub(state, &mut job, sub_type, "protected_instance_id", &instance.id, failure);
-        job.changes.push(deleting_change(&instance.id).in_sub(sub));
-        job.reports.push(report(&instance.id, &group_id, "deleteFail", Some(sub)));
+        let sub = jobs::add_sub(state, &mut job, sub_type, Kind::Instance.entity(), &instance.id, failure);
+        job.changes.push(rule.change(Kind::Instance, &instance.id).in_sub(sub));
+        job.reports.push(report(&instance.id, &group_id, rule.failure_status(), Some(sub)));
     }
     job.failure = jobs::parent_failure(&job);
     Ok(Reply::accepted(jobs::submit(state, job)))

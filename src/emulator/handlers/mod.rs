@@ -30,6 +30,13 @@ use super::validate::{self, Object};
 use super::{Fault, Variant};
 use crate::signing::SignableRequest;
 
+/// The operations the keys of a protection-group action body name (the emulator checks at start
+/// that `states.yaml` has actions for each).
+pub(super) const GROUP_ACTION_OPERATIONS: [&str; 4] = {
+    let keys = groups::ACTION_KEYS;
+    [keys[0].1, keys[1].1, keys[2].1, keys[3].1]
+};
+
 /// What a handler sees of a request.
 pub(super) struct Ctx<'a> {
     /// Decoded template values after the project ID (or all of them for unversioned routes).
@@ -190,15 +197,6 @@ pub(super) fn existing_instance<'s>(state: &'s State, id: &str) -> ApiResult<&'s
 /// The pair with this ID, or 400 SDRS.1608.
 pub(super) fn existing_pair<'s>(state: &'s State, id: &str) -> ApiResult<&'s super::model::Pair> {
     state.store.pair(id).ok_or(ApiError::Sdrs(Kind::Pair.not_found()))
-}
-
-/// Refuses with `code` (a state precondition) unless `status` is one of `allowed`.
-pub(super) fn require_state(status: &str, allowed: &[&str], code: &'static str) -> ApiResult<()> {
-    if allowed.contains(&status) {
-        Ok(())
-    } else {
-        Err(ApiError::State(code))
-    }
 }
 
 /// The optional description of a create body (SDRS.0212); under the fault

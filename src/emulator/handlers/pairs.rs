@@ -3,10 +3,11 @@
 use serde_json::{json, Value};
 
 use super::resource::{self, Served};
-use super::{checked_description, existing_group, existing_pair, paging, require_state, Ctx, Reply};
+use super::{checked_description, existing_group, existing_pair, paging, Ctx, Reply};
 use crate::emulator::errors::{ApiError, ApiResult};
 use crate::emulator::jobs::{self, Involved};
-use crate::emulator::model::{Change, Effect, Kind, Outcome, Pair, Report};
+use crate::emulator::model::{Effect, Kind, Pair, Report};
+use crate::emulator::rules::Rule;
 use crate::emulator::state::{fmt_micros, State};
 use crate::emulator::store::{Store, Table};
 use crate::emulator::validate;
@@ -76,7 +77,8 @@ pub(super) fn create(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     let description = checked_description(state, spec)?;
     validate::opt_string(spec, "cluster_id", "SDRS.0218")?;
     let group = existing_group(state, &group_id)?.clone();
-    require_state(&group.status, &["available", "protected"], "SDRS.1024")?;
+    let rule = Rule::named("create_pair");
+    rule.require_parent(Kind::Group, &group.status)?;
     let volume = state.store.volume(&volume_id).cloned().ok_or(ApiError::Sdrs("SDRS.0211"))?;
     if volume.effective_status() != "available" {
         return Err(ApiError::Sdrs("SDRS.1801"));
@@ -103,19 +105,19 @@ pub(super) fn create(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
         group_id: group_id.clone(),
         volume_id: volume_id.clone(),
         dr_volume_id,
-        status: "creating".into(),
+        status: rule.transitional().into(),
         attachment: None,
         created_at: now,
         updated_at: now,
     });
-    let job_type = "createReplicationPairNoCG";
-    let mut job = jobs::job(state, job_type, "replication_pair_id", &id);
+    let job_type = rule.job_type();
+    let mut job = jobs::job(state, job_type, Kind::Pair.entity(), &id);
     job.failure = jobs::injected_failure(state, job_type, &[Involved::Volume(&volume_id)]);
     if state.faulty(Fault::JobWrongType) {
-        job.job_type = "deleteReplicationPairNoCG".into();
+        job.job_type = Rule::named("delete_pair").job_type().into();
     }
-    job.changes.push(Change::new(Kind::Pair, &id, "creating", Outcome::Join, Outcome::To("error")));
-    job.reports.push(report(&id, &group_id, "createFail"));
+    job.changes.push(rule.change(Kind::Pair, &id));
+    job.reports.push(report(&id, &group_id, rule.failure_status()));
     Ok(Reply::job(jobs::submit(state, job)))
 }
 
@@ -134,52 +136,20 @@ pub(super) fn delete(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
         }
         validate::opt_bool(spec, "delete_target_volume")?;
     }
-    require_state(
-        &pair.status,
-        &[
-            "available",
-            "protected",
-            "failed-over",
-            "error",
-            "error-starting",
-            "error-stopping",
-            "error-reversing",
-            "error-failing-over",
-            "error-deleting",
-            "error-reprotecting",
-            "error-attaching",
-            "error-extending",
-            "invalid",
-            "fault",
-        ],
-        "SDRS.1601",
-    )?;
+    let rule = Rule::named("delete_pair");
+    rule.require(&pair.status)?;
     let group = existing_group(state, &pair.group_id)?;
-    require_state(
-        &group.status,
-        &[
-            "available",
-            "protected",
-            "failed-over",
-            "error-starting",
-            "error-stopping",
-            "error-reversing",
-            "error-failing-over",
-            "error-deleting",
-            "error-reprotecting",
-        ],
-        "SDRS.1002",
-    )?;
+    rule.require_parent(Kind::Group, &group.status)?;
     if pair.attachment.is_some() {
         return Err(ApiError::Sdrs("SDRS.1605"));
     }
-    let job_type = "deleteReplicationPairNoCG";
-    let mut job = jobs::job(state, job_type, "replication_pair_id", &pair.id);
-    job.failure = jobs::unless_retry(&pair.status, "error-deleting", || {
+    let job_type = rule.job_type();
+    let mut job = jobs::job(state, job_type, Kind::Pair.entity(), &pair.id);
+    job.failure = jobs::unless_retry(&pair.status, rule.failure_state(), || {
         jobs::injected_failure(state, job_type, &[Involved::Volume(&pair.volume_id)])
     });
-    job.changes.push(Change::new(Kind::Pair, &pair.id, "deleting", Outcome::Gone, Outcome::To("error-deleting")));
-    job.reports.push(report(&pair.id, &pair.group_id, "deleteFail"));
+    job.changes.push(rule.change(Kind::Pair, &pair.id));
+    job.reports.push(report(&pair.id, &pair.group_id, rule.failure_status()));
     Ok(Reply::job(jobs::submit(state, job)))
 }
 
@@ -226,7 +196,8 @@ pub(super) fn expand(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
             .ok_or(ApiError::Sdrs("SDRS.0201"))?,
         _ => return Err(ApiError::Sdrs("SDRS.0201")),
     };
-    require_state(&pair.status, &["available", "protected", "error-extending"], "SDRS.1601")?;
+    let rule = Rule::named("expand_pair");
+    rule.require(&pair.status)?;
     let volume = state.store.volume(&pair.volume_id).cloned().ok_or(ApiError::Sdrs("SDRS.1816"))?;
     if new_size <= volume.size {
         return Err(ApiError::Sdrs("SDRS.0201"));
@@ -239,11 +210,11 @@ pub(super) fn expand(state: &mut State, ctx: &Ctx) -> ApiResult<Reply> {
     if !usable {
         return Err(ApiError::Sdrs("SDRS.1816"));
     }
-    let job_type = "expandReplicationPairNew";
-    let mut job = jobs::job(state, job_type, "replication_pair_id", &pair.id);
+    let job_type = rule.job_type();
+    let mut job = jobs::job(state, job_type, Kind::Pair.entity(), &pair.id);
     job.failure = jobs::injected_failure(state, job_type, &[Involved::Volume(&pair.volume_id)]);
-    job.changes.push(Change::new(Kind::Pair, &pair.id, "extending", Outcome::Restore, Outcome::To("error-extending")));
+    job.changes.push(rule.change(Kind::Pair, &pair.id));
     job.effects.push(Effect::Expand { pair_id: pair.id.clone(), new_size });
-    job.reports.push(report(&pair.id, &pair.group_id, "expandFail"));
+    job.reports.push(report(&pair.id, &pair.group_id, rule.failure_status()));
     Ok(Reply::job(jobs::submit(state, job)))
 }

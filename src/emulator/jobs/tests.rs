@@ -60,8 +60,8 @@ fn start_job(state: &mut State, failure: Option<Failure>) -> Job {
         Kind::Group,
         "g1",
         "starting",
-        Outcome::To("protected"),
-        Outcome::To("error-starting"),
+        EndStatus::To("protected"),
+        EndStatus::To("error-starting"),
     ));
     job.effects.push(Effect::GroupFlags { group_id: "g1".into(), protected: "started", replication: "active" });
     job.undo.push(Effect::SetPriority { group_id: "g1".into(), station: "target".into() });
@@ -141,8 +141,9 @@ fn sub_jobs_decide_their_own_changes_and_reports() {
     let mut job = job(&mut s, "batch", "server_group_id", "g1");
     for (id, failure) in [("p1", None), ("p2", failure())] {
         let sub = add_sub(&mut s, &mut job, "deleteReplicationPairNoCG", "replication_pair_id", id, failure);
-        job.changes
-            .push(Change::new(Kind::Pair, id, "deleting", Outcome::Gone, Outcome::To("error-deleting")).in_sub(sub));
+        job.changes.push(
+            Change::new(Kind::Pair, id, "deleting", EndStatus::Gone, EndStatus::To("error-deleting")).in_sub(sub),
+        );
         job.reports.push(Report {
             kind: Kind::Pair,
             id: id.into(),
@@ -239,7 +240,13 @@ fn a_deleted_resource_goes_and_an_attach_undo_detaches() {
     assert!(s.store.pair("p1").unwrap().attachment.is_some());
     let mut attach = job(&mut s, "attachReplicationPairNew", "protected_instance_id", "i1");
     attach.failure = failure();
-    attach.changes.push(Change::new(Kind::Pair, "p1", "attaching", Outcome::Restore, Outcome::To("error-attaching")));
+    attach.changes.push(Change::new(
+        Kind::Pair,
+        "p1",
+        "attaching",
+        EndStatus::Restore,
+        EndStatus::To("error-attaching"),
+    ));
     attach.undo.push(Effect::Detach { pair_id: "p1".into() });
     submit(&mut s, attach);
     finish(&mut s, 0);
@@ -249,7 +256,7 @@ fn a_deleted_resource_goes_and_an_attach_undo_detaches() {
         ("error-attaching", None)
     );
     let mut delete = job(&mut s, "deleteProtectionGroupNoCG", "server_group_id", "g1");
-    delete.changes.push(Change::new(Kind::Group, "g1", "deleting", Outcome::Gone, Outcome::To("error-deleting")));
+    delete.changes.push(Change::new(Kind::Group, "g1", "deleting", EndStatus::Gone, EndStatus::To("error-deleting")));
     submit(&mut s, delete);
     finish(&mut s, 1);
     assert!(s.store.group("g1").is_none() && s.store.groups.shown("g1").is_none());
@@ -259,7 +266,7 @@ fn a_deleted_resource_goes_and_an_attach_undo_detaches() {
 fn under_deleted_still_shown_a_deleted_resource_is_still_shown_as_available() {
     let mut s = state_with(EmulatorConfig { faults: vec![Fault::DeletedStillShown], ..EmulatorConfig::default() });
     let mut delete = job(&mut s, "deleteProtectionGroupNoCG", "server_group_id", "g1");
-    delete.changes.push(Change::new(Kind::Group, "g1", "deleting", Outcome::Gone, Outcome::To("error-deleting")));
+    delete.changes.push(Change::new(Kind::Group, "g1", "deleting", EndStatus::Gone, EndStatus::To("error-deleting")));
     submit(&mut s, delete);
     finish(&mut s, 0);
     assert!(s.store.group("g1").is_none());

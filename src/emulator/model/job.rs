@@ -6,7 +6,7 @@ use super::Kind;
 
 /// What a resource becomes when the job ends.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Outcome {
+pub(crate) enum EndStatus {
     /// This status.
     To(&'static str),
     /// The stable status held before (or the group's, if that was an error state).
@@ -24,8 +24,8 @@ pub(crate) struct Change {
     pub id: String,
     /// Shown while the job runs (None: unchanged).
     pub transitional: Option<&'static str>,
-    pub success: Outcome,
-    pub failure: Outcome,
+    pub success: EndStatus,
+    pub failure: EndStatus,
     /// The sub job this change belongs to (its failure decides), else the job itself.
     pub sub: Option<usize>,
     /// Filled by [`submit`]: the status before the job.
@@ -34,7 +34,13 @@ pub(crate) struct Change {
 
 impl Change {
     /// A change of the job itself.
-    pub(crate) fn new(kind: Kind, id: &str, transitional: &'static str, success: Outcome, failure: Outcome) -> Change {
+    pub(crate) fn new(
+        kind: Kind,
+        id: &str,
+        transitional: &'static str,
+        success: EndStatus,
+        failure: EndStatus,
+    ) -> Change {
         Change {
             kind,
             id: id.to_string(),

@@ -5,10 +5,11 @@
 mod job;
 mod records;
 
-pub(super) use job::{Change, Effect, Failure, Job, Outcome, Report};
+pub(super) use job::{Change, Effect, EndStatus, Failure, Job, Report};
 pub(super) use records::{Attachment, Drill, FailureJob, Group, Instance, Nic, Pair, Tags};
 
-/// The kind of resource a change, a report or a generic handler is about.
+/// The kind of resource a change, a report or a generic handler is about: a closed enum, so that
+/// the store can hold one table per kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Kind {
     /// A protection group.
@@ -22,33 +23,17 @@ pub(super) enum Kind {
 }
 
 impl Kind {
-    /// The key of a list answer, and the task center's `resource_type` (the same words).
-    pub(super) fn list_key(self) -> &'static str {
-        match self {
-            Kind::Group => "server_groups",
-            Kind::Instance => "protected_instances",
-            Kind::Pair => "replications",
-            Kind::Drill => "disaster_recovery_drills",
-        }
-    }
+    /// Every kind.
+    pub(super) const ALL: [Kind; 4] = [Kind::Group, Kind::Instance, Kind::Pair, Kind::Drill];
 
-    /// The key wrapping one resource in show and rename answers and in rename bodies.
-    pub(super) fn wrapper(self) -> &'static str {
+    /// Its machine in `states.yaml`, the name of its kind in the resource table; everything else
+    /// about a kind (keys, codes, states) is read from there (`rules.rs`).
+    pub(super) fn name(self) -> &'static str {
         match self {
             Kind::Group => "server_group",
             Kind::Instance => "protected_instance",
-            Kind::Pair => "replication",
-            Kind::Drill => "disaster_recovery_drill",
-        }
-    }
-
-    /// The A.1 code refusing an unknown ID of this kind.
-    pub(super) fn not_found(self) -> &'static str {
-        match self {
-            Kind::Group => "SDRS.1013",
-            Kind::Instance => "SDRS.1320",
-            Kind::Pair => "SDRS.1608",
-            Kind::Drill => "SDRS.1902",
+            Kind::Pair => "replication_pair",
+            Kind::Drill => "dr_drill",
         }
     }
 }

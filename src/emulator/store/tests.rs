@@ -109,8 +109,8 @@ fn an_instance_that_goes_takes_its_attachments_and_frees_their_volumes() {
 fn members_join_and_restore_to_the_state_their_group_gives() {
     let mut store = store();
     assert_eq!(store.joined_status("no-group"), "available");
-    assert_eq!(store.restore_status("protected", "no-group"), "protected");
-    assert_eq!(store.restore_status("extending", "no-group"), "available");
+    assert_eq!(store.restore_status(Kind::Pair, "protected", "no-group"), "protected");
+    assert_eq!(store.restore_status(Kind::Pair, "extending", "no-group"), "available");
     let mut group = crate::emulator::model::Group {
         id: "g1".into(),
         name: "g".into(),
@@ -135,5 +135,5 @@ fn members_join_and_restore_to_the_state_their_group_gives() {
     assert_eq!(group.production_az(), "a");
     store.groups.push(group);
     assert_eq!(store.joined_status("g1"), "failed-over");
-    assert_eq!(store.restore_status("nic-creating", "g1"), "failed-over");
+    assert_eq!(store.restore_status(Kind::Pair, "nic-creating", "g1"), "failed-over");
 }

@@ -23,7 +23,7 @@ impl CaseRun<'_> {
         entities: Option<&Value>,
     ) -> Option<String> {
         let action = actions.first()?;
-        let k = self.runner.specs.resources.kind(&action.machine)?;
+        let k = self.runner.specs.resources.kind(&action.kind)?;
         if let Some(Value::String(id)) = rendered.get(&k.id_param) {
             return Some(id.clone());
         }
@@ -130,10 +130,9 @@ impl CaseRun<'_> {
         let mut expect_gone = false;
         let mut kind_used: Option<&ResourceKind> = None;
         if let (Some(action), Some(id), Some(status)) = (action, acted.as_ref(), status.as_deref()) {
-            if let (Some(k), Some(machine)) = (
-                self.runner.specs.resources.kind(&action.machine),
-                self.runner.specs.states.machines.get(&action.machine),
-            ) {
+            if let (Some(k), Some(machine)) =
+                (self.runner.specs.resources.kind(&action.kind), self.runner.specs.states.machines.get(&action.kind))
+            {
                 let target: &EndState = if status == "SUCCESS" { &action.success } else { &action.failure };
                 expect_gone = matches!(target, EndState::Gone);
                 expected_states = target.resolve(machine, before.as_deref());
@@ -209,7 +208,7 @@ impl CaseRun<'_> {
         if status.as_deref() == Some("SUCCESS") {
             if let (Some(action), Some(id)) = (action, acted) {
                 if action.creates || action.deletes {
-                    if let Some(k) = self.runner.specs.resources.kind(&action.machine) {
+                    if let Some(k) = self.runner.specs.resources.kind(&action.kind) {
                         self.lifecycle(label, k, &id, action.deletes, follow_exchange).await;
                     }
                 }

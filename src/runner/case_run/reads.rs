@@ -38,7 +38,7 @@ impl CaseRun<'_> {
         if let Some(a) = actions.iter().find(|a| !a.cascade.is_empty()) {
             self.cascade_before = self.members(a, &id).await;
         }
-        if let Some(k) = actions.iter().find(|a| a.deletes).and_then(|a| self.runner.specs.resources.kind(&a.machine)) {
+        if let Some(k) = actions.iter().find(|a| a.deletes).and_then(|a| self.runner.specs.resources.kind(&a.kind)) {
             if let Some(ex) = self.show(k, &id).await {
                 self.deleting = ex.json().filter(|_| ex.status() == Some(200)).and_then(|j| j.get(&k.wrapper).cloned());
             }
@@ -60,7 +60,7 @@ impl CaseRun<'_> {
             for item in json.get(&k.list_key).and_then(Value::as_array).into_iter().flatten() {
                 if let Some(id) = item.get("id").and_then(Value::as_str) {
                     members.push(checks::Member {
-                        machine: k.name.to_owned(),
+                        kind: k.name.to_owned(),
                         id: id.to_owned(),
                         before: item.get("status").and_then(Value::as_str).map(str::to_owned),
                         after: None,
@@ -78,8 +78,8 @@ impl CaseRun<'_> {
             .runner
             .specs
             .resources
-            .kind(&rb.resource)
-            .ok_or_else(|| Stop::Error(format!("unknown resource kind {}", rb.resource)))?;
+            .kind(&rb.kind)
+            .ok_or_else(|| Stop::Error(format!("unknown resource kind {}", rb.kind)))?;
         let id = render_str(&rb.id, &self.vars).map_err(|e| Stop::Error(e.to_string()))?;
         let mut fields = Vec::new();
         for (pointer, value) in &rb.fields {
@@ -97,7 +97,7 @@ impl CaseRun<'_> {
             answers.push((describe_query(&query), ex));
         }
         let ev = checks::ReadBackEvidence {
-            machine: k.name.clone(),
+            kind: k.name.clone(),
             id,
             fields,
             show: &show,
@@ -151,7 +151,7 @@ impl CaseRun<'_> {
         }
         let ev = if deleted {
             checks::LifecycleEvidence::Deleted {
-                machine: k.name.clone(),
+                kind: k.name.clone(),
                 id: id.into(),
                 show: &show,
                 gone_codes: gone_codes(self.runner.specs, k),
@@ -160,7 +160,7 @@ impl CaseRun<'_> {
             }
         } else {
             checks::LifecycleEvidence::Created {
-                machine: k.name.clone(),
+                kind: k.name.clone(),
                 id: id.into(),
                 show: &show,
                 show_id_pointer: format!("/{}/id", k.wrapper),
@@ -195,7 +195,7 @@ impl CaseRun<'_> {
             .map(|(q, ex, exact)| checks::Listing { query: q.clone(), exchange: ex, exact_count: *exact })
             .collect();
         let items_pointer = format!("/{}", k.list_key);
-        let evidence = Evidence::GoneFromLists { machine: &k.name, id, lists: &lists, items_pointer: &items_pointer };
+        let evidence = Evidence::GoneFromLists { kind: &k.name, id, lists: &lists, items_pointer: &items_pointer };
         self.judge_evidence(label, &evidence, true);
     }
 
@@ -204,8 +204,8 @@ impl CaseRun<'_> {
             .runner
             .specs
             .resources
-            .kind(&w.resource)
-            .ok_or_else(|| Stop::Error(format!("unknown resource kind {}", w.resource)))?;
+            .kind(&w.kind)
+            .ok_or_else(|| Stop::Error(format!("unknown resource kind {}", w.kind)))?;
         let id = render_str(&w.id, &self.vars).map_err(|e| Stop::Error(e.to_string()))?;
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(w.timeout.unwrap_or(600));
         let mut pause = self.runner.config.poll_interval;

@@ -107,7 +107,7 @@ impl CaseRun<'_> {
     /// refusals are excused: an accepted request may have moved the resource itself.
     async fn recheck_refusal(&mut self, guard: &StateGuard, ex: &Exchange, judged_from: usize) -> Result<(), Stop> {
         let refused = ex.status().is_some_and(|s| (400..500).contains(&s));
-        let judged_wrong = self.results[judged_from..].iter().any(|r| r.outcome == checks::Outcome::Failed);
+        let judged_wrong = self.results[judged_from..].iter().any(|r| r.outcome == checks::CheckOutcome::Failed);
         if !(refused && judged_wrong) {
             return Ok(());
         }
@@ -125,8 +125,8 @@ impl CaseRun<'_> {
             .runner
             .specs
             .resources
-            .kind(&guard.resource)
-            .ok_or_else(|| Stop::Error(format!("unknown resource kind {}", guard.resource)))?;
+            .kind(&guard.kind)
+            .ok_or_else(|| Stop::Error(format!("unknown resource kind {}", guard.kind)))?;
         let id = render_str(&guard.id, &self.vars).map_err(|e| Stop::Error(e.to_string()))?;
         let shown = self.show(k, &id).await.ok_or_else(|| Stop::Error(format!("no show operation for {}", k.name)))?;
         let status = match shown.ok() {

@@ -2,7 +2,7 @@
 //! report carries them, and the case's outcome from them.
 
 use super::CaseRun;
-use crate::checks::{self, CheckName, CheckResult, Evidence, Outcome};
+use crate::checks::{self, CheckName, CheckOutcome, CheckResult, Evidence};
 use crate::outcome::{CaseOutcome, CheckReport};
 
 impl CaseRun<'_> {
@@ -18,7 +18,7 @@ impl CaseRun<'_> {
     pub(super) fn judge_evidence(&mut self, step: &str, evidence: &Evidence, keep_skips: bool) {
         let ctx = self.ctx();
         for result in checks::registry::judge(&ctx, evidence) {
-            if keep_skips || result.outcome != Outcome::Skipped {
+            if keep_skips || result.outcome != CheckOutcome::Skipped {
                 self.push(step, result);
             }
         }
@@ -33,8 +33,8 @@ impl CaseRun<'_> {
     pub fn finish_observations(&mut self) {
         let ids: Vec<String> = self.touched.iter().cloned().collect();
         for id in ids {
-            if let Some((machine, seq)) = self.observations.of(&id) {
-                let evidence = Evidence::Statuses { machine: &machine, id: &id, observed: &seq };
+            if let Some((kind, seq)) = self.observations.of(&id) {
+                let evidence = Evidence::Statuses { kind: &kind, id: &id, observed: &seq };
                 self.judge_evidence("observed statuses", &evidence, false);
             }
         }
@@ -49,13 +49,13 @@ fn selected(selection: &[CheckName], check: CheckName) -> bool {
 /// A failed verdict fails the case even when the harness then stopped; otherwise a harness error
 /// makes it an error, a state that ended by itself a skip, and a warning a warned case.
 fn outcome_of(results: &[CheckReport], errored: bool, skipped: bool) -> CaseOutcome {
-    if results.iter().any(|r| r.outcome == Outcome::Failed) {
+    if results.iter().any(|r| r.outcome == CheckOutcome::Failed) {
         CaseOutcome::Failed
     } else if errored {
         CaseOutcome::Error
     } else if skipped {
         CaseOutcome::Skipped
-    } else if results.iter().any(|r| r.outcome == Outcome::Warned) {
+    } else if results.iter().any(|r| r.outcome == CheckOutcome::Warned) {
         CaseOutcome::Warned
     } else {
         CaseOutcome::Passed
@@ -66,7 +66,7 @@ fn outcome_of(results: &[CheckReport], errored: bool, skipped: bool) -> CaseOutc
 mod tests {
     use super::*;
 
-    fn verdict(outcome: Outcome) -> CheckReport {
+    fn verdict(outcome: CheckOutcome) -> CheckReport {
         CheckReport {
             name: CheckName::StatusCode,
             outcome,
@@ -78,13 +78,13 @@ mod tests {
 
     #[test]
     fn a_failed_check_outweighs_a_harness_error_which_outweighs_a_skip_and_a_warning() {
-        let failed = [verdict(Outcome::Passed), verdict(Outcome::Failed)];
+        let failed = [verdict(CheckOutcome::Passed), verdict(CheckOutcome::Failed)];
         assert_eq!(outcome_of(&failed, true, true), CaseOutcome::Failed);
-        let warned = [verdict(Outcome::Warned)];
+        let warned = [verdict(CheckOutcome::Warned)];
         assert_eq!(outcome_of(&warned, true, true), CaseOutcome::Error);
         assert_eq!(outcome_of(&warned, false, true), CaseOutcome::Skipped);
         assert_eq!(outcome_of(&warned, false, false), CaseOutcome::Warned);
-        assert_eq!(outcome_of(&[verdict(Outcome::Skipped)], false, false), CaseOutcome::Passed);
+        assert_eq!(outcome_of(&[verdict(CheckOutcome::Skipped)], false, false), CaseOutcome::Passed);
         assert_eq!(outcome_of(&[], false, false), CaseOutcome::Passed);
     }
 
