@@ -16,6 +16,7 @@ mod traffic;
 mod variant_matrix;
 
 pub use args::Cli;
+pub use baseline::BaselineError;
 
 use crate::cases::prereq::Profile;
 use crate::client::{Auth, Secret};
@@ -103,8 +104,6 @@ pub enum CliError {
         left_behind: usize,
     },
 }
-
-pub use baseline::BaselineError;
 
 impl CliError {
     /// A sentence the command composed.
