@@ -19,16 +19,16 @@ impl Launch for EmulatorLauncher {
         variants: &'a [String],
     ) -> Pin<Box<dyn Future<Output = Result<Launched, RunError>> + Send + 'a>> {
         Box::pin(async move {
-            let defaults = EmulatorConfig::try_default().map_err(|e| RunError::Emulator(e.to_string()))?;
+            let defaults = EmulatorConfig::try_default().map_err(|e| RunError::Emulator(Box::new(e)))?;
             let mut config = EmulatorConfig { token: Some(token.to_owned()), ..defaults };
             for name in faults {
-                config.faults.push(Fault::parse(name).map_err(RunError::Config)?);
+                config.faults.push(Fault::parse(name).map_err(|e| RunError::Launch(Box::new(e)))?);
             }
             for name in variants {
-                config.variants.push(Variant::parse(name).map_err(RunError::Config)?);
+                config.variants.push(Variant::parse(name).map_err(|e| RunError::Launch(Box::new(e)))?);
             }
             let project_id = config.project_id.clone();
-            let emulator = Emulator::start(config).await.map_err(|e| RunError::Emulator(e.to_string()))?;
+            let emulator = Emulator::start(config).await.map_err(|e| RunError::Emulator(Box::new(e)))?;
             Ok(Launched { uri: emulator.uri(), project_id, keep: Box::new(emulator) })
         })
     }

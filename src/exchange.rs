@@ -86,6 +86,8 @@ impl std::fmt::Display for TransportError {
     }
 }
 
+impl std::error::Error for TransportError {}
+
 /// One request and its outcome.
 #[derive(Debug, Clone)]
 pub struct Exchange {

@@ -258,35 +258,50 @@ pub fn verdict(ctx: &CheckContext, check: CheckName, evidence: &Evidence) -> Opt
 }
 
 /// The checks named in `list` (comma-separated, repeatable), or what is wrong with a name: the
-/// message names the unknown one and the closest registered names.
-pub fn parse_names<S: AsRef<str>>(list: &[S]) -> Result<Vec<CheckName>, String> {
+/// error names the unknown one and the closest registered names.
+pub fn parse_names<S: AsRef<str>>(list: &[S]) -> Result<Vec<CheckName>, UnknownCheck> {
     let mut out = Vec::new();
     for name in list.iter().flat_map(|s| s.as_ref().split(',')).map(str::trim).filter(|s| !s.is_empty()) {
         match CheckName::parse(name) {
             Some(check) if !out.contains(&check) => out.push(check),
             Some(_) => {}
-            None => return Err(unknown(name)),
+            None => return Err(UnknownCheck::of(name)),
         }
     }
     Ok(out)
 }
 
-/// `no check named …`, with the closest registered names.
-fn unknown(name: &str) -> String {
-    let wanted = name.to_ascii_lowercase().replace('-', "_");
-    let mut scored: Vec<(usize, &str)> = REGISTRY
-        .iter()
-        .map(|e| (crate::edit_distance::distance(&wanted, e.name.as_str()), e.name.as_str()))
-        .filter(|(d, n)| *d <= (n.len() / 3).max(2))
-        .collect();
-    scored.sort();
-    let mut msg = format!("no check named {name:?}");
-    if !scored.is_empty() {
-        let close: Vec<&str> = scored.iter().take(3).map(|(_, n)| *n).collect();
-        msg.push_str(&format!(" (did you mean {}?)", close.join(", ")));
+/// A `--checks` name that names no registered check, with the closest registered names.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct UnknownCheck {
+    /// The name as given.
+    pub name: String,
+    /// Up to three registered names close to it, closest first.
+    pub closest: Vec<&'static str>,
+}
+
+impl UnknownCheck {
+    fn of(name: &str) -> UnknownCheck {
+        let wanted = name.to_ascii_lowercase().replace('-', "_");
+        let mut scored: Vec<(usize, &'static str)> = REGISTRY
+            .iter()
+            .map(|e| (crate::edit_distance::distance(&wanted, e.name.as_str()), e.name.as_str()))
+            .filter(|(d, n)| *d <= (n.len() / 3).max(2))
+            .collect();
+        scored.sort();
+        UnknownCheck { name: name.to_owned(), closest: scored.iter().take(3).map(|(_, n)| *n).collect() }
     }
-    msg.push_str("; `sdrs-conformance list --checks` shows every check");
-    msg
+}
+
+/// `no check named …`, with the closest registered names.
+impl std::fmt::Display for UnknownCheck {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "no check named {:?}", self.name)?;
+        if !self.closest.is_empty() {
+            write!(f, " (did you mean {}?)", self.closest.join(", "))?;
+        }
+        f.write_str("; `sdrs-conformance list --checks` shows every check")
+    }
 }
 
 #[cfg(test)]

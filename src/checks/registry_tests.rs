@@ -174,8 +174,8 @@ fn check_names_parse_from_comma_lists_and_unknown_ones_get_a_suggestion() {
         parse_names(&["status_code,job_protocol", "status_code"]),
         Ok(vec![CheckName::StatusCode, CheckName::JobProtocol])
     );
-    let err = parse_names(&["job_protocl"]).unwrap_err();
+    let err = parse_names(&["job_protocl"]).unwrap_err().to_string();
     assert!(err.contains("\"job_protocl\"") && err.contains("did you mean job_protocol?"), "{err}");
-    let err = parse_names(&["zzzzzzzzzzzzzzzz"]).unwrap_err();
+    let err = parse_names(&["zzzzzzzzzzzzzzzz"]).unwrap_err().to_string();
     assert!(!err.contains("did you mean"), "{err}");
 }

@@ -3,7 +3,42 @@
 
 use crate::report::{CaseOutcome, RunReport};
 use serde::{Deserialize, Serialize};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+/// Why a baseline file cannot be read or written.
+#[derive(Debug, thiserror::Error)]
+pub enum BaselineError {
+    /// The file cannot be read.
+    #[error("cannot read baseline {}: {source}", path.display())]
+    Read {
+        /// The baseline file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file is not a baseline.
+    #[error("{}:{}: invalid baseline: {source}", path.display(), .source.location().map_or(0, |l| l.line()))]
+    Invalid {
+        /// The baseline file.
+        path: PathBuf,
+        /// What the YAML parser said.
+        #[source]
+        source: serde_yaml_ng::Error,
+    },
+    /// The baseline cannot be put into YAML.
+    #[error(transparent)]
+    Serialize(serde_yaml_ng::Error),
+    /// The file cannot be written.
+    #[error("cannot write baseline {}: {source}", path.display())]
+    Write {
+        /// The baseline file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+}
 
 /// One expected failure.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -25,21 +60,18 @@ pub(super) struct Baseline {
 
 impl Baseline {
     /// Reads a baseline (YAML).
-    pub(super) fn load(path: &Path) -> Result<Baseline, String> {
+    pub(super) fn load(path: &Path) -> Result<Baseline, BaselineError> {
         let text =
-            std::fs::read_to_string(path).map_err(|e| format!("cannot read baseline {}: {e}", path.display()))?;
-        serde_yaml_ng::from_str(&text).map_err(|e| {
-            let line = e.location().map(|l| l.line()).unwrap_or(0);
-            format!("{}:{line}: invalid baseline: {e}", path.display())
-        })
+            std::fs::read_to_string(path).map_err(|source| BaselineError::Read { path: path.to_path_buf(), source })?;
+        serde_yaml_ng::from_str(&text).map_err(|source| BaselineError::Invalid { path: path.to_path_buf(), source })
     }
 
     /// Writes it.
-    pub(super) fn save(&self, path: &Path) -> Result<(), String> {
-        let text = serde_yaml_ng::to_string(self).map_err(|e| e.to_string())?;
+    pub(super) fn save(&self, path: &Path) -> Result<(), BaselineError> {
+        let text = serde_yaml_ng::to_string(self).map_err(BaselineError::Serialize)?;
         let header = "# Cases expected to fail against this target, with the reason. Written by --write-baseline.\n";
         std::fs::write(path, format!("{header}{text}"))
-            .map_err(|e| format!("cannot write baseline {}: {e}", path.display()))
+            .map_err(|source| BaselineError::Write { path: path.to_path_buf(), source })
     }
 
     /// The current failures of a report.
@@ -120,5 +152,29 @@ mod tests {
         assert!(report.cases[1].baseline.as_deref().unwrap().contains("remove"));
         assert_eq!(report.summary.failed, 1);
         assert_eq!(report.summary.expected_fail, 1);
+    }
+
+    #[test]
+    fn a_missing_baseline_keeps_the_io_error_as_its_source_and_names_the_file() {
+        let path = Path::new("/nonexistent/baseline.yaml");
+        let err = Baseline::load(path).unwrap_err();
+        let io = std::error::Error::source(&err).and_then(|s| s.downcast_ref::<std::io::Error>()).expect("an io error");
+        assert_eq!(io.kind(), std::io::ErrorKind::NotFound);
+        assert_eq!(err.to_string(), format!("cannot read baseline /nonexistent/baseline.yaml: {io}"));
+    }
+
+    #[test]
+    fn an_invalid_baseline_names_its_line_and_keeps_the_yaml_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("b.yaml");
+        std::fs::write(&path, "expected_failures:\n  - id: a\n    why: no\n").unwrap();
+        let err = Baseline::load(&path).unwrap_err();
+        let yaml = match &err {
+            BaselineError::Invalid { source, .. } => source,
+            other => panic!("{other:?}"),
+        };
+        let line = yaml.location().map_or(0, |l| l.line());
+        assert!(line > 0);
+        assert_eq!(err.to_string(), format!("{}:{line}: invalid baseline: {yaml}", path.display()));
     }
 }

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 pub(super) async fn cleanup(args: CleanupArgs) -> Result<i32, CliError> {
     let path = args.ledger.clone().unwrap_or_else(Ledger::default_path);
-    let entries = Ledger::read(&path).map_err(CliError::new)?;
+    let entries = Ledger::read(&path)?;
     let left = outstanding(&entries);
     let prefixes: Vec<String> = {
         let mut p: Vec<String> =
@@ -31,17 +31,17 @@ pub(super) async fn cleanup(args: CleanupArgs) -> Result<i32, CliError> {
         .endpoint
         .clone()
         .or_else(|| recorded.map(|e| e.endpoint.clone()))
-        .ok_or_else(|| CliError::new("no endpoint: give --endpoint"))?;
+        .ok_or_else(|| CliError::usage("no endpoint: give --endpoint"))?;
     let project_id = args
         .target
         .project_id
         .clone()
         .or_else(|| recorded.map(|e| e.project_id.clone()))
-        .ok_or_else(|| CliError::new("no project id: give --project-id"))?;
+        .ok_or_else(|| CliError::usage("no project id: give --project-id"))?;
     let auth = auth_of(&args.target)?;
     let target = Target { base_url: url.clone(), project_id: project_id.clone(), auth };
     let profile = match &args.target.profile {
-        Some(name) => Profile::resolve(name).map_err(|e| CliError::new(e.to_string()))?,
+        Some(name) => Profile::resolve(name)?,
         None => Profile::emulator_default(),
     };
     let tls = super::tls_options(&args.target, &profile.ca_certs);
@@ -60,10 +60,9 @@ pub(super) async fn cleanup(args: CleanupArgs) -> Result<i32, CliError> {
         tls,
         direct: false,
     };
-    let client = Client::new(target, options).map_err(|e| CliError::new(e.to_string()))?;
-    crate::runner::preflight(&client, proxy.as_deref()).await.map_err(|e| CliError::new(e.to_string()))?;
-    let ledger =
-        Ledger::open(&path).map_err(|e| CliError::new(format!("cannot open the ledger {}: {e}", path.display())))?;
+    let client = Client::new(target, options)?;
+    crate::runner::preflight(&client, proxy.as_deref()).await?;
+    let ledger = Ledger::open(&path).map_err(CliError::io(format!("cannot open the ledger {}", path.display())))?;
     let run = crate::runner::new_run_id();
     let stamp = LedgerStamp { ledger: &ledger, run: &run, endpoint: &url, project_id: &project_id };
     let interval = match args.poll_interval {

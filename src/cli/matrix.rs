@@ -85,8 +85,9 @@ fn sorted_faults() -> Vec<Fault> {
 
 /// The target check of a fault.
 fn target_of(fault: Fault) -> Result<CheckName, CliError> {
-    CheckName::parse(fault.target_check())
-        .ok_or_else(|| CliError::new(format!("fault {fault} targets `{}`, which is not a check", fault.target_check())))
+    CheckName::parse(fault.target_check()).ok_or_else(|| {
+        CliError::usage(format!("fault {fault} targets `{}`, which is not a check", fault.target_check()))
+    })
 }
 
 async fn run_once(args: &FaultMatrixArgs, faults: Vec<String>) -> Result<Row, CliError> {
@@ -97,7 +98,7 @@ async fn run_once(args: &FaultMatrixArgs, faults: Vec<String>) -> Result<Row, Cl
     config.snapshots = super::files_of(args.snapshots.as_ref());
     config.jobs = args.jobs.max(1);
     config.target = TargetConfig::Embedded { faults, variants: Vec::new() };
-    let report = crate::runner::run(config, |_| {}).await.map_err(|e| CliError::new(e.to_string()))?;
+    let report = crate::runner::run(config, |_| {}).await?;
     Ok(Row::of(&report))
 }
 
@@ -126,10 +127,9 @@ pub(super) async fn fault_matrix(args: FaultMatrixArgs) -> Result<i32, CliError>
     }
     let markdown = render(&clean, &rows);
     if let Some(dir) = args.out.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| CliError::new(format!("cannot create {}: {e}", dir.display())))?;
+        std::fs::create_dir_all(dir).map_err(CliError::io(format!("cannot create {}", dir.display())))?;
     }
-    std::fs::write(&args.out, markdown)
-        .map_err(|e| CliError::new(format!("cannot write {}: {e}", args.out.display())))?;
+    std::fs::write(&args.out, markdown).map_err(CliError::io(format!("cannot write {}", args.out.display())))?;
 
     let gaps: Vec<&str> = rows.iter().filter(|(_, t, r)| r.failing(*t) == 0).map(|(f, _, _)| f.name()).collect();
     let unnoticed: Vec<&str> =

@@ -10,14 +10,11 @@ pub(super) fn merge(args: &MergeArgs) -> Result<i32, CliError> {
     let mut inputs: Vec<(String, RunReport)> = Vec::with_capacity(args.inputs.len());
     for path in &args.inputs {
         let name = path.display().to_string();
-        let text =
-            std::fs::read_to_string(path).map_err(|e| CliError::new(format!("cannot read the report {name}: {e}")))?;
-        let parsed = report::from_json(&text).map_err(|e| {
-            CliError::new(format!("{name}:{}:{}: not a JSON report of sdrs-conformance: {e}", e.line(), e.column()))
-        })?;
+        let text = std::fs::read_to_string(path).map_err(CliError::io(format!("cannot read the report {name}")))?;
+        let parsed = report::from_json(&text).map_err(|source| CliError::NotAReport { name: name.clone(), source })?;
         inputs.push((name, parsed));
     }
-    let merged = report::merge(&inputs).map_err(|e| CliError::new(format!("cannot merge: {e}")))?;
+    let merged = report::merge(&inputs).map_err(CliError::Merge)?;
     args.reports.write(&merged)?;
     outln!("{}", ConsoleReporter::summary(&merged));
     Ok(exit::of_summary(&merged.summary))

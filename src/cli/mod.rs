@@ -16,6 +16,7 @@ mod traffic;
 mod variant_matrix;
 
 pub use args::Cli;
+pub use baseline::BaselineError;
 
 use crate::cases::prereq::Profile;
 use crate::client::{Auth, Secret};
@@ -27,14 +28,104 @@ use std::io::IsTerminal;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// A failure of the command itself (exit status 2).
+/// A failure of the command itself (exit status 2). The binary prints its message alone; the
+/// cause of each variant is kept as its source.
 #[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct CliError(pub String);
+pub enum CliError {
+    /// A sentence the command composes itself: a usage mistake, flags that do not go together,
+    /// a selection that keeps no case.
+    #[error("{0}")]
+    Usage(String),
+    /// A file, socket or signal the command needs failed it; `action` names what was being done
+    /// and to what (`cannot write the HAR file out.har`).
+    #[error("{action}: {source}")]
+    Io {
+        /// What the command was doing, naming the file or address.
+        action: String,
+        /// Why it failed.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The specs built into the binary do not load.
+    #[error("the embedded specs are invalid: {0}")]
+    EmbeddedSpecs(#[source] &'static crate::spec::SpecError),
+    /// The run could not start or finish.
+    #[error(transparent)]
+    Run(#[from] crate::runner::RunError),
+    /// A scenario file is invalid.
+    #[error(transparent)]
+    Scenario(#[from] crate::cases::scenario::ScenarioError),
+    /// The `--profile` cannot be used.
+    #[error(transparent)]
+    Profile(#[from] crate::cases::prereq::ProfileError),
+    /// A `--checks` name names no check.
+    #[error(transparent)]
+    UnknownCheck(#[from] crate::checks::registry::UnknownCheck),
+    /// A `--fault` or `--variant` name names nothing.
+    #[error(transparent)]
+    UnknownName(#[from] crate::emulator::UnknownName),
+    /// The `--baseline` file cannot be read or written.
+    #[error(transparent)]
+    Baseline(#[from] BaselineError),
+    /// The emulator of `serve` could not start, or its world file is unusable.
+    #[error(transparent)]
+    Emulator(#[from] crate::emulator::EmulatorError),
+    /// The `--job-durations` table is unusable.
+    #[error(transparent)]
+    Durations(#[from] crate::emulator::DurationsError),
+    /// No client can be built for the target.
+    #[error(transparent)]
+    Client(#[from] crate::client::ClientError),
+    /// The cleanup ledger cannot be replayed.
+    #[error(transparent)]
+    Ledger(#[from] crate::runner::ledger::LedgerError),
+    /// The HAR file of `check-traffic` is unusable.
+    #[error(transparent)]
+    Har(#[from] crate::traffic::HarError),
+    /// The proxy could not start.
+    #[error(transparent)]
+    Proxy(#[from] crate::proxy::ProxyError),
+    /// An input of `merge` is not a JSON report.
+    #[error("{name}:{}:{}: not a JSON report of sdrs-conformance: {source}", .source.line(), .source.column())]
+    NotAReport {
+        /// The input file as given.
+        name: String,
+        /// What the JSON parser said.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// The inputs of `merge` do not make one run.
+    #[error("cannot merge: {0}")]
+    Merge(#[source] crate::report::MergeError),
+    /// The run was interrupted (Ctrl-C); `left_behind` resources it created could not be deleted.
+    #[error("{}", interrupted(*.left_behind))]
+    Interrupted {
+        /// How many resources it created are left.
+        left_behind: usize,
+    },
+}
 
 impl CliError {
-    fn new(msg: impl Into<String>) -> CliError {
-        CliError(msg.into())
+    /// A sentence the command composed.
+    fn usage(msg: impl Into<String>) -> CliError {
+        CliError::Usage(msg.into())
+    }
+
+    /// An I/O failure while doing `action` (which names the file or address).
+    fn io(action: impl Into<String>) -> impl FnOnce(std::io::Error) -> CliError {
+        let action = action.into();
+        move |source| CliError::Io { action, source }
+    }
+}
+
+/// What an interrupted run says, by how many resources it left behind.
+fn interrupted(left_behind: usize) -> String {
+    match left_behind {
+        0 => "interrupted: the run stopped early; what it created was deleted".to_owned(),
+        n => format!(
+            "interrupted: the run stopped early; {n} resource(s) it created could not be deleted \
+             (the cases' reasons name them; `cleanup --ledger` tries again)"
+        ),
     }
 }
 
@@ -43,11 +134,10 @@ pub fn main_with(cli: Cli) -> Result<i32, CliError> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|e| CliError::new(format!("cannot start the async runtime: {e}")))?;
+        .map_err(CliError::io("cannot start the async runtime"))?;
     if !matches!(cli.command, Command::CheckSpec(_)) {
         // Every command reads the embedded specs; a broken build of them stops here, named.
-        crate::spec::Specs::try_embedded()
-            .map_err(|e| CliError::new(format!("the embedded specs are invalid: {e}")))?;
+        crate::spec::Specs::try_embedded().map_err(CliError::EmbeddedSpecs)?;
     }
     runtime.block_on(async move {
         match cli.command {
@@ -69,10 +159,10 @@ fn auth_of(t: &TargetArgs) -> Result<Auth, CliError> {
     match (&t.token, &t.ak, &t.sk) {
         (_, Some(ak), Some(sk)) => Ok(Auth::AkSk { access_key: Secret::new(ak), secret_key: Secret::new(sk) }),
         (_, Some(_), None) | (_, None, Some(_)) => {
-            Err(CliError::new("--ak and --sk go together (or HW_ACCESS_KEY and HW_SECRET_KEY)"))
+            Err(CliError::usage("--ak and --sk go together (or HW_ACCESS_KEY and HW_SECRET_KEY)"))
         }
         (Some(token), None, None) => Ok(Auth::Token(Secret::new(token))),
-        (None, None, None) => Err(CliError::new(
+        (None, None, None) => Err(CliError::usage(
             "no credentials: give --token, or --ak and --sk (or HW_AUTH_TOKEN, HW_ACCESS_KEY, HW_SECRET_KEY)",
         )),
     }
@@ -82,27 +172,27 @@ fn auth_of(t: &TargetArgs) -> Result<Auth, CliError> {
 pub fn target_config(t: &TargetArgs, faults: &[String]) -> Result<Option<TargetConfig>, CliError> {
     // Half a key pair is a mistake even for the embedded emulator, which would silently ignore it.
     if t.ak.is_some() != t.sk.is_some() {
-        return Err(CliError::new("--ak and --sk go together (or HW_ACCESS_KEY and HW_SECRET_KEY)"));
+        return Err(CliError::usage("--ak and --sk go together (or HW_ACCESS_KEY and HW_SECRET_KEY)"));
     }
     if t.endpoint.is_none() && t.profile.is_none() {
         return Ok(None);
     }
     if !faults.is_empty() {
-        return Err(CliError::new(
+        return Err(CliError::usage(
             "--fault applies to the embedded emulator only (use `serve --fault` for another process)",
         ));
     }
     let (profile, profile_name) = match &t.profile {
-        Some(name) => (Profile::resolve(name).map_err(|e| CliError::new(e.to_string()))?, Some(name.clone())),
+        Some(name) => (Profile::resolve(name)?, Some(name.clone())),
         None => (Profile::emulator_default(), None),
     };
     let url = t
         .endpoint
         .clone()
         .or(profile.endpoint.clone())
-        .ok_or_else(|| CliError::new("no endpoint: give --endpoint or put `endpoint` in the profile"))?;
+        .ok_or_else(|| CliError::usage("no endpoint: give --endpoint or put `endpoint` in the profile"))?;
     let project_id = t.project_id.clone().or(profile.project_id.clone()).ok_or_else(|| {
-        CliError::new("no project id: give --project-id (or HW_PROJECT_ID) or put `project_id` in the profile")
+        CliError::usage("no project id: give --project-id (or HW_PROJECT_ID) or put `project_id` in the profile")
     })?;
     Ok(Some(TargetConfig::Endpoint {
         url,
@@ -143,9 +233,8 @@ fn files_of(dir: Option<&std::path::PathBuf>) -> Files {
 fn check_dirs(cases: Option<&std::path::Path>, snapshots: Option<&std::path::Path>) -> Result<(), CliError> {
     for (flag, what, dir) in [("--cases", "scenario", cases), ("--snapshots", "snapshot", snapshots)] {
         if let Some(dir) = dir {
-            crate::runner::readable_dir(dir).map_err(|e| {
-                CliError::new(format!("{flag} {}: cannot read the {what} directory: {e}", dir.display()))
-            })?;
+            crate::runner::readable_dir(dir)
+                .map_err(CliError::io(format!("{flag} {}: cannot read the {what} directory", dir.display())))?;
         }
     }
     Ok(())
@@ -162,14 +251,14 @@ fn run_config(args: &RunArgs) -> Result<RunConfig, CliError> {
         ModeArg::Readonly => Mode::ReadOnly,
     };
     config.strict = args.strict;
-    config.checks = crate::checks::registry::parse_names(&args.checks).map_err(CliError::new)?;
+    config.checks = crate::checks::registry::parse_names(&args.checks)?;
     config.timeout = Duration::from_secs(args.timeout.max(1));
     config.deadline = args.deadline.map(Duration::from_secs);
     config.rps = args.rps.unwrap_or(0.0);
     match target_config(&args.target, &args.faults)? {
         None => config.target = TargetConfig::Embedded { faults: args.faults.clone(), variants: args.variants.clone() },
         Some(_) if !args.variants.is_empty() => {
-            return Err(CliError::new(
+            return Err(CliError::usage(
                 "--variant applies to the embedded emulator only (use `serve --variant` for another process)",
             ))
         }
@@ -187,7 +276,7 @@ fn run_config(args: &RunArgs) -> Result<RunConfig, CliError> {
         }
     }
     if args.remote && matches!(config.target, TargetConfig::Embedded { .. }) {
-        return Err(CliError::new(
+        return Err(CliError::usage(
             "--remote needs an endpoint (--endpoint or a profile's `endpoint`): the embedded emulator is never a region",
         ));
     }
@@ -215,13 +304,13 @@ fn run_config(args: &RunArgs) -> Result<RunConfig, CliError> {
 async fn run(args: RunArgs) -> Result<i32, CliError> {
     let config = run_config(&args)?;
     let baseline = match (&args.baseline, args.write_baseline) {
-        (Some(path), false) => Some(baseline::Baseline::load(path).map_err(CliError::new)?),
-        (None, true) => return Err(CliError::new("--write-baseline needs --baseline PATH")),
+        (Some(path), false) => Some(baseline::Baseline::load(path)?),
+        (None, true) => return Err(CliError::usage("--write-baseline needs --baseline PATH")),
         _ => None,
     };
     let remote = config.remote;
     let ledger = config.ledger.clone();
-    let runner = Arc::new(Runner::new(config).await.map_err(|e| CliError::new(e.to_string()))?);
+    let runner = Arc::new(Runner::new(config).await?);
     // A partition may get none of a small selection: it runs nothing and says so, and its report
     // still lets `merge` account for it.
     let empty_partition = runner.partition().filter(|p| p.cases_selected > 0);
@@ -229,15 +318,14 @@ async fn run(args: RunArgs) -> Result<i32, CliError> {
         outln!("partition {}/{} holds none of the {} selected cases", p.index, p.count, p.cases_selected);
     } else if runner.cases().is_empty() {
         let specs = crate::spec::Specs::embedded();
-        let scenarios = crate::runner::load_scenarios(&files_of(args.select.cases.as_ref()), specs)
-            .map_err(|e| CliError::new(e.to_string()))?;
+        let scenarios = crate::runner::load_scenarios(&files_of(args.select.cases.as_ref()), specs)?;
         return Err(select::nothing_selected(&args.select.filters, &crate::cases::all(specs, scenarios)));
     }
     let on_ctrl_c = tokio::spawn(stop_on_ctrl_c(Arc::clone(&runner), ledger));
     let secrets: Vec<String> = runner.secrets().to_vec();
     let scrub = move |s: &str| report::scrub_secrets(s, &secrets.iter().map(String::as_str).collect::<Vec<_>>());
     print_network(runner.target_info());
-    runner.preflight().await.map_err(|e| CliError::new(e.to_string()))?;
+    runner.preflight().await?;
     let interactive = std::io::stderr().is_terminal() && remote;
     let bar = interactive.then(|| {
         let pb = indicatif::ProgressBar::new(runner.cases().len() as u64);
@@ -309,7 +397,7 @@ async fn run(args: RunArgs) -> Result<i32, CliError> {
     }
     if args.write_baseline {
         if let Some(path) = &args.baseline {
-            baseline::Baseline::from_report(&report).save(path).map_err(CliError::new)?;
+            baseline::Baseline::from_report(&report).save(path)?;
             outln!("baseline written to {}", path.display());
         }
     }
@@ -327,13 +415,7 @@ async fn run(args: RunArgs) -> Result<i32, CliError> {
     }
     outln!("{}", scrub(&ConsoleReporter::summary(&report)));
     if runner.interrupted() {
-        return Err(CliError::new(match runner.left_behind() {
-            0 => "interrupted: the run stopped early; what it created was deleted".to_owned(),
-            n => format!(
-                "interrupted: the run stopped early; {n} resource(s) it created could not be deleted \
-                 (the cases' reasons name them; `cleanup --ledger` tries again)"
-            ),
-        }));
+        return Err(CliError::Interrupted { left_behind: runner.left_behind() });
     }
     Ok(exit::of_summary(&report.summary))
 }
@@ -357,8 +439,7 @@ fn write_har(runner: &Runner, report: &RunReport, path: &std::path::Path, all: b
             .flat_map(|c| c.evidence.iter().map(move |exchange| report::HarEntry { case: &c.id, exchange }))
             .collect()
     };
-    report::write_har(&entries, path)
-        .map_err(|e| CliError::new(format!("cannot write the HAR file {}: {e}", path.display())))
+    report::write_har(&entries, path).map_err(CliError::io(format!("cannot write the HAR file {}", path.display())))
 }
 
 /// The first Ctrl-C stops the run and lets it delete what it created; a second one leaves at
@@ -420,28 +501,28 @@ impl args::ReportArgs {
     /// Writes the JSON, JUnit, markdown, coverage and HTML reports that were asked for; the
     /// markdown report gets a coverage section when `coverage` is given.
     fn write_with(&self, report: &RunReport, coverage: Option<&Coverage>) -> Result<(), CliError> {
-        let io = |what: &str, p: &std::path::Path, e: std::io::Error| {
-            CliError::new(format!("cannot write the {what} report {}: {e}", p.display()))
-        };
+        let io =
+            |what: &str, p: &std::path::Path| CliError::io(format!("cannot write the {what} report {}", p.display()));
         if let Some(p) = &self.json {
-            report::write_json(report, p).map_err(|e| io("JSON", p, e))?;
+            report::write_json(report, p).map_err(io("JSON", p))?;
         }
         if let Some(p) = &self.junit {
-            report::write_junit(report, p).map_err(|e| io("JUnit", p, e))?;
+            report::write_junit(report, p).map_err(io("JUnit", p))?;
         }
         if let Some(p) = &self.report_md {
             let mut md = report::to_markdown(report);
             if let Some(c) = coverage {
                 md.push_str(&report::coverage_markdown(c));
             }
-            std::fs::write(p, md).map_err(|e| io("markdown", p, e))?;
+            std::fs::write(p, md).map_err(io("markdown", p))?;
         }
         if let Some(p) = &self.coverage {
-            let c = coverage.ok_or_else(|| CliError::new("--coverage needs the exchanges of a run or a recording"))?;
-            std::fs::write(p, c.to_json()).map_err(|e| io("coverage", p, e))?;
+            let c =
+                coverage.ok_or_else(|| CliError::usage("--coverage needs the exchanges of a run or a recording"))?;
+            std::fs::write(p, c.to_json()).map_err(io("coverage", p))?;
         }
         if let Some(p) = &self.report_html {
-            std::fs::write(p, report::html::render(report, coverage)).map_err(|e| io("HTML", p, e))?;
+            std::fs::write(p, report::html::render(report, coverage)).map_err(io("HTML", p))?;
         }
         Ok(())
     }
@@ -449,14 +530,14 @@ impl args::ReportArgs {
 
 async fn serve(args: args::ServeArgs) -> Result<i32, CliError> {
     use crate::emulator::{EmulatorConfig, KeyPair, World};
-    let mut config = EmulatorConfig::try_default().map_err(|e| CliError::new(e.to_string()))?;
+    let mut config = EmulatorConfig::try_default()?;
     if let Some(path) = &args.world {
-        config.world = World::load(path).map_err(|e| CliError::new(e.to_string()))?;
+        config.world = World::load(path)?;
     }
     match (&args.ak, &args.sk) {
         (Some(ak), Some(sk)) => config.key_pair = Some(KeyPair { access_key: ak.clone(), secret_key: sk.clone() }),
         (None, None) => {}
-        _ => return Err(CliError::new("--ak and --sk go together")),
+        _ => return Err(CliError::usage("--ak and --sk go together")),
     }
     config.token = args.token.clone();
     if let Some(p) = &args.project_id {
@@ -467,12 +548,12 @@ async fn serve(args: args::ServeArgs) -> Result<i32, CliError> {
         config.latency = Duration::from_millis(ms);
     }
     for name in &args.faults {
-        config.faults.push(crate::emulator::Fault::parse(name).map_err(CliError::new)?);
+        config.faults.push(crate::emulator::Fault::parse(name)?);
     }
     for name in &args.variants {
-        config.variants.push(crate::emulator::Variant::parse(name).map_err(CliError::new)?);
+        config.variants.push(crate::emulator::Variant::parse(name)?);
     }
-    crate::emulator::serve(args.bind, args.port, config).await.map_err(|e| CliError::new(e.to_string()))?;
+    crate::emulator::serve(args.bind, args.port, config).await?;
     Ok(exit::OK)
 }
 
@@ -484,18 +565,18 @@ fn pacing_of(args: &args::ServeArgs) -> Result<crate::emulator::JobPacing, CliEr
     }
     if let Some(secs) = args.job_duration {
         let duration = Duration::try_from_secs_f64(secs)
-            .map_err(|_| CliError::new(format!("--job-duration {secs}: expected seconds, 0 or more")))?;
+            .map_err(|_| CliError::usage(format!("--job-duration {secs}: expected seconds, 0 or more")))?;
         return Ok(JobPacing::WallClock(WallClock::fixed(duration)));
     }
     if let Some(factor) = args.time_scale {
         if !(factor.is_finite() && factor > 0.0) {
-            return Err(CliError::new(format!(
+            return Err(CliError::usage(format!(
                 "--time-scale {factor}: expected a positive factor (0.01: a hundredth)"
             )));
         }
         let mut wall = WallClock::scaled(factor);
         if let Some(path) = &args.job_durations {
-            wall = wall.with_durations(JobDurations::load(path).map_err(|e| CliError::new(e.to_string()))?);
+            wall = wall.with_durations(JobDurations::load(path)?);
         }
         return Ok(JobPacing::WallClock(wall));
     }
@@ -508,10 +589,9 @@ async fn list(args: args::ListArgs) -> Result<i32, CliError> {
     }
     check_dirs(args.select.cases.as_deref(), None)?;
     let specs = crate::spec::Specs::embedded();
-    let scenarios = crate::runner::load_scenarios(&files_of(args.select.cases.as_ref()), specs)
-        .map_err(|e| CliError::new(e.to_string()))?;
+    let scenarios = crate::runner::load_scenarios(&files_of(args.select.cases.as_ref()), specs)?;
     let profile = match &args.profile {
-        Some(p) => Profile::resolve(p).map_err(|e| CliError::new(e.to_string()))?,
+        Some(p) => Profile::resolve(p)?,
         None => Profile::emulator_default(),
     };
     let pool_check = crate::runner::Pool::new(&profile.prerequisites);
@@ -604,4 +684,40 @@ fn check_spec(dir: &std::path::Path) -> Result<i32, CliError> {
     }
     outln!("specs are valid");
     Ok(exit::OK)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::CliError;
+    use std::error::Error as _;
+
+    #[test]
+    fn an_io_failure_reads_as_before_and_keeps_the_io_error() {
+        let io = std::io::Error::new(std::io::ErrorKind::PermissionDenied, "permission denied");
+        let e = CliError::io("cannot write the HAR file out.har")(io);
+        assert_eq!(e.to_string(), "cannot write the HAR file out.har: permission denied");
+        let source = e.source().and_then(|s| s.downcast_ref::<std::io::Error>()).expect("the io error");
+        assert_eq!(source.kind(), std::io::ErrorKind::PermissionDenied);
+    }
+
+    #[test]
+    fn an_interrupted_run_says_how_many_resources_it_left() {
+        assert_eq!(
+            CliError::Interrupted { left_behind: 0 }.to_string(),
+            "interrupted: the run stopped early; what it created was deleted"
+        );
+        assert_eq!(
+            CliError::Interrupted { left_behind: 2 }.to_string(),
+            "interrupted: the run stopped early; 2 resource(s) it created could not be deleted \
+             (the cases' reasons name them; `cleanup --ledger` tries again)"
+        );
+    }
+
+    #[test]
+    fn a_wrapped_error_of_another_area_shows_its_own_message_and_stays_reachable() {
+        let unknown = crate::emulator::Fault::parse("no-such-fault").unwrap_err();
+        let e = CliError::from(unknown.clone());
+        assert_eq!(e.to_string(), unknown.to_string());
+        assert!(matches!(e, CliError::UnknownName(ref u) if u.name == "no-such-fault"));
+    }
 }

@@ -18,17 +18,17 @@ const PROBE: Duration = Duration::from_secs(2);
 
 /// Runs the proxy until stopped; the exit status follows the judged traffic.
 pub(super) async fn proxy(args: ProxyArgs) -> Result<i32, CliError> {
-    let upstream = proxy::upstream_url(&args.upstream).map_err(|e| CliError(e.to_string()))?;
+    let upstream = proxy::upstream_url(&args.upstream)?;
     let key_pair = match (&args.ak, &args.sk) {
         (Some(ak), Some(sk)) => Some(KeyPair { access_key: Secret::new(ak), secret_key: Secret::new(sk) }),
         (None, None) => None,
-        _ => return Err(CliError::new("--ak and --sk go together (or HW_ACCESS_KEY and HW_SECRET_KEY)")),
+        _ => return Err(CliError::usage("--ak and --sk go together (or HW_ACCESS_KEY and HW_SECRET_KEY)")),
     };
     let signed = key_pair.is_some();
     // Installed before the address is printed: a client may stop the proxy right after reading it.
     let mut stop = StopSignals::install()?;
     let requested = SocketAddr::new(args.bind, args.port);
-    let listener = TcpListener::bind(requested).map_err(|e| CliError(format!("cannot listen on {requested}: {e}")))?;
+    let listener = TcpListener::bind(requested).map_err(CliError::io(format!("cannot listen on {requested}")))?;
     let config = ProxyConfig {
         upstream: upstream.clone(),
         key_pair,
@@ -36,7 +36,7 @@ pub(super) async fn proxy(args: ProxyArgs) -> Result<i32, CliError> {
         timeout: Duration::from_secs(args.timeout.max(1)),
         on_event: Some(Arc::new(print_event)),
     };
-    let proxy = Proxy::start(listener, config).await.map_err(|e| CliError(e.to_string()))?;
+    let proxy = Proxy::start(listener, config).await?;
     outln!("listening on http://{}", proxy.address());
     outln!("  upstream      {}", upstream.as_str().trim_end_matches('/'));
     outln!(
@@ -72,7 +72,7 @@ fn write_outputs(args: &ProxyArgs, judged: &Judged) -> Result<(), CliError> {
         let entries: Vec<report::HarEntry<'_>> =
             judged.exchanges.iter().map(|x| report::HarEntry { case: &x.case, exchange: &x.exchange }).collect();
         report::write_har(&entries, path)
-            .map_err(|e| CliError(format!("cannot write the HAR file {}: {e}", path.display())))?;
+            .map_err(CliError::io(format!("cannot write the HAR file {}", path.display())))?;
     }
     Ok(())
 }
@@ -150,9 +150,8 @@ impl StopSignals {
         #[cfg(unix)]
         {
             use tokio::signal::unix::{signal, SignalKind};
-            let listen = |kind: SignalKind, name: &str| {
-                signal(kind).map_err(|e| CliError(format!("cannot listen for {name}: {e}")))
-            };
+            let listen =
+                |kind: SignalKind, name: &str| signal(kind).map_err(CliError::io(format!("cannot listen for {name}")));
             Ok(StopSignals {
                 interrupt: listen(SignalKind::interrupt(), "SIGINT")?,
                 terminate: listen(SignalKind::terminate(), "SIGTERM")?,

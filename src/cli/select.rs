@@ -12,7 +12,7 @@ const MAX_SUGGESTIONS: usize = 4;
 /// The error of `filters` keeping none of `all`.
 pub(super) fn nothing_selected(filters: &[String], all: &[Case]) -> CliError {
     if filters.is_empty() {
-        return CliError::new("the suite holds no case: check --cases");
+        return CliError::usage("the suite holds no case: check --cases");
     }
     let names = filters.iter().map(|f| format!("--filter {f:?}")).collect::<Vec<_>>().join(" or ");
     let mut msg = format!(
@@ -27,7 +27,7 @@ pub(super) fn nothing_selected(filters: &[String], all: &[Case]) -> CliError {
         }
     }
     msg.push_str("\n  `sdrs-conformance list` shows every case id");
-    CliError::new(msg)
+    CliError::usage(msg)
 }
 
 /// Every name a filter can match: ids and their `/`-prefixes, operations, families, kinds, tags.

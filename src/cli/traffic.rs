@@ -9,7 +9,7 @@ use crate::traffic::{self, Har};
 
 /// Reads, judges and reports the recording; exit 0 passed, 1 a case failed, 2 an unreadable file.
 pub(super) fn check_traffic(args: &CheckTrafficArgs) -> Result<i32, CliError> {
-    let har = Har::read(&args.file).map_err(|e| CliError(e.to_string()))?;
+    let har = Har::read(&args.file)?;
     let specs = Specs::embedded();
     let schemas = SchemaSet::new(specs);
     let ctx = CheckContext { specs, schemas: &schemas, strict: args.strict };

@@ -110,7 +110,7 @@ async fn run_once(args: &VariantMatrixArgs, variants: Vec<String>) -> Result<Tal
     config.snapshots = super::files_of(args.snapshots.as_ref());
     config.jobs = args.jobs.max(1);
     config.target = TargetConfig::Embedded { faults: Vec::new(), variants };
-    let report = crate::runner::run(config, |_| {}).await.map_err(|e| CliError::new(e.to_string()))?;
+    let report = crate::runner::run(config, |_| {}).await?;
     Ok(Tally::of(&report))
 }
 
@@ -138,10 +138,9 @@ pub(super) async fn variant_matrix(args: VariantMatrixArgs) -> Result<i32, CliEr
     }
     let markdown = render(&runs, &variants);
     if let Some(dir) = args.out.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| CliError::new(format!("cannot create {}: {e}", dir.display())))?;
+        std::fs::create_dir_all(dir).map_err(CliError::io(format!("cannot create {}", dir.display())))?;
     }
-    std::fs::write(&args.out, markdown)
-        .map_err(|e| CliError::new(format!("cannot write {}: {e}", args.out.display())))?;
+    std::fs::write(&args.out, markdown).map_err(CliError::io(format!("cannot write {}", args.out.display())))?;
     let bad: Vec<&str> =
         runs.iter().filter(|r| r.tally.failed + r.tally.errors > 0).map(|r| r.label.as_str()).collect();
     outln!(

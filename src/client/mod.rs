@@ -114,15 +114,27 @@ pub struct Outgoing {
     pub credentials: Credentials,
 }
 
+/// What the URL parser reqwest uses says of a URL it cannot parse.
+pub type UrlParseError = <reqwest::Url as std::str::FromStr>::Err;
+
 /// Why a client could not be built.
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
-    /// The base URL is not usable.
-    #[error("invalid endpoint `{0}`: {1}")]
-    Endpoint(String, String),
+    /// The base URL does not parse.
+    #[error("invalid endpoint `{url}`: {source}")]
+    Endpoint {
+        /// The base URL given.
+        url: String,
+        /// What the URL parser said.
+        #[source]
+        source: UrlParseError,
+    },
+    /// The base URL is not `http(s)://` with a host.
+    #[error("invalid endpoint `{0}`: expected http:// or https:// with a host")]
+    NotHttp(String),
     /// The HTTP client could not be built.
     #[error("cannot build the HTTP client: {0}")]
-    Build(String),
+    Build(#[source] reqwest::Error),
     /// A `--ca-cert` file is unusable.
     #[error(transparent)]
     CaFile(#[from] tls::CaFileError),
@@ -156,12 +168,9 @@ impl Client {
     /// A client for `target`.
     pub fn new(target: Target, options: ClientOptions) -> Result<Client, ClientError> {
         let url = reqwest::Url::parse(&target.base_url)
-            .map_err(|e| ClientError::Endpoint(target.base_url.clone(), e.to_string()))?;
+            .map_err(|source| ClientError::Endpoint { url: target.base_url.clone(), source })?;
         if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-            return Err(ClientError::Endpoint(
-                target.base_url.clone(),
-                "expected http:// or https:// with a host".into(),
-            ));
+            return Err(ClientError::NotHttp(target.base_url.clone()));
         }
         let mut builder = reqwest::Client::builder()
             .timeout(options.timeout)
@@ -172,7 +181,7 @@ impl Client {
             builder = builder.no_proxy();
         }
         builder = tls::configure(builder, &options.tls)?;
-        let http = builder.build().map_err(|e| ClientError::Build(e.to_string()))?;
+        let http = builder.build().map_err(ClientError::Build)?;
         let mut target = target;
         target.base_url = target.base_url.trim_end_matches('/').to_owned();
         Ok(Client {

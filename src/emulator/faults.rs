@@ -10,7 +10,7 @@
 //! use sdrs_conformance::emulator::Fault;
 //! let fault = Fault::parse("job-never-ends").unwrap();
 //! assert_eq!(fault.target_check(), "job_protocol");
-//! assert!(Fault::parse("job-never-end").unwrap_err().contains("did you mean `job-never-ends`"));
+//! assert!(Fault::parse("job-never-end").unwrap_err().to_string().contains("did you mean `job-never-ends`"));
 //! ```
 //!
 //! [`EmulatorConfig::faults`]: super::EmulatorConfig::faults
@@ -170,7 +170,7 @@ impl Fault {
 
     /// The fault named `name` (kebab case; case and `_` for `-` are forgiven). The error names
     /// the closest fault, if one is close, and lists every valid name.
-    pub fn parse(name: &str) -> Result<Fault, String> {
+    pub fn parse(name: &str) -> Result<Fault, super::UnknownName> {
         super::names::parse_named("fault", name, Fault::ALL, Fault::name)
     }
 }
@@ -182,9 +182,9 @@ impl fmt::Display for Fault {
 }
 
 impl FromStr for Fault {
-    type Err = String;
+    type Err = super::UnknownName;
 
-    fn from_str(s: &str) -> Result<Fault, String> {
+    fn from_str(s: &str) -> Result<Fault, super::UnknownName> {
         Fault::parse(s)
     }
 }
@@ -242,13 +242,13 @@ mod tests {
 
     #[test]
     fn an_unknown_name_suggests_the_closest_and_lists_all() {
-        let message = Fault::parse("count-wrnog").unwrap_err();
+        let message = Fault::parse("count-wrnog").unwrap_err().to_string();
         assert!(message.starts_with("unknown fault `count-wrnog`: did you mean `count-wrong`?"), "{message}");
         assert!(message.contains("snapshot-drift") && message.contains("no-auth"), "{message}");
-        let message = Fault::parse("zzzzzzzzzzzzzzzzzzzz").unwrap_err();
+        let message = Fault::parse("zzzzzzzzzzzzzzzzzzzz").unwrap_err().to_string();
         assert!(!message.contains("did you mean"), "{message}");
         assert!(message.contains("valid faults: undocumented-status, "), "{message}");
-        let message = Fault::parse("regresses").unwrap_err();
+        let message = Fault::parse("regresses").unwrap_err().to_string();
         assert!(message.contains("did you mean `job-status-regresses`"), "{message}");
     }
 }

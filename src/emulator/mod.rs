@@ -43,6 +43,7 @@ use wiremock::{Mock, MockServer, Respond, ResponseTemplate};
 
 pub use auth::MIN_TOKEN_LEN;
 pub use faults::Fault;
+pub use names::UnknownName;
 pub use serve::serve;
 pub use timing::{Clock, DurationsError, Hold, JobDurations, ManualClock, SystemClock, WallClock, JOB_DURATIONS_YAML};
 pub use variants::Variant;

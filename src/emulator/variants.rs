@@ -11,7 +11,7 @@
 //! use sdrs_conformance::emulator::Variant;
 //! let variant = Variant::parse("slow-jobs").unwrap();
 //! assert!(variant.describe().contains("RUNNING"));
-//! assert!(Variant::parse("slow-job").unwrap_err().contains("did you mean `slow-jobs`"));
+//! assert!(Variant::parse("slow-job").unwrap_err().to_string().contains("did you mean `slow-jobs`"));
 //! ```
 //!
 //! [`EmulatorConfig::variants`]: super::EmulatorConfig::variants
@@ -86,7 +86,7 @@ variants! {
 impl Variant {
     /// The variant named `name` (kebab case; case and `_` for `-` are forgiven). The error names
     /// the closest variant, if one is close, and lists every valid name.
-    pub fn parse(name: &str) -> Result<Variant, String> {
+    pub fn parse(name: &str) -> Result<Variant, super::UnknownName> {
         super::names::parse_named("variant", name, Variant::ALL, Variant::name)
     }
 }
@@ -98,9 +98,9 @@ impl fmt::Display for Variant {
 }
 
 impl FromStr for Variant {
-    type Err = String;
+    type Err = super::UnknownName;
 
-    fn from_str(s: &str) -> Result<Variant, String> {
+    fn from_str(s: &str) -> Result<Variant, super::UnknownName> {
         Variant::parse(s)
     }
 }
@@ -143,11 +143,14 @@ mod tests {
     #[test]
     fn an_unknown_name_suggests_the_closest_and_lists_all() {
         assert_eq!(Variant::parse(" Omit_Empty "), Ok(Variant::OmitEmpty));
-        let message = Variant::parse("flat-erors").unwrap_err();
+        let message = Variant::parse("flat-erors").unwrap_err().to_string();
         assert!(message.starts_with("unknown variant `flat-erors`: did you mean `flat-errors`?"), "{message}");
         assert!(message.contains("valid variants: extra-keys, "), "{message}");
-        let message = Variant::parse("zzzzzzzzzzzzzzzzzzzz").unwrap_err();
+        let message = Variant::parse("zzzzzzzzzzzzzzzzzzzz").unwrap_err().to_string();
         assert!(!message.contains("did you mean"), "{message}");
-        assert!(Variant::parse("itemnotfound").unwrap_err().contains("did you mean `wrapper-itemnotfound`"));
+        assert!(Variant::parse("itemnotfound")
+            .unwrap_err()
+            .to_string()
+            .contains("did you mean `wrapper-itemnotfound`"));
     }
 }

@@ -43,6 +43,26 @@ pub(super) struct ClientRequest<'a> {
     pub body: &'a [u8],
 }
 
+/// Why the proxy refuses a client's credentials (answered 401); never holds a secret.
+#[derive(Debug, thiserror::Error)]
+pub(super) enum CredentialsError {
+    /// The request target does not parse as a path and query.
+    #[error("the request target `{target}` is not a path: {source}")]
+    NotAPath {
+        /// The request target as received.
+        target: String,
+        /// What the URL parser said.
+        #[source]
+        source: crate::client::UrlParseError,
+    },
+    /// The client's signature does not verify with the proxy's key pair.
+    #[error("the client's signature does not verify: {0}")]
+    Unverified(#[source] signing::SignatureError),
+    /// The verified `Authorization` header does not parse again.
+    #[error(transparent)]
+    Authorization(signing::SignatureError),
+}
+
 /// What the proxy does with the client's credentials.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) enum Credentials {
@@ -96,7 +116,7 @@ pub(super) fn decide(
     request: &ClientRequest,
     upstream: &reqwest::Url,
     forwarded: &[(String, String)],
-) -> Result<Credentials, String> {
+) -> Result<Credentials, CredentialsError> {
     let authorization =
         header(request.headers, "authorization").filter(|a| a.trim_start().starts_with(signing::ALGORITHM));
     let (Some(pair), Some(authorization)) = (pair, authorization) else {
@@ -104,7 +124,7 @@ pub(super) fn decide(
     };
     // The client signed what it sent to the proxy: its path and query, its headers, its body.
     let client_url = reqwest::Url::parse(&format!("http://proxy.invalid{}", request.path_and_query))
-        .map_err(|e| format!("the request target `{}` is not a path: {e}", request.path_and_query))?;
+        .map_err(|e| CredentialsError::NotAPath { target: request.path_and_query.to_owned(), source: e })?;
     let client_query = query_pairs(&client_url);
     let (path, _) = request.path_and_query.split_once('?').unwrap_or((request.path_and_query, ""));
     let signed = SignableRequest {
@@ -115,9 +135,8 @@ pub(super) fn decide(
         body: request.body,
     };
     let lookup = |ak: &str| (ak == pair.access_key.expose()).then(|| pair.secret_key.expose().to_owned());
-    signing::verify(authorization, lookup, &signed)
-        .map_err(|e| format!("the client's signature does not verify: {e}"))?;
-    let parsed = signing::parse_authorization(authorization).map_err(|e| e.to_string())?;
+    signing::verify(authorization, lookup, &signed).map_err(CredentialsError::Unverified)?;
+    let parsed = signing::parse_authorization(authorization).map_err(CredentialsError::Authorization)?;
     // The same headers are covered again, with the upstream's host; a hop-by-hop header the
     // client signed never reaches the upstream, so it cannot be covered.
     let hop = hop_by_hop(request.headers);
@@ -214,7 +233,9 @@ mod tests {
         let headers = signed_for("127.0.0.1:7000", "another-secret-key");
         let upstream = reqwest::Url::parse("http://127.0.0.1:9000/v1/p/server-groups?limit=2").unwrap();
         let why = decide(Some(&pair()), &request(&headers), &upstream, &forwarded(&headers)).unwrap_err();
-        assert!(why.contains("signature mismatch"), "{why}");
+        assert!(matches!(why, CredentialsError::Unverified(signing::SignatureError::Mismatch)), "{why:?}");
+        let why = why.to_string();
+        assert_eq!(why, "the client's signature does not verify: signature mismatch");
         assert!(!why.contains(SK) && !why.contains(AK), "{why}");
     }
 
@@ -223,9 +244,10 @@ mod tests {
         let upstream = reqwest::Url::parse("http://127.0.0.1:9000/").unwrap();
         let token = pairs(&[("x-auth-token", "MIItoken-value")]);
         let decided = decide(Some(&pair()), &request(&token), &upstream, &token);
-        assert_eq!(decided, Ok(Credentials::PassThrough { signed: false }));
+        assert!(matches!(decided, Ok(Credentials::PassThrough { signed: false })), "{decided:?}");
         let signed = signed_for("127.0.0.1:7000", SK);
-        assert_eq!(decide(None, &request(&signed), &upstream, &signed), Ok(Credentials::PassThrough { signed: true }));
+        let decided = decide(None, &request(&signed), &upstream, &signed);
+        assert!(matches!(decided, Ok(Credentials::PassThrough { signed: true })), "{decided:?}");
     }
 
     #[test]

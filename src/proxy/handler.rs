@@ -101,8 +101,8 @@ pub(super) async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Resul
     let mut headers: Vec<(hyper::header::HeaderName, hyper::header::HeaderValue)> =
         parts.headers.iter().filter(|(n, _)| keep(n.as_str())).map(|(n, v)| (n.clone(), v.clone())).collect();
     match decided {
-        Err(reason) => {
-            let reason = shared.scrub(&reason);
+        Err(refused) => {
+            let reason = shared.scrub(&refused.to_string());
             shared.emit(ProxyEvent::Refused { request: request_line, status: 401, reason: reason.clone() });
             return Ok(refused_answer(&reason));
         }
@@ -140,7 +140,8 @@ pub(super) async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Resul
         target: path_and_query.clone(),
         headers: sent,
         body: body.to_vec(),
-        answer: answer.clone(),
+        // Kept as text: the recording is cloned and the upstream's errors are not.
+        answer: answer.as_ref().cloned().map_err(ToString::to_string),
     };
     let status = answer.as_ref().ok().map(|a| a.status);
     if let Ok(mut guard) = shared.recording.lock() {

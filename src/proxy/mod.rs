@@ -96,6 +96,15 @@ pub enum ProxyError {
         /// What is wrong with it.
         reason: String,
     },
+    /// The client that talks to the upstream could not be built.
+    #[error("--upstream {url}: cannot build the upstream client: {source}")]
+    UpstreamClient {
+        /// The URL given.
+        url: String,
+        /// Why.
+        #[source]
+        source: reqwest::Error,
+    },
     /// The listening socket could not be used.
     #[error("cannot listen on {address}: {source}")]
     Listen {
@@ -170,7 +179,7 @@ impl Proxy {
         listener.set_nonblocking(true).map_err(listen_error)?;
         let listener = tokio::net::TcpListener::from_std(listener).map_err(listen_error)?;
         let http = forward::client(config.timeout)
-            .map_err(|reason| ProxyError::Upstream { url: config.upstream.to_string(), reason })?;
+            .map_err(|source| ProxyError::UpstreamClient { url: config.upstream.to_string(), source })?;
         let secrets = config
             .key_pair
             .iter()

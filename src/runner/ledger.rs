@@ -45,6 +45,31 @@ pub struct LedgerEntry {
     pub project_id: String,
 }
 
+/// Why a ledger file cannot be replayed.
+#[derive(Debug, thiserror::Error)]
+pub enum LedgerError {
+    /// The file cannot be read.
+    #[error("cannot read ledger {}: {source}", path.display())]
+    Read {
+        /// The ledger file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A line is not a ledger entry.
+    #[error("{}:{line}: malformed ledger line: {source}", path.display())]
+    Malformed {
+        /// The ledger file.
+        path: PathBuf,
+        /// 1-based line number.
+        line: usize,
+        /// What the JSON parser said.
+        #[source]
+        source: serde_json::Error,
+    },
+}
+
 /// An open ledger file.
 #[derive(Debug)]
 pub struct Ledger {
@@ -79,13 +104,18 @@ impl Ledger {
     }
 
     /// Reads every entry of a ledger file; malformed lines are reported with their number.
-    pub fn read(path: &Path) -> Result<Vec<LedgerEntry>, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read ledger {}: {e}", path.display()))?;
+    pub fn read(path: &Path) -> Result<Vec<LedgerEntry>, LedgerError> {
+        let text =
+            std::fs::read_to_string(path).map_err(|source| LedgerError::Read { path: path.to_path_buf(), source })?;
         text.lines()
             .enumerate()
             .filter(|(_, l)| !l.trim().is_empty())
             .map(|(i, l)| {
-                serde_json::from_str(l).map_err(|e| format!("{}:{}: malformed ledger line: {e}", path.display(), i + 1))
+                serde_json::from_str(l).map_err(|source| LedgerError::Malformed {
+                    path: path.to_path_buf(),
+                    line: i + 1,
+                    source,
+                })
             })
             .collect()
     }
@@ -244,7 +274,18 @@ mod tests {
         l.append(&entry("created", "x"));
         assert_eq!(Ledger::read(&path).unwrap().len(), 1);
         std::fs::write(&path, "{not json\n").unwrap();
-        assert!(Ledger::read(&path).unwrap_err().contains("l.jsonl:1"));
+        let err = Ledger::read(&path).unwrap_err();
+        assert!(matches!(err, LedgerError::Malformed { line: 1, .. }), "{err:?}");
+        assert!(err.to_string().contains("l.jsonl:1: malformed ledger line: "), "{err}");
+    }
+
+    #[test]
+    fn a_missing_ledger_keeps_the_io_error_as_its_source() {
+        let path = std::path::Path::new("/nonexistent/ledger.jsonl");
+        let err = Ledger::read(path).unwrap_err();
+        let io = std::error::Error::source(&err).and_then(|s| s.downcast_ref::<std::io::Error>()).expect("an io error");
+        assert_eq!(io.kind(), std::io::ErrorKind::NotFound);
+        assert_eq!(err.to_string(), format!("cannot read ledger /nonexistent/ledger.jsonl: {io}"));
     }
 
     #[test]

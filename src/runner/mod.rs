@@ -23,8 +23,8 @@ pub use config::{Launch, Launched, Mode, RunConfig, TargetConfig};
 pub use events::RunEvent;
 pub use files::{embedded_scenarios, embedded_snapshots, load_scenarios, readable_dir, Files};
 pub(crate) use jobs::Polling;
-pub use partition::Partition;
-pub use pool::Pool;
+pub use partition::{Partition, PartitionError};
+pub use pool::{LeaseRefusal, Pool};
 pub use snapshots::{file_stem, SnapshotStore};
 pub(crate) use teardown::Teardown;
 
@@ -44,26 +44,66 @@ use tokio::sync::OnceCell;
 /// Why a run could not start or finish: exit status 2, never a target failure.
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
-    /// Bad configuration.
-    #[error("{0}")]
-    Config(String),
+    /// An embedded run was configured without a launcher.
+    #[error("an embedded run needs a launcher (sdrs_conformance::embedded::config)")]
+    NoLauncher,
+    /// The launcher refused the embedded target's switches (an unknown fault or variant name).
+    /// Boxed: the runner does not know the emulator's types.
+    #[error(transparent)]
+    Launch(Box<dyn std::error::Error + Send + Sync>),
     /// The emulator could not start.
     #[error("cannot start the embedded emulator: {0}")]
-    Emulator(String),
+    Emulator(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// No client can be built for the target (its URL, its CA files).
+    #[error(transparent)]
+    Client(#[from] crate::client::ClientError),
+    /// The snapshot directory given cannot be read.
+    #[error("cannot read the snapshot directory {}: {source}", dir.display())]
+    SnapshotDir {
+        /// The directory.
+        dir: std::path::PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The built-in snapshots cannot be read.
+    #[error(transparent)]
+    Snapshots(std::io::Error),
+    /// The cleanup ledger cannot be opened.
+    #[error("cannot open the ledger {}: {source}", path.display())]
+    Ledger {
+        /// The ledger file.
+        path: std::path::PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
     /// The target did not answer the preflight request.
-    #[error("the target at {url} is unreachable: {reason}")]
+    #[error("the target at {url} is unreachable: {source}{}", through_proxy(.proxy.as_deref()))]
     Unreachable {
         /// Base URL.
         url: String,
+        /// The proxy the environment names for it, if any.
+        proxy: Option<String>,
         /// What happened.
-        reason: String,
+        #[source]
+        source: crate::exchange::TransportError,
     },
     /// A scenario file is invalid.
     #[error(transparent)]
     Scenario(#[from] cases::scenario::ScenarioError),
     /// The preflight's TLS handshake failed: the sentence names the certificate problem.
-    #[error("{0}")]
-    Tls(String),
+    #[error(transparent)]
+    Tls(crate::exchange::TransportError),
+}
+
+/// What an unreachable target's message adds when it was reached through a proxy.
+fn through_proxy(proxy: Option<&str>) -> String {
+    proxy
+        .map(|p| {
+            format!(" (through the proxy {p} named by the environment; NO_PROXY lists the hosts reached directly)")
+        })
+        .unwrap_or_default()
 }
 
 /// What a case reports, with the payloads it snapshots.
@@ -116,7 +156,32 @@ const PAIR: &str = "replication_pair";
 const DRILL: &str = "dr_drill";
 
 /// The shared fixture: its variables, or why it could not be built.
-type FixtureState = Result<Vars, String>;
+type FixtureState = Result<Vars, FixtureError>;
+
+/// Why the shared fixture could not be built: what follows [`FIXTURE_FAILED`] in the reason of
+/// every case that reads it.
+#[derive(Debug, Clone, thiserror::Error)]
+enum FixtureError {
+    /// The pool cannot give the fixture its prerequisites.
+    #[error("missing prerequisite: {0}")]
+    Missing(#[source] pool::LeaseRefusal),
+    /// A step could not be run (the case run's error).
+    #[error("{0}")]
+    Stopped(String),
+    /// A check failed in one of its steps.
+    #[error("{check} failed in step `{step}`: {message}")]
+    CheckFailed {
+        /// The check.
+        check: crate::checks::CheckName,
+        /// The step it failed in.
+        step: String,
+        /// The first line of its message.
+        message: String,
+    },
+    /// The fixture failed without a failed check to name.
+    #[error("")]
+    Failed,
+}
 
 /// A prepared run: target, client, cases and shared state.
 pub struct Runner {
@@ -177,9 +242,7 @@ impl Runner {
         let (emulator, target, profile, mut info) = match &config.target {
             TargetConfig::Embedded { faults, variants } => {
                 let token = format!("emulator-token-{run_id}");
-                let launcher = config.launcher.clone().ok_or_else(|| {
-                    RunError::Config("an embedded run needs a launcher (sdrs_conformance::embedded::config)".into())
-                })?;
+                let launcher = config.launcher.clone().ok_or(RunError::NoLauncher)?;
                 let launched = launcher.launch(&token, faults, variants).await?;
                 let (project, uri) = (launched.project_id.clone(), launched.uri.clone());
                 let target = Target {
@@ -234,14 +297,14 @@ impl Runner {
             tls: config.tls.clone(),
             direct,
         };
-        let mut client = Client::new(target, options).map_err(|e| RunError::Config(e.to_string()))?;
+        let mut client = Client::new(target, options)?;
         if config.keep_every_exchange {
             client = client.keeping_every_exchange();
         }
         let scenarios = files::load_scenarios(&config.scenarios, specs)?;
-        let snapshots = SnapshotStore::from_files(&config.snapshots).map_err(|e| match &config.snapshots {
-            Files::Dir(dir) => RunError::Config(format!("cannot read the snapshot directory {}: {e}", dir.display())),
-            _ => RunError::Config(e.to_string()),
+        let snapshots = SnapshotStore::from_files(&config.snapshots).map_err(|source| match &config.snapshots {
+            Files::Dir(dir) => RunError::SnapshotDir { dir: dir.clone(), source },
+            _ => RunError::Snapshots(source),
         })?;
         let pool = Pool::new(&profile.prerequisites);
         let mut all = cases::all(specs, scenarios);
@@ -278,10 +341,9 @@ impl Runner {
             info
         });
         let ledger = match &config.ledger {
-            Some(path) => Some(
-                ledger::Ledger::open(path)
-                    .map_err(|e| RunError::Config(format!("cannot open the ledger {}: {e}", path.display())))?,
-            ),
+            Some(path) => {
+                Some(ledger::Ledger::open(path).map_err(|source| RunError::Ledger { path: path.clone(), source })?)
+            }
             None => None,
         };
         let snapshot_mode =
@@ -571,7 +633,7 @@ impl Runner {
     }
 
     /// The shared fixture's variables, building it on first use (discovering it in readonly mode).
-    async fn fixture_vars(&self) -> Result<Vars, String> {
+    async fn fixture_vars(&self) -> FixtureState {
         self.fixture
             .get_or_init(|| async {
                 if self.config.mode == Mode::ReadOnly {
@@ -593,28 +655,23 @@ impl Runner {
                     source: None,
                 };
                 // The fixture holds its prerequisites until the run ends.
-                let lease =
-                    self.pool.take(&fixture_case.needs).await.map_err(|why| format!("missing prerequisite: {why}"))?;
+                let lease = self.pool.take(&fixture_case.needs).await.map_err(FixtureError::Missing)?;
                 let mut vars = self.base_vars(&fixture_case.id);
                 vars.extend(lease.vars.clone());
                 self.pool.keep(lease);
                 let mut run = CaseRun::new(self, &fixture_case, vars);
                 self.execute_bounded(&mut run, None).await;
                 let state = match (&run.error, run.outcome()) {
-                    (Some(e), _) => Err(e.clone()),
+                    (Some(e), _) => Err(FixtureError::Stopped(e.clone())),
                     (None, CaseOutcome::Failed) => Err(run
                         .results
                         .iter()
                         .find(|r| r.outcome == crate::checks::CheckOutcome::Failed)
-                        .map(|r| {
-                            format!(
-                                "{} failed in step `{}`: {}",
-                                r.name,
-                                r.step,
-                                r.message.lines().next().unwrap_or("")
-                            )
-                        })
-                        .unwrap_or_default()),
+                        .map_or(FixtureError::Failed, |r| FixtureError::CheckFailed {
+                            check: r.name,
+                            step: r.step.clone(),
+                            message: r.message.lines().next().unwrap_or("").to_owned(),
+                        })),
                     _ => Ok(run.vars.clone()),
                 };
                 if state.is_err() {
@@ -844,16 +901,12 @@ pub(crate) async fn preflight(client: &Client, proxy: Option<&str>) -> Result<()
     let ex = client.probe(&req).await;
     match &ex.response {
         Ok(_) => Ok(()),
-        Err(e) if e.kind == crate::exchange::TransportErrorKind::Tls => Err(RunError::Tls(e.message.clone())),
-        Err(e) => {
-            let mut reason = e.message.clone();
-            if let Some(proxy) = proxy {
-                reason.push_str(&format!(
-                    " (through the proxy {proxy} named by the environment; NO_PROXY lists the hosts reached directly)"
-                ));
-            }
-            Err(RunError::Unreachable { url: client.target().base_url.clone(), reason })
-        }
+        Err(e) if e.kind == crate::exchange::TransportErrorKind::Tls => Err(RunError::Tls(e.clone())),
+        Err(e) => Err(RunError::Unreachable {
+            url: client.target().base_url.clone(),
+            proxy: proxy.map(str::to_owned),
+            source: e.clone(),
+        }),
     }
 }
 

@@ -20,20 +20,63 @@ pub struct Partition {
     pub count: usize,
 }
 
+/// Why a `--partition` value is not `I/N` with `1 <= I <= N`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PartitionError {
+    /// No `/` between the index and the count.
+    #[error("`{text}`: no `/` (expected I/N with 1 <= I <= N, e.g. 2/3)")]
+    NoSlash {
+        /// The value given.
+        text: String,
+    },
+    /// The index or the count is not a whole number.
+    #[error("`{text}`: the {what} `{value}` is not a whole number (expected I/N with 1 <= I <= N, e.g. 2/3)")]
+    NotANumber {
+        /// The value given.
+        text: String,
+        /// `index` or `count`.
+        what: &'static str,
+        /// The part that is not a number.
+        value: String,
+        /// What the integer parser said.
+        #[source]
+        source: std::num::ParseIntError,
+    },
+    /// The count is 0.
+    #[error("`{text}`: the count must be at least 1 (expected I/N with 1 <= I <= N, e.g. 2/3)")]
+    NoCount {
+        /// The value given.
+        text: String,
+    },
+    /// The index is 0 or above the count.
+    #[error("`{text}`: the index must be between 1 and {count} (expected I/N with 1 <= I <= N, e.g. 2/3)")]
+    IndexOutOfRange {
+        /// The value given.
+        text: String,
+        /// The count given.
+        count: usize,
+    },
+}
+
 impl Partition {
     /// Parses `I/N` (`1 <= I <= N`); the error says what is wrong.
-    pub fn parse(text: &str) -> Result<Partition, String> {
-        let usage = |why: &str| format!("`{text}`: {why} (expected I/N with 1 <= I <= N, e.g. 2/3)");
-        let (i, n) = text.trim().split_once('/').ok_or_else(|| usage("no `/`"))?;
-        let number = |s: &str, what: &str| {
-            s.trim().parse::<usize>().map_err(|_| usage(&format!("the {what} `{}` is not a whole number", s.trim())))
+    pub fn parse(text: &str) -> Result<Partition, PartitionError> {
+        let text_owned = || text.to_owned();
+        let (i, n) = text.trim().split_once('/').ok_or_else(|| PartitionError::NoSlash { text: text_owned() })?;
+        let number = |s: &str, what: &'static str| {
+            s.trim().parse::<usize>().map_err(|source| PartitionError::NotANumber {
+                text: text_owned(),
+                what,
+                value: s.trim().to_owned(),
+                source,
+            })
         };
         let (index, count) = (number(i, "index")?, number(n, "count")?);
         if count == 0 {
-            return Err(usage("the count must be at least 1"));
+            return Err(PartitionError::NoCount { text: text_owned() });
         }
         if index == 0 || index > count {
-            return Err(usage(&format!("the index must be between 1 and {count}")));
+            return Err(PartitionError::IndexOutOfRange { text: text_owned(), count });
         }
         Ok(Partition { index, count })
     }
@@ -178,10 +221,21 @@ mod tests {
             ("1/-2", "count `-2`"),
             ("", "no `/`"),
         ] {
-            let e = Partition::parse(bad).expect_err(bad);
+            let e = Partition::parse(bad).expect_err(bad).to_string();
             assert!(e.contains(why) && e.contains("I/N"), "{bad}: {e}");
         }
         assert_eq!(Partition { index: 2, count: 3 }.to_string(), "2/3");
+    }
+
+    #[test]
+    fn a_part_that_is_no_number_keeps_the_parse_error_as_its_source() {
+        let e = Partition::parse("x/3").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "`x/3`: the index `x` is not a whole number (expected I/N with 1 <= I <= N, e.g. 2/3)"
+        );
+        let source = std::error::Error::source(&e).expect("a source");
+        assert_eq!(source.to_string(), "x".parse::<usize>().unwrap_err().to_string());
     }
 
     #[test]

@@ -50,6 +50,15 @@ struct Free {
     used_nics: BTreeSet<String>,
 }
 
+/// Why the pool can never give what a case needs in this run: the sentence names what the
+/// profile lacks or what is held for good.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{why}")]
+pub struct LeaseRefusal {
+    /// `needs 2 volume(s), the profile lists 1`.
+    pub why: String,
+}
+
 /// The shared pool.
 #[derive(Debug)]
 pub struct Pool {
@@ -172,14 +181,14 @@ impl Pool {
 
     /// Takes everything `needs` asks for, waiting while others hold it; an error says why it
     /// never can.
-    pub async fn take(&self, needs: &Needs) -> Result<Lease, String> {
+    pub async fn take(&self, needs: &Needs) -> Result<Lease, LeaseRefusal> {
         loop {
             let notified = self.returned.notified();
             if let Some(lease) = self.try_take(needs) {
                 return Ok(lease);
             }
             if let Some(why) = self.unreachable(needs) {
-                return Err(why);
+                return Err(LeaseRefusal { why });
             }
             notified.await;
         }
@@ -371,13 +380,13 @@ mod tests {
         used.used_up(&gone);
         pool.give_back(used);
         let why = pool.take(&Needs { spare_nics: 1, ..Needs::default() }).await.expect_err("none left");
-        assert!(why.contains("used the others up"), "{why}");
+        assert!(why.why.contains("used the others up"), "{why}");
         let all = profile.prerequisites.volumes.len();
         let fixture = pool.take(&Needs { volumes: 1, ..Needs::default() }).await.expect("one volume");
         let every_volume = Needs { volumes: all, ..Needs::default() };
         let waiting = pool.take(&every_volume);
         let (why, ()) = tokio::join!(waiting, async { pool.keep(fixture) });
-        assert!(why.expect_err("one volume is kept").contains("shared fixture"));
+        assert!(why.expect_err("one volume is kept").why.contains("shared fixture"));
     }
 
     #[test]

@@ -77,7 +77,7 @@ pub(crate) enum Aftermath {
 /// Why a shared setup could not be built.
 pub(crate) enum SetupError {
     /// The target cannot give what it needs.
-    Missing(String),
+    Missing(super::LeaseRefusal),
     /// One of its steps failed.
     Failed(String),
 }

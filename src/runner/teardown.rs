@@ -40,6 +40,50 @@ impl Registry {
     }
 }
 
+/// Why one resource could not be deleted: the sentence a case's reason carries after the
+/// resource's kind and id.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum TeardownError {
+    /// The recipe names an operation the specs do not hold, or its path lacks a value.
+    #[error("unknown operation")]
+    UnknownOperation,
+    /// The request got no HTTP answer.
+    #[error("no answer")]
+    NoAnswer,
+    /// The target refused the request.
+    #[error("{operation} answered {status}")]
+    Refused {
+        /// The operation sent.
+        operation: String,
+        /// The HTTP status it answered.
+        status: u16,
+    },
+    /// The request's job did not succeed.
+    #[error("{operation} job ended {status:?}")]
+    JobEnded {
+        /// The operation sent.
+        operation: String,
+        /// The job's last status, if a poll read one.
+        status: Option<String>,
+    },
+    /// The resource is still moving and the breaker says its job will not end.
+    #[error("still {status}, not waited for: {why}")]
+    NotWaitedFor {
+        /// The resource's status.
+        status: String,
+        /// Why the breaker tripped.
+        why: String,
+    },
+    /// The resource was still moving after the most reads a teardown waits.
+    #[error("still {status} after {reads} reads")]
+    StillMoving {
+        /// The resource's status.
+        status: String,
+        /// How many times it was read.
+        reads: u32,
+    },
+}
+
 /// Deletes resources through a client, by the recipes of the specs' resource table.
 pub(crate) struct Teardown<'a> {
     poller: Poller<'a>,
@@ -203,8 +247,8 @@ impl<'a> Teardown<'a> {
     }
 
     /// Sends a write and waits for its job; Err with the reason when it does not succeed.
-    async fn write_and_wait(&self, operation: &str, path: String, body: Option<Value>) -> Result<(), String> {
-        let op = self.specs().operation(operation).ok_or("unknown operation")?;
+    async fn write_and_wait(&self, operation: &str, path: String, body: Option<Value>) -> Result<(), TeardownError> {
+        let op = self.specs().operation(operation).ok_or(TeardownError::UnknownOperation)?;
         let out = Outgoing {
             operation: operation.into(),
             method: op.method.clone(),
@@ -213,14 +257,15 @@ impl<'a> Teardown<'a> {
             ..Outgoing::default()
         };
         let ex = self.poller.send(&out).await;
-        let status = ex.status().ok_or_else(|| "no answer".to_owned())?;
+        let status = ex.status().ok_or(TeardownError::NoAnswer)?;
         if !(200..300).contains(&status) {
-            return Err(format!("{operation} answered {status}"));
+            return Err(TeardownError::Refused { operation: operation.to_owned(), status });
         }
         if let Some(job) = ex.json().and_then(|j| j.get("job_id")).and_then(Value::as_str) {
             let polled = self.poller.poll_job(job, None).await;
             if polled.status() != Some("SUCCESS") {
-                return Err(format!("{operation} job ended {:?}", polled.status()));
+                let status = polled.status().map(str::to_owned);
+                return Err(TeardownError::JobEnded { operation: operation.to_owned(), status });
             }
         }
         Ok(())
@@ -246,7 +291,7 @@ impl<'a> Teardown<'a> {
     }
 
     /// The steps a recipe sends before the delete, for `current`.
-    async fn prepare(&self, step: &PrepStep, id: &str, current: &Value) -> Result<(), String> {
+    async fn prepare(&self, step: &PrepStep, id: &str, current: &Value) -> Result<(), TeardownError> {
         let status = current.get("status").and_then(Value::as_str).unwrap_or("");
         if !step.when_status.is_empty() && !step.when_status.iter().any(|s| s == status) {
             return Ok(());
@@ -266,7 +311,7 @@ impl<'a> Teardown<'a> {
         Ok(())
     }
 
-    async fn delete_one(&self, k: &ResourceKind, id: &str) -> Result<(), String> {
+    async fn delete_one(&self, k: &ResourceKind, id: &str) -> Result<(), TeardownError> {
         let Some(mut current) = self.show(k, id).await else { return Ok(()) };
         // A resource still moving (a job a crash left running) is waited for before deletion.
         let transitional = |v: &Value| {
@@ -283,15 +328,11 @@ impl<'a> Teardown<'a> {
         while transitional(&current) {
             // Its job will not end either: waiting for it would only spend the run's time.
             if let Some(why) = self.poller.breaker.jobs_trip() {
-                let status = current.get("status").and_then(Value::as_str).unwrap_or("?");
-                return Err(format!("still {status}, not waited for: {why}"));
+                return Err(TeardownError::NotWaitedFor { status: status_of(&current), why });
             }
             waited += 1;
             if waited > polling.max_polls.unwrap_or(u32::MAX).min(600) {
-                return Err(format!(
-                    "still {} after {waited} reads",
-                    current.get("status").and_then(Value::as_str).unwrap_or("?")
-                ));
+                return Err(TeardownError::StillMoving { status: status_of(&current), reads: waited });
             }
             if !polling.interval.is_zero() {
                 tokio::time::sleep(polling.interval).await;
@@ -317,9 +358,9 @@ impl<'a> Teardown<'a> {
         }
     }
 
-    async fn send_delete(&self, k: &ResourceKind, id: &str, current: &Value) -> Result<(), String> {
+    async fn send_delete(&self, k: &ResourceKind, id: &str, current: &Value) -> Result<(), TeardownError> {
         let own = [(k.id_param.clone(), crate::spec::Placeholder::Id)];
-        let path = self.path_of(&k.delete, &own, id, current, None).ok_or("unknown operation")?;
+        let path = self.path_of(&k.delete, &own, id, current, None).ok_or(TeardownError::UnknownOperation)?;
         let body = k.teardown.body.as_ref().map(|b| fill(b, id, current, None));
         self.write_and_wait(&k.delete, path, body).await
     }
@@ -334,6 +375,11 @@ impl<'a> Teardown<'a> {
             .filter(|a| a.kind == k.name && a.deletes && a.operation == k.delete)
             .any(|a| a.from.iter().any(|f| f == status))
     }
+}
+
+/// The `status` of a resource as read, `?` when it has none.
+fn status_of(current: &Value) -> String {
+    current.get("status").and_then(Value::as_str).unwrap_or("?").to_owned()
 }
 
 impl CaseRun<'_> {
@@ -365,5 +411,35 @@ impl Runner {
             self.count_created(kind);
         }
         done.left
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::TeardownError;
+
+    #[test]
+    fn each_reason_reads_as_the_case_reasons_always_read() {
+        let cases = [
+            (TeardownError::UnknownOperation, "unknown operation"),
+            (TeardownError::NoAnswer, "no answer"),
+            (
+                TeardownError::Refused { operation: "deleteProtectionGroup".into(), status: 409 },
+                "deleteProtectionGroup answered 409",
+            ),
+            (
+                TeardownError::JobEnded { operation: "deleteProtectionGroup".into(), status: Some("FAILED".into()) },
+                "deleteProtectionGroup job ended Some(\"FAILED\")",
+            ),
+            (TeardownError::JobEnded { operation: "x".into(), status: None }, "x job ended None"),
+            (
+                TeardownError::NotWaitedFor { status: "creating".into(), why: "jobs never end".into() },
+                "still creating, not waited for: jobs never end",
+            ),
+            (TeardownError::StillMoving { status: "?".into(), reads: 601 }, "still ? after 601 reads"),
+        ];
+        for (error, text) in cases {
+            assert_eq!(error.to_string(), text);
+        }
     }
 }

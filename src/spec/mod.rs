@@ -26,7 +26,7 @@ pub use openapi::{
 };
 pub use readings::{is_gap_id, Dispute, DisputedRule, Gap, Readings};
 pub use resources::{fill, DeleteRecipe, Placeholder, PrepStep, ResourceKind, ResourceTable};
-pub use schema::{SchemaCache, SchemaSet, SchemaViolation};
+pub use schema::{SchemaCache, SchemaError, SchemaSet, SchemaViolation};
 pub use states::{Action, Cascade, EndState, Machine, Noted, ParentRule, Refusal, Requirement, StateKind, StateModel};
 
 use std::path::{Path, PathBuf};

@@ -61,6 +61,26 @@ impl std::fmt::Debug for SchemaCache {
     }
 }
 
+/// Why a schema of the specs cannot judge an answer: the spec, not the target, is at fault.
+#[derive(Debug, thiserror::Error)]
+pub enum SchemaError {
+    /// No schema at the pointer.
+    #[error("no schema at {pointer}")]
+    Missing {
+        /// JSON pointer into the OpenAPI document.
+        pointer: String,
+    },
+    /// The schema at the pointer does not compile.
+    #[error("cannot compile the schema at {pointer}: {source}")]
+    Compile {
+        /// JSON pointer into the OpenAPI document.
+        pointer: String,
+        /// What the validator builder said (boxed: it is large).
+        #[source]
+        source: Box<jsonschema::ValidationError<'static>>,
+    },
+}
+
 impl SchemaCache {
     /// A cache over `document`.
     pub fn new(document: &Value) -> SchemaCache {
@@ -68,12 +88,12 @@ impl SchemaCache {
     }
 
     /// The validator of the schema at `pointer`.
-    pub fn validator(&self, pointer: &str) -> Result<Arc<jsonschema::Validator>, String> {
+    pub fn validator(&self, pointer: &str) -> Result<Arc<jsonschema::Validator>, SchemaError> {
         if let Some(v) = self.compiled.lock().expect("schema cache poisoned").get(pointer) {
             return Ok(v.clone());
         }
         if self.document.pointer(pointer).is_none() {
-            return Err(format!("no schema at {pointer}"));
+            return Err(SchemaError::Missing { pointer: pointer.to_owned() });
         }
         let fragment = percent_encoding::utf8_percent_encode(pointer, FRAGMENT).to_string();
         let schema = serde_json::json!({ "$ref": format!("{BASE}#{fragment}") });
@@ -81,14 +101,14 @@ impl SchemaCache {
             .with_draft(jsonschema::Draft::Draft202012)
             .with_retriever(DocRetriever(self.document.clone()))
             .build(&schema)
-            .map_err(|e| format!("cannot compile the schema at {pointer}: {e}"))?;
+            .map_err(|source| SchemaError::Compile { pointer: pointer.to_owned(), source: Box::new(source) })?;
         let validator = Arc::new(validator);
         self.compiled.lock().expect("schema cache poisoned").insert(pointer.to_owned(), validator.clone());
         Ok(validator)
     }
 
     /// Every violation of `instance` against the schema at `pointer`.
-    pub fn violations(&self, pointer: &str, instance: &Value) -> Result<Vec<SchemaViolation>, String> {
+    pub fn violations(&self, pointer: &str, instance: &Value) -> Result<Vec<SchemaViolation>, SchemaError> {
         let validator = self.validator(pointer)?;
         Ok(validator
             .iter_errors(instance)

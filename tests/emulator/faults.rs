@@ -112,7 +112,7 @@ const TESTED: &[&str] = &[
 fn every_fault_has_a_test_here_and_every_name_parses() {
     let all: Vec<&str> = Fault::ALL.iter().map(|f| f.name()).collect();
     assert_eq!(TESTED, all.as_slice());
-    assert!(Fault::parse("no-such-fault").unwrap_err().contains("valid faults: "));
+    assert!(Fault::parse("no-such-fault").unwrap_err().to_string().contains("valid faults: "));
 }
 
 // status_code
