@@ -175,7 +175,8 @@ pub enum EmulatorError {
 
 /// A running emulator; dropping it (or [`Emulator::stop`]) shuts the server down.
 pub struct Emulator {
-    server: MockServer,
+    /// Always `Some` until the drop.
+    server: Option<MockServer>,
     address: SocketAddr,
     state: Arc<Mutex<state::State>>,
 }
@@ -206,12 +207,12 @@ impl Emulator {
             .respond_with(Responder { state: Arc::clone(&state), latency })
             .mount(&server)
             .await;
-        Ok(Emulator { server, address, state })
+        Ok(Emulator { server: Some(server), address, state })
     }
 
     /// The base URI, `http://127.0.0.1:PORT`.
     pub fn uri(&self) -> String {
-        self.server.uri()
+        format!("http://{}", self.address)
     }
 
     /// The socket address the emulator listens on.
@@ -228,6 +229,20 @@ impl Emulator {
     /// Stops the server.
     pub fn stop(self) {
         drop(self);
+    }
+}
+
+impl Drop for Emulator {
+    /// wiremock's server blocks on a tokio lock as it drops. Dropped inside a tokio task whose
+    /// cooperative budget is spent (the end of a run), that lock answers "not yet" and wakes at
+    /// once, forever: the drop spun without end. A thread of its own has no tokio budget.
+    fn drop(&mut self) {
+        if let Some(server) = self.server.take() {
+            let dropped = std::thread::Builder::new().name("emulator-stop".into()).spawn(move || drop(server));
+            if let Ok(handle) = dropped {
+                let _ = handle.join();
+            }
+        }
     }
 }
 

@@ -171,3 +171,24 @@ async fn rpo_statistics_refuse_bad_paging_times_and_types() {
     env.get("/resource/rpo-statistics?end_time=2026-02-30%2000:00:00.000").await.refused("SDRS.0201");
     env.get("/resource/rpo-statistics?resource_type=server_groups").await.refused("SDRS.0201");
 }
+
+/// The end of a run drops the embedded emulator inside a tokio task whose cooperative budget may
+/// be spent; wiremock's server then waited on a lock that kept answering "not yet" (CI hung).
+#[test]
+fn an_emulator_dropped_in_a_task_whose_budget_is_spent_stops() {
+    let (done, finished) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Runtime::new().expect("runtime");
+        runtime.block_on(async {
+            let emulator = sdrs_conformance::emulator::Emulator::start(Default::default()).await.expect("starts");
+            let permits = tokio::sync::Semaphore::new(1);
+            while tokio::task::coop::has_budget_remaining() {
+                drop(permits.acquire().await.expect("open"));
+            }
+            drop(emulator);
+        });
+        let _ = done.send(());
+    });
+    // A guard against a hang only: the drop takes milliseconds.
+    finished.recv_timeout(std::time::Duration::from_secs(120)).expect("the emulator's drop did not return");
+}
