@@ -95,7 +95,7 @@ fn gaps(specs: &Specs) -> Vec<SpecProblem> {
             gap(&action.location, format!("the job type of action {name}"));
         }
     }
-    for operation in super::handlers::GROUP_ACTION_OPERATIONS {
+    for (_, operation) in super::handlers::GROUP_ACTION_KEYS {
         if !specs.states.actions.iter().any(|a| a.operation == operation) {
             gap(&states_file, format!("an action of {operation}"));
         }

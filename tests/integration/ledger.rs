@@ -10,18 +10,25 @@ const USER_GROUP: &str = "user-owned-group";
 
 /// Creates the user's own protection group directly (not through the harness) and waits for it.
 fn create_user_group(api: &Api) {
+    create_group(api, USER_GROUP, "cd225edc-6047-403a-8761-e1e1fa652793");
+    assert!(api.names("server-groups", "server_groups").iter().any(|n| n == USER_GROUP));
+}
+
+/// Creates a protection group named `name` in the VPC `vpc` directly, waits for it; its id.
+fn create_group(api: &Api, name: &str, vpc: &str) -> String {
     let body = serde_json::json!({"server_group": {
-        "name": USER_GROUP,
+        "name": name,
         "source_availability_zone": "az1.dc1",
         "target_availability_zone": "az2.dc2",
         "domain_id": "69b15b4d-9fcf-4d6f-828f-400785be3555",
-        "source_vpc_id": "cd225edc-6047-403a-8761-e1e1fa652793"
+        "source_vpc_id": vpc
     }});
     let (status, answer) = api.call("POST", &format!("/v1/{PROJECT}/server-groups"), Some(body));
     assert_eq!(status, 200, "{answer}");
     let job = answer["job_id"].as_str().unwrap_or_else(|| panic!("no job_id in {answer}"));
     assert_eq!(api.wait_job(job), "SUCCESS");
-    assert!(api.names("server-groups", "server_groups").iter().any(|n| n == USER_GROUP));
+    let listed = api.call("GET", &format!("/v1/{PROJECT}/server-groups?name={name}"), None).1;
+    listed["server_groups"][0]["id"].as_str().unwrap_or_else(|| panic!("{name} is not listed: {listed}")).to_owned()
 }
 
 fn is_case_line(line: &str) -> bool {
@@ -208,19 +215,8 @@ fn cleanup_retries_a_delete_whose_job_failed_so_a_group_left_in_error_deleting_g
     // VPC fails its first delete job; SDRS allows deleting again from `error-deleting`.
     let serve = Serve::start(&[]);
     let api = Api::new(&serve.url, TOKEN);
-    let body = serde_json::json!({"server_group": {
-        "name": "sct-interrupted-g1",
-        "source_availability_zone": "az1.dc1",
-        "target_availability_zone": "az2.dc2",
-        "domain_id": "69b15b4d-9fcf-4d6f-828f-400785be3555",
-        "source_vpc_id": "e5bd1595-19dc-4008-85ef-16b05a9f0694"
-    }});
-    let (status, answer) = api.call("POST", &format!("/v1/{PROJECT}/server-groups"), Some(body));
-    assert_eq!(status, 200, "{answer}");
-    let job = answer["job_id"].as_str().unwrap_or_else(|| panic!("no job_id in {answer}"));
-    assert_eq!(api.wait_job(job), "SUCCESS");
-    let group = api.call("GET", &format!("/v1/{PROJECT}/server-groups?name=sct-interrupted-g1"), None).1;
-    let id = group["server_groups"][0]["id"].as_str().expect("the group's id").to_owned();
+    // The world's VPC that fails deleteProtectionGroupNoCG.
+    let id = create_group(&api, "sct-interrupted-g1", "e5bd1595-19dc-4008-85ef-16b05a9f0694");
 
     let dir = tempfile::tempdir().expect("tempdir");
     let ledger = dir.path().join("ledger.jsonl");

@@ -6,6 +6,10 @@
 
 mod drills;
 mod groups;
+
+/// The operation each key of a protection-group action body names (the emulator checks at start
+/// that `states.yaml` has actions for each).
+pub(super) use groups::ACTION_KEYS as GROUP_ACTION_KEYS;
 mod instance_actions;
 mod instances;
 mod legal;
@@ -29,13 +33,6 @@ use super::state::State;
 use super::validate::{self, Object};
 use super::{Fault, Variant};
 use crate::signing::SignableRequest;
-
-/// The operations the keys of a protection-group action body name (the emulator checks at start
-/// that `states.yaml` has actions for each).
-pub(super) const GROUP_ACTION_OPERATIONS: [&str; 4] = {
-    let keys = groups::ACTION_KEYS;
-    [keys[0].1, keys[1].1, keys[2].1, keys[3].1]
-};
 
 /// What a handler sees of a request.
 pub(super) struct Ctx<'a> {
